@@ -1,0 +1,252 @@
+"""The relay envelope: the only part of the wire the relay reads.
+
+Theory of operation
+-------------------
+Each endpoint holds one WebSocket to ``/s/<room>``. Its first message says
+whether it *creates* the room (the controlling rep) or *joins* it. The relay
+answers :class:`Welcome` with the endpoint id it assigned, the id of the
+room's host and the members already there; afterwards it tells everyone when
+a member joins or leaves.
+
+Data travels as :class:`Send` (to one endpoint id, opaque payload) and
+arrives as :class:`Delivered` stamped by the relay with the sender's id. The
+payload is end-to-end ciphertext or a public handshake message; the relay
+never looks inside. The host may ask the relay to :class:`Kick` an endpoint
+(a joiner that failed the code, for instance).
+
+Every envelope is a msgpack array whose first item is an :class:`Op` code;
+arrays keep the per-message overhead at a few bytes for small chat frames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from codec._errors import LocalProtocolError, ProtocolError
+from codec._limits import DEFAULT_LIMITS, Limits
+from codec._wire import pack, unpack
+
+__all__ = [
+    "ClientEnvelope",
+    "CreateRoom",
+    "Delivered",
+    "JoinRoom",
+    "Kick",
+    "MemberJoined",
+    "MemberLeft",
+    "Op",
+    "RelayEnvelope",
+    "RelayRejected",
+    "Send",
+    "Welcome",
+    "decode_client_envelope",
+    "decode_relay_envelope",
+    "encode_envelope",
+    "is_valid_room_id",
+]
+
+MAX_ROOM_ID_CHARS = 32
+MAX_REASON_CHARS = 64
+MAX_MESSAGE_CHARS = 500
+MAX_ENDPOINT_ID = 2**31 - 1
+
+
+class Op(IntEnum):
+    CREATE = 1
+    JOIN = 2
+    SEND = 3
+    KICK = 4
+    WELCOME = 10
+    JOINED = 11
+    LEFT = 12
+    DELIVERED = 13
+    REJECTED = 14
+
+
+def is_valid_room_id(room: str) -> bool:
+    """Room ids are short and plain so they sit in a URL path and a log line."""
+    return 0 < len(room) <= MAX_ROOM_ID_CHARS and room.isascii() and room.isalnum()
+
+
+# Client -> relay ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CreateRoom:
+    """First message of the room's host: the room must not exist yet."""
+
+
+@dataclass(frozen=True, slots=True)
+class JoinRoom:
+    """First message of anyone else: the room must exist."""
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    to: int
+    payload: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Kick:
+    """Host only: disconnect endpoint *id* from the room."""
+
+    id: int
+
+
+# Relay -> client ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Welcome:
+    id: int
+    host: int
+    members: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MemberJoined:
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
+class MemberLeft:
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    sender: int
+    payload: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class RelayRejected:
+    """The relay refused something. *fatal* means it closes the connection next."""
+
+    reason: str
+    message: str
+    fatal: bool
+
+
+ClientEnvelope = CreateRoom | JoinRoom | Send | Kick
+RelayEnvelope = Welcome | MemberJoined | MemberLeft | Delivered | RelayRejected
+
+
+def encode_envelope(env: ClientEnvelope | RelayEnvelope) -> bytes:
+    match env:
+        case CreateRoom():
+            return pack([Op.CREATE])
+        case JoinRoom():
+            return pack([Op.JOIN])
+        case Send(to, payload):
+            return pack([Op.SEND, to, payload])
+        case Kick(id_):
+            return pack([Op.KICK, id_])
+        case Welcome(id_, host, members):
+            return pack([Op.WELCOME, id_, host, list(members)])
+        case MemberJoined(id_):
+            return pack([Op.JOINED, id_])
+        case MemberLeft(id_):
+            return pack([Op.LEFT, id_])
+        case Delivered(sender, payload):
+            return pack([Op.DELIVERED, sender, payload])
+        case RelayRejected(reason, message, fatal):
+            return pack([Op.REJECTED, reason, message[:MAX_MESSAGE_CHARS], fatal])
+    raise LocalProtocolError(f"not an envelope: {env!r}")
+
+
+def decode_client_envelope(data: bytes, limits: Limits = DEFAULT_LIMITS) -> ClientEnvelope:
+    """Decode what an endpoint sent to the relay; raise ProtocolError if it is not one."""
+    op, fields = _split(data, limits)
+    match op:
+        case Op.CREATE:
+            _arity(op, fields, 0)
+            return CreateRoom()
+        case Op.JOIN:
+            _arity(op, fields, 0)
+            return JoinRoom()
+        case Op.SEND:
+            _arity(op, fields, 2)
+            return Send(_endpoint_id(fields[0]), _bytes(fields[1]))
+        case Op.KICK:
+            _arity(op, fields, 1)
+            return Kick(_endpoint_id(fields[0]))
+    raise ProtocolError(f"a client may not send envelope {op.name}", reason="malformed")
+
+
+def decode_relay_envelope(data: bytes, limits: Limits = DEFAULT_LIMITS) -> RelayEnvelope:
+    """Decode what the relay sent to an endpoint; raise ProtocolError if it is not one."""
+    op, fields = _split(data, limits)
+    match op:
+        case Op.WELCOME:
+            _arity(op, fields, 3)
+            members = fields[2]
+            if not isinstance(members, list):
+                raise ProtocolError("welcome: members must be a list", reason="malformed")
+            return Welcome(
+                _endpoint_id(fields[0]),
+                _endpoint_id(fields[1]),
+                tuple(_endpoint_id(m) for m in members),
+            )
+        case Op.JOINED:
+            _arity(op, fields, 1)
+            return MemberJoined(_endpoint_id(fields[0]))
+        case Op.LEFT:
+            _arity(op, fields, 1)
+            return MemberLeft(_endpoint_id(fields[0]))
+        case Op.DELIVERED:
+            _arity(op, fields, 2)
+            return Delivered(_endpoint_id(fields[0]), _bytes(fields[1]))
+        case Op.REJECTED:
+            _arity(op, fields, 3)
+            return RelayRejected(
+                _text(fields[0], MAX_REASON_CHARS),
+                _text(fields[1], MAX_MESSAGE_CHARS),
+                _bool(fields[2]),
+            )
+    raise ProtocolError(f"the relay may not send envelope {op.name}", reason="malformed")
+
+
+def _split(data: bytes, limits: Limits) -> tuple[Op, list[Any]]:
+    obj = unpack(data, limits, what="envelope")
+    if not isinstance(obj, list) or not obj or type(obj[0]) is not int:
+        raise ProtocolError("malformed envelope: not an [op, ...] array", reason="malformed")
+    try:
+        op = Op(obj[0])
+    except ValueError:
+        raise ProtocolError(f"unknown envelope op {obj[0]}", reason="malformed") from None
+    return op, obj[1:]
+
+
+def _arity(op: Op, fields: list[Any], n: int) -> None:
+    if len(fields) != n:
+        raise ProtocolError(
+            f"envelope {op.name} has {len(fields)} fields, expected {n}", reason="malformed"
+        )
+
+
+def _endpoint_id(value: Any) -> int:
+    if type(value) is not int or not 0 <= value <= MAX_ENDPOINT_ID:
+        raise ProtocolError(f"bad endpoint id {value!r}", reason="malformed")
+    return value
+
+
+def _bytes(value: Any) -> bytes:
+    if not isinstance(value, bytes):
+        raise ProtocolError("payload must be bytes", reason="malformed")
+    return value
+
+
+def _text(value: Any, max_chars: int) -> str:
+    if not isinstance(value, str) or len(value) > max_chars:
+        raise ProtocolError("bad text field in envelope", reason="malformed")
+    return value
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ProtocolError("bad flag in envelope", reason="malformed")
+    return value
