@@ -6,6 +6,9 @@ module of this package imports trio, sockets, Qt or ``time``.
 
 from __future__ import annotations
 
+from codec._admission import Admission, Admitted, AttemptFailed, HandshakeReply
+from codec._channel import Channel
+from codec._code import BadCodeError, JoinTarget, SessionCode
 from codec._envelope import (
     ClientEnvelope,
     CreateRoom,
@@ -31,30 +34,71 @@ from codec._errors import (
     TamperedMessageError,
     WrongCodeError,
 )
+from codec._handshake import JoinerHandshake, abort_payload
+from codec._keys import ChannelKeys, member_channel_keys
 from codec._limits import DEFAULT_LIMITS, Limits
+from codec._messages import (
+    Chat,
+    Hello,
+    Leave,
+    Member,
+    Message,
+    Role,
+    Roster,
+    SessionEnd,
+    decode_message,
+    encode_message,
+    is_clean_text,
+)
+from codec._payload import PayloadKind, payload_kind
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "Admission",
+    "Admitted",
+    "AttemptFailed",
+    "BadCodeError",
+    "Channel",
+    "ChannelKeys",
+    "Chat",
     "ClientEnvelope",
     "CreateRoom",
     "Delivered",
+    "HandshakeReply",
+    "Hello",
     "HelplineError",
     "JoinRoom",
+    "JoinTarget",
+    "JoinerHandshake",
     "Kick",
+    "Leave",
     "LimitExceededError",
     "Limits",
     "LocalProtocolError",
+    "Member",
     "MemberJoined",
     "MemberLeft",
+    "Message",
+    "PayloadKind",
     "ProtocolError",
     "RelayEnvelope",
     "RelayRejected",
+    "Role",
+    "Roster",
     "Send",
+    "SessionCode",
+    "SessionEnd",
     "TamperedMessageError",
     "Welcome",
     "WrongCodeError",
+    "abort_payload",
     "decode_client_envelope",
+    "decode_message",
     "decode_relay_envelope",
     "encode_envelope",
+    "encode_message",
+    "is_clean_text",
     "is_valid_room_id",
+    "member_channel_keys",
+    "payload_kind",
 ]

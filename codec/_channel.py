@@ -1,0 +1,97 @@
+"""An established end-to-end channel between two endpoints.
+
+Each direction has its own XChaCha20-Poly1305 key and a message counter that
+starts at zero. The counter is the nonce, so a key never sees a nonce twice,
+and it travels in clear in front of the ciphertext so the receiver can say
+*what* went wrong: an old counter is a replay, a counter from the future
+means messages were dropped or reordered, and a frame that fails
+authentication was altered or cut short. The associated data binds sender,
+receiver and counter, so a frame cannot be redirected to another member.
+
+A rejected frame is dropped unread and the channel stays usable: the next
+genuine frame still opens. The caller reports the error to the person.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import nacl.exceptions
+import nacl.secret
+
+from codec._errors import LimitExceededError, LocalProtocolError, TamperedMessageError
+from codec._keys import KEY_BYTES, ChannelKeys
+from codec._limits import DEFAULT_LIMITS, Limits
+from codec._payload import PayloadKind, payload_kind
+
+__all__ = ["Channel"]
+
+_HEADER = struct.Struct(">BQ")  # kind, counter
+_AD = struct.Struct(">4sIIQ")  # version tag, sender, receiver, counter
+_AD_TAG = b"hl01"
+_TAG_BYTES = 16
+_MAX_COUNTER = 2**64 - 1
+
+
+class Channel:
+    def __init__(
+        self, keys: ChannelKeys, local_id: int, remote_id: int, limits: Limits = DEFAULT_LIMITS
+    ) -> None:
+        if len(keys.send) != KEY_BYTES or len(keys.receive) != KEY_BYTES:
+            raise LocalProtocolError("channel keys must be 32 bytes")
+        self._send_box = nacl.secret.Aead(keys.send)
+        self._receive_box = nacl.secret.Aead(keys.receive)
+        self.local_id = local_id
+        self.remote_id = remote_id
+        self._limits = limits
+        self._sent = 0
+        self._received = 0
+
+    def seal(self, plaintext: bytes) -> bytes:
+        """The payload that carries *plaintext* to the other end."""
+        if len(plaintext) > self._limits.max_message_bytes:
+            raise LocalProtocolError(
+                f"message of {len(plaintext)} bytes exceeds the "
+                f"{self._limits.max_message_bytes}-byte limit; split it"
+            )
+        if self._sent >= _MAX_COUNTER:
+            raise LocalProtocolError("channel counter exhausted; start a new channel")
+        counter = self._sent
+        self._sent += 1
+        ad = _AD.pack(_AD_TAG, self.local_id, self.remote_id, counter)
+        sealed = self._send_box.encrypt(plaintext, ad, _nonce(counter))
+        return _HEADER.pack(PayloadKind.SEALED, counter) + sealed.ciphertext
+
+    def open(self, payload: bytes) -> bytes:
+        """The plaintext of the next frame, or TamperedMessageError."""
+        if payload_kind(payload) is not PayloadKind.SEALED:
+            raise TamperedMessageError("expected an encrypted frame, got a handshake message")
+        if len(payload) < _HEADER.size + _TAG_BYTES:
+            raise TamperedMessageError("rejected a message that was cut short", reason="truncated")
+        if len(payload) - _HEADER.size - _TAG_BYTES > self._limits.max_message_bytes:
+            raise LimitExceededError("encrypted message exceeds the message size limit")
+        _, counter = _HEADER.unpack_from(payload)
+        if counter < self._received:
+            raise TamperedMessageError(
+                f"rejected a replayed message (number {counter} was already received)",
+                reason="replayed",
+            )
+        if counter > self._received:
+            raise TamperedMessageError(
+                f"rejected a message out of order (number {counter} arrived "
+                f"while {self._received} was expected)",
+                reason="reordered",
+            )
+        ad = _AD.pack(_AD_TAG, self.remote_id, self.local_id, counter)
+        try:
+            plaintext = self._receive_box.decrypt(payload[_HEADER.size :], ad, _nonce(counter))
+        except nacl.exceptions.CryptoError:
+            raise TamperedMessageError(
+                "rejected a message that was altered or cut short in transit", reason="forged"
+            ) from None
+        self._received += 1
+        return plaintext
+
+
+def _nonce(counter: int) -> bytes:
+    return counter.to_bytes(nacl.secret.Aead.NONCE_SIZE, "big")

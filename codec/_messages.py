@@ -1,0 +1,228 @@
+"""Application messages: what travels inside an encrypted channel.
+
+Each message is a msgpack map with a type tag ``t``. Decoding is strict:
+unknown types, missing or extra fields, wrong types and sizes beyond
+:class:`~codec.Limits` all raise :class:`~codec.ProtocolError`, so the
+session code only ever sees well-formed dataclasses. Names and chat text
+may not carry terminal control sequences: a hostile peer must not be able
+to repaint the other person's terminal.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from codec._errors import LocalProtocolError, ProtocolError
+from codec._limits import DEFAULT_LIMITS, Limits
+from codec._wire import pack, unpack
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = [
+    "Chat",
+    "Hello",
+    "Leave",
+    "Member",
+    "Message",
+    "Role",
+    "Roster",
+    "SessionEnd",
+    "decode_message",
+    "encode_message",
+    "is_clean_text",
+]
+
+PUBLIC_KEY_BYTES = 32
+_MAX_REASON_CHARS = 200
+
+
+class Role(Enum):
+    REP = "rep"  # the controlling rep: hosts the session
+    ASSISTANT = "assistant"
+    CUSTOMER = "customer"
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    id: int
+    name: str
+    role: Role
+    public_key: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Hello:
+    """A joiner's first sealed message to the host: who it is."""
+
+    name: str
+    public_key: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Roster:
+    """Host → everyone: who is in the session. Accepted only from the host."""
+
+    members: tuple[Member, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    """*to* lists the recipients' ids of a private message; empty means everyone."""
+
+    text: str
+    to: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEnd:
+    """Host → everyone: the controlling rep ended the session."""
+
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class Leave:
+    """Member → everyone it has a channel with: leaving on purpose."""
+
+    reason: str = ""
+
+
+Message = Hello | Roster | Chat | SessionEnd | Leave
+
+
+def is_clean_text(text: str, *, multiline: bool) -> bool:
+    """No control or format characters (escape sequences, bidi overrides)."""
+    allowed = "\n\t" if multiline else ""
+    return all(
+        ch in allowed or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
+        for ch in text
+    )
+
+
+def encode_message(msg: Message) -> bytes:
+    match msg:
+        case Hello(name, key):
+            return pack({"t": "hello", "name": name, "key": key})
+        case Roster(members):
+            return pack(
+                {
+                    "t": "roster",
+                    "members": [
+                        {"id": m.id, "name": m.name, "role": m.role.value, "key": m.public_key}
+                        for m in members
+                    ],
+                }
+            )
+        case Chat(text, to):
+            return pack({"t": "chat", "text": text, "to": list(to)})
+        case SessionEnd(by):
+            return pack({"t": "end", "by": by})
+        case Leave(reason):
+            return pack({"t": "leave", "reason": reason})
+    raise LocalProtocolError(f"not a message: {msg!r}")
+
+
+def decode_message(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Message:
+    obj = unpack(data, limits, what="message", max_bytes=limits.max_message_bytes)
+    if not isinstance(obj, dict) or not isinstance(obj.get("t"), str):
+        raise ProtocolError("malformed message: not a map with a type", reason="malformed")
+    decoder = _DECODERS.get(obj["t"])
+    if decoder is None:
+        raise ProtocolError(f"unknown message type {obj['t'][:32]!r}", reason="malformed")
+    return decoder(_Fields(obj, limits))
+
+
+class _Fields:
+    """Typed access to a message's fields; every miss is a ProtocolError."""
+
+    def __init__(self, obj: dict[str, Any], limits: Limits) -> None:
+        self.obj = obj
+        self.limits = limits
+        self.type = obj["t"]
+
+    def expect(self, *names: str) -> None:
+        if set(self.obj) != {"t", *names}:
+            raise ProtocolError(f"{self.type}: wrong fields {sorted(self.obj)}", reason="malformed")
+
+    def text(self, value: Any, what: str, max_chars: int, *, multiline: bool) -> str:
+        if not isinstance(value, str):
+            raise ProtocolError(f"{self.type}: {what} must be text", reason="malformed")
+        if len(value) > max_chars:
+            raise ProtocolError(f"{self.type}: {what} longer than {max_chars}", reason="limit")
+        if not is_clean_text(value, multiline=multiline):
+            raise ProtocolError(f"{self.type}: {what} has control characters", reason="malformed")
+        return value
+
+    def name(self, value: Any) -> str:
+        name = self.text(value, "name", self.limits.max_name_chars, multiline=False)
+        if not name.strip():
+            raise ProtocolError(f"{self.type}: empty name", reason="malformed")
+        return name
+
+    def key(self, value: Any) -> bytes:
+        if not isinstance(value, bytes) or len(value) != PUBLIC_KEY_BYTES:
+            raise ProtocolError(f"{self.type}: bad public key", reason="malformed")
+        return value
+
+    def ids(self, value: Any) -> tuple[int, ...]:
+        if not isinstance(value, list) or len(value) > self.limits.max_members:
+            raise ProtocolError(f"{self.type}: bad id list", reason="malformed")
+        return tuple(self.id(v) for v in value)
+
+    def id(self, value: Any) -> int:
+        if type(value) is not int or not 0 <= value < 2**31:
+            raise ProtocolError(f"{self.type}: bad member id", reason="malformed")
+        return value
+
+
+def _hello(f: _Fields) -> Hello:
+    f.expect("name", "key")
+    return Hello(f.name(f.obj["name"]), f.key(f.obj["key"]))
+
+
+def _roster(f: _Fields) -> Roster:
+    f.expect("members")
+    raw = f.obj["members"]
+    if not isinstance(raw, list) or len(raw) > f.limits.max_members:
+        raise ProtocolError("roster: bad member list", reason="malformed")
+    members = []
+    for entry in raw:
+        if not isinstance(entry, dict) or set(entry) != {"id", "name", "role", "key"}:
+            raise ProtocolError("roster: bad member entry", reason="malformed")
+        try:
+            role = Role(entry["role"])
+        except ValueError:
+            raise ProtocolError("roster: unknown role", reason="malformed") from None
+        members.append(Member(f.id(entry["id"]), f.name(entry["name"]), role, f.key(entry["key"])))
+    if len({m.id for m in members}) != len(members):
+        raise ProtocolError("roster: duplicate member id", reason="malformed")
+    return Roster(tuple(members))
+
+
+def _chat(f: _Fields) -> Chat:
+    f.expect("text", "to")
+    text = f.text(f.obj["text"], "text", f.limits.max_chat_chars, multiline=True)
+    return Chat(text, f.ids(f.obj["to"]))
+
+
+def _end(f: _Fields) -> SessionEnd:
+    f.expect("by")
+    return SessionEnd(f.name(f.obj["by"]))
+
+
+def _leave(f: _Fields) -> Leave:
+    f.expect("reason")
+    return Leave(f.text(f.obj["reason"], "reason", _MAX_REASON_CHARS, multiline=False))
+
+
+_DECODERS: dict[str, Callable[[_Fields], Message]] = {
+    "hello": _hello,
+    "roster": _roster,
+    "chat": _chat,
+    "end": _end,
+    "leave": _leave,
+}
