@@ -22,7 +22,7 @@ import nacl.secret
 from codec._errors import LimitExceededError, LocalProtocolError, TamperedMessageError
 from codec._keys import KEY_BYTES, ChannelKeys
 from codec._limits import DEFAULT_LIMITS, Limits
-from codec._payload import PayloadKind, payload_kind
+from codec._payload import PayloadKind
 
 __all__ = ["Channel"]
 
@@ -64,8 +64,12 @@ class Channel:
 
     def open(self, payload: bytes) -> bytes:
         """The plaintext of the next frame, or TamperedMessageError."""
-        if payload_kind(payload) is not PayloadKind.SEALED:
-            raise TamperedMessageError("expected an encrypted frame, got a handshake message")
+        # The kind byte is not authenticated: any damage to it is tampering too,
+        # so it must not come out as a mere "malformed" (or unknown-kind) error.
+        if not payload:
+            raise TamperedMessageError("rejected an empty message", reason="truncated")
+        if payload[0] != PayloadKind.SEALED:
+            raise TamperedMessageError("expected an encrypted frame, got something else")
         if len(payload) < _HEADER.size + _TAG_BYTES:
             raise TamperedMessageError("rejected a message that was cut short", reason="truncated")
         if len(payload) - _HEADER.size - _TAG_BYTES > self._limits.max_message_bytes:

@@ -94,8 +94,16 @@ class JoinTarget:
 
     @classmethod
     def from_link(cls, link: str) -> JoinTarget:
-        parts = urlsplit(link.strip())
-        if parts.scheme not in ("http", "https") or not parts.netloc or not parts.fragment:
+        try:
+            parts = urlsplit(link.strip())
+        except ValueError:  # e.g. an unclosed "[" in the host: still just a bad link
+            parts = None
+        if (
+            parts is None
+            or parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or not parts.fragment
+        ):
             raise BadCodeError(
                 f"{link!r} is not a join link; it looks like http://HOST:PORT/join#4821-093617"
             )

@@ -26,6 +26,7 @@ from typing import Any
 
 from codec._errors import LocalProtocolError, ProtocolError
 from codec._limits import DEFAULT_LIMITS, Limits
+from codec._messages import is_clean_text
 from codec._wire import pack, unpack
 
 __all__ = [
@@ -241,7 +242,12 @@ def _bytes(value: Any) -> bytes:
 
 
 def _text(value: Any, max_chars: int) -> str:
-    if not isinstance(value, str) or len(value) > max_chars:
+    # The relay is untrusted and its words reach the person's screen: no escapes.
+    if (
+        not isinstance(value, str)
+        or len(value) > max_chars
+        or not is_clean_text(value, multiline=False)
+    ):
         raise ProtocolError("bad text field in envelope", reason="malformed")
     return value
 

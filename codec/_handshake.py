@@ -108,7 +108,11 @@ class JoinerHandshake:
         Raises WrongCodeError when the host holds another code; send
         :func:`abort_payload` to the host then, so it counts the attempt.
         """
-        kind = payload_kind(payload)
+        try:
+            kind = payload_kind(payload)
+        except ProtocolError:
+            self.state = JoinerState.FAILED
+            raise
         if _JOINER_ACCEPTS.get(self.state) is not kind:
             state = self.state
             self.state = JoinerState.FAILED
@@ -152,7 +156,11 @@ class HostHandshake:
         Raises WrongCodeError when the joiner proves a different code, and
         ProtocolError for anything out of turn or malformed.
         """
-        kind = payload_kind(payload)
+        try:
+            kind = payload_kind(payload)
+        except ProtocolError:
+            self.state = HostState.FAILED
+            raise
         if kind not in _HOST_ACCEPTS.get(self.state, ()):
             state = self.state
             self.state = HostState.FAILED

@@ -146,7 +146,9 @@ class _Fields:
 
     def expect(self, *names: str) -> None:
         if set(self.obj) != {"t", *names}:
-            raise ProtocolError(f"{self.type}: wrong fields {sorted(self.obj)}", reason="malformed")
+            raise ProtocolError(
+                f"{self.type}: wrong fields {sorted(self.obj, key=str)}", reason="malformed"
+            )
 
     def text(self, value: Any, what: str, max_chars: int, *, multiline: bool) -> str:
         if not isinstance(value, str):
