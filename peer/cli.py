@@ -1,0 +1,256 @@
+"""``helpline``: the command-line face of a session.
+
+    helpline start [--relay URL] [--name NAME]      (the rep)
+    helpline join CODE|LINK [--relay URL] [--name NAME]   (a customer)
+
+Lines typed are chat; ``/to NAME text``, ``/who``, ``/quit``, ``/end`` and
+``/help`` are commands. Scripts read our stdout, so its line forms are
+stable: ``Session code: 4821-093617``, ``Joined session 4821 as Bob``,
+``NAME: text``, ``NAME (private): text``, ``Session ended by NAME``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING
+
+import trio
+
+from codec import BadCodeError, HelplineError, JoinTarget, Role, SessionCode
+from peer._config import default_name, load_config
+from peer._embedded_relay import open_embedded_relay
+from peer._errors import PeerError
+from peer._events import (
+    ChatReceived,
+    CodeChanged,
+    JoinAttemptFailed,
+    MemberJoined,
+    MemberLeft,
+    MessageRejected,
+    SessionEnded,
+    SessionEvent,
+)
+from peer._open import open_hosted_session, open_joined_session
+
+if TYPE_CHECKING:
+    from peer._session import Session
+
+__all__ = ["main"]
+
+HELP = """\
+Type a line to send it to everyone.
+  /to NAME text   a private message to NAME
+  /who            who is in the session
+  /quit           leave the session (the rep's /quit ends it)
+  /end            end the session for everyone (controlling rep only)"""
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        code = trio.run(_run, args)
+    except HelplineError as e:
+        print(f"helpline: {e}", file=sys.stderr, flush=True)
+        code = 1
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="helpline", description="End-to-end encrypted remote support."
+    )
+    parser.add_argument(
+        "--log-level", default="error", choices=["debug", "info", "warning", "error"]
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    start = sub.add_parser("start", help="start a support session (the rep)")
+    start.add_argument(
+        "--relay",
+        help="relay address, ws://HOST:PORT (default: HELPLINE_RELAY, "
+        "the config file, else a relay started on this machine)",
+    )
+    start.add_argument("--name", help="your name as others see it")
+    start.add_argument(
+        "--listen",
+        default="127.0.0.1",
+        metavar="HOST",
+        help="address the built-in relay listens on (default 127.0.0.1; "
+        "0.0.0.0 lets customers on other machines reach it)",
+    )
+    join = sub.add_parser("join", help="join a session with the code or link the rep gave you")
+    join.add_argument("code", metavar="CODE|LINK", help="like 4821-093617, or the join link")
+    join.add_argument("--relay", help="relay address, ws://HOST:PORT (a join link carries it)")
+    join.add_argument("--name", help="your name as others see it")
+    return parser
+
+
+async def _run(args: argparse.Namespace) -> int:
+    config = load_config()
+    name = (args.name or config.name or default_name()).strip()
+    if args.command == "start":
+        return await _start(args.relay or config.relay, name, args.listen)
+    return await _join(_join_target(args.code, args.relay or config.relay), name)
+
+
+def _join_target(text: str, relay: str | None) -> JoinTarget:
+    if "://" in text:
+        target = JoinTarget.from_link(text)
+        return JoinTarget(relay, target.code) if relay else target
+    if relay is None:
+        raise BadCodeError(
+            "which relay? pass --relay ws://HOST:PORT (the rep's program prints it), "
+            "or join with the link instead of the code"
+        )
+    return JoinTarget(relay, SessionCode.parse(text))
+
+
+async def _start(relay: str | None, name: str, listen: str) -> int:
+    async with AsyncExitStack() as stack:
+        if relay is None:
+            relay = await stack.enter_async_context(open_embedded_relay(listen))
+            _say(f"Started a relay on this machine: {relay}")
+            if listen in ("127.0.0.1", "localhost", "::1"):
+                _say("(only this machine can reach it; use --listen 0.0.0.0 for others)")
+        session = await stack.enter_async_context(open_hosted_session(relay, name))
+        _say(f"Session code: {session.code}")
+        _say(f"Join link: {session.link}")
+        _say(f"Relay: {relay}")
+        return await _drive(session)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _join(target: JoinTarget, name: str) -> int:
+    async with open_joined_session(target, name) as session:
+        _say(f"Joined session {target.code.room} as {session.name}")
+        others = [f"{m.name} ({m.role.value})" for m in session.roster() if m.id != session.id]
+        _say(f"In this session: {', '.join(others)}")
+        return await _drive(session)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _drive(session: Session) -> int:
+    """Run the face until the session ends or the person leaves; the exit code."""
+    outcome = 0
+    async with trio.open_nursery() as nursery:
+
+        async def show_events() -> None:
+            nonlocal outcome
+            async for event in session.events:
+                if isinstance(event, SessionEnded):
+                    outcome = _show_end(event)
+                    break
+                _show(session, event)
+            nursery.cancel_scope.cancel()
+
+        async def read_commands() -> None:
+            while (line := await _read_line()) is not None:
+                if not await _command(session, line.rstrip("\r\n")):
+                    break
+            else:
+                await session.leave()
+            nursery.cancel_scope.cancel()
+
+        async def on_signals() -> None:
+            with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+                async for _ in signals:
+                    await session.leave()
+                    nursery.cancel_scope.cancel()
+
+        nursery.start_soon(show_events)
+        nursery.start_soon(read_commands)
+        nursery.start_soon(on_signals)
+    return outcome
+
+
+async def _command(session: Session, line: str) -> bool:
+    """Act on one typed line; False when the person is done."""
+    if not line.strip():
+        return True
+    word, _, rest = line.partition(" ")
+    try:
+        if not line.startswith("/"):
+            await session.send_chat(line)
+        elif word == "/to":
+            member_name, text = _split_recipient(session, rest)
+            await session.send_chat(text, to=[member_name])
+        elif word == "/who":
+            for m in session.roster():
+                you = ", you" if m.id == session.id else ""
+                _say(f"  {m.name} ({m.role.value}{you})")
+        elif word == "/quit":
+            await session.leave()
+            _say(
+                "You left the session."
+                if session.role is not Role.REP
+                else f"Session ended by {session.name}"
+            )
+            return False
+        elif word == "/end":
+            await session.end()
+            _say(f"Session ended by {session.name}")
+            return False
+        elif word == "/help":
+            _say(HELP)
+        else:
+            _say(f"Unknown command {word}; /help lists the commands")
+    except PeerError as e:
+        _say(f"! {e}")
+    return True
+
+
+def _split_recipient(session: Session, rest: str) -> tuple[str, str]:
+    """Names may hold spaces: the longest member name the line starts with wins."""
+    names = sorted((m.name for m in session.roster() if m.id != session.id), key=len, reverse=True)
+    for name in names:
+        if rest.casefold().startswith(name.casefold() + " "):
+            return name, rest[len(name) + 1 :].strip()
+    first, _, text = rest.partition(" ")
+    return first, text.strip()
+
+
+def _show(session: Session, event: SessionEvent) -> None:
+    match event:
+        case ChatReceived(sender, text, private):
+            tag = " (private)" if private else ""
+            _say(f"{sender}{tag}: {text.replace(chr(10), ' / ')}")
+        case MemberJoined(name, role):
+            _say(f"* {name} joined ({role.value})")
+        case MemberLeft(name, said_goodbye):
+            _say(f"* {name} left" + ("" if said_goodbye else " (connection lost)"))
+        case JoinAttemptFailed(reason, failures, max_failures):
+            _say(f"! failed join attempt ({failures} of {max_failures}): {reason}")
+        case CodeChanged(code, link):
+            _say("! Too many failed join attempts: the old code no longer works. New code:")
+            _say(f"Session code: {code}")
+            _say(f"Join link: {link}")
+        case MessageRejected(sender, reason):
+            _say(f"! Rejected a message from {sender}: {reason}")
+
+
+def _show_end(event: SessionEnded) -> int:
+    if event.by is not None:
+        _say(f"Session ended by {event.by}")
+        return 0
+    print(f"helpline: {event.lost}", file=sys.stderr, flush=True)
+    return 1
+
+
+async def _read_line() -> str | None:
+    # A thread, not an FdStream: stdin may be a file or /dev/null, which epoll refuses.
+    line = await trio.to_thread.run_sync(sys.stdin.readline, abandon_on_cancel=True)
+    return line or None
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)

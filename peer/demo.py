@@ -1,0 +1,93 @@
+"""``python -m peer.demo``: a relay, a rep and a customer, on this machine.
+
+Three real programs, as a newcomer would run them by hand in three
+terminals: ``helpline-relay``, ``helpline start`` and ``helpline join``.
+The demo types into them and shows what each prints, then ends the session.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import trio
+
+from peer._console import Console, ConsoleError, open_console, python_command
+
+__all__ = ["main"]
+
+WIDTH = 9
+
+
+def _echo(label: str, line: str) -> None:
+    print(f"{label:>{WIDTH}} | {line}", flush=True)
+
+
+def _narrate(text: str) -> None:
+    print(f"{'':>{WIDTH}} # {text}", flush=True)
+
+
+async def _type(console: Console, line: str) -> None:
+    _echo(console.label, f"> {line}")
+    await console.send(line)
+
+
+async def demo() -> None:
+    _narrate("Helpline demo: a relay, a rep (Alice) and a customer (Bob) on this machine")
+    async with open_console(
+        "relay", python_command("relay", "--host", "127.0.0.1", "--port", "0"), echo=_echo
+    ) as relay:
+        relay_url = (await relay.expect(r"^Relay listening on (ws://\S+)")).group(1)
+
+        _narrate("The rep starts a session and reads the code to the customer on the phone")
+        async with open_console(
+            "Alice",
+            python_command("peer", "start", "--relay", relay_url, "--name", "Alice"),
+            echo=_echo,
+        ) as rep:
+            code = (await rep.expect(r"^Session code: (\S+)")).group(1)
+            await rep.expect(r"^Join link: ")
+
+            _narrate(f"The customer joins with the code {code} and nothing else")
+            async with open_console(
+                "Bob",
+                python_command("peer", "join", code, "--relay", relay_url, "--name", "Bob"),
+                echo=_echo,
+            ) as customer:
+                await customer.expect(r"^Joined session \d+ as Bob$")
+                await rep.expect(r"^\* Bob joined \(customer\)$")
+
+                await _type(rep, "Hello Bob, this is Alice from support. What is wrong?")
+                await customer.expect(r"^Alice: Hello Bob")
+                await _type(customer, "My printer says it is offline.")
+                await rep.expect(r"^Bob: My printer says it is offline\.$")
+                await _type(rep, "/to Bob Only you can read this one.")
+                await customer.expect(r"^Alice \(private\): Only you can read this one\.$")
+                await _type(customer, "/who")
+                await customer.expect(r"Alice \(rep\)")
+
+                _narrate("Only the controlling rep may end the session")
+                await _type(customer, "/end")
+                await customer.expect(r"only the controlling rep can end the session")
+                await _type(rep, "/end")
+                await customer.expect(r"^Session ended by Alice$")
+                rep_exit = await rep.wait_exit()
+                customer_exit = await customer.wait_exit()
+        relay.signal()
+        relay_exit = await relay.wait_exit()
+    if (rep_exit, customer_exit, relay_exit) != (0, 0, 0):
+        raise ConsoleError(
+            f"unexpected exit codes: rep {rep_exit}, customer {customer_exit}, relay {relay_exit}"
+        )
+    _narrate("Done: chat went end-to-end encrypted through the relay, and all three exited 0.")
+
+
+def main() -> None:
+    try:
+        trio.run(demo)
+    except ConsoleError as e:
+        print(f"demo failed: {e}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
