@@ -78,14 +78,18 @@ class Admission:
 
     def receive(self, sender: int, payload: bytes, now: float) -> AdmissionEvent:
         """Feed a handshake payload from *sender*; say what to do about it."""
-        if sender not in self._pending:
+        fresh = sender not in self._pending
+        if fresh:
             handshake = HostHandshake(self.code.password, now + self.handshake_timeout)
             self._pending[sender] = (handshake, self._generation)
         handshake, generation = self._pending[sender]
         try:
             reply = handshake.receive(payload)
         except ProtocolError as e:
-            return self._fail(sender, str(e))
+            # A first payload we refuse (a stray CONFIRM, a late one after a
+            # timeout, a malformed SPAKE2 message) got no reply, so no guess at
+            # the code: it fails the attempt but does not count against the code.
+            return self._fail(sender, str(e), counts=not fresh)
         if reply is not None:
             return HandshakeReply(sender, reply)
         if generation != self._generation:
@@ -109,9 +113,9 @@ class Admission:
     def next_deadline(self) -> float | None:
         return min((hs.deadline for hs, _ in self._pending.values()), default=None)
 
-    def _fail(self, endpoint: int, reason: str) -> AttemptFailed:
+    def _fail(self, endpoint: int, reason: str, *, counts: bool = True) -> AttemptFailed:
         _, generation = self._pending.pop(endpoint)
-        if generation != self._generation:
+        if not counts or generation != self._generation:
             return AttemptFailed(endpoint, reason, self.failures, None)
         self.failures += 1
         failures = self.failures

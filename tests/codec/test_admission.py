@@ -1,0 +1,223 @@
+"""The host's door: counting failed attempts, timeouts, and replacing the code."""
+
+from __future__ import annotations
+
+import pytest
+
+from codec import (
+    Admission,
+    Admitted,
+    AttemptFailed,
+    HandshakeReply,
+    JoinerHandshake,
+    SessionCode,
+)
+from codec._payload import PayloadKind
+from tests.codec.test_handshake import CODE, NOW, JoinPair, wrong
+
+TIMEOUT = 30.0
+
+
+def fail_once(pair: JoinPair, joiner_id: int) -> AttemptFailed:
+    event = pair.join(joiner_id, wrong(pair.admission.code)).host_event
+    assert isinstance(event, AttemptFailed)
+    return event
+
+
+def test_a_joiner_with_the_right_code_is_admitted() -> None:
+    pair = JoinPair()
+    event = pair.join(5, CODE).host_event
+    assert isinstance(event, Admitted)
+    assert event.id == 5
+    assert pair.admission.failures == 0
+    assert pair.admission.next_deadline() is None
+
+
+def test_a_wrong_code_counts_one_failure() -> None:
+    pair = JoinPair()
+    event = fail_once(pair, 5)
+    assert (event.id, event.failures, event.new_code) == (5, 1, None)
+    assert pair.admission.failures == 1
+    assert pair.admission.code == CODE
+
+
+def test_a_joiner_that_vanishes_after_pake_counts_as_a_failure() -> None:
+    pair = JoinPair()
+    pair.start(5, CODE)
+    event = pair.admission.member_left(5)
+    assert isinstance(event, AttemptFailed)
+    assert (event.id, event.failures, event.new_code) == (5, 1, None)
+    assert event.reason == "left during the handshake"
+    assert pair.admission.next_deadline() is None
+
+
+def test_a_joiner_that_leaves_before_sending_anything_does_not_count() -> None:
+    pair = JoinPair()
+    assert pair.admission.member_left(5) is None
+    assert pair.admission.failures == 0
+
+
+def test_an_admitted_member_leaving_is_not_a_failure() -> None:
+    pair = JoinPair()
+    pair.join(5, CODE)
+    assert pair.admission.member_left(5) is None
+    assert pair.admission.failures == 0
+
+
+def test_the_handshake_deadline_starts_at_the_first_payload() -> None:
+    pair = JoinPair(timeout=TIMEOUT)
+    assert pair.admission.next_deadline() is None
+    pair.start(5, CODE, now=NOW)
+    pair.start(6, CODE, now=NOW + 10)
+    assert pair.admission.next_deadline() == NOW + TIMEOUT
+
+
+def test_a_handshake_that_times_out_counts_as_a_failure() -> None:
+    pair = JoinPair(timeout=TIMEOUT)
+    pair.start(5, CODE, now=NOW)
+    assert pair.admission.expire(NOW + TIMEOUT - 0.001) == []
+    [event] = pair.admission.expire(NOW + TIMEOUT)
+    assert (event.id, event.failures, event.new_code) == (5, 1, None)
+    assert event.reason == "did not finish the handshake in time"
+    assert pair.admission.next_deadline() is None
+    assert pair.admission.expire(NOW + 1000) == []
+
+
+def test_expire_fails_only_the_late_attempts() -> None:
+    pair = JoinPair(timeout=TIMEOUT)
+    pair.start(5, CODE, now=NOW)
+    joiner, reply = pair.start(6, CODE, now=NOW + 20)
+    assert [e.id for e in pair.admission.expire(NOW + TIMEOUT)] == [5]
+    assert pair.admission.next_deadline() == NOW + 20 + TIMEOUT
+    assert isinstance(pair.finish(6, joiner, reply, now=NOW + TIMEOUT).host_event, Admitted)
+
+
+def test_a_late_confirmation_after_a_timeout_is_not_counted_twice() -> None:
+    pair = JoinPair(timeout=TIMEOUT)
+    joiner, reply = pair.start(5, CODE, now=NOW)
+    pair.admission.expire(NOW + TIMEOUT)
+    late = pair.finish(5, joiner, reply, now=NOW + TIMEOUT + 1).host_event
+    assert isinstance(late, AttemptFailed)
+    assert late.failures == 1
+    assert pair.admission.failures == 1
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        pytest.param(bytes([PayloadKind.CONFIRM]) + bytes(32), id="confirm-first"),
+        pytest.param(bytes([PayloadKind.ABORT]), id="abort-first"),
+        pytest.param(bytes([PayloadKind.PAKE]) + b"A" * 5, id="short-pake"),
+        pytest.param(b"\x63", id="unknown-kind"),
+        pytest.param(b"", id="empty"),
+    ],
+)
+def test_a_payload_refused_before_any_pake_fails_without_counting(payload: bytes) -> None:
+    pair = JoinPair()
+    event = pair.admission.receive(5, payload, NOW)
+    assert isinstance(event, AttemptFailed)
+    assert (event.id, event.failures, event.new_code) == (5, 0, None)
+    assert pair.admission.failures == 0
+    assert pair.admission.next_deadline() is None
+
+
+def test_a_second_pake_in_the_same_attempt_counts_as_a_failure() -> None:
+    pair = JoinPair()
+    joiner = JoinerHandshake(CODE.password)
+    pake = joiner.start()
+    assert isinstance(pair.admission.receive(5, pake, NOW), HandshakeReply)
+    event = pair.admission.receive(5, pake, NOW)
+    assert isinstance(event, AttemptFailed)
+    assert event.failures == 1
+
+
+def test_after_three_failures_the_code_is_replaced() -> None:
+    pair = JoinPair()
+    assert [fail_once(pair, i).new_code for i in (5, 6)] == [None, None]
+    third = fail_once(pair, 7)
+    assert third.failures == 3
+    assert third.new_code is not None
+    assert third.new_code.room == CODE.room
+    assert third.new_code.secret != CODE.secret
+    assert pair.admission.code == third.new_code
+    assert pair.admission.failures == 0
+
+
+def test_the_old_code_admits_nobody_after_it_was_replaced() -> None:
+    pair = JoinPair(max_failures=1)
+    new_code = fail_once(pair, 5).new_code
+    assert new_code is not None
+    result = pair.join(6, CODE)
+    assert result.joiner_error is not None
+    assert result.joiner_error.reason == "wrong-code"
+    assert isinstance(result.host_event, AttemptFailed)
+
+
+def test_the_new_code_admits_the_joiner() -> None:
+    pair = JoinPair(max_failures=1)
+    new_code = fail_once(pair, 5).new_code
+    assert new_code is not None
+    assert isinstance(pair.join(6, new_code).host_event, Admitted)
+
+
+def test_the_failure_limit_is_configurable() -> None:
+    pair = JoinPair(max_failures=5)
+    assert [fail_once(pair, i).new_code is None for i in range(4)] == [True] * 4
+    assert fail_once(pair, 9).new_code is not None
+
+
+def test_a_failure_against_the_new_code_counts_from_one() -> None:
+    pair = JoinPair(max_failures=2)
+    fail_once(pair, 5)
+    assert fail_once(pair, 6).new_code is not None
+    assert fail_once(pair, 7).failures == 1
+
+
+def test_an_attempt_in_flight_when_the_code_was_replaced_fails_without_counting() -> None:
+    pair = JoinPair(max_failures=1)
+    joiner, reply = pair.start(5, CODE)  # the right code, about to confirm
+    assert fail_once(pair, 6).new_code is not None
+    event = pair.finish(5, joiner, reply).host_event
+    assert isinstance(event, AttemptFailed)
+    assert (event.id, event.failures, event.new_code) == (5, 0, None)
+    assert event.reason == "the code was replaced during the attempt"
+    assert pair.admission.failures == 0
+
+
+def test_an_old_attempt_that_aborts_leaves_or_times_out_does_not_count() -> None:
+    pair = JoinPair(max_failures=1, timeout=TIMEOUT)
+    aborting, aborting_reply = pair.start(5, wrong())
+    pair.start(6, wrong())
+    pair.start(7, wrong())
+    new_code = fail_once(pair, 8).new_code
+    assert new_code is not None
+    aborted = pair.finish(5, aborting, aborting_reply).host_event
+    left = pair.admission.member_left(6)
+    [expired] = pair.admission.expire(NOW + TIMEOUT)
+    for event in (aborted, left, expired):
+        assert isinstance(event, AttemptFailed)
+        assert (event.failures, event.new_code) == (0, None)
+    assert pair.admission.failures == 0
+    assert pair.admission.code == new_code
+
+
+def test_joiners_at_the_same_time_are_tracked_separately() -> None:
+    pair = JoinPair()
+    good, good_reply = pair.start(5, CODE)
+    bad, bad_reply = pair.start(6, wrong())
+    assert isinstance(pair.finish(6, bad, bad_reply).host_event, AttemptFailed)
+    assert isinstance(pair.finish(5, good, good_reply).host_event, Admitted)
+    assert pair.admission.failures == 1
+
+
+def test_a_member_can_join_again_after_a_failed_attempt() -> None:
+    pair = JoinPair()
+    fail_once(pair, 5)
+    assert isinstance(pair.join(5, CODE).host_event, Admitted)
+
+
+def test_a_fresh_admission_starts_with_no_failures() -> None:
+    admission = Admission(SessionCode.generate())
+    assert (admission.failures, admission.max_failures) == (0, 3)
+    assert admission.next_deadline() is None
+    assert admission.expire(NOW) == []
