@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import trio
 
 from peer._errors import PeerError
+from peer._nursery import open_task_nursery
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Sequence
@@ -117,7 +118,7 @@ async def open_console(
     )
     console = Console(label, process, echo or (lambda _label, _line: None))
     try:
-        async with trio.open_nursery() as nursery:
+        async with open_task_nursery() as nursery:
             assert process.stdout is not None
             nursery.start_soon(console.pump, process.stdout)
             try:

@@ -32,6 +32,7 @@ from codec import (
 from peer._errors import ConnectionLostError
 from peer._events import CodeChanged, JoinAttemptFailed, MemberJoined
 from peer._events import MemberLeft as MemberLeftEvent
+from peer._nursery import open_task_nursery
 from peer._session import Session
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ class HostSession(Session):
         await self.end()
 
     async def run(self) -> None:
-        async with trio.open_nursery() as nursery:
+        async with open_task_nursery() as nursery:
             nursery.start_soon(self._expire_loop)
             await super().run()
             nursery.cancel_scope.cancel()

@@ -28,6 +28,7 @@ from codec._admission import DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FAILURES
 from peer._connection import RelayConnection, open_relay_connection
 from peer._errors import RelayRefusedError, SessionLostError
 from peer._host import HostSession
+from peer._nursery import open_task_nursery
 from peer._session import MemberSession
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ async def open_hosted_session(
             max_failures=max_failures,
             handshake_timeout=handshake_timeout,
         )
-        nursery = await stack.enter_async_context(trio.open_nursery())
+        nursery = await stack.enter_async_context(open_task_nursery())
         nursery.start_soon(session.run)
         try:
             yield session
@@ -99,7 +100,7 @@ async def open_joined_session(
             target.relay, target.code.room, create=False, limits=limits
         ) as conn:
             session = await _handshake(conn, target.code, name, limits)
-            async with trio.open_nursery() as nursery:
+            async with open_task_nursery() as nursery:
                 nursery.start_soon(session.run)
                 try:
                     yield session

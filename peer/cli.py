@@ -34,6 +34,7 @@ from peer._events import (
     SessionEnded,
     SessionEvent,
 )
+from peer._nursery import open_task_nursery
 from peer._open import open_hosted_session, open_joined_session
 
 if TYPE_CHECKING:
@@ -142,7 +143,7 @@ async def _join(target: JoinTarget, name: str) -> int:
 async def _drive(session: Session) -> int:
     """Run the face until the session ends or the person leaves; the exit code."""
     outcome = 0
-    async with trio.open_nursery() as nursery:
+    async with open_task_nursery() as nursery:
 
         async def show_events() -> None:
             nonlocal outcome
