@@ -1,0 +1,181 @@
+"""The end-to-end channel: what it delivers, and every way of meddling it rejects."""
+
+from __future__ import annotations
+
+import os
+
+import nacl.public
+import pytest
+
+from codec import (
+    DEFAULT_LIMITS,
+    Channel,
+    ChannelKeys,
+    LimitExceededError,
+    Limits,
+    LocalProtocolError,
+    TamperedMessageError,
+    member_channel_keys,
+)
+from codec._payload import PayloadKind
+from tests.codec.test_handshake import admitted_channels
+
+CUSTOMER, REP = 1, 0
+
+
+def channel_pair(limits: Limits = DEFAULT_LIMITS) -> tuple[Channel, Channel]:
+    """The customer's and the rep's end of one channel, from fresh keys."""
+    c2r, r2c = os.urandom(32), os.urandom(32)
+    customer = Channel(ChannelKeys(send=c2r, receive=r2c), CUSTOMER, REP, limits)
+    rep = Channel(ChannelKeys(send=r2c, receive=c2r), REP, CUSTOMER, limits)
+    return customer, rep
+
+
+def rejected(channel: Channel, frame: bytes) -> str:
+    """Open *frame*, which must be refused as tampering; return the reason."""
+    with pytest.raises(TamperedMessageError) as info:
+        channel.open(frame)
+    return info.value.reason
+
+
+def test_messages_round_trip_both_ways_in_order() -> None:
+    customer, rep = channel_pair()
+    for i in range(5):
+        assert rep.open(customer.seal(b"to rep %d" % i)) == b"to rep %d" % i
+        assert customer.open(rep.seal(b"to customer %d" % i)) == b"to customer %d" % i
+
+
+def test_the_channel_from_a_handshake_round_trips() -> None:
+    joiner, host = admitted_channels()
+    assert host.open(joiner.seal(b"\x00" * 1000)) == b"\x00" * 1000
+
+
+def test_the_same_plaintext_seals_differently_each_time() -> None:
+    customer, _ = channel_pair()
+    assert customer.seal(b"same") != customer.seal(b"same")
+
+
+def test_a_frame_carries_only_a_small_header_and_tag() -> None:
+    customer, _ = channel_pair()
+    frame = customer.seal(b"hi")
+    assert frame[0] == PayloadKind.SEALED
+    assert len(frame) == 1 + 8 + 2 + 16
+
+
+def test_replayed_message_is_rejected_and_reported() -> None:
+    customer, rep = channel_pair()
+    first = customer.seal(b"first")
+    assert rep.open(first) == b"first"
+    assert rejected(rep, first) == "replayed"
+    assert rep.open(customer.seal(b"second")) == b"second"
+    assert rejected(rep, first) == "replayed"
+
+
+def test_reordered_message_is_rejected_and_reported() -> None:
+    customer, rep = channel_pair()
+    first, second = customer.seal(b"first"), customer.seal(b"second")
+    assert rejected(rep, second) == "reordered"
+    assert rep.open(first) == b"first"
+    assert rep.open(second) == b"second"
+
+
+def test_a_message_cut_short_is_rejected_at_every_length() -> None:
+    customer, rep = channel_pair()
+    frame = customer.seal(b"a message long enough to cut")
+    for length in range(len(frame)):
+        assert rejected(rep, frame[:length]) in {"truncated", "forged"}, length
+    assert rep.open(frame) == b"a message long enough to cut"
+
+
+def test_an_empty_payload_is_reported_as_truncated() -> None:
+    _, rep = channel_pair()
+    assert rejected(rep, b"") == "truncated"
+
+
+def test_a_bit_flip_anywhere_is_rejected_and_the_channel_survives() -> None:
+    customer, rep = channel_pair()
+    frame = customer.seal(b"transfer $100")
+    reasons = set()
+    for position in range(len(frame)):
+        for bit in range(8):
+            flipped = bytearray(frame)
+            flipped[position] ^= 1 << bit
+            reasons.add(rejected(rep, bytes(flipped)))
+    # kind byte, counter (ahead/behind) and ciphertext/tag each fail their own way
+    assert reasons == {"tampered", "reordered", "forged"}
+    assert rep.open(frame) == b"transfer $100"
+
+
+def test_a_flipped_counter_that_still_matches_is_forged() -> None:
+    """A counter changed to the expected number still fails: it is in the nonce and AD."""
+    customer, rep = channel_pair()
+    customer.seal(b"dropped")
+    second = bytearray(customer.seal(b"second"))
+    second[8] ^= 1  # counter 1 -> 0, which is what the receiver expects
+    assert rejected(rep, bytes(second)) == "forged"
+
+
+@pytest.mark.parametrize("bad_kind", [0, PayloadKind.PAKE, PayloadKind.CONFIRM, 0x63, 0xFF])
+def test_a_frame_with_another_kind_byte_is_tampering(bad_kind: int) -> None:
+    customer, rep = channel_pair()
+    frame = customer.seal(b"x")
+    assert rejected(rep, bytes([bad_kind]) + frame[1:]) == "tampered"
+
+
+def test_a_frame_for_another_receiver_is_rejected() -> None:
+    """The AD binds sender and receiver: the right keys with other ids do not open it."""
+    c2r, r2c = os.urandom(32), os.urandom(32)
+    customer = Channel(ChannelKeys(send=c2r, receive=r2c), CUSTOMER, REP)
+    frame = customer.seal(b"for the rep only")
+    at_rep = ChannelKeys(send=r2c, receive=c2r)
+    assert rejected(Channel(at_rep, local_id=CUSTOMER, remote_id=REP), frame) == "forged"
+    assert rejected(Channel(at_rep, local_id=7, remote_id=CUSTOMER), frame) == "forged"
+    assert rejected(Channel(at_rep, local_id=REP, remote_id=7), frame) == "forged"
+    assert Channel(at_rep, local_id=REP, remote_id=CUSTOMER).open(frame) == b"for the rep only"
+
+
+def test_a_frame_bounced_back_to_its_sender_is_rejected() -> None:
+    customer, _ = channel_pair()
+    assert rejected(customer, customer.seal(b"echo")) == "forged"
+
+
+def test_member_channel_keys_from_two_keypairs_give_matching_channels() -> None:
+    alice, bob = nacl.public.PrivateKey.generate(), nacl.public.PrivateKey.generate()
+    alice_keys = member_channel_keys(alice, bytes(bob.public_key), 3, 4)
+    bob_keys = member_channel_keys(bob, bytes(alice.public_key), 4, 3)
+    assert alice_keys.send == bob_keys.receive
+    assert alice_keys.receive == bob_keys.send
+    assert alice_keys.send != alice_keys.receive
+    at_alice, at_bob = Channel(alice_keys, 3, 4), Channel(bob_keys, 4, 3)
+    assert at_bob.open(at_alice.seal(b"hi bob")) == b"hi bob"
+    assert at_alice.open(at_bob.seal(b"hi alice")) == b"hi alice"
+
+
+def test_a_third_member_cannot_read_a_member_channel() -> None:
+    alice, bob, eve = (nacl.public.PrivateKey.generate() for _ in range(3))
+    at_alice = Channel(member_channel_keys(alice, bytes(bob.public_key), 3, 4), 3, 4)
+    at_eve = Channel(member_channel_keys(eve, bytes(alice.public_key), 4, 3), 4, 3)
+    assert rejected(at_eve, at_alice.seal(b"secret")) == "forged"
+
+
+def test_oversize_plaintext_is_a_local_error_on_seal() -> None:
+    customer, rep = channel_pair(Limits(max_message_bytes=100))
+    with pytest.raises(LocalProtocolError):
+        customer.seal(b"x" * 101)
+    assert rep.open(customer.seal(b"x" * 100)) == b"x" * 100
+
+
+def test_oversize_incoming_frame_is_refused_before_decryption() -> None:
+    big_sender, _ = channel_pair(Limits(max_message_bytes=200))
+    _, small_receiver = channel_pair(Limits(max_message_bytes=100))
+    with pytest.raises(LimitExceededError) as info:
+        small_receiver.open(big_sender.seal(b"x" * 101))
+    assert info.value.reason == "limit"
+
+
+@pytest.mark.parametrize("length", [0, 16, 31, 33, 64])
+def test_channel_keys_must_be_32_bytes(length: int) -> None:
+    with pytest.raises(LocalProtocolError):
+        Channel(ChannelKeys(send=bytes(length), receive=bytes(32)), 0, 1)
+    with pytest.raises(LocalProtocolError):
+        Channel(ChannelKeys(send=bytes(32), receive=bytes(length)), 0, 1)
