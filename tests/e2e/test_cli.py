@@ -1,0 +1,163 @@
+"""The real programs, driven through stdin and stdout exactly as a person would.
+
+A real ``helpline-relay`` process, real ``helpline start`` and ``helpline
+join`` processes; only the keyboard and the screen are scripted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+import trio
+
+from peer._console import Console, open_console, python_command
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+CODE = r"(\d{4}-\d{6,})"
+
+
+def _env(tmp: str) -> dict[str, str]:
+    """No relay from the environment or a config file of the machine running the tests."""
+    return {"HELPLINE_CONFIG": os.path.join(tmp, "none.toml"), "HELPLINE_RELAY": ""}
+
+
+@asynccontextmanager
+async def rep(relay: str | None, tmp: str, *extra: str) -> AsyncIterator[tuple[Console, str]]:
+    args = ["start", "--name", "Alice", *extra]
+    if relay:
+        args += ["--relay", relay]
+    async with open_console("rep", python_command("peer", *args), env=_env(tmp)) as console:
+        code = (await console.expect(rf"^Session code: {CODE}$")).group(1)
+        yield console, code
+
+
+@asynccontextmanager
+async def customer(
+    code: str, relay: str | None, tmp: str, name: str = "Bob"
+) -> AsyncIterator[Console]:
+    args = ["join", code, "--name", name] + (["--relay", relay] if relay else [])
+    async with open_console(name, python_command("peer", *args), env=_env(tmp)) as console:
+        yield console
+
+
+async def test_rep_and_customer_chat_and_the_rep_ends_the_session(
+    relay_process: str, tmp_path: os.PathLike[str]
+) -> None:
+    tmp = os.fspath(tmp_path)
+    async with rep(relay_process, tmp) as (alice, code):
+        link = (await alice.expect(r"^Join link: (http://\S+/join#\S+)$")).group(1)
+        assert link.endswith("#" + code)
+        async with customer(code, relay_process, tmp) as bob:
+            room = code.split("-")[0]
+            await bob.expect(rf"^Joined session {room} as Bob$")
+            await alice.expect(r"^\* Bob joined \(customer\)$")
+            await alice.send("Hello Bob")
+            await bob.expect(r"^Alice: Hello Bob$")
+            await bob.send("Hi Alice")
+            await alice.expect(r"^Bob: Hi Alice$")
+            await alice.send("/to Bob a secret")
+            await bob.expect(r"^Alice \(private\): a secret$")
+            await bob.send("/who")
+            await bob.expect(r"^  Alice \(rep\)$")
+            await bob.expect(r"^  Bob \(customer, you\)$")
+            await alice.send("/end")
+            await bob.expect(r"^Session ended by Alice$")
+            assert await bob.wait_exit() == 0
+            assert await alice.wait_exit() == 0
+
+
+async def test_customer_end_is_refused_and_the_session_goes_on(
+    relay_process: str, tmp_path: os.PathLike[str]
+) -> None:
+    tmp = os.fspath(tmp_path)
+    async with rep(relay_process, tmp) as (alice, code), customer(code, relay_process, tmp) as bob:
+        await bob.expect(r"^Joined session")
+        await bob.send("/end")
+        await bob.expect(r"only the controlling rep can end the session; use /quit")
+        await bob.send("still here")
+        await alice.expect(r"^Bob: still here$")
+
+
+async def test_end_of_input_means_leave(relay_process: str, tmp_path: os.PathLike[str]) -> None:
+    tmp = os.fspath(tmp_path)
+    async with rep(relay_process, tmp) as (alice, code), customer(code, relay_process, tmp) as bob:
+        await bob.expect(r"^Joined session")
+        await bob.close_input()
+        assert await bob.wait_exit() == 0
+        await alice.expect(r"^\* Bob left$")
+
+
+async def test_customer_joins_with_the_link_alone(
+    relay_process: str, tmp_path: os.PathLike[str]
+) -> None:
+    tmp = os.fspath(tmp_path)
+    async with rep(relay_process, tmp) as (alice, _):
+        link = (await alice.expect(r"^Join link: (\S+)$")).group(1)
+        async with customer(link, None, tmp) as bob:
+            await bob.expect(r"^Joined session \d+ as Bob$")
+
+
+async def test_wrong_code_fails_on_both_sides_with_a_clear_message(
+    relay_process: str, tmp_path: os.PathLike[str]
+) -> None:
+    tmp = os.fspath(tmp_path)
+    async with rep(relay_process, tmp) as (alice, code):
+        room, secret = code.split("-")
+        wrong = f"{room}-{'0' * len(secret) if secret != '0' * len(secret) else '1' * len(secret)}"
+        async with customer(wrong, relay_process, tmp, "Mallory") as mallory:
+            await mallory.expect(r"^helpline: wrong session code")
+            assert await mallory.wait_exit() != 0
+        await alice.expect(r"^! failed join attempt \(1 of 3\)")
+
+
+async def test_three_failed_attempts_retire_the_code_and_print_a_new_one(
+    relay_process: str, tmp_path: os.PathLike[str]
+) -> None:
+    tmp = os.fspath(tmp_path)
+    async with rep(relay_process, tmp) as (alice, old):
+        room, secret = old.split("-")
+        wrong = f"{room}-{'0' * len(secret) if secret != '0' * len(secret) else '1' * len(secret)}"
+        for _ in range(3):
+            async with customer(wrong, relay_process, tmp, "Mallory") as mallory:
+                assert await mallory.wait_exit() != 0
+        new = (await alice.expect(rf"^Session code: {CODE}$")).group(1)
+        assert new != old
+        assert new.startswith(room + "-")
+        async with customer(old, relay_process, tmp) as late:
+            await late.expect(r"^helpline: wrong session code")
+        async with customer(new, relay_process, tmp) as bob:
+            await bob.expect(r"^Joined session")
+
+
+async def test_start_without_a_relay_runs_one_on_this_machine(tmp_path: os.PathLike[str]) -> None:
+    tmp = os.fspath(tmp_path)
+    async with rep(None, tmp) as (alice, code):
+        relay = None
+        for line in alice.lines:
+            if m := re.match(r"^Relay: (ws://127\.0\.0\.1:\d+)$", line):
+                relay = m.group(1)
+        if relay is None:
+            relay = (await alice.expect(r"^Relay: (ws://127\.0\.0\.1:\d+)$")).group(1)
+        async with customer(code, relay, tmp) as bob:
+            await bob.expect(r"^Joined session")
+            await alice.send("/quit")
+            await bob.expect(r"^Session ended by Alice$")
+        assert await alice.wait_exit() == 0
+
+
+async def test_joining_with_a_malformed_code_explains_the_form(tmp_path: os.PathLike[str]) -> None:
+    async with customer("12-ab", "ws://127.0.0.1:9", os.fspath(tmp_path)) as bob:
+        await bob.expect(r"^helpline: .*looks like 4821-093617")
+        assert await bob.wait_exit() == 1
+
+
+async def test_unreachable_relay_is_a_one_line_failure(tmp_path: os.PathLike[str]) -> None:
+    with trio.fail_after(30):
+        async with customer("1234-567890", "ws://127.0.0.1:9", os.fspath(tmp_path)) as bob:
+            await bob.expect(r"^helpline: cannot reach the relay at ws://127\.0\.0\.1:9")
+            assert await bob.wait_exit() == 1
