@@ -1,0 +1,133 @@
+"""Room bookkeeping: who is in which room, with which endpoint id.
+
+Theory of operation
+-------------------
+A room exists from the host's CreateRoom until its last endpoint leaves; the
+relay keeps nothing about it afterwards. Endpoint ids are small integers
+counted up from 1 within the room and never reused while the room lives, so
+a message addressed to someone who left cannot reach a newcomer by accident.
+The host may leave before the others; the room then carries on without one
+(nobody can kick any more).
+
+This module does no IO and reads no clock: the server passes ``now`` in and
+attaches its own connection object to each member (the type parameter), so
+everything here is tested with plain values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from codec._envelope import MAX_ENDPOINT_ID
+from relay._errors import (
+    NoSuchMemberError,
+    NoSuchRoomError,
+    NotHostError,
+    RoomExistsError,
+    RoomFullError,
+    TooManyRoomsError,
+)
+
+__all__ = ["Departure", "Room", "Rooms"]
+
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class Room(Generic[T]):
+    id: str
+    host: int
+    created_at: float
+    members: dict[int, T] = field(default_factory=dict)
+    next_id: int = 1
+
+    def others(self, endpoint_id: int) -> list[T]:
+        return [m for i, m in self.members.items() if i != endpoint_id]
+
+
+@dataclass(frozen=True, slots=True)
+class Departure(Generic[T]):
+    """What the server must do after someone left: tell *remaining* about it."""
+
+    room: str
+    id: int
+    remaining: list[T]
+    #: Seconds the room lived, if this departure closed it.
+    closed_after: float | None
+
+
+class Rooms(Generic[T]):
+    def __init__(self, *, max_rooms: int, max_endpoints_per_room: int) -> None:
+        self._max_rooms = max_rooms
+        self._max_members = max_endpoints_per_room
+        self._rooms: dict[str, Room[T]] = {}
+
+    def __len__(self) -> int:
+        return len(self._rooms)
+
+    def get(self, room_id: str) -> Room[T] | None:
+        return self._rooms.get(room_id)
+
+    def create(self, room_id: str, endpoint: T, now: float) -> int:
+        """Open *room_id* with *endpoint* as its host; return the host's endpoint id."""
+        if room_id in self._rooms:
+            raise RoomExistsError(
+                f"room {room_id} is already in use; start a new session to get a fresh code"
+            )
+        if len(self._rooms) >= self._max_rooms:
+            raise TooManyRoomsError("this relay is full (too many rooms); try again later")
+        room: Room[T] = Room(room_id, host=1, created_at=now)
+        self._rooms[room_id] = room
+        return self._add(room, endpoint)
+
+    def join(self, room_id: str, endpoint: T) -> tuple[int, Room[T]]:
+        """Add *endpoint* to an existing room; return its id and the room."""
+        room = self._rooms.get(room_id)
+        if room is None:
+            raise NoSuchRoomError(
+                f"there is no session {room_id} on this relay; check the session number"
+            )
+        if len(room.members) >= self._max_members:
+            raise RoomFullError(f"session {room_id} already has {self._max_members} participants")
+        return self._add(room, endpoint), room
+
+    def member(self, room_id: str, endpoint_id: int) -> T:
+        room = self._rooms.get(room_id)
+        if room is None or endpoint_id not in room.members:
+            raise NoSuchMemberError(f"endpoint {endpoint_id} is not in this session")
+        return room.members[endpoint_id]
+
+    def kick(self, room_id: str, by: int, target: int) -> T:
+        """Check that *by* may remove *target*; return *target*'s object.
+
+        Removing it is then an ordinary :meth:`leave`, done when the server has
+        told the endpoint why.
+        """
+        room = self._rooms.get(room_id)
+        if room is None or by not in room.members:
+            raise NoSuchMemberError("you are not in this session")
+        if by != room.host:
+            raise NotHostError("only the session host can remove participants")
+        if target not in room.members:
+            raise NoSuchMemberError(f"endpoint {target} is not in this session")
+        return room.members[target]
+
+    def leave(self, room_id: str, endpoint_id: int, now: float) -> Departure[T] | None:
+        """Remove a member; None if it was not there (already kicked, say)."""
+        room = self._rooms.get(room_id)
+        if room is None or room.members.pop(endpoint_id, None) is None:
+            return None
+        closed_after = None
+        if not room.members:
+            del self._rooms[room_id]
+            closed_after = now - room.created_at
+        return Departure(room_id, endpoint_id, list(room.members.values()), closed_after)
+
+    def _add(self, room: Room[T], endpoint: T) -> int:
+        endpoint_id = room.next_id
+        if endpoint_id > MAX_ENDPOINT_ID:  # pragma: no cover - 2**31 joins in one room
+            raise RoomFullError(f"session {room.id} has used up its endpoint ids")
+        room.next_id += 1
+        room.members[endpoint_id] = endpoint
+        return endpoint_id

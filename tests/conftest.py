@@ -1,0 +1,79 @@
+"""Fixtures shared by every test package: a relay in-process or as a process.
+
+``relay_url`` runs :func:`relay.serve_relay` in the test's own trio run (fast,
+and its metrics are reachable); ``relay_process`` runs the real
+``python -m relay`` on a free loopback port, as users and operators do.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import trio
+
+from relay import RelaySettings, RunningRelay, serve_relay
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+LISTENING_PREFIX = "Relay listening on "
+
+
+def free_relay_settings(**overrides: Any) -> RelaySettings:
+    """Relay settings for tests: loopback, a free port, *overrides* on top."""
+    return RelaySettings(**{"host": "127.0.0.1", "port": 0, **overrides})
+
+
+@pytest.fixture
+async def relay_url(nursery: trio.Nursery) -> str:
+    """A relay with default settings, in-process; its ``ws://127.0.0.1:PORT``."""
+    running: RunningRelay = await nursery.start(serve_relay, free_relay_settings())
+    return running.url
+
+
+@asynccontextmanager
+async def open_relay_process(*args: str) -> AsyncIterator[tuple[trio.Process, str]]:
+    """Run ``python -m relay --host 127.0.0.1 --port 0 *args``; yield it and its URL.
+
+    On exit the process gets SIGTERM (if still running), then SIGKILL after 5 s.
+    """
+    command = [sys.executable, "-m", "relay", "--host", "127.0.0.1", "--port", "0", *args]
+    process = await trio.lowlevel.open_process(command, stdout=subprocess.PIPE)
+    try:
+        assert process.stdout is not None
+        with trio.fail_after(15):
+            line = await _read_line(process.stdout)
+        if not line.startswith(LISTENING_PREFIX):
+            raise AssertionError(f"unexpected first line from the relay: {line!r}")
+        yield process, line.removeprefix(LISTENING_PREFIX)
+    finally:
+        if process.returncode is None:
+            process.terminate()
+        with trio.move_on_after(5):
+            await process.wait()
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        if process.stdout is not None:
+            await process.stdout.aclose()
+
+
+@pytest.fixture
+async def relay_process() -> AsyncIterator[str]:
+    """The real relay as a subprocess; its ``ws://127.0.0.1:PORT``."""
+    async with open_relay_process() as (_, url):
+        yield url
+
+
+async def _read_line(stream: trio.abc.ReceiveStream) -> str:
+    data = bytearray()
+    while not data.endswith(b"\n"):
+        chunk = await stream.receive_some(1)
+        if not chunk:
+            raise AssertionError(f"the relay exited before printing a line: {bytes(data)!r}")
+        data += chunk
+    return data.decode().rstrip("\n")

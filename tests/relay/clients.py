@@ -1,0 +1,204 @@
+"""Test clients for the relay.
+
+:class:`Member` is a well-behaved endpoint on trio-websocket. :class:`RawClient`
+speaks WebSocket by hand (wsproto over a bare TCP stream) so a test can
+misbehave: never answer pings, stop reading, send garbage, vanish.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+import trio
+import wsproto
+import wsproto.events
+from trio_websocket import CloseReason, ConnectionClosed, WebSocketConnection, wrap_client_stream
+
+from codec import (
+    ClientEnvelope,
+    CreateRoom,
+    JoinRoom,
+    RelayEnvelope,
+    RelayRejected,
+    Welcome,
+    decode_relay_envelope,
+    encode_envelope,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+#: Long enough for a loaded 2-core machine, short enough to fail fast.
+WAIT = 5.0
+
+
+class Member:
+    """One endpoint in a room (after its Welcome)."""
+
+    def __init__(self, ws: WebSocketConnection, welcome: Welcome) -> None:
+        self.ws = ws
+        self.welcome = welcome
+        self.id = welcome.id
+
+    async def send(self, envelope: ClientEnvelope) -> None:
+        await self.ws.send_message(encode_envelope(envelope))
+
+    async def receive(self) -> RelayEnvelope:
+        with trio.fail_after(WAIT):
+            data = await self.ws.get_message()
+        assert isinstance(data, bytes)
+        return decode_relay_envelope(data)
+
+    async def closed(self) -> tuple[list[RelayEnvelope], CloseReason]:
+        """Read until the relay closes us; return what came first and the close reason."""
+        seen: list[RelayEnvelope] = []
+        with trio.fail_after(WAIT):
+            while True:
+                try:
+                    data = await self.ws.get_message()
+                except ConnectionClosed as exc:
+                    reason = exc.reason
+                    break
+                assert isinstance(data, bytes)
+                seen.append(decode_relay_envelope(data))
+        assert reason is not None
+        return seen, reason
+
+
+@asynccontextmanager
+async def open_ws(url: str, room: str) -> AsyncIterator[WebSocketConnection]:
+    """A client WebSocket to ``/s/<room>``.
+
+    Built from its own TCP stream, which is closed on exit: trio-websocket's
+    client leaves its socket open when the *server* closes first.
+    """
+    host, port = host_port(url)
+    with trio.fail_after(WAIT):
+        stream = await trio.open_tcp_stream(host, port)
+    try:
+        async with trio.open_nursery() as nursery:
+            with trio.fail_after(WAIT):
+                ws = await wrap_client_stream(
+                    nursery,
+                    stream,
+                    host,
+                    f"/s/{room}",
+                    max_message_size=16 * 1024 * 1024,
+                    receive_buffer_size=256 * 1024,
+                )
+            try:
+                yield ws
+            finally:
+                with trio.CancelScope(shield=True) as scope:
+                    scope.deadline = trio.current_time() + WAIT
+                    await ws.aclose()
+                nursery.cancel_scope.cancel()
+    finally:
+        await trio.aclose_forcefully(stream)
+
+
+@asynccontextmanager
+async def open_member(url: str, room: str, *, create: bool = False) -> AsyncIterator[Member]:
+    """Connect to *room*, create or join it, and yield the member once welcomed."""
+    async with open_ws(url, room) as ws:
+        await ws.send_message(encode_envelope(CreateRoom() if create else JoinRoom()))
+        with trio.fail_after(WAIT):
+            data = await ws.get_message()
+        assert isinstance(data, bytes)
+        welcome = decode_relay_envelope(data)
+        assert isinstance(welcome, Welcome), welcome
+        yield Member(ws, welcome)
+
+
+async def refused(ws: WebSocketConnection, envelope: ClientEnvelope) -> tuple[RelayRejected, int]:
+    """Send *envelope*; expect one fatal rejection then a close. Return both."""
+    await ws.send_message(encode_envelope(envelope))
+    seen: list[RelayEnvelope] = []
+    with trio.fail_after(WAIT):
+        while True:
+            try:
+                data = await ws.get_message()
+            except ConnectionClosed as exc:
+                reason = exc.reason
+                break
+            assert isinstance(data, bytes)
+            seen.append(decode_relay_envelope(data))
+    assert reason is not None
+    assert len(seen) == 1, seen
+    assert isinstance(seen[0], RelayRejected), seen
+    assert seen[0].fatal
+    return seen[0], reason.code
+
+
+def host_port(url: str) -> tuple[str, int]:
+    host, port = url.removeprefix("ws://").rsplit(":", 1)
+    return host, int(port)
+
+
+class RawClient:
+    """WebSocket by hand, for tests that need a client to misbehave."""
+
+    def __init__(self, stream: trio.SocketStream) -> None:
+        self.stream = stream
+        self.ws = wsproto.WSConnection(wsproto.ConnectionType.CLIENT)
+        self.events: list[wsproto.events.Event] = []
+
+    @classmethod
+    async def connect(cls, url: str, room: str, *, rcvbuf: int | None = None) -> RawClient:
+        host, port = host_port(url)
+        sock = trio.socket.socket()
+        if rcvbuf is not None:
+            # A small fixed receive buffer makes "stops reading" bite quickly.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        await sock.connect((host, port))
+        client = cls(trio.SocketStream(sock))
+        await client.send(wsproto.events.Request(host=host, target=f"/s/{room}"))
+        with trio.fail_after(WAIT):
+            while not any(isinstance(e, wsproto.events.AcceptConnection) for e in client.events):
+                await client.read()
+        client.events.clear()
+        return client
+
+    async def send(self, event: wsproto.events.Event) -> None:
+        await self.stream.send_all(self.ws.send(event))
+
+    async def send_envelope(self, envelope: ClientEnvelope) -> None:
+        await self.send(wsproto.events.BytesMessage(encode_envelope(envelope)))
+
+    async def read(self) -> bool:
+        """Read once from the socket; False at end of stream."""
+        data = await self.stream.receive_some(65536)
+        self.ws.receive_data(data or None)
+        self.events.extend(self.ws.events())
+        return bool(data)
+
+    async def read_until_closed(self) -> list[wsproto.events.Event]:
+        """Read (never answering pings) until the relay closes the TCP connection."""
+        with trio.fail_after(WAIT):
+            try:
+                while await self.read():
+                    pass
+            except trio.BrokenResourceError:
+                pass
+        return self.events
+
+    def envelopes(self) -> list[RelayEnvelope]:
+        return [
+            decode_relay_envelope(bytes(e.data))
+            for e in self.events
+            if isinstance(e, wsproto.events.BytesMessage)
+        ]
+
+    def close_code(self) -> int | None:
+        for e in self.events:
+            if isinstance(e, wsproto.events.CloseConnection):
+                return e.code
+        return None
+
+    async def vanish(self) -> None:
+        """Drop the TCP connection with a reset, as a crashed machine's network would."""
+        self.stream.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        await self.stream.aclose()

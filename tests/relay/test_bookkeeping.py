@@ -1,0 +1,186 @@
+"""Rooms, the join rate limiter and liveness deadlines, without a network or a clock."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from relay._errors import (
+    NoSuchMemberError,
+    NoSuchRoomError,
+    NotHostError,
+    RoomExistsError,
+    RoomFullError,
+    TooManyRoomsError,
+)
+from relay._liveness import Liveness, LivenessAction
+from relay._ratelimit import JoinRateLimiter
+from relay._rooms import Rooms
+
+
+def make_rooms(max_rooms: int = 10, per_room: int = 3) -> Rooms[str]:
+    return Rooms(max_rooms=max_rooms, max_endpoints_per_room=per_room)
+
+
+def test_host_gets_id_1_and_joiners_count_up() -> None:
+    rooms = make_rooms()
+    assert rooms.create("abc", "host", now=0.0) == 1
+    assert rooms.join("abc", "a")[0] == 2
+    joined, room = rooms.join("abc", "b")
+    assert joined == 3
+    assert room.host == 1
+    assert list(room.members) == [1, 2, 3]
+
+
+def test_ids_are_not_reused_while_the_room_lives() -> None:
+    rooms = make_rooms()
+    rooms.create("abc", "host", now=0.0)
+    rooms.join("abc", "a")
+    rooms.leave("abc", 2, now=1.0)
+    assert rooms.join("abc", "b")[0] == 3
+
+
+def test_creating_an_existing_room_is_refused() -> None:
+    rooms = make_rooms()
+    rooms.create("abc", "host", now=0.0)
+    with pytest.raises(RoomExistsError, match="already in use"):
+        rooms.create("abc", "other", now=0.0)
+
+
+def test_joining_a_missing_room_is_refused() -> None:
+    with pytest.raises(NoSuchRoomError, match="check the session number"):
+        make_rooms().join("nope", "a")
+
+
+def test_a_full_room_refuses_joiners() -> None:
+    rooms = make_rooms(per_room=2)
+    rooms.create("abc", "host", now=0.0)
+    rooms.join("abc", "a")
+    with pytest.raises(RoomFullError):
+        rooms.join("abc", "b")
+
+
+def test_room_count_is_capped() -> None:
+    rooms = make_rooms(max_rooms=1)
+    rooms.create("one", "host", now=0.0)
+    with pytest.raises(TooManyRoomsError):
+        rooms.create("two", "host", now=0.0)
+
+
+def test_last_member_leaving_deletes_the_room() -> None:
+    rooms = make_rooms()
+    rooms.create("abc", "host", now=10.0)
+    rooms.join("abc", "a")
+    first = rooms.leave("abc", 1, now=11.0)
+    assert first is not None
+    assert first.remaining == ["a"]
+    assert first.closed_after is None
+    last = rooms.leave("abc", 2, now=15.0)
+    assert last is not None
+    assert last.closed_after == 5.0
+    assert rooms.get("abc") is None
+    assert len(rooms) == 0
+
+
+def test_room_outlives_its_host_while_others_remain() -> None:
+    rooms = make_rooms()
+    rooms.create("abc", "host", now=0.0)
+    rooms.join("abc", "a")
+    rooms.leave("abc", 1, now=1.0)
+    room = rooms.get("abc")
+    assert room is not None
+    assert room.host == 1
+    assert list(room.members) == [2]
+
+
+def test_leaving_twice_is_harmless() -> None:
+    rooms = make_rooms()
+    rooms.create("abc", "host", now=0.0)
+    assert rooms.leave("abc", 1, now=0.0) is not None
+    assert rooms.leave("abc", 1, now=0.0) is None
+
+
+def test_only_the_host_may_kick() -> None:
+    rooms = make_rooms()
+    rooms.create("abc", "host", now=0.0)
+    rooms.join("abc", "a")
+    rooms.join("abc", "b")
+    with pytest.raises(NotHostError):
+        rooms.kick("abc", by=2, target=3)
+    assert rooms.kick("abc", by=1, target=3) == "b"
+
+
+def test_kicking_or_sending_to_an_unknown_id_is_refused() -> None:
+    rooms = make_rooms()
+    rooms.create("abc", "host", now=0.0)
+    with pytest.raises(NoSuchMemberError):
+        rooms.kick("abc", by=1, target=9)
+    with pytest.raises(NoSuchMemberError):
+        rooms.member("abc", 9)
+
+
+def test_rate_limiter_allows_a_burst_then_refuses() -> None:
+    limiter = JoinRateLimiter(3)
+    assert [limiter.allow("1.2.3.4", now=0.0) for _ in range(4)] == [True, True, True, False]
+    assert limiter.allow("5.6.7.8", now=0.0)
+
+
+def test_rate_limiter_refills_over_the_minute() -> None:
+    limiter = JoinRateLimiter(6)  # one token every 10 s
+    for _ in range(6):
+        limiter.allow("a", now=0.0)
+    assert not limiter.allow("a", now=5.0)
+    assert limiter.retry_after("a", now=5.0) == pytest.approx(5.0, abs=0.01)
+    assert limiter.allow("a", now=20.0)
+
+
+def test_rate_limiter_forgets_idle_addresses() -> None:
+    limiter = JoinRateLimiter(6, max_tracked=2)
+    limiter.allow("a", now=0.0)
+    limiter.allow("b", now=0.0)
+    limiter.allow("c", now=100.0)  # a and b are full again by now
+    assert len(limiter) == 1
+
+
+def test_rate_limiter_memory_is_capped_under_a_flood() -> None:
+    limiter = JoinRateLimiter(6, max_tracked=10)
+    for i in range(100):
+        limiter.allow(f"10.0.0.{i}", now=0.0)
+    assert len(limiter) <= 10
+
+
+def test_handshake_expires_without_a_first_envelope() -> None:
+    live = Liveness(opened_at=100.0, handshake_timeout=2.0, idle_timeout=10.0)
+    assert live.next_deadline() == 102.0
+    assert live.poll(101.0) is LivenessAction.NOTHING
+    assert live.poll(102.0) is LivenessAction.HANDSHAKE_EXPIRED
+
+
+def test_silence_brings_a_ping_then_expiry() -> None:
+    live = Liveness(opened_at=0.0, handshake_timeout=2.0, idle_timeout=10.0)
+    live.joined(1.0)
+    assert live.next_deadline() == 6.0
+    assert live.poll(6.0) is LivenessAction.SEND_PING
+    assert live.next_deadline() == 11.0
+    assert live.poll(8.0) is LivenessAction.NOTHING
+    assert live.poll(11.0) is LivenessAction.IDLE_EXPIRED
+
+
+def test_a_pong_or_message_restarts_the_idle_clock() -> None:
+    live = Liveness(opened_at=0.0, handshake_timeout=2.0, idle_timeout=10.0)
+    live.joined(0.0)
+    assert live.poll(5.0) is LivenessAction.SEND_PING
+    live.heard(7.0)
+    assert live.poll(11.0) is LivenessAction.NOTHING
+    assert live.next_deadline() == 12.0
+
+
+def test_paused_reading_is_not_idleness() -> None:
+    live = Liveness(opened_at=0.0, handshake_timeout=2.0, idle_timeout=10.0)
+    live.joined(0.0)
+    live.pause()
+    assert live.next_deadline() == math.inf
+    assert live.poll(100.0) is LivenessAction.NOTHING
+    live.resume(100.0)
+    assert live.next_deadline() == 105.0

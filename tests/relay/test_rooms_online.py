@@ -1,0 +1,179 @@
+"""Creating, joining, forwarding, notices and kicks, over real WebSockets."""
+
+from __future__ import annotations
+
+import trio
+
+from codec import (
+    CreateRoom,
+    Delivered,
+    JoinRoom,
+    Kick,
+    MemberJoined,
+    MemberLeft,
+    RelayRejected,
+    Send,
+    Welcome,
+)
+from tests.relay.clients import WAIT, open_member, open_ws, refused
+
+
+async def test_host_is_welcomed_as_endpoint_1_of_an_empty_room(relay_url: str) -> None:
+    with trio.fail_after(WAIT):
+        async with open_member(relay_url, "room1", create=True) as host:
+            assert host.welcome == Welcome(id=1, host=1, members=())
+
+
+async def test_joiners_get_new_ids_and_the_ids_already_present(relay_url: str) -> None:
+    with trio.fail_after(WAIT):
+        async with (
+            open_member(relay_url, "room1", create=True) as host,
+            open_member(relay_url, "room1") as first,
+            open_member(relay_url, "room1") as second,
+        ):
+            assert first.welcome == Welcome(id=2, host=1, members=(1,))
+            assert second.welcome == Welcome(id=3, host=1, members=(1, 2))
+            assert host.id == 1
+
+
+async def test_payload_is_delivered_stamped_with_the_sender_id(relay_url: str) -> None:
+    with trio.fail_after(WAIT):
+        async with (
+            open_member(relay_url, "room1", create=True) as host,
+            open_member(relay_url, "room1") as guest,
+        ):
+            assert await host.receive() == MemberJoined(guest.id)
+            await guest.send(Send(to=host.id, payload=b"\x00opaque\xff"))
+            assert await host.receive() == Delivered(sender=guest.id, payload=b"\x00opaque\xff")
+            await host.send(Send(to=guest.id, payload=b"reply"))
+            assert await guest.receive() == Delivered(sender=host.id, payload=b"reply")
+
+
+async def test_only_the_addressee_receives(relay_url: str) -> None:
+    with trio.fail_after(WAIT):
+        async with (
+            open_member(relay_url, "room1", create=True) as host,
+            open_member(relay_url, "room1") as a,
+            open_member(relay_url, "room1") as b,
+        ):
+            assert await a.receive() == MemberJoined(b.id)
+            await host.send(Send(to=b.id, payload=b"for b"))
+            await host.send(Send(to=a.id, payload=b"for a"))
+            assert await a.receive() == Delivered(host.id, b"for a")
+            assert await b.receive() == Delivered(host.id, b"for b")
+
+
+async def test_rooms_are_separate(relay_url: str) -> None:
+    with trio.fail_after(WAIT):
+        async with (
+            open_member(relay_url, "roomA", create=True) as host_a,
+            open_member(relay_url, "roomB", create=True) as host_b,
+            open_member(relay_url, "roomB") as guest_b,
+        ):
+            assert host_a.id == host_b.id == 1
+            await guest_b.send(Send(to=1, payload=b"b only"))
+            assert await host_b.receive() == MemberJoined(guest_b.id)
+            assert await host_b.receive() == Delivered(guest_b.id, b"b only")
+            await host_a.send(Send(to=1, payload=b"self"))
+            assert await host_a.receive() == Delivered(1, b"self")
+
+
+async def test_members_hear_of_joins_and_departures(relay_url: str) -> None:
+    with trio.fail_after(WAIT):
+        async with open_member(relay_url, "room1", create=True) as host:
+            async with open_member(relay_url, "room1") as guest:
+                assert await host.receive() == MemberJoined(guest.id)
+            assert await host.receive() == MemberLeft(guest.id)
+
+
+async def test_host_leaving_keeps_the_room_for_the_others(relay_url: str) -> None:
+    with trio.fail_after(WAIT):
+        async with open_member(relay_url, "room1", create=True) as host:
+            async with open_member(relay_url, "room1") as guest:
+                await host.ws.aclose()
+                assert await guest.receive() == MemberLeft(1)
+                async with open_member(relay_url, "room1") as late:
+                    assert late.welcome == Welcome(id=3, host=1, members=(2,))
+        # Everyone has left: the room is gone and its id can be created afresh.
+        async with open_member(relay_url, "room1", create=True) as again:
+            assert again.welcome == Welcome(id=1, host=1, members=())
+
+
+async def test_creating_an_existing_room_is_rejected(relay_url: str) -> None:
+    with trio.fail_after(WAIT):
+        async with open_member(relay_url, "room1", create=True), open_ws(relay_url, "room1") as ws:
+            rejection, close = await refused(ws, CreateRoom())
+            assert (rejection.reason, rejection.fatal) == ("room-exists", True)
+            assert close == 1008
+
+
+async def test_joining_a_missing_room_is_rejected(relay_url: str) -> None:
+    with trio.fail_after(WAIT):
+        async with open_ws(relay_url, "nosuchroom") as ws:
+            rejection, close = await refused(ws, JoinRoom())
+            assert (rejection.reason, rejection.fatal) == ("no-such-room", True)
+            assert "check the session number" in rejection.message
+            assert close == 1008
+
+
+async def test_sending_before_joining_is_rejected(relay_url: str) -> None:
+    with trio.fail_after(WAIT):
+        async with open_ws(relay_url, "room1") as ws:
+            rejection, _ = await refused(ws, Send(1, b"x"))
+            assert (rejection.reason, rejection.fatal) == ("not-joined", True)
+
+
+async def test_sending_to_an_unknown_id_is_rejected_but_not_fatal(relay_url: str) -> None:
+    with trio.fail_after(WAIT):
+        async with open_member(relay_url, "room1", create=True) as host:
+            await host.send(Send(to=42, payload=b"lost"))
+            rejection = await host.receive()
+            assert rejection == RelayRejected(
+                "no-such-member", "endpoint 42 is not in this session", False
+            )
+            await host.send(Send(to=1, payload=b"still here"))
+            assert await host.receive() == Delivered(1, b"still here")
+
+
+async def test_joining_twice_on_one_connection_is_rejected_but_not_fatal(relay_url: str) -> None:
+    with trio.fail_after(WAIT):
+        async with open_member(relay_url, "room1", create=True) as host:
+            await host.send(JoinRoom())
+            rejection = await host.receive()
+            assert isinstance(rejection, RelayRejected)
+            assert (rejection.reason, rejection.fatal) == ("already-joined", False)
+
+
+async def test_host_kicks_a_member(relay_url: str) -> None:
+    with trio.fail_after(WAIT):
+        async with (
+            open_member(relay_url, "room1", create=True) as host,
+            open_member(relay_url, "room1") as guest,
+            open_member(relay_url, "room1") as bystander,
+        ):
+            assert await host.receive() == MemberJoined(guest.id)
+            assert await host.receive() == MemberJoined(bystander.id)
+            await host.send(Kick(guest.id))
+            seen, close = await guest.closed()
+            assert seen == [MemberJoined(bystander.id), _KICKED]
+            assert close.code == 1008
+            assert await host.receive() == MemberLeft(guest.id)
+            assert await bystander.receive() == MemberLeft(guest.id)
+
+
+async def test_a_member_who_is_not_host_cannot_kick(relay_url: str) -> None:
+    with trio.fail_after(WAIT):
+        async with (
+            open_member(relay_url, "room1", create=True) as host,
+            open_member(relay_url, "room1") as guest,
+        ):
+            await guest.send(Kick(host.id))
+            rejection = await guest.receive()
+            assert isinstance(rejection, RelayRejected)
+            assert (rejection.reason, rejection.fatal) == ("not-host", False)
+            await guest.send(Send(host.id, b"no hard feelings"))
+            assert await host.receive() == MemberJoined(guest.id)
+            assert await host.receive() == Delivered(guest.id, b"no hard feelings")
+
+
+_KICKED = RelayRejected("kicked", "removed by the session host", True)
