@@ -37,7 +37,6 @@ __all__ = [
     "Kick",
     "MemberJoined",
     "MemberLeft",
-    "Op",
     "RelayEnvelope",
     "RelayRejected",
     "Send",

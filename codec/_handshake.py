@@ -34,7 +34,8 @@ from codec._errors import LocalProtocolError, ProtocolError, WrongCodeError
 from codec._keys import KEY_BYTES, ChannelKeys, derive
 from codec._payload import PayloadKind, payload_kind
 
-__all__ = ["HostHandshake", "HostState", "JoinerHandshake", "JoinerState", "abort_payload"]
+# HostHandshake, HostState and JoinerState are codec-internal (Admission wraps the host side).
+__all__ = ["JoinerHandshake", "abort_payload"]
 
 _ID_JOINER = b"helpline-joiner"
 _ID_HOST = b"helpline-host"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import nacl.public
 
-__all__ = ["KEY_BYTES", "ChannelKeys", "derive", "member_channel_keys"]
+__all__ = ["KEY_BYTES", "ChannelKeys", "member_channel_keys"]  # derive is codec-internal
 
 KEY_BYTES = 32
 

@@ -15,7 +15,7 @@ from codec._errors import LimitExceededError, ProtocolError
 if TYPE_CHECKING:
     from codec._limits import Limits
 
-__all__ = ["pack", "unpack"]
+__all__: list[str] = []  # pack and unpack are codec-internal
 
 
 def pack(obj: Any) -> bytes:
