@@ -9,7 +9,11 @@ authentication was altered or cut short. The associated data binds sender,
 receiver and counter, so a frame cannot be redirected to another member.
 
 A rejected frame is dropped unread and the channel stays usable: the next
-genuine frame still opens. The caller reports the error to the person.
+genuine frame still opens. A genuine frame that arrives early (someone held
+back or dropped the ones before it) is refused too, but the channel moves
+past it: the frames it overtook are then refused as late, and the frames
+after it open again. Without that step one dropped frame would silence the
+channel for good. The caller reports every refusal to the person.
 """
 
 from __future__ import annotations
@@ -77,14 +81,8 @@ class Channel:
         _, counter = _HEADER.unpack_from(payload)
         if counter < self._received:
             raise TamperedMessageError(
-                f"rejected a replayed message (number {counter} was already received)",
+                f"rejected a replayed or late message (number {counter} is behind)",
                 reason="replayed",
-            )
-        if counter > self._received:
-            raise TamperedMessageError(
-                f"rejected a message out of order (number {counter} arrived "
-                f"while {self._received} was expected)",
-                reason="reordered",
             )
         ad = _AD.pack(_AD_TAG, self.remote_id, self.local_id, counter)
         try:
@@ -93,7 +91,13 @@ class Channel:
             raise TamperedMessageError(
                 "rejected a message that was altered or cut short in transit", reason="forged"
             ) from None
-        self._received += 1
+        expected, self._received = self._received, counter + 1
+        if counter > expected:
+            raise TamperedMessageError(
+                f"rejected a message out of order (number {counter} arrived while "
+                f"{expected} was expected; {counter - expected} earlier lost or held back)",
+                reason="reordered",
+            )
         return plaintext
 
 
