@@ -86,6 +86,15 @@ def test_channel_carries_on_after_a_dropped_message() -> None:
     assert rep.open(customer.seal(b"next")) == b"next"
 
 
+def test_a_forged_frame_from_the_future_does_not_move_the_channel() -> None:
+    customer, rep = channel_pair()
+    first = customer.seal(b"first")
+    future = bytearray(customer.seal(b"second"))
+    future[1] ^= 0x80  # counter 1 -> 2**63 + 1, which nobody sealed
+    assert rejected(rep, bytes(future)) == "forged"
+    assert rep.open(first) == b"first"
+
+
 def test_a_message_cut_short_is_rejected_at_every_length() -> None:
     customer, rep = channel_pair()
     frame = customer.seal(b"a message long enough to cut")
