@@ -94,13 +94,17 @@ class Leave:
 Message = Hello | Roster | Chat | SessionEnd | Leave
 
 
+_UNCLEAN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
 def is_clean_text(text: str, *, multiline: bool) -> bool:
-    """No control or format characters (escape sequences, bidi overrides)."""
+    """No control or format characters (escape sequences, bidi overrides).
+
+    U+2028/U+2029 (line and paragraph separator) are refused too: Qt's text
+    layout breaks the line there, so a name could forge a second roster line.
+    """
     allowed = "\n\t" if multiline else ""
-    return all(
-        ch in allowed or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
-        for ch in text
-    )
+    return all(ch in allowed or unicodedata.category(ch) not in _UNCLEAN_CATEGORIES for ch in text)
 
 
 def encode_message(msg: Message) -> bytes:

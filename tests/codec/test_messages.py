@@ -56,6 +56,8 @@ CONTROL_TEXT = [
     pytest.param("carriage\rreturn", id="carriage-return"),
     pytest.param("private\ue000use", id="private-use"),
     pytest.param("unassigned\U000e0000", id="unassigned"),
+    pytest.param("Jo\u2028Dana (rep)", id="line-separator"),
+    pytest.param("para\u2029graph", id="paragraph-separator"),
 ]
 
 
