@@ -51,6 +51,8 @@ from codec._messages import (
     is_clean_text,
 )
 from codec._payload import PayloadKind, payload_kind
+from codec._screen_decoder import ScreenDecoder
+from codec._screen_encoder import ScreenEncoder
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -85,6 +87,8 @@ __all__ = [
     "RelayRejected",
     "Role",
     "Roster",
+    "ScreenDecoder",
+    "ScreenEncoder",
     "Send",
     "SessionCode",
     "SessionEnd",

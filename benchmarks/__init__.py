@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that report figures (tests assert behaviour)."""

@@ -1,0 +1,129 @@
+"""The viewer's side of the screen codec: hostile bytes in, a framebuffer out.
+
+Theory of operation. A :class:`ScreenDecoder` is either *awaiting a
+keyframe* (new, or broken by a bad message) or *in an epoch*. A keyframe
+message opens an epoch: it sizes the framebuffer, starts a fresh zstd
+stream and must carry ``seq`` 0. Every later message of the epoch must carry
+the next ``seq``. Anything else (a gap, a repeat, a delta with no keyframe, a
+message from an epoch we are not in) is a :class:`~codec.ProtocolError`,
+because the zstd history would no longer match the encoder's and the next
+picture would be garbage. After an error the decoder refuses deltas until a
+keyframe arrives, which the viewer can ask the sender for.
+
+Each message is validated completely (envelope, decompression budget, every
+operation's rectangle, every lossy image's size) before a pixel is drawn.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from codec._errors import ProtocolError
+from codec._limits import DEFAULT_LIMITS, Limits
+from codec._screen_lossy import decode_image
+from codec._screen_ops import CopyOp, LossyOp, PixelsOp, apply_copy, apply_pixels, parse_ops
+from codec._screen_stream import BoundedDecompressor
+from codec._screen_wire import UpdateFlags, UpdateKind, unpack_update
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+__all__ = ["ScreenDecoder"]
+
+
+class _State(Enum):
+    #: No usable stream: only a keyframe is accepted.
+    AWAITING_KEYFRAME = "awaiting keyframe"
+    #: Following an epoch; the next message must be its next sequence number.
+    IN_EPOCH = "in epoch"
+
+
+class ScreenDecoder:
+    """Rebuilds the sender's screen from the messages of a :class:`ScreenEncoder`."""
+
+    def __init__(self, *, limits: Limits = DEFAULT_LIMITS) -> None:
+        self._limits = limits
+        self._state = _State.AWAITING_KEYFRAME
+        self._epoch = -1
+        self._next_seq = 0
+        self._fb: NDArray[np.uint8] = np.zeros((0, 0, 3), dtype=np.uint8)
+        self._stream = BoundedDecompressor()
+        self._frame_complete = False
+
+    @property
+    def framebuffer(self) -> NDArray[np.uint8]:
+        """The picture so far, ``(height, width, 3)`` BGR; a read-only view."""
+        view = self._fb.view()
+        view.flags.writeable = False
+        return view
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """``(width, height)`` of the framebuffer; ``(0, 0)`` before the first keyframe."""
+        return self._fb.shape[1], self._fb.shape[0]
+
+    @property
+    def frame_complete(self) -> bool:
+        """True when the last message fed ended a captured frame (a good moment to paint)."""
+        return self._frame_complete
+
+    def feed(self, message: bytes) -> None:
+        """Apply one update message; raises :class:`~codec.ProtocolError` on bad input."""
+        try:
+            self._feed(message)
+        except ProtocolError:
+            self._state = _State.AWAITING_KEYFRAME
+            self._frame_complete = False
+            raise
+
+    def _feed(self, message: bytes) -> None:
+        header, body, images = unpack_update(message, self._limits)
+        if header.kind is UpdateKind.KEYFRAME:
+            if header.epoch <= self._epoch:
+                raise ProtocolError(
+                    f"keyframe of epoch {header.epoch} arrived after epoch {self._epoch}: "
+                    "replayed or out of order",
+                    reason="screen-order",
+                )
+            if header.seq != 0:
+                raise ProtocolError("a keyframe must start its epoch at 0", reason="screen-order")
+            self._epoch = header.epoch
+            self._next_seq = 0
+            self._stream = BoundedDecompressor()
+            # The epoch is ours from here on even if this message turns out bad.
+            self._state = _State.IN_EPOCH
+            fb = np.zeros((header.height, header.width, 3), dtype=np.uint8)
+        else:
+            if self._state is _State.AWAITING_KEYFRAME:
+                raise ProtocolError(
+                    "screen delta arrived with no usable keyframe before it", reason="screen-order"
+                )
+            if header.epoch != self._epoch or header.seq != self._next_seq:
+                raise ProtocolError(
+                    f"screen update {header.epoch}:{header.seq} arrived where "
+                    f"{self._epoch}:{self._next_seq} was due: a message was lost or reordered",
+                    reason="screen-order",
+                )
+            fb = self._fb
+        self._next_seq += 1
+        height, width = fb.shape[:2]
+        raw = self._stream.decompress(body, header.body_size)
+        ops = parse_ops(raw, width=width, height=height, images=len(images))
+        decoded = {
+            op.image: decode_image(images[op.image], op.rect.w, op.rect.h)
+            for op in ops
+            if isinstance(op, LossyOp)
+        }
+        for op in ops:
+            if isinstance(op, CopyOp):
+                apply_copy(fb, op)
+            elif isinstance(op, PixelsOp):
+                apply_pixels(fb, op)
+            else:
+                r = op.rect
+                fb[r.y : r.y + r.h, r.x : r.x + r.w] = decoded[op.image]
+        self._fb = fb
+        self._frame_complete = bool(header.flags & UpdateFlags.FRAME_END)

@@ -1,0 +1,211 @@
+"""The drawing operations a screen update carries, and how they apply.
+
+An update's decompressed body is a flat run of operations, each a one-byte
+opcode, little-endian ``uint16`` fields and, for pixels, the pixel bytes
+themselves. The encoder applies the very same operations to its own model of
+the viewer's framebuffer, so both sides stay identical by construction: any
+pixel the encoder believes the viewer has, the viewer has.
+
+Parsing validates everything before anything is drawn: a rectangle outside
+the framebuffer, an unknown opcode or filter, or a body cut short is a
+:class:`~codec.ProtocolError` and leaves the framebuffer untouched.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import TYPE_CHECKING, TypeAlias
+
+import numpy as np
+
+from codec._errors import ProtocolError
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+__all__ = [
+    "CopyOp",
+    "LossyOp",
+    "Op",
+    "OpCode",
+    "PixelFilter",
+    "PixelsOp",
+    "Rect",
+    "apply_copy",
+    "apply_pixels",
+    "filter_pixels",
+    "parse_ops",
+    "serialize_op",
+    "unfilter_pixels",
+]
+
+Pixels: TypeAlias = "NDArray[np.uint8]"
+
+
+class OpCode(IntEnum):
+    #: Copy a rectangle of the framebuffer elsewhere (scrolls, moved windows).
+    COPY = 1
+    #: Literal BGR pixels for a rectangle, optionally filtered.
+    PIXELS = 2
+    #: A lossy image (WebP) carried beside the compressed body, drawn into a rectangle.
+    LOSSY = 3
+
+
+class PixelFilter(IntEnum):
+    """How literal pixels were transformed before compression."""
+
+    #: Bytes as they are: best for text and flat UI, which zstd matches against history.
+    NONE = 0
+    #: Each byte minus its up, left and up-left neighbours (mod 256): photographs turn
+    #: into small residuals that zstd's entropy stage packs far better than raw bytes.
+    GRADIENT = 1
+
+
+_RECT = struct.Struct("<HHHH")
+_COPY = struct.Struct("<BHHHHHH")
+_PIXELS = struct.Struct("<BHHHHB")
+_LOSSY = struct.Struct("<BHHHHH")
+
+
+@dataclass(frozen=True, slots=True)
+class Rect:
+    x: int
+    y: int
+    w: int
+    h: int
+
+    @property
+    def area(self) -> int:
+        return self.w * self.h
+
+
+@dataclass(frozen=True, slots=True)
+class CopyOp:
+    """Copy ``dst.w`` x ``dst.h`` pixels from ``(src_x, src_y)`` to ``dst``."""
+
+    src_x: int
+    src_y: int
+    dst: Rect
+
+
+@dataclass(frozen=True, slots=True)
+class PixelsOp:
+    rect: Rect
+    filter: PixelFilter
+    #: ``rect.h * rect.w * 3`` bytes, BGR, row-major, already filtered.
+    payload: bytes | memoryview
+
+
+@dataclass(frozen=True, slots=True)
+class LossyOp:
+    rect: Rect
+    #: Index into the update's list of images.
+    image: int
+
+
+Op: TypeAlias = CopyOp | PixelsOp | LossyOp
+
+
+def serialize_op(op: Op) -> list[bytes | memoryview]:
+    """The wire bytes of one operation, as pieces to hand to the compressor."""
+    if isinstance(op, CopyOp):
+        d = op.dst
+        return [_COPY.pack(OpCode.COPY, op.src_x, op.src_y, d.x, d.y, d.w, d.h)]
+    if isinstance(op, PixelsOp):
+        r = op.rect
+        return [_PIXELS.pack(OpCode.PIXELS, r.x, r.y, r.w, r.h, op.filter), op.payload]
+    r = op.rect
+    return [_LOSSY.pack(OpCode.LOSSY, r.x, r.y, r.w, r.h, op.image)]
+
+
+def _checked_rect(x: int, y: int, w: int, h: int, width: int, height: int, what: str) -> Rect:
+    if w == 0 or h == 0 or x + w > width or y + h > height:
+        raise ProtocolError(
+            f"screen update {what} rectangle {w}x{h}+{x}+{y} lies outside the "
+            f"{width}x{height} framebuffer",
+            reason="screen-bounds",
+        )
+    return Rect(x, y, w, h)
+
+
+def parse_ops(body: bytes, *, width: int, height: int, images: int) -> list[Op]:
+    """Validate and split a decompressed update body into operations."""
+    ops: list[Op] = []
+    view = memoryview(body)
+    pos = 0
+    end = len(body)
+    try:
+        while pos < end:
+            code = body[pos]
+            if code == OpCode.COPY:
+                _, sx, sy, dx, dy, w, h = _COPY.unpack_from(body, pos)
+                pos += _COPY.size
+                dst = _checked_rect(dx, dy, w, h, width, height, "copy destination")
+                _checked_rect(sx, sy, w, h, width, height, "copy source")
+                ops.append(CopyOp(sx, sy, dst))
+            elif code == OpCode.PIXELS:
+                _, x, y, w, h, filt = _PIXELS.unpack_from(body, pos)
+                pos += _PIXELS.size
+                rect = _checked_rect(x, y, w, h, width, height, "pixels")
+                if filt not in PixelFilter._value2member_map_:
+                    raise ProtocolError(f"unknown pixel filter {filt}", reason="screen-op")
+                size = rect.area * 3
+                if pos + size > end:
+                    raise ProtocolError(
+                        f"screen update is truncated: a {w}x{h} pixel rectangle needs "
+                        f"{size} bytes, {end - pos} remain",
+                        reason="screen-truncated",
+                    )
+                ops.append(PixelsOp(rect, PixelFilter(filt), view[pos : pos + size]))
+                pos += size
+            elif code == OpCode.LOSSY:
+                _, x, y, w, h, index = _LOSSY.unpack_from(body, pos)
+                pos += _LOSSY.size
+                rect = _checked_rect(x, y, w, h, width, height, "lossy image")
+                if index >= images:
+                    raise ProtocolError(
+                        f"lossy operation names image {index}, the update carries {images}",
+                        reason="screen-op",
+                    )
+                ops.append(LossyOp(rect, index))
+            else:
+                raise ProtocolError(f"unknown screen operation {code}", reason="screen-op")
+    except struct.error:
+        raise ProtocolError(
+            "screen update is truncated in the middle of an operation header",
+            reason="screen-truncated",
+        ) from None
+    return ops
+
+
+def filter_pixels(pixels: Pixels, kind: PixelFilter) -> Pixels:
+    """Apply ``kind`` to a ``(h, w, 3)`` block; the result is contiguous."""
+    if kind is PixelFilter.NONE:
+        return np.ascontiguousarray(pixels)
+    # 2-D difference: d[y, x] = p[y, x] - p[y-1, x] - p[y, x-1] + p[y-1, x-1] (mod 256).
+    vertical = pixels.copy()
+    vertical[1:] -= pixels[:-1]
+    out = vertical.copy()
+    out[:, 1:] -= vertical[:, :-1]
+    return out
+
+
+def unfilter_pixels(data: Pixels, kind: PixelFilter) -> Pixels:
+    if kind is PixelFilter.NONE:
+        return data
+    # The inverse of a 2-D difference is a 2-D running sum; uint8 wraps like the encoder.
+    return np.cumsum(np.cumsum(data, axis=0, dtype=np.uint8), axis=1, dtype=np.uint8)
+
+
+def apply_copy(fb: Pixels, op: CopyOp) -> None:
+    d = op.dst
+    # numpy notices the overlap of a scroll and reads the source before writing.
+    fb[d.y : d.y + d.h, d.x : d.x + d.w] = fb[op.src_y : op.src_y + d.h, op.src_x : op.src_x + d.w]
+
+
+def apply_pixels(fb: Pixels, op: PixelsOp) -> None:
+    r = op.rect
+    data = np.frombuffer(op.payload, dtype=np.uint8).reshape(r.h, r.w, 3)
+    fb[r.y : r.y + r.h, r.x : r.x + r.w] = unfilter_pixels(data, op.filter)

@@ -1,0 +1,259 @@
+"""Screen decoder: hostile bytes end in ProtocolError, never in garbage or a crash.
+
+Messages are built by hand from the wire pieces so each test breaks exactly
+one rule; the hypothesis tests throw random and mutated messages at it.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from codec import LimitExceededError, Limits, ProtocolError, ScreenDecoder, ScreenEncoder
+from codec._screen_stream import CompressStream
+from codec._screen_wire import UpdateFlags, UpdateHeader, UpdateKind, pack_update
+
+W, H = 64, 48
+
+
+class Sender:
+    """Hand-made updates over a real zstd stream."""
+
+    def __init__(self) -> None:
+        self.stream = CompressStream(3)
+        self.epoch = 1
+        self.seq = 0
+
+    def message(
+        self,
+        body: bytes,
+        *,
+        keyframe: bool = False,
+        declared: int | None = None,
+        images: list[bytes] | None = None,
+        size: tuple[int, int] = (W, H),
+    ) -> bytes:
+        if keyframe:
+            self.stream.reset()
+            self.seq = 0
+        compressed = self.stream.compress(body) + self.stream.flush()
+        header = UpdateHeader(
+            kind=UpdateKind.KEYFRAME if keyframe else UpdateKind.DELTA,
+            epoch=self.epoch,
+            seq=self.seq,
+            flags=UpdateFlags.FRAME_END,
+            body_size=len(body) if declared is None else declared,
+            width=size[0],
+            height=size[1],
+        )
+        self.seq += 1
+        return pack_update(header, compressed, images or [])
+
+
+def pixels(x: int, y: int, w: int, h: int, fill: int = 7) -> bytes:
+    return struct.pack("<BHHHHB", 2, x, y, w, h, 0) + bytes([fill]) * (w * h * 3)
+
+
+def copy(sx: int, sy: int, dx: int, dy: int, w: int, h: int) -> bytes:
+    return struct.pack("<BHHHHHH", 1, sx, sy, dx, dy, w, h)
+
+
+@pytest.fixture
+def started() -> tuple[Sender, ScreenDecoder]:
+    sender, decoder = Sender(), ScreenDecoder()
+    decoder.feed(sender.message(pixels(0, 0, W, H), keyframe=True))
+    return sender, decoder
+
+
+def test_hand_made_stream_decodes(started: tuple[Sender, ScreenDecoder]) -> None:
+    sender, decoder = started
+    decoder.feed(sender.message(pixels(1, 2, 3, 4, fill=9) + copy(0, 0, 10, 10, 5, 5)))
+    assert decoder.framebuffer[2, 1, 0] == 9
+    assert decoder.framebuffer[12, 11, 0] == 9
+
+
+def test_pixels_outside_the_framebuffer_are_refused(started: tuple[Sender, ScreenDecoder]) -> None:
+    sender, decoder = started
+    with pytest.raises(ProtocolError, match="outside the 64x48 framebuffer"):
+        decoder.feed(sender.message(pixels(60, 40, 8, 8)))
+
+
+def test_copy_from_outside_the_framebuffer_is_refused(
+    started: tuple[Sender, ScreenDecoder],
+) -> None:
+    sender, decoder = started
+    with pytest.raises(ProtocolError, match="copy source"):
+        decoder.feed(sender.message(copy(60, 0, 0, 0, 10, 10)))
+
+
+def test_refused_update_draws_nothing(started: tuple[Sender, ScreenDecoder]) -> None:
+    sender, decoder = started
+    before = decoder.framebuffer.copy()
+    with pytest.raises(ProtocolError):
+        decoder.feed(sender.message(pixels(0, 0, 4, 4, fill=1) + pixels(63, 0, 2, 2)))
+    assert np.array_equal(decoder.framebuffer, before)
+
+
+def test_unknown_operation_is_refused(started: tuple[Sender, ScreenDecoder]) -> None:
+    sender, decoder = started
+    with pytest.raises(ProtocolError, match="unknown screen operation 9"):
+        decoder.feed(sender.message(b"\x09" + bytes(12)))
+
+
+def test_truncated_pixels_are_refused(started: tuple[Sender, ScreenDecoder]) -> None:
+    sender, decoder = started
+    with pytest.raises(ProtocolError, match="truncated"):
+        decoder.feed(sender.message(pixels(0, 0, 4, 4)[:-5]))
+
+
+def test_truncated_operation_header_is_refused(started: tuple[Sender, ScreenDecoder]) -> None:
+    sender, decoder = started
+    with pytest.raises(ProtocolError, match="truncated"):
+        decoder.feed(sender.message(copy(0, 0, 1, 1, 2, 2)[:7]))
+
+
+def test_more_decompressed_bytes_than_declared_is_refused(
+    started: tuple[Sender, ScreenDecoder],
+) -> None:
+    sender, decoder = started
+    body = pixels(0, 0, W, H)
+    with pytest.raises(LimitExceededError, match="more bytes than it declared"):
+        decoder.feed(sender.message(body, declared=100))
+
+
+def test_fewer_decompressed_bytes_than_declared_is_refused(
+    started: tuple[Sender, ScreenDecoder],
+) -> None:
+    sender, decoder = started
+    body = pixels(0, 0, 4, 4)
+    with pytest.raises(ProtocolError, match="declared"):
+        decoder.feed(sender.message(body, declared=len(body) + 10))
+
+
+def test_declared_size_above_the_limit_is_refused(started: tuple[Sender, ScreenDecoder]) -> None:
+    sender, _ = started
+    decoder = ScreenDecoder(limits=Limits(max_update_bytes=1000))
+    with pytest.raises(LimitExceededError, match="limit is 1000"):
+        decoder.feed(sender.message(pixels(0, 0, W, H), keyframe=True))
+
+
+def test_zstd_bomb_stops_at_the_declared_size(started: tuple[Sender, ScreenDecoder]) -> None:
+    _, decoder = started
+    # Forty RLE blocks of 128 KiB each: five MiB from 160 bytes, against a budget of 100.
+    rle_block = ((128 * 1024) << 3 | 1 << 1).to_bytes(3, "little") + b"\x00"
+    header = UpdateHeader(UpdateKind.DELTA, 1, 1, UpdateFlags.FRAME_END, 100)
+    with pytest.raises(LimitExceededError):
+        decoder.feed(pack_update(header, rle_block * 40, []))
+
+
+def test_oversized_keyframe_is_refused() -> None:
+    sender = Sender()
+    with pytest.raises(LimitExceededError, match=r"outside 1\.\.8192"):
+        ScreenDecoder().feed(sender.message(b"", keyframe=True, size=(9000, 10)))
+
+
+def test_missing_message_is_detected(started: tuple[Sender, ScreenDecoder]) -> None:
+    sender, decoder = started
+    sender.message(pixels(0, 0, 1, 1))  # lost on the way
+    with pytest.raises(ProtocolError, match="lost or reordered"):
+        decoder.feed(sender.message(pixels(0, 0, 1, 1)))
+
+
+def test_replayed_message_is_detected(started: tuple[Sender, ScreenDecoder]) -> None:
+    sender, decoder = started
+    message = sender.message(pixels(0, 0, 1, 1))
+    decoder.feed(message)
+    with pytest.raises(ProtocolError, match="lost or reordered"):
+        decoder.feed(message)
+
+
+def test_delta_before_any_keyframe_is_refused() -> None:
+    sender = Sender()
+    sender.message(pixels(0, 0, W, H), keyframe=True)
+    with pytest.raises(ProtocolError, match="no usable keyframe"):
+        ScreenDecoder().feed(sender.message(pixels(0, 0, 1, 1)))
+
+
+def test_replayed_keyframe_is_refused(started: tuple[Sender, ScreenDecoder]) -> None:
+    sender, decoder = started
+    with pytest.raises(ProtocolError, match="replayed or out of order"):
+        decoder.feed(sender.message(pixels(0, 0, W, H), keyframe=True))
+
+
+def test_after_an_error_only_a_keyframe_is_accepted(started: tuple[Sender, ScreenDecoder]) -> None:
+    sender, decoder = started
+    with pytest.raises(ProtocolError):
+        decoder.feed(sender.message(b"\xff"))
+    with pytest.raises(ProtocolError, match="no usable keyframe"):
+        decoder.feed(sender.message(pixels(0, 0, 1, 1)))
+    sender.epoch += 1
+    decoder.feed(sender.message(pixels(0, 0, W, H, fill=3), keyframe=True))
+    assert decoder.framebuffer[0, 0, 0] == 3
+
+
+def test_lossy_image_of_the_wrong_size_is_refused(started: tuple[Sender, ScreenDecoder]) -> None:
+    from codec._screen_lossy import encode_image
+
+    sender, decoder = started
+    image = encode_image(np.zeros((20, 20, 3), dtype=np.uint8), 50, 0)
+    op = struct.pack("<BHHHHH", 3, 0, 0, 10, 10, 0)
+    with pytest.raises(ProtocolError, match="declared 10x10"):
+        decoder.feed(sender.message(op, images=[image]))
+
+
+def test_garbage_lossy_image_is_refused(started: tuple[Sender, ScreenDecoder]) -> None:
+    sender, decoder = started
+    op = struct.pack("<BHHHHH", 3, 0, 0, 10, 10, 0)
+    with pytest.raises(ProtocolError, match="does not decode"):
+        decoder.feed(sender.message(op, images=[b"RIFF\x00\x00\x00\x00WEBPjunk"]))
+
+
+def _real_stream() -> list[bytes]:
+    encoder = ScreenEncoder(W, H)
+    frame = np.random.default_rng(0).integers(0, 256, (H, W, 4), dtype=np.uint8)
+    messages = encoder.encode(frame)
+    for step in range(3):
+        frame = frame.copy()
+        frame[step * 5 : step * 5 + 20] = frame[step * 5 + 3 : step * 5 + 23]
+        messages += encoder.encode(frame)
+    return messages
+
+
+_STREAM = _real_stream()
+_SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@_SETTINGS
+@given(st.binary(max_size=300))
+def test_random_bytes_raise_only_protocol_errors(data: bytes) -> None:
+    decoder = ScreenDecoder()
+    with pytest.raises(ProtocolError):
+        decoder.feed(data)
+
+
+@_SETTINGS
+@given(
+    index=st.integers(0, len(_STREAM) - 1),
+    edits=st.lists(st.tuples(st.integers(0, 1 << 20), st.integers(0, 255)), min_size=1, max_size=6),
+    cut=st.integers(0, 1 << 20),
+)
+def test_mutated_messages_raise_only_protocol_errors(
+    index: int, edits: list[tuple[int, int]], cut: int
+) -> None:
+    decoder = ScreenDecoder()
+    for message in _STREAM[:index]:
+        decoder.feed(message)
+    mutated = bytearray(_STREAM[index])
+    for position, value in edits:
+        mutated[position % len(mutated)] = value
+    del mutated[max(1, cut % (len(mutated) + 1)) :][: cut % 3]
+    try:
+        decoder.feed(bytes(mutated))
+    except ProtocolError:
+        return
+    # A mutation the format cannot see (a pixel byte) still draws within bounds.
+    assert decoder.framebuffer.shape == (H, W, 3)

@@ -1,0 +1,78 @@
+"""Screen codec, lossy mode: video goes lossy, everything else stays exact."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from codec import ScreenDecoder, ScreenEncoder
+
+W, H = 256, 192
+VIDEO = (slice(64, 160), slice(64, 192))
+
+
+def frame_with_video(step: int) -> np.ndarray:
+    frame = np.zeros((H, W, 4), dtype=np.uint8)
+    frame[...] = (240, 240, 240, 255)
+    frame[10:40:4, 10:240:2] = (20, 20, 20, 255)  # text-like strokes above the video
+    frame[170:185:3, 10:240:3] = (20, 20, 20, 255)  # and below it
+    y, x = np.mgrid[0:96, 0:128]
+    wave = 128 + 90 * np.sin((x + 7 * step) / 9.0) * np.cos((y - 3 * step) / 13.0)
+    grain = np.random.default_rng(step).normal(0, 6, (96, 128))
+    picture = np.clip(wave + grain, 0, 255).astype(np.uint8)
+    frame[VIDEO] = np.stack(
+        [picture, picture // 2 + 60, 255 - picture, np.full_like(picture, 255)], -1
+    )
+    return frame
+
+
+def outside_video(image: np.ndarray) -> np.ndarray:
+    mask = np.ones((H, W), dtype=bool)
+    mask[VIDEO] = False
+    return image[mask]
+
+
+def play(encoder: ScreenEncoder, decoder: ScreenDecoder, frame: np.ndarray) -> int:
+    messages = encoder.encode(frame)
+    for message in messages:
+        decoder.feed(message)
+    return sum(len(m) for m in messages)
+
+
+def test_lossless_is_the_default() -> None:
+    encoder, decoder = ScreenEncoder(W, H), ScreenDecoder()
+    for step in range(6):
+        play(encoder, decoder, frame_with_video(step))
+        assert np.array_equal(decoder.framebuffer, frame_with_video(step)[..., :3])
+
+
+def test_playing_video_goes_lossy_and_the_rest_stays_exact() -> None:
+    encoder, decoder = ScreenEncoder(W, H, lossy=True), ScreenDecoder()
+    lossless = ScreenEncoder(W, H)
+    for step in range(8):
+        frame = frame_with_video(step)
+        size = play(encoder, decoder, frame)
+        reference = sum(len(m) for m in lossless.encode(frame))
+        fb = decoder.framebuffer
+        assert np.array_equal(outside_video(fb), outside_video(frame[..., :3]))
+    assert size < reference // 2
+    error = np.abs(fb[VIDEO].astype(int) - frame[VIDEO][..., :3]).mean()
+    assert 0 < error < 20
+
+
+def test_still_video_is_refreshed_losslessly() -> None:
+    encoder, decoder = ScreenEncoder(W, H, lossy=True), ScreenDecoder()
+    for step in range(8):
+        play(encoder, decoder, frame_with_video(step))
+    paused = frame_with_video(7)
+    for _ in range(4):
+        play(encoder, decoder, paused)
+    assert np.array_equal(decoder.framebuffer, paused[..., :3])
+
+
+def test_turning_lossy_off_restores_exact_pixels() -> None:
+    encoder, decoder = ScreenEncoder(W, H, lossy=True), ScreenDecoder()
+    for step in range(8):
+        play(encoder, decoder, frame_with_video(step))
+    encoder.lossy = False
+    play(encoder, decoder, frame_with_video(8))
+    assert np.array_equal(decoder.framebuffer, frame_with_video(8)[..., :3])
