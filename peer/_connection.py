@@ -42,6 +42,9 @@ log = logging.getLogger("helpline.peer")
 CONNECT_TIMEOUT = 10.0
 #: Large receive buffer: trio-websocket's 4 KiB default halves throughput.
 RECEIVE_BUFFER = 256 * 1024
+#: How often we check that the relay still answers, and how long it may take.
+PING_INTERVAL = 15.0
+PING_TIMEOUT = 20.0
 #: Close handshake budget when leaving; after that the socket is just dropped.
 CLOSE_TIMEOUT = 2.0
 
@@ -74,6 +77,24 @@ class RelayConnection:
 
     async def kick(self, endpoint: int) -> None:
         await self._send(Kick(endpoint))
+
+    async def keep_alive(self) -> None:
+        """Ping the relay now and then; a relay that stops answering is lost.
+
+        The relay pings us too, but only we can notice that *it* went silent
+        (a machine that vanished sends no FIN).
+        """
+        while True:
+            await trio.sleep(PING_INTERVAL)
+            with trio.move_on_after(PING_TIMEOUT) as scope:
+                try:
+                    await self._ws.ping()
+                except (trio_websocket.ConnectionClosed, trio.BrokenResourceError) as e:
+                    raise ConnectionLostError(f"the connection to the relay broke ({e})") from None
+            if scope.cancelled_caught:
+                raise ConnectionLostError(
+                    f"the relay stopped answering (no reply in {PING_TIMEOUT:.0f} s)"
+                )
 
     async def receive(self) -> RelayEnvelope:
         """The next envelope from the relay; a garbled one is skipped and logged."""

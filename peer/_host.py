@@ -32,7 +32,6 @@ from codec import (
 from peer._errors import ConnectionLostError
 from peer._events import CodeChanged, JoinAttemptFailed, MemberJoined
 from peer._events import MemberLeft as MemberLeftEvent
-from peer._nursery import open_task_nursery
 from peer._session import Session
 
 if TYPE_CHECKING:
@@ -94,12 +93,6 @@ class HostSession(Session):
         # Nobody else can admit joiners or keep the roster: the host leaving ends it.
         await self.end()
 
-    async def run(self) -> None:
-        async with open_task_nursery() as nursery:
-            nursery.start_soon(self._expire_loop)
-            await super().run()
-            nursery.cancel_scope.cancel()
-
     # Admission -------------------------------------------------------------------
 
     async def _on_handshake(self, sender: int, payload: bytes) -> None:
@@ -126,7 +119,8 @@ class HostSession(Session):
         # Free its place in the room; if it already left, the relay ignores this.
         await self._conn.kick(event.id)
 
-    async def _expire_loop(self) -> None:
+    async def _background(self) -> None:
+        """Expire handshakes and silent newcomers when their deadlines pass."""
         while True:
             deadlines = [d for d in (self.admission.next_deadline(),) if d is not None]
             deadlines += self._awaiting_hello.values()

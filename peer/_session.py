@@ -55,6 +55,7 @@ from peer._events import (
 from peer._events import (
     MemberLeft as MemberLeftEvent,
 )
+from peer._nursery import open_task_nursery
 
 if TYPE_CHECKING:
     from codec import Limits, RelayEnvelope
@@ -72,6 +73,14 @@ class Session:
     role: Role
 
     def __init__(self, conn: RelayConnection, name: str, limits: Limits) -> None:
+        if (
+            not name.strip()
+            or len(name) > limits.max_name_chars
+            or not is_clean_text(name, multiline=False)
+        ):
+            raise InvalidMessageError(
+                f"a name is plain text of 1 to {limits.max_name_chars} characters"
+            )
         self._conn = conn
         self._limits = limits
         self.name = name
@@ -130,10 +139,17 @@ class Session:
     async def run(self) -> None:
         """Read the relay until the session is over for us; then return."""
         try:
-            while not self.finished.is_set():
-                await self._on_envelope(await self._conn.receive())
+            async with open_task_nursery() as nursery:
+                nursery.start_soon(self._conn.keep_alive)
+                nursery.start_soon(self._background)
+                while not self.finished.is_set():
+                    await self._on_envelope(await self._conn.receive())
+                nursery.cancel_scope.cancel()
         except ConnectionLostError as e:
             await self._finish(SessionEnded(by=None, lost=str(e)))
+
+    async def _background(self) -> None:
+        """Work a side does besides reading (the host's deadlines)."""
 
     async def _on_envelope(self, env: RelayEnvelope) -> None:
         match env:

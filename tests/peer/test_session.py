@@ -6,7 +6,12 @@ import pytest
 import trio
 
 from codec import JoinTarget, Role, WrongCodeError
-from peer._errors import NotAllowedError, RelayRefusedError, UnknownMemberError
+from peer._errors import (
+    InvalidMessageError,
+    NotAllowedError,
+    RelayRefusedError,
+    UnknownMemberError,
+)
 from peer._events import (
     ChatReceived,
     CodeChanged,
@@ -189,3 +194,15 @@ async def test_unread_events_do_not_include_the_senders_own_chat(relay_url: str)
             await rep.send_chat("ping")
             await next_event(bob, ChatReceived)
             assert not [e for e in pending_events(rep) if isinstance(e, ChatReceived)]
+
+
+async def test_a_name_with_control_characters_is_refused(relay_url: str) -> None:
+    with pytest.raises(InvalidMessageError, match="plain text"):
+        async with open_hosted_session(relay_url, "Eve\x1b[2J"):
+            pass
+
+
+async def test_chat_with_terminal_escapes_is_refused_before_sending(relay_url: str) -> None:
+    async with open_hosted_session(relay_url, "Alice") as rep:
+        with pytest.raises(InvalidMessageError, match="plain text"):
+            await rep.send_chat("\x1b]0;pwned\x07")
