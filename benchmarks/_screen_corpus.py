@@ -335,10 +335,11 @@ def typing(frames: int) -> Iterator[NDArray[np.uint8]]:
     draw = ImageDraw.Draw(screen)
     advance = font.getlength("m")
     row_y, x0 = 44 + 18 * 30, 330
+    draw.text((280, row_y), " 31", font=font, fill=(150, 150, 160))
     for k in range(frames + 1):
         typed = text[:k]
+        # The editor repaints the line: clear it, draw the text, draw the caret.
         draw.rectangle((x0, row_y, WIDTH - 2, row_y + 17), fill=(250, 250, 250))
-        draw.text((280, row_y), " 31", font=font, fill=(150, 150, 160))
         draw.text((x0, row_y), typed, font=font, fill=(30, 30, 40))
         caret = x0 + round(advance * len(typed))
         draw.rectangle((caret, row_y, caret + 1, row_y + 17), fill=(20, 20, 20))

@@ -91,7 +91,7 @@ def run_codec(frames: Frames, *, lossy: bool) -> tuple[Figures, dict[str, Any]]:
     if lossy:
         extra = {
             "text_exact": exact_outside,
-            "video_psnr_db": round(statistics.median(psnr[1:]), 1),
+            "video_psnr_db": round(float(statistics.median(psnr[1:])), 1),
         }
     return _medians(sizes, encode, decode), extra
 

@@ -103,7 +103,7 @@ class LossyTracker:
         candidates = self._moving_streak >= VIDEO_FRAMES
         if not candidates.any():
             return []
-        candidates &= _tile_flat_share(cur, candidates) < _FLAT_SHARE
+        candidates &= _tile_flat_share(cur, self._moving, candidates) < _FLAT_SHARE
         rects = []
         for ty0, ty1, tx0, tx1 in _components(candidates):
             y0, x0 = ty0 * TILE, tx0 * TILE
@@ -130,13 +130,23 @@ def _tile_any(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
     return np.asarray(padded.reshape(rows, TILE, cols, TILE).any(axis=(1, 3)))
 
 
-def _tile_flat_share(cur: NDArray[np.uint8], tiles: NDArray[np.bool_]) -> NDArray[np.float64]:
-    """Share of pixels equal to their left neighbour, for the tiles asked about."""
+def _tile_flat_share(
+    cur: NDArray[np.uint8], moving: NDArray[np.bool_], tiles: NDArray[np.bool_]
+) -> NDArray[np.float64]:
+    """Share of pixels equal to their left neighbour, over the moving part of each tile.
+
+    Only the moving part counts: a tile half video, half page text is video.
+    """
     share = np.ones(tiles.shape, dtype=np.float64)
     for ty, tx in zip(*np.nonzero(tiles), strict=True):
-        block = cur[ty * TILE : (ty + 1) * TILE, tx * TILE : (tx + 1) * TILE]
+        sl = np.s_[ty * TILE : (ty + 1) * TILE, tx * TILE : (tx + 1) * TILE]
+        rows = np.flatnonzero(moving[sl].any(axis=1))
+        cols = np.flatnonzero(moving[sl].any(axis=0))
+        if rows.size == 0 or cols.size < 2:
+            continue
+        block = cur[sl][rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
         same = ~pixels_differ(block[:, 1:], block[:, :-1])
-        share[ty, tx] = np.count_nonzero(same) / same.size if same.size else 1.0
+        share[ty, tx] = np.count_nonzero(same) / same.size
     return share
 
 
