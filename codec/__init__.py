@@ -6,10 +6,18 @@ module of this package imports trio, sockets, Qt or ``time``.
 
 from __future__ import annotations
 
-from codec._admission import Admission, Admitted, AttemptFailed, HandshakeReply
+from codec._admission import (
+    DEFAULT_HANDSHAKE_TIMEOUT,
+    DEFAULT_MAX_FAILURES,
+    Admission,
+    Admitted,
+    AttemptFailed,
+    HandshakeReply,
+)
 from codec._channel import Channel
 from codec._code import BadCodeError, JoinTarget, SessionCode
 from codec._envelope import (
+    MAX_ENDPOINT_ID,
     ClientEnvelope,
     CreateRoom,
     Delivered,
@@ -55,7 +63,10 @@ from codec._screen_decoder import ScreenDecoder
 from codec._screen_encoder import ScreenEncoder
 
 __all__ = [
+    "DEFAULT_HANDSHAKE_TIMEOUT",
     "DEFAULT_LIMITS",
+    "DEFAULT_MAX_FAILURES",
+    "MAX_ENDPOINT_ID",
     "Admission",
     "Admitted",
     "AttemptFailed",

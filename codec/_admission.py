@@ -23,7 +23,14 @@ if TYPE_CHECKING:
     from codec._code import SessionCode
     from codec._keys import ChannelKeys
 
-__all__ = ["Admission", "Admitted", "AttemptFailed", "HandshakeReply"]
+__all__ = [
+    "DEFAULT_HANDSHAKE_TIMEOUT",
+    "DEFAULT_MAX_FAILURES",
+    "Admission",
+    "Admitted",
+    "AttemptFailed",
+    "HandshakeReply",
+]
 
 DEFAULT_MAX_FAILURES = 3
 DEFAULT_HANDSHAKE_TIMEOUT = 30.0

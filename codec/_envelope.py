@@ -30,6 +30,7 @@ from codec._messages import is_clean_text
 from codec._wire import pack, unpack
 
 __all__ = [
+    "MAX_ENDPOINT_ID",
     "ClientEnvelope",
     "CreateRoom",
     "Delivered",

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 import trio
 
 from codec import (
+    DEFAULT_HANDSHAKE_TIMEOUT,
     DEFAULT_LIMITS,
+    DEFAULT_MAX_FAILURES,
     Channel,
     Delivered,
     JoinerHandshake,
@@ -24,7 +26,6 @@ from codec import (
     WrongCodeError,
     abort_payload,
 )
-from codec._admission import DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FAILURES
 from peer._connection import RelayConnection, open_relay_connection
 from peer._errors import RelayRefusedError, SessionLostError
 from peer._host import HostSession

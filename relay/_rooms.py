@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from codec._envelope import MAX_ENDPOINT_ID
+from codec import MAX_ENDPOINT_ID
 from relay._errors import (
     NoSuchMemberError,
     NoSuchRoomError,
