@@ -130,6 +130,13 @@ class MotionFinder:
         return out
 
 
+def _any_channel(ne: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Per pixel of a byte-wise ``!=`` result: does any of its 3 channels differ?"""
+    out: NDArray[np.bool_] = ne[..., 0] | ne[..., 1]
+    out |= ne[..., 2]
+    return out
+
+
 def _run_around(good: NDArray[np.bool_], seed: int) -> tuple[int, int]:
     """The maximal run of True in ``good`` containing ``seed`` (empty if it is False)."""
     if not good[seed]:
@@ -158,8 +165,12 @@ def copy_for(
     # Projections from every 4th row (for columns) and every 4th column (for rows):
     # a quarter of the work of comparing the whole box, and just as decisive.
     dst, src = cur[y0:y1, x0:x1], ref[y0 - dy : y1 - dy, x0 - dx : x1 - dx]
-    by_col = (~pixels_differ(dst[::_STEP], src[::_STEP])).view(np.uint8)
-    by_row = (~pixels_differ(dst[:, ::_STEP], src[:, ::_STEP])).view(np.uint8)
+    # One byte-wise comparison of the whole box (its rows are contiguous, so numpy runs
+    # it in long vector loops), then subsampled: comparing the strided views directly
+    # walks 3-byte pixels one by one and is five times slower.
+    ne = dst != src
+    by_col = (~_any_channel(ne[::_STEP])).view(np.uint8)
+    by_row = (~_any_channel(ne[:, ::_STEP])).view(np.uint8)
     seed_row, seed_col = seed_y - y0, seed_x - x0
     r0, r1 = 0, y1 - y0
     c0, c1 = 0, x1 - x0
@@ -175,7 +186,7 @@ def copy_for(
     rect = Rect(x0 + c0, y0 + r0, c1 - c0, r1 - r0)
     # Whether the copy pays off, judged on every 4th row.
     rows = slice(r0, r1, _STEP)
-    same = ~pixels_differ(dst[rows, c0:c1], src[rows, c0:c1])
+    same = ~_any_channel(ne[rows, c0:c1])
     wrong = pixels_differ(dst[rows, c0:c1], ref[y0 + r0 : y0 + r1 : _STEP, x0 + c0 : x0 + c1])
     fixed = int(np.count_nonzero(same & wrong)) * _STEP
     broken = int(np.count_nonzero(~(same | wrong))) * _STEP
