@@ -79,10 +79,10 @@ async def read_request_head(stream: trio.abc.ReceiveStream) -> tuple[RequestHead
     searched = 0
     while True:
         end = buf.find(b"\r\n\r\n", max(0, searched - 3))
+        if end > MAX_HEAD_BYTES or (end < 0 and len(buf) > MAX_HEAD_BYTES):
+            raise HttpError(431, "request head too large")
         if end >= 0:
             break
-        if len(buf) > MAX_HEAD_BYTES:
-            raise HttpError(431, "request head too large")
         searched = len(buf)
         data = await stream.receive_some(MAX_HEAD_BYTES)
         if not data:

@@ -76,26 +76,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    try:
-        trio.run(_run, settings)
-    except OSError as exc:
-        print(
-            f"helpline-relay: cannot listen on {settings.host}:{settings.port}: "
-            f"{exc.strerror or exc}; choose another --host or --port",
-            file=sys.stderr,
-        )
+    problem = trio.run(_run, settings)
+    if problem is not None:
+        print(f"helpline-relay: {problem}", file=sys.stderr)
         return 1
     return 0
 
 
-async def _run(settings: RelaySettings) -> None:
+async def _run(settings: RelaySettings) -> str | None:
+    """Serve until a signal; return why the relay could not start, if it could not."""
     # Subscribe before listening so a signal sent right after the first line
     # is printed is never missed.
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async with trio.open_nursery() as nursery:
-            running = await nursery.start(serve_relay, settings)
+            try:
+                running = await nursery.start(serve_relay, settings)
+            except OSError as exc:
+                return (
+                    f"cannot listen on {settings.host}:{settings.port}: "
+                    f"{exc.strerror or exc}; choose another --host or --port"
+                )
             print(f"Relay listening on {running.url}", flush=True)
             async for signum in signals:
                 logger.info("%s received, closing connections", signal.Signals(signum).name)
                 break
             nursery.cancel_scope.cancel()
+    return None

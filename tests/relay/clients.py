@@ -10,7 +10,7 @@ from __future__ import annotations
 import socket
 import struct
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import trio
 import wsproto
@@ -27,9 +27,11 @@ from codec import (
     decode_relay_envelope,
     encode_envelope,
 )
+from relay import RunningRelay, serve_relay
+from tests.conftest import free_relay_settings
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Callable
 
 #: Long enough for a loaded 2-core machine, short enough to fail fast.
 WAIT = 5.0
@@ -116,6 +118,11 @@ async def open_member(url: str, room: str, *, create: bool = False) -> AsyncIter
 async def refused(ws: WebSocketConnection, envelope: ClientEnvelope) -> tuple[RelayRejected, int]:
     """Send *envelope*; expect one fatal rejection then a close. Return both."""
     await ws.send_message(encode_envelope(envelope))
+    return await rejected(ws)
+
+
+async def rejected(ws: WebSocketConnection) -> tuple[RelayRejected, int]:
+    """Expect one fatal rejection, then a close; return both."""
     seen: list[RelayEnvelope] = []
     with trio.fail_after(WAIT):
         while True:
@@ -147,7 +154,14 @@ class RawClient:
         self.events: list[wsproto.events.Event] = []
 
     @classmethod
-    async def connect(cls, url: str, room: str, *, rcvbuf: int | None = None) -> RawClient:
+    async def connect(
+        cls,
+        url: str,
+        room: str,
+        *,
+        rcvbuf: int | None = None,
+        headers: list[tuple[bytes, str]] | None = None,
+    ) -> RawClient:
         host, port = host_port(url)
         sock = trio.socket.socket()
         if rcvbuf is not None:
@@ -155,12 +169,24 @@ class RawClient:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         await sock.connect((host, port))
         client = cls(trio.SocketStream(sock))
-        await client.send(wsproto.events.Request(host=host, target=f"/s/{room}"))
-        with trio.fail_after(WAIT):
-            while not any(isinstance(e, wsproto.events.AcceptConnection) for e in client.events):
-                await client.read()
+        await client.send(
+            wsproto.events.Request(
+                host=host,
+                target=f"/s/{room}",
+                extra_headers=[(k, v.encode()) for k, v in headers or ()],
+            )
+        )
+        await client.read_until(
+            lambda: any(isinstance(e, wsproto.events.AcceptConnection) for e in client.events)
+        )
         client.events.clear()
         return client
+
+    async def read_until(self, done: Callable[[], bool]) -> None:
+        with trio.fail_after(WAIT):
+            while not done():
+                if not await self.read():
+                    raise AssertionError(f"connection closed; events so far {self.events}")
 
     async def send(self, event: wsproto.events.Event) -> None:
         await self.stream.send_all(self.ws.send(event))
@@ -185,6 +211,11 @@ class RawClient:
                 pass
         return self.events
 
+    async def first_envelope(self) -> RelayEnvelope:
+        """Read until the relay has sent an envelope; return the first one."""
+        await self.read_until(lambda: bool(self.envelopes()))
+        return self.envelopes()[0]
+
     def envelopes(self) -> list[RelayEnvelope]:
         return [
             decode_relay_envelope(bytes(e.data))
@@ -202,3 +233,48 @@ class RawClient:
         """Drop the TCP connection with a reset, as a crashed machine's network would."""
         self.stream.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         await self.stream.aclose()
+
+
+async def start_relay(nursery: trio.Nursery, **overrides: Any) -> RunningRelay:
+    """Start an in-process relay with test settings plus *overrides*."""
+    running: RunningRelay = await nursery.start(serve_relay, free_relay_settings(**overrides))
+    return running
+
+
+async def http_get(url: str, path: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    """One plain HTTP request to the relay; status, lower-case headers, body."""
+    return await http_exchange(url, f"{method} {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+
+
+async def http_exchange(url: str, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    host, port = host_port(url)
+    with trio.fail_after(WAIT):
+        async with await trio.open_tcp_stream(host, port) as stream:
+            await stream.send_all(request)
+            response = bytearray()
+            while chunk := await stream.receive_some(65536):
+                response += chunk
+    head, _, body = bytes(response).partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return int(status_line.split(" ")[1]), headers, body
+
+
+async def metric(url: str, name: str) -> int:
+    """The value of one sample on /metrics, e.g. ``rejections_total{reason="x"}``; 0 if absent."""
+    _, _, body = await http_get(url, "/metrics")
+    for line in body.decode().splitlines():
+        sample, _, value = line.rpartition(" ")
+        if sample == f"helpline_relay_{name}":
+            return int(value)
+    return 0
+
+
+async def eventually(condition: Callable[[], bool]) -> None:
+    """Wait (polling, bounded) for something the relay does right after a disconnect."""
+    with trio.fail_after(WAIT):
+        while not condition():  # noqa: ASYNC110 - the relay has no event to wait on
+            await trio.sleep(0.01)

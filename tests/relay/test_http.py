@@ -1,0 +1,97 @@
+"""Health, metrics and the join page, served on the relay's own port."""
+
+from __future__ import annotations
+
+import re
+
+import trio
+
+from codec import MemberJoined, Send
+from tests.relay.clients import WAIT, http_exchange, http_get, metric, open_member
+
+
+async def test_healthz_says_ok(relay_url: str) -> None:
+    status, headers, body = await http_get(relay_url, "/healthz")
+    assert (status, body) == (200, b"ok\n")
+    assert headers["content-type"].startswith("text/plain")
+
+
+async def test_head_request_gets_headers_only(relay_url: str) -> None:
+    status, headers, body = await http_get(relay_url, "/healthz", method="HEAD")
+    assert (status, body) == (200, b"")
+    assert headers["content-length"] == "3"
+
+
+async def test_metrics_are_prometheus_text(relay_url: str) -> None:
+    status, headers, body = await http_get(relay_url, "/metrics")
+    assert status == 200
+    assert headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
+    text = body.decode()
+    for name, kind in [
+        ("connections_open", "gauge"),
+        ("rooms_open", "gauge"),
+        ("forwarded_messages_total", "counter"),
+        ("forwarded_bytes_total", "counter"),
+        ("rejections_total", "counter"),
+    ]:
+        assert f"# TYPE helpline_relay_{name} {kind}\n" in text
+    sample = re.compile(r'^helpline_relay_[a-z_]+(\{reason="[a-z-]+"\})? \d+$')
+    for line in text.splitlines():
+        assert line.startswith("# ") or sample.match(line), line
+
+
+async def test_metrics_count_rooms_connections_and_forwarded_traffic(relay_url: str) -> None:
+    with trio.fail_after(WAIT):
+        assert await metric(relay_url, "rooms_open") == 0
+        async with (
+            open_member(relay_url, "room1", create=True) as host,
+            open_member(relay_url, "room1") as guest,
+        ):
+            assert await host.receive() == MemberJoined(guest.id)
+            for _ in range(3):
+                await guest.send(Send(host.id, b"x" * 1000))
+                await host.receive()
+            await guest.send(Send(99, b"lost"))
+            await guest.receive()
+            assert await metric(relay_url, "rooms_open") == 1
+            # Two endpoints plus the metrics request itself.
+            assert await metric(relay_url, "connections_open") == 3
+            assert await metric(relay_url, "forwarded_messages_total") == 3
+            assert await metric(relay_url, "forwarded_bytes_total") == 3000
+            assert await metric(relay_url, 'rejections_total{reason="no-such-member"}') == 1
+
+
+async def test_join_page_shows_the_command_without_sending_the_code(relay_url: str) -> None:
+    status, headers, body = await http_get(relay_url, "/join")
+    assert status == 200
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    page = body.decode()
+    assert "helpline join" in page
+    assert "location.hash" in page  # the code is read in the browser, from after "#"
+    assert "textContent" in page
+    assert "innerHTML" not in page
+    csp = headers["content-security-policy"]
+    assert "default-src 'none'" in csp
+    assert "script-src 'sha256-" in csp
+    assert headers["referrer-policy"] == "no-referrer"
+
+
+async def test_unknown_paths_are_404(relay_url: str) -> None:
+    for path in ("/", "/s/", "/s/bad%20room", "/s/a/b", "/favicon.ico", "/s/" + "a" * 33):
+        assert (await http_get(relay_url, path))[0] == 404, path
+
+
+async def test_websocket_upgrade_outside_rooms_is_404(relay_url: str) -> None:
+    upgrade = (
+        "GET {} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    for path in ("/healthz", "/s/no-dashes-allowed", "/x/room1"):
+        status, _, _ = await http_exchange(relay_url, upgrade.format(path).encode())
+        assert status == 404, path
+
+
+async def test_other_methods_are_refused(relay_url: str) -> None:
+    status, headers, _ = await http_get(relay_url, "/healthz", method="POST")
+    assert status == 405
+    assert headers["allow"] == "GET, HEAD"
