@@ -134,11 +134,20 @@ def render_response(
 
 
 class ReplayStream(trio.abc.Stream):
-    """*stream*, with *prefix* handed out again before anything new is read."""
+    """*stream*, with *prefix* handed out again before anything new is read.
+
+    It can also *gather* writes: between :meth:`gather` and the first write
+    after :meth:`flush_on_next_write`, written bytes are kept and then sent
+    in one ``send_all``. The relay's writer uses this to put a run of small
+    messages into one system call instead of one each; the flush happens
+    inside trio-websocket's send lock, so frames never interleave.
+    """
 
     def __init__(self, stream: trio.abc.Stream, prefix: bytes) -> None:
         self._stream = stream
         self._prefix = memoryview(prefix)
+        self._gathered: list[bytes] | None = None
+        self._flush_next = False
 
     async def receive_some(self, max_bytes: int | None = None) -> bytes | bytearray:
         if self._prefix:
@@ -148,8 +157,25 @@ class ReplayStream(trio.abc.Stream):
             return bytes(chunk)
         return await self._stream.receive_some(max_bytes)
 
+    def gather(self) -> None:
+        self._gathered = []
+        self._flush_next = False
+
+    def flush_on_next_write(self) -> None:
+        self._flush_next = True
+
+    def discard_gathered(self) -> None:
+        self._gathered = None
+        self._flush_next = False
+
     async def send_all(self, data: bytes | bytearray | memoryview) -> None:
-        await self._stream.send_all(data)
+        if self._gathered is None:
+            await self._stream.send_all(data)
+            return
+        self._gathered.append(bytes(data))
+        if self._flush_next:
+            gathered, self._gathered, self._flush_next = self._gathered, None, False
+            await self._stream.send_all(b"".join(gathered))
 
     async def wait_send_all_might_not_block(self) -> None:
         await self._stream.wait_send_all_might_not_block()

@@ -206,9 +206,10 @@ class Relay:
         async with trio.open_nursery() as ws_nursery:
             try:
                 with trio.move_on_at(opened_at + self.settings.handshake_timeout):
+                    replay = ReplayStream(stream, received)
                     request = await trio_websocket.wrap_server_stream(
                         ws_nursery,
-                        ReplayStream(stream, received),
+                        replay,
                         message_queue_size=1,
                         max_message_size=self.settings.max_message_bytes,
                         receive_buffer_size=RECEIVE_BUFFER_BYTES,
@@ -220,6 +221,7 @@ class Relay:
                 endpoint = Endpoint(
                     ws,
                     stream,
+                    gather=replay,
                     room_id=room_id,
                     address=address,
                     opened_at=opened_at,
