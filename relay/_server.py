@@ -21,6 +21,7 @@ the relay keeps serving.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from functools import partial
@@ -156,17 +157,19 @@ class Relay:
         opened_at = trio.current_time()
         address = str(stream.socket.getpeername()[0])
         with trio.move_on_at(opened_at + self.settings.handshake_timeout) as timer:
-            if self.metrics.connections_open > self.settings.max_connections:
-                self.metrics.reject("too-many-connections")
-                await stream.send_all(render_response(503, b"the relay is full; retry later\n"))
-                return
             try:
                 head, received = await read_request_head(stream)
             except HttpError as exc:
-                await stream.send_all(render_response(exc.status, f"{exc}\n".encode()))
+                await self._respond(stream, render_response(exc.status, f"{exc}\n".encode()))
+                return
+            if self.metrics.connections_open > self.settings.max_connections:
+                self.metrics.reject("too-many-connections")
+                await self._respond(
+                    stream, render_response(503, b"the relay is full; retry later\n")
+                )
                 return
             if not head.is_websocket_upgrade:
-                await stream.send_all(self._http_response(head))
+                await self._respond(stream, self._http_response(head))
                 return
         if timer.cancelled_caught:
             self.metrics.reject("handshake-timeout")
@@ -178,17 +181,20 @@ class Relay:
             address = forwarded or address
         room_id = _room_from_path(head.path)
         if room_id is None:
-            await stream.send_all(render_response(404, b"no such page; rooms live at /s/<room>\n"))
+            await self._respond(
+                stream, render_response(404, b"no such page; rooms live at /s/<room>\n")
+            )
             return
         if head.headers.get("sec-websocket-version") != "13" or not head.headers.get(
             "sec-websocket-key"
         ):
-            await stream.send_all(
+            await self._respond(
+                stream,
                 render_response(
                     426,
                     b"WebSocket version 13 required\n",
                     extra_headers={"Sec-WebSocket-Version": "13"},
-                )
+                ),
             )
             return
         await self._serve_websocket(stream, received, connection, room_id, address, opened_at)
@@ -240,11 +246,19 @@ class Relay:
                         await ws.aclose(CloseCode.INTERNAL_ERROR, "relay error")
                 ws_nursery.cancel_scope.cancel()
 
+    async def _respond(self, stream: trio.SocketStream, response: bytes) -> None:
+        """Send a whole HTTP response, then close without losing it."""
+        await stream.send_all(response)
+        with contextlib.suppress(trio.BrokenResourceError, trio.ClosedResourceError):
+            await stream.send_eof()
+        await self._linger(stream)
+
     async def _linger(self, stream: trio.SocketStream) -> None:
-        # After a 1009 close trio-websocket stops reading, and the rest of the
-        # refused message may still be arriving. Closing now would make the
-        # kernel answer with a reset, which can destroy the close frame before
-        # the client reads it; so read and discard for a moment first.
+        # Closing a socket with unread input makes the kernel send a reset,
+        # which can destroy our last words (an HTTP response, a 1009 close
+        # frame) before the client reads them. So read and discard whatever
+        # is still arriving (a refused message, say) until the client is
+        # done or quiet, within a bounded time.
         with trio.move_on_after(self.settings.close_timeout):
             while True:
                 with trio.move_on_after(LINGER_QUIET_SECONDS):

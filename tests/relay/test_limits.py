@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import pytest
 import trio
 import wsproto.events
 
-from codec import CreateRoom, JoinRoom, MemberJoined, MemberLeft, RelayRejected, Send, Welcome
+from codec import (
+    CreateRoom,
+    Delivered,
+    JoinRoom,
+    MemberJoined,
+    MemberLeft,
+    RelayRejected,
+    Send,
+    Welcome,
+)
 from tests.relay.clients import (
     WAIT,
     RawClient,
+    eventually,
     host_port,
+    http_get,
     metric,
     open_member,
     open_ws,
@@ -43,7 +55,10 @@ async def test_the_relay_refuses_rooms_beyond_its_limit(nursery: trio.Nursery) -
             assert host.welcome == Welcome(1, 1, ())
 
 
-async def test_oversized_message_closes_only_its_sender_with_1009(nursery: trio.Nursery) -> None:
+@pytest.mark.parametrize("size", [65 * 1024, 2 * 1024 * 1024], ids=["just-over", "far-over"])
+async def test_oversized_message_closes_only_its_sender_with_1009(
+    nursery: trio.Nursery, size: int
+) -> None:
     relay = await start_relay(nursery, max_message_bytes=64 * 1024)
     with trio.fail_after(WAIT):
         async with (
@@ -52,14 +67,16 @@ async def test_oversized_message_closes_only_its_sender_with_1009(nursery: trio.
             open_member(relay.url, "room2", create=True) as elsewhere,
         ):
             assert await host.receive() == MemberJoined(guest.id)
-            await guest.send(Send(host.id, b"x" * 65 * 1024))
+            await guest.send(Send(host.id, b"x" * size))
             _, close = await guest.closed()
             assert close.code == 1009
             assert await host.receive() == MemberLeft(guest.id)
-            await host.send(Send(host.id, b"y" * 60 * 1024))
-            assert (await host.receive()) is not None
+            # Just under the limit still goes through, here and elsewhere.
+            near_limit = b"y" * (64 * 1024 - 16)
+            await host.send(Send(host.id, near_limit))
+            assert await host.receive() == Delivered(host.id, near_limit)
             await elsewhere.send(Send(elsewhere.id, b"still fine"))
-            assert (await elsewhere.receive()) is not None
+            assert await elsewhere.receive() == Delivered(elsewhere.id, b"still fine")
         assert await metric(relay.url, 'rejections_total{reason="too-big"}') == 1
 
 
@@ -92,6 +109,17 @@ async def test_forwarded_for_is_used_only_when_trusted(nursery: trio.Nursery) ->
                 await client.send_envelope(JoinRoom())
                 assert isinstance(await client.first_envelope(), Welcome)
                 await client.vanish()
+
+
+async def test_connections_beyond_the_limit_get_503(nursery: trio.Nursery) -> None:
+    relay = await start_relay(nursery, max_connections=1)
+    with trio.fail_after(WAIT):
+        async with open_member(relay.url, "room1", create=True):
+            status, _, body = await http_get(relay.url, "/healthz")
+            assert status == 503
+            assert b"retry later" in body
+        await eventually(lambda: relay.metrics.connections_open == 0)
+        assert (await http_get(relay.url, "/healthz"))[0] == 200
 
 
 async def test_a_connection_that_never_says_hello_is_closed(nursery: trio.Nursery) -> None:

@@ -142,3 +142,21 @@ async def test_clients_vanishing_at_every_step_leave_the_relay_serving(relay_url
                     await client.send_envelope(Send(1, b"x" * 50_000))
                 await client.vanish()
             await still_serving(relay_url, bystander)
+
+
+async def test_logs_never_contain_payloads(
+    relay_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    marker = b"SECRET-PAYLOAD-MARKER"
+    with caplog.at_level(logging.DEBUG), trio.fail_after(WAIT):
+        async with (
+            open_member(relay_url, "room1", create=True) as host,
+            open_member(relay_url, "room1") as guest,
+        ):
+            await guest.send(Send(host.id, marker))
+            await guest.send(Send(99, marker))
+            await guest.ws.send_message(b"\x93\x03\xc4\x15" + marker)  # malformed, with payload
+            await guest.closed()
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "room1" in text  # the relay did log the session
+    assert marker.decode() not in text

@@ -15,7 +15,7 @@ from codec import (
     Send,
     Welcome,
 )
-from tests.relay.clients import WAIT, open_member, open_ws, refused
+from tests.relay.clients import WAIT, Member, open_member, open_ws, refused
 
 
 async def test_host_is_welcomed_as_endpoint_1_of_an_empty_room(relay_url: str) -> None:
@@ -61,6 +61,32 @@ async def test_only_the_addressee_receives(relay_url: str) -> None:
             await host.send(Send(to=a.id, payload=b"for a"))
             assert await a.receive() == Delivered(host.id, b"for a")
             assert await b.receive() == Delivered(host.id, b"for b")
+
+
+async def test_a_burst_from_two_senders_arrives_complete_and_in_order(relay_url: str) -> None:
+    with trio.fail_after(WAIT):
+        async with (
+            open_member(relay_url, "room1", create=True) as host,
+            open_member(relay_url, "room1") as a,
+            open_member(relay_url, "room1") as b,
+        ):
+            assert await host.receive() == MemberJoined(a.id)
+            assert await host.receive() == MemberJoined(b.id)
+
+            async def burst(member: Member) -> None:
+                for i in range(300):
+                    await member.send(Send(host.id, i.to_bytes(2, "big") * (1 + i % 50)))
+
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(burst, a)
+                nursery.start_soon(burst, b)
+            received: dict[int, list[bytes]] = {a.id: [], b.id: []}
+            for _ in range(600):
+                delivered = await host.receive()
+                assert isinstance(delivered, Delivered)
+                received[delivered.sender].append(delivered.payload)
+            expected = [i.to_bytes(2, "big") * (1 + i % 50) for i in range(300)]
+            assert received == {a.id: expected, b.id: expected}
 
 
 async def test_rooms_are_separate(relay_url: str) -> None:
