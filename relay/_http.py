@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING
 
 import trio
 
+from relay._metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
 __all__ = [
     "JOIN_PAGE",
@@ -26,6 +28,7 @@ __all__ = [
     "HttpError",
     "ReplayStream",
     "RequestHead",
+    "plain_response",
     "read_request_head",
     "render_response",
 ]
@@ -131,6 +134,32 @@ def render_response(
     lines += [f"{k}: {v}" for k, v in (extra_headers or {}).items()]
     head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
     return head if head_only else head + body
+
+
+def plain_response(head: RequestHead, metrics_text: Callable[[], str]) -> bytes:
+    """The answer to a request that is not a WebSocket upgrade."""
+    if head.method not in ("GET", "HEAD"):
+        return render_response(
+            405, b"only GET is served here\n", extra_headers={"Allow": "GET, HEAD"}
+        )
+    head_only = head.method == "HEAD"
+    match head.path:
+        case "/healthz":
+            return render_response(200, b"ok\n", head_only=head_only)
+        case "/metrics":
+            body = metrics_text().encode()
+            return render_response(
+                200, body, content_type=METRICS_CONTENT_TYPE, head_only=head_only
+            )
+        case "/join":
+            return render_response(
+                200,
+                JOIN_PAGE,
+                content_type="text/html; charset=utf-8",
+                extra_headers=JOIN_PAGE_HEADERS,
+                head_only=head_only,
+            )
+    return render_response(404, b"no such page\n", head_only=head_only)
 
 
 class ReplayStream(trio.abc.Stream):

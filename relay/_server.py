@@ -47,15 +47,13 @@ from codec import (
 from relay._endpoint import CloseCode, Endpoint
 from relay._errors import AlreadyJoinedError, NotJoinedError, RateLimitedError
 from relay._http import (
-    JOIN_PAGE,
-    JOIN_PAGE_HEADERS,
     HttpError,
     ReplayStream,
-    RequestHead,
+    plain_response,
     read_request_head,
     render_response,
 )
-from relay._metrics import CONTENT_TYPE, RelayMetrics
+from relay._metrics import RelayMetrics
 from relay._ratelimit import JoinRateLimiter
 from relay._rooms import Departure, Rooms
 
@@ -169,7 +167,7 @@ class Relay:
                 )
                 return
             if not head.is_websocket_upgrade:
-                await self._respond(stream, self._http_response(head))
+                await self._respond(stream, plain_response(head, self._metrics_text))
                 return
         if timer.cancelled_caught:
             self.metrics.reject("handshake-timeout")
@@ -263,32 +261,13 @@ class Relay:
             while True:
                 with trio.move_on_after(LINGER_QUIET_SECONDS):
                     if not await stream.receive_some(RECEIVE_BUFFER_BYTES):
-                        return
-                    continue
-                return
+                        return  # the client closed its side: done
+                    continue  # more input: keep discarding
+                return  # quiet for a moment: nothing unread is left to reset
 
-    def _http_response(self, head: RequestHead) -> bytes:
-        if head.method not in ("GET", "HEAD"):
-            return render_response(
-                405, b"only GET is served here\n", extra_headers={"Allow": "GET, HEAD"}
-            )
-        head_only = head.method == "HEAD"
-        match head.path:
-            case "/healthz":
-                return render_response(200, b"ok\n", head_only=head_only)
-            case "/metrics":
-                self.metrics.rooms_open = len(self._rooms)
-                body = self.metrics.render().encode()
-                return render_response(200, body, content_type=CONTENT_TYPE, head_only=head_only)
-            case "/join":
-                return render_response(
-                    200,
-                    JOIN_PAGE,
-                    content_type="text/html; charset=utf-8",
-                    extra_headers=JOIN_PAGE_HEADERS,
-                    head_only=head_only,
-                )
-        return render_response(404, b"no such page\n", head_only=head_only)
+    def _metrics_text(self) -> str:
+        self.metrics.rooms_open = len(self._rooms)
+        return self.metrics.render()
 
     # -- rooms (EndpointHooks) ----------------------------------------------
 
