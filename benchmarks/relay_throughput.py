@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import time
 from contextlib import asynccontextmanager
@@ -37,6 +36,7 @@ from trio_websocket import (
 )
 
 from codec import CreateRoom, JoinRoom, Send, Welcome, decode_relay_envelope, encode_envelope
+from peer._server_process import open_server_process
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
@@ -218,26 +218,8 @@ async def server_process(command: list[str], url: str | None = None) -> AsyncIte
     if url is not None:
         yield url
         return
-    process = await trio.lowlevel.open_process(command, stdout=subprocess.PIPE)
-    try:
-        assert process.stdout is not None
-        line = b""
-        with trio.fail_after(20):
-            while not line.endswith(b"\n"):
-                chunk = await process.stdout.receive_some(1)
-                if not chunk:
-                    raise RuntimeError(f"{command} exited before printing its address")
-                line += chunk
-        yield "ws://" + line.decode().strip().rsplit("ws://", 1)[1]
-    finally:
-        process.terminate()
-        with trio.move_on_after(5):
-            await process.wait()
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        if process.stdout is not None:
-            await process.stdout.aclose()
+    async with open_server_process(command) as (_, announced):
+        yield announced
 
 
 async def benchmark(args: argparse.Namespace) -> dict[str, Any]:

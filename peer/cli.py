@@ -22,7 +22,6 @@ import trio
 
 from codec import BadCodeError, HelplineError, JoinTarget, Role, SessionCode
 from peer._config import default_name, load_config
-from peer._embedded_relay import open_embedded_relay
 from peer._errors import PeerError
 from peer._events import (
     ChatReceived,
@@ -36,6 +35,7 @@ from peer._events import (
 )
 from peer._nursery import open_task_nursery
 from peer._open import open_hosted_session, open_joined_session
+from peer._server_process import open_embedded_relay
 
 if TYPE_CHECKING:
     from peer._session import Session

@@ -7,18 +7,19 @@ and its metrics are reachable); ``relay_process`` runs the real
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 import pytest
-import trio
 
+from peer._server_process import open_server_process
 from relay import RelaySettings, RunningRelay, serve_relay
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
+
+    import trio
 
 LISTENING_PREFIX = "Relay listening on "
 
@@ -42,24 +43,8 @@ async def open_relay_process(*args: str) -> AsyncIterator[tuple[trio.Process, st
     On exit the process gets SIGTERM (if still running), then SIGKILL after 5 s.
     """
     command = [sys.executable, "-m", "relay", "--host", "127.0.0.1", "--port", "0", *args]
-    process = await trio.lowlevel.open_process(command, stdout=subprocess.PIPE)
-    try:
-        assert process.stdout is not None
-        with trio.fail_after(15):
-            line = await _read_line(process.stdout)
-        if not line.startswith(LISTENING_PREFIX):
-            raise AssertionError(f"unexpected first line from the relay: {line!r}")
-        yield process, line.removeprefix(LISTENING_PREFIX)
-    finally:
-        if process.returncode is None:
-            process.terminate()
-        with trio.move_on_after(5):
-            await process.wait()
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        if process.stdout is not None:
-            await process.stdout.aclose()
+    async with open_server_process(command) as (process, url):
+        yield process, url
 
 
 @pytest.fixture
@@ -67,13 +52,3 @@ async def relay_process() -> AsyncIterator[str]:
     """The real relay as a subprocess; its ``ws://127.0.0.1:PORT``."""
     async with open_relay_process() as (_, url):
         yield url
-
-
-async def _read_line(stream: trio.abc.ReceiveStream) -> str:
-    data = bytearray()
-    while not data.endswith(b"\n"):
-        chunk = await stream.receive_some(1)
-        if not chunk:
-            raise AssertionError(f"the relay exited before printing a line: {bytes(data)!r}")
-        data += chunk
-    return data.decode().rstrip("\n")

@@ -1,0 +1,84 @@
+"""Servers run as child processes that announce their ``ws://`` address.
+
+``helpline start`` with no relay configured runs one (``python -m relay``):
+peer never imports relay, and a crash in either cannot take the other down
+silently. Tests and benchmarks start relays the same way.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+import trio
+
+from peer._errors import RelayUnreachableError
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Sequence
+
+__all__ = ["open_embedded_relay", "open_server_process"]
+
+STARTUP_TIMEOUT = 15.0
+STOP_TIMEOUT = 5.0
+_MAX_LINE = 4096
+
+
+@asynccontextmanager
+async def open_server_process(
+    argv: Sequence[str], *, quiet: bool = False
+) -> AsyncIterator[tuple[trio.Process, str]]:
+    """Start *argv*, whose first stdout line ends with its ``ws://`` address.
+
+    Yields the process and that address; on the way out the process gets
+    SIGTERM, then SIGKILL if it has not exited within a few seconds.
+    *quiet* sends its stderr (its log) to /dev/null instead of ours.
+    """
+    process = await trio.lowlevel.open_process(
+        list(argv),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL if quiet else None,
+    )
+    try:
+        assert process.stdout is not None
+        line = ""
+        with trio.move_on_after(STARTUP_TIMEOUT):
+            line = await _read_line(process.stdout)
+        if "ws://" not in line:
+            raise RelayUnreachableError(
+                f"{' '.join(argv[:3])} did not start (it printed {line[:200]!r}); "
+                "run it by hand to see why"
+            )
+        yield process, "ws://" + line.strip().rsplit("ws://", 1)[1]
+    finally:
+        with trio.CancelScope(shield=True):
+            if process.returncode is None:
+                process.terminate()
+            with trio.move_on_after(STOP_TIMEOUT):
+                await process.wait()
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+            if process.stdout is not None:
+                await process.stdout.aclose()
+
+
+@asynccontextmanager
+async def open_embedded_relay(host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+    """A relay on this machine for one ``helpline start``; yields its address."""
+    argv = [sys.executable, "-m", "relay", "--host", host, "--port", str(port)]
+    async with open_server_process(argv, quiet=True) as (_, url):
+        yield url
+
+
+async def _read_line(stream: trio.abc.ReceiveStream) -> str:
+    data = b""
+    while not data.endswith(b"\n") and len(data) < _MAX_LINE:
+        chunk = await stream.receive_some(1)
+        if not chunk:
+            break
+        data += chunk
+    return data.decode(errors="replace")
