@@ -153,7 +153,7 @@ async def test_rep_vanishing_ends_the_session_for_the_customer(relay_url: str) -
 
 async def test_wrong_code_fails_on_both_sides(relay_url: str) -> None:
     async with open_hosted_session(relay_url, "Alice") as rep:
-        wrong = type(rep.code)(rep.code.room, "000000" if rep.code.secret != "000000" else "111111")
+        wrong = rep.code.replace_secret()
         with pytest.raises(WrongCodeError, match="wrong session code"):
             async with open_joined_session(JoinTarget(relay_url, wrong), "Mallory"):
                 pass
@@ -165,7 +165,7 @@ async def test_wrong_code_fails_on_both_sides(relay_url: str) -> None:
 async def test_three_failures_retire_the_code_and_only_the_new_one_works(relay_url: str) -> None:
     async with open_hosted_session(relay_url, "Alice") as rep:
         old = rep.code
-        wrong = type(old)(old.room, "000000" if old.secret != "000000" else "111111")
+        wrong = old.replace_secret()
         for _ in range(3):
             with pytest.raises(WrongCodeError):
                 async with open_joined_session(JoinTarget(relay_url, wrong), "Mallory"):
