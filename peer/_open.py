@@ -108,7 +108,7 @@ async def open_joined_session(
                 finally:
                     nursery.cancel_scope.cancel()
     except RelayRefusedError as e:
-        if e.reason == "room-not-found":
+        if e.reason == "no-such-room":
             raise RelayRefusedError(
                 f"there is no session {target.code.room} on this relay; "
                 "check the code with the rep, and that you use the rep's relay",
