@@ -59,8 +59,7 @@ from codec._messages import (
     is_clean_text,
 )
 from codec._payload import PayloadKind, payload_kind
-from codec._screen_decoder import ScreenDecoder
-from codec._screen_encoder import ScreenEncoder
+from codec.screen import ScreenDecoder, ScreenEncoder
 
 __all__ = [
     "DEFAULT_HANDSHAKE_TIMEOUT",

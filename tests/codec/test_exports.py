@@ -1,9 +1,10 @@
 """codec's public surface: ``codec/__init__.py`` re-exports, in order, and misses nothing.
 
-Private modules (``codec/_x.py``) each list in ``__all__`` what they offer
-the rest of codec; the root re-exports the public part, and relay, peer and
-the benchmarks import only from the root. The checks are generic: a module
-added later is covered without editing this file.
+Private modules (``codec/_x.py``, ``codec/screen/_x.py``) each list in
+``__all__`` what they offer the rest of codec; the root (through the
+``codec.screen`` subpackage for the screen codec) re-exports the public part,
+and relay, peer and the benchmarks import only from the root. The checks are
+generic: a module added later is covered without editing this file.
 """
 
 from __future__ import annotations
@@ -19,13 +20,18 @@ from typing import TYPE_CHECKING
 import pytest
 
 import codec
+import codec.screen
 
 if TYPE_CHECKING:
     from types import ModuleType
 
 PRIVATE_MODULES = sorted(
-    m.name for m in pkgutil.iter_modules(codec.__path__) if m.name.startswith("_")
+    m.name
+    for m in pkgutil.walk_packages(codec.__path__, "codec.")
+    if m.name.rpartition(".")[2].startswith("_")
 )
+#: The package roots, each of which only re-exports from modules below it.
+PACKAGES = [codec, codec.screen]
 
 
 def isort_key(name: str) -> tuple[int, list[int | str]]:
@@ -35,12 +41,28 @@ def isort_key(name: str) -> tuple[int, list[int | str]]:
 
 
 def private(name: str) -> ModuleType:
-    return importlib.import_module(f"codec.{name}")
+    return importlib.import_module(name)
 
 
-def test_codec_all_is_sorted_without_duplicates() -> None:
-    assert codec.__all__ == sorted(codec.__all__, key=isort_key)
-    assert len(set(codec.__all__)) == len(codec.__all__)
+def is_private_path(module_name: str) -> bool:
+    """``codec._x`` or ``codec.screen._x``: some part below ``codec`` is private."""
+    head, _, rest = module_name.partition(".")
+    return head == "codec" and any(part.startswith("_") for part in rest.split("."))
+
+
+def test_the_screen_codec_lives_in_its_own_subpackage() -> None:
+    assert "codec.screen._encoder" in PRIVATE_MODULES
+    assert not any(name.startswith("codec._screen") for name in PRIVATE_MODULES)
+
+
+@pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.__name__)
+def test_package_all_is_sorted_without_duplicates(package: ModuleType) -> None:
+    assert package.__all__ == sorted(package.__all__, key=isort_key)
+    assert len(set(package.__all__)) == len(package.__all__)
+
+
+def test_codec_re_exports_the_whole_screen_subpackage() -> None:
+    assert [n for n in codec.screen.__all__ if getattr(codec, n, None) is None] == []
 
 
 def test_every_name_in_codec_all_exists() -> None:
@@ -52,23 +74,25 @@ def test_every_exported_class_and_function_lives_in_a_private_module() -> None:
     for name in codec.__all__:
         obj = getattr(codec, name)
         if inspect.isclass(obj) or inspect.isfunction(obj):
-            assert obj.__module__.startswith("codec._"), name
+            assert is_private_path(obj.__module__), name
 
 
-def test_codec_init_only_re_exports() -> None:
-    tree = ast.parse(Path(codec.__file__).read_text(encoding="utf-8"))
+@pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.__name__)
+def test_package_init_only_re_exports(package: ModuleType) -> None:
+    assert package.__file__ is not None
+    tree = ast.parse(Path(package.__file__).read_text(encoding="utf-8"))
     for node in tree.body:
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             continue  # the docstring
         if isinstance(node, ast.ImportFrom) and (
-            node.module == "__future__" or (node.module or "").startswith("codec._")
+            node.module == "__future__" or (node.module or "").startswith(package.__name__ + ".")
         ):
             continue
         if isinstance(node, ast.Assign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if [t.id for t in targets if isinstance(t, ast.Name)] == ["__all__"]:
                 continue
-        raise AssertionError(f"codec/__init__.py line {node.lineno} does more than re-export")
+        raise AssertionError(f"{package.__file__} line {node.lineno} does more than re-export")
 
 
 @pytest.mark.parametrize("module_name", PRIVATE_MODULES)

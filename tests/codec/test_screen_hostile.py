@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from codec import LimitExceededError, Limits, ProtocolError, ScreenDecoder, ScreenEncoder
-from codec._screen_stream import CompressStream
-from codec._screen_wire import UpdateFlags, UpdateHeader, UpdateKind, pack_update
+from codec.screen._stream import CompressStream
+from codec.screen._wire import UpdateFlags, UpdateHeader, UpdateKind, pack_update
 
 W, H = 64, 48
 
@@ -196,7 +196,7 @@ def test_after_an_error_only_a_keyframe_is_accepted(started: tuple[Sender, Scree
 
 
 def test_lossy_image_of_the_wrong_size_is_refused(started: tuple[Sender, ScreenDecoder]) -> None:
-    from codec._screen_lossy import encode_image
+    from codec.screen._lossy import encode_image
 
     sender, decoder = started
     image = encode_image(np.zeros((20, 20, 3), dtype=np.uint8), 50, 0)

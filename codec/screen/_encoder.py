@@ -6,10 +6,10 @@ it can:
 
 1. Convert the BGRA capture to BGR (Pillow's raw decoder: ten times faster
    than numpy slicing) and flag changed row strips against the model.
-2. If much changed, look for moved content (:mod:`codec._screen_motion`) and
+2. If much changed, look for moved content (:mod:`codec.screen._motion`) and
    emit copies; the model is updated as the viewer will be.
 3. With lossy mode on, send moving photographic regions as WebP
-   (:mod:`codec._screen_lossy`).
+   (:mod:`codec.screen._lossy`).
 4. Send what still differs as tight rectangles of pixels, photographs
    through a gradient filter, all through one zstd stream per epoch.
 
@@ -26,10 +26,10 @@ from PIL import Image
 
 from codec._errors import LocalProtocolError
 from codec._limits import DEFAULT_LIMITS, Limits
-from codec._screen_diff import STRIP, changed_rects, changed_strips, pixels_differ, split_rect
-from codec._screen_lossy import LossyTracker, decode_image, encode_image
-from codec._screen_motion import MotionFinder, copy_for
-from codec._screen_ops import (
+from codec.screen._diff import STRIP, changed_rects, changed_strips, pixels_differ, split_rect
+from codec.screen._lossy import LossyTracker, decode_image, encode_image
+from codec.screen._motion import MotionFinder, copy_for
+from codec.screen._ops import (
     CopyOp,
     LossyOp,
     Op,
@@ -40,8 +40,8 @@ from codec._screen_ops import (
     filter_pixels,
     serialize_op,
 )
-from codec._screen_stream import CompressStream
-from codec._screen_wire import UpdateFlags, UpdateHeader, UpdateKind, pack_update
+from codec.screen._stream import CompressStream
+from codec.screen._wire import UpdateFlags, UpdateHeader, UpdateKind, pack_update
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray

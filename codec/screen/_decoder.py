@@ -23,10 +23,10 @@ import numpy as np
 
 from codec._errors import ProtocolError
 from codec._limits import DEFAULT_LIMITS, Limits
-from codec._screen_lossy import decode_image
-from codec._screen_ops import CopyOp, LossyOp, PixelsOp, apply_copy, apply_pixels, parse_ops
-from codec._screen_stream import BoundedDecompressor
-from codec._screen_wire import UpdateFlags, UpdateKind, unpack_update
+from codec.screen._lossy import decode_image
+from codec.screen._ops import CopyOp, LossyOp, PixelsOp, apply_copy, apply_pixels, parse_ops
+from codec.screen._stream import BoundedDecompressor
+from codec.screen._wire import UpdateFlags, UpdateKind, unpack_update
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray

@@ -22,8 +22,8 @@ import numpy as np
 from PIL import Image
 
 from codec._errors import ProtocolError
-from codec._screen_diff import pixels_differ
-from codec._screen_ops import Rect
+from codec.screen._diff import pixels_differ
+from codec.screen._ops import Rect
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray

@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from codec._screen_diff import STRIP, pixels_differ
-from codec._screen_ops import CopyOp, Rect
+from codec.screen._diff import STRIP, pixels_differ
+from codec.screen._ops import CopyOp, Rect
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
