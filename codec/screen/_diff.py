@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from codec._screen_ops import Rect
+from codec.screen._ops import Rect
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
