@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from codec._errors import LocalProtocolError, ProtocolError
+from codec._errors import ProtocolError
 from codec._limits import DEFAULT_LIMITS, Limits
+from codec._share_messages import SHARE_DECODERS, ShareMessage, encode_share_message
 from codec._wire import pack, unpack
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ class Leave:
     reason: str = ""
 
 
-Message = Hello | Roster | Chat | SessionEnd | Leave
+Message = Hello | Roster | Chat | SessionEnd | Leave | ShareMessage
 
 
 _UNCLEAN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
@@ -127,7 +128,7 @@ def encode_message(msg: Message) -> bytes:
             return pack({"t": "end", "by": by})
         case Leave(reason):
             return pack({"t": "leave", "reason": reason})
-    raise LocalProtocolError(f"not a message: {msg!r}")
+    return encode_share_message(msg)
 
 
 def decode_message(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Message:
@@ -231,4 +232,5 @@ _DECODERS: dict[str, Callable[[_Fields], Message]] = {
     "chat": _chat,
     "end": _end,
     "leave": _leave,
+    **SHARE_DECODERS,
 }
