@@ -70,6 +70,16 @@ from codec._messages import (
     is_clean_text,
 )
 from codec._payload import PayloadKind, payload_kind
+from codec._policy import (
+    DEFAULT_POLICY,
+    MAX_TRACKING_CODE_CHARS,
+    Feature,
+    FeatureDisabledError,
+    Policy,
+    PolicyError,
+    PolicyRefusalError,
+    parse_policy,
+)
 from codec._share_messages import (
     MAX_CLIPBOARD_CHARS,
     MAX_CREDIT,
@@ -99,10 +109,12 @@ __all__ = [
     "DEFAULT_HANDSHAKE_TIMEOUT",
     "DEFAULT_LIMITS",
     "DEFAULT_MAX_FAILURES",
+    "DEFAULT_POLICY",
     "MAX_CLIPBOARD_CHARS",
     "MAX_CREDIT",
     "MAX_ENDPOINT_ID",
     "MAX_MONITORS",
+    "MAX_TRACKING_CODE_CHARS",
     "VIEWER_WINDOW",
     "Activity",
     "ActivityStatus",
@@ -125,6 +137,8 @@ __all__ = [
     "CreateRoom",
     "CreditGrant",
     "Delivered",
+    "Feature",
+    "FeatureDisabledError",
     "HandshakeReply",
     "Hello",
     "HelplineError",
@@ -149,6 +163,9 @@ __all__ = [
     "PointerButton",
     "PointerMotion",
     "PointerWheel",
+    "Policy",
+    "PolicyError",
+    "PolicyRefusalError",
     "ProtocolError",
     "RelayEnvelope",
     "RelayRejected",
@@ -176,5 +193,6 @@ __all__ = [
     "is_clean_text",
     "is_valid_room_id",
     "member_channel_keys",
+    "parse_policy",
     "payload_kind",
 ]

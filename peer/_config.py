@@ -26,6 +26,9 @@ class ConfigError(PeerError):
 class PeerConfig:
     relay: str | None = None
     name: str | None = None
+    #: Defaults for ``helpline start`` (the one-click start): session type, tracking code.
+    session_type: str | None = None
+    tracking: str | None = None
 
 
 def config_path() -> Path:
@@ -45,12 +48,17 @@ def load_config() -> PeerConfig:
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
             raise ConfigError(f"cannot read {path}: {e}") from None
     relay = os.environ.get(ENV_RELAY) or data.get("relay")
-    name = data.get("name")
     if relay is not None and not isinstance(relay, str):
         raise ConfigError(f'{path}: relay must be a string like "ws://HOST:PORT"')
-    if name is not None and not isinstance(name, str):
-        raise ConfigError(f"{path}: name must be a string")
-    return PeerConfig(relay=relay, name=name)
+    name, session_type, tracking = (_text(path, data, key) for key in ("name", "type", "tracking"))
+    return PeerConfig(relay=relay, name=name, session_type=session_type, tracking=tracking)
+
+
+def _text(path: Path, data: dict[str, object], key: str) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{path}: {key} must be a string")
+    return value
 
 
 def default_name() -> str:

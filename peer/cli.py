@@ -1,6 +1,6 @@
 """``helpline``: the command-line face of a session.
 
-    helpline start [--relay URL] [--name NAME]      (the rep)
+    helpline start [--type TYPE] [--tracking CODE] [--relay URL] [--name NAME]   (the rep)
     helpline join CODE|LINK [--relay URL] [--name NAME]   (a customer)
 
 Lines typed are chat; ``/to NAME text``, ``/who``, ``/quit``, ``/end`` and
@@ -35,6 +35,7 @@ from peer._events import (
 )
 from peer._nursery import open_task_nursery
 from peer._open import open_hosted_session, open_joined_session
+from peer._policy import load_policy
 from peer._server_process import open_embedded_relay
 
 if TYPE_CHECKING:
@@ -83,6 +84,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     start.add_argument("--name", help="your name as others see it")
     start.add_argument(
+        "--type",
+        help="session type from the site policy (default: the config file's, else the first)",
+    )
+    start.add_argument(
+        "--tracking",
+        metavar="CODE",
+        help="tracking code (a ticket number); the site policy may require one",
+    )
+    start.add_argument(
         "--listen",
         default="127.0.0.1",
         metavar="HOST",
@@ -93,14 +103,23 @@ def _parser() -> argparse.ArgumentParser:
     join.add_argument("code", metavar="CODE|LINK", help="like 4821-093617, or the join link")
     join.add_argument("--relay", help="relay address, ws://HOST:PORT (a join link carries it)")
     join.add_argument("--name", help="your name as others see it")
+    for command in (start, join):
+        command.add_argument(
+            "--policy",
+            metavar="FILE",
+            help="site policy file "
+            "(default: HELPLINE_POLICY, else policy.toml in the config folder)",
+        )
     return parser
 
 
 async def _run(args: argparse.Namespace) -> int:
     config = load_config()
+    policy = load_policy(args.policy)
     name = (args.name or config.name or default_name()).strip()
     if args.command == "start":
-        return await _start(args.relay or config.relay, name, args.listen)
+        kind = policy.start(args.type or config.session_type, args.tracking or config.tracking)
+        return await _start(args.relay or config.relay, name, args.listen, kind)
     return await _join(_join_target(args.code, args.relay or config.relay), name)
 
 
@@ -116,7 +135,7 @@ def _join_target(text: str, relay: str | None) -> JoinTarget:
     return JoinTarget(relay, SessionCode.parse(text))
 
 
-async def _start(relay: str | None, name: str, listen: str) -> int:
+async def _start(relay: str | None, name: str, listen: str, kind: tuple[str, str | None]) -> int:
     async with AsyncExitStack() as stack:
         if relay is None:
             relay = await stack.enter_async_context(open_embedded_relay(listen))
@@ -127,6 +146,7 @@ async def _start(relay: str | None, name: str, listen: str) -> int:
         _say(f"Session code: {session.code}")
         _say(f"Join link: {session.link}")
         _say(f"Relay: {relay}")
+        _say(f"Session type: {kind[0]}" + (f", tracking code {kind[1]}" if kind[1] else ""))
         return await _drive(session)
     raise AssertionError("unreachable")  # pragma: no cover
 

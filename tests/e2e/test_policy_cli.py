@@ -1,0 +1,70 @@
+"""``helpline start`` under a site policy: types, tracking codes, the one-click start."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tests.e2e.workplace import CODE, machine
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+POLICY = """\
+[sessions]
+types = ["general", "billing"]
+require_tracking_code = true
+"""
+
+
+async def test_an_unknown_session_type_is_refused_naming_the_choices(tmp_path: Path) -> None:
+    rep = machine(tmp_path, "rep")
+    rep.write_policy(POLICY)
+    async with rep.run("rep", "start", "--type", "sales", "--tracking", "T-1") as alice:
+        await alice.expect(
+            r"^helpline: there is no session type 'sales'; choose one of: general, billing$"
+        )
+        assert await alice.wait_exit() == 1
+
+
+async def test_a_required_tracking_code_is_asked_for(tmp_path: Path) -> None:
+    rep = machine(tmp_path, "rep")
+    policy = rep.write_policy(POLICY)
+    async with rep.run("rep", "start", "--policy", str(policy), "--type", "billing") as alice:
+        await alice.expect(r"^helpline: this site requires a tracking code: start with --tracking")
+        assert await alice.wait_exit() == 1
+
+
+async def test_a_malformed_policy_is_one_line_naming_file_line_and_key(tmp_path: Path) -> None:
+    rep = machine(tmp_path, "rep")
+    bad = tmp_path / "site.toml"
+    bad.write_text("[features]\nview = true\ncontrol = sometimes\n", encoding="utf-8")
+    for command in ("start", "join"):
+        args = [command, "--policy", str(bad)] + (["1234-567890"] if command == "join" else [])
+        async with rep.run(command, *args) as console:
+            assert await console.wait_exit() == 1
+            output = [line for line in console.lines if line.strip()]
+            assert output == [f"helpline: {bad}: line 3: features.control: invalid value"]
+
+
+async def test_a_policy_named_by_the_environment_must_exist(tmp_path: Path) -> None:
+    rep = machine(tmp_path, "rep")
+    missing = tmp_path / "nowhere.toml"
+    async with rep.run("rep", "start", env={"HELPLINE_POLICY": str(missing)}) as alice:
+        await alice.expect(rf"^helpline: {missing}: no such policy file$")
+        assert await alice.wait_exit() == 1
+
+
+async def test_start_alone_takes_type_tracking_code_relay_and_name_from_the_config(
+    tmp_path: Path, relay_process: str
+) -> None:
+    rep, cust = machine(tmp_path, "rep"), machine(tmp_path, "customer")
+    rep.write_policy(POLICY)
+    rep.write_config(
+        f'relay = "{relay_process}"\nname = "Alice"\ntype = "billing"\ntracking = "CASE-42"\n'
+    )
+    async with rep.run("rep", "start") as alice:
+        code = (await alice.expect(rf"^Session code: {CODE}$")).group(1)
+        await alice.expect(rf"^Relay: {relay_process}$")
+        await alice.expect(r"^Session type: billing, tracking code CASE-42$")
+        async with cust.run("bob", "join", code, "--relay", relay_process, "--name", "Bob") as bob:
+            await bob.expect(r"^In this session: Alice \(rep\)$")

@@ -1,0 +1,68 @@
+"""A rep's or customer's machine for end-to-end tests: its own config and data folders.
+
+Each person gets folders under the test's tmp dir (``XDG_CONFIG_HOME``,
+``XDG_DATA_HOME``), so a policy file, a config file or the history database
+of the machine running the tests is never read or written.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from peer._console import open_console, python_command
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from pathlib import Path
+
+    from peer._console import Console
+
+CODE = r"(\d{4}-\d{6,})"
+
+
+@dataclass(frozen=True)
+class Machine:
+    home: Path
+
+    @property
+    def config_dir(self) -> Path:
+        return self.home / "config" / "helpline"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home / "data" / "helpline"
+
+    def env(self) -> dict[str, str]:
+        return {
+            "XDG_CONFIG_HOME": str(self.home / "config"),
+            "XDG_DATA_HOME": str(self.home / "data"),
+            "HELPLINE_CONFIG": "",
+            "HELPLINE_POLICY": "",
+            "HELPLINE_RELAY": "",
+        }
+
+    def write_config(self, text: str) -> None:
+        self.config_dir.mkdir(parents=True, exist_ok=True)
+        (self.config_dir / "config.toml").write_text(text, encoding="utf-8")
+
+    def write_policy(self, text: str) -> Path:
+        self.config_dir.mkdir(parents=True, exist_ok=True)
+        path = self.config_dir / "policy.toml"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    @asynccontextmanager
+    async def run(
+        self, label: str, *args: str, env: dict[str, str] | None = None
+    ) -> AsyncIterator[Console]:
+        argv = python_command("peer", *args)
+        async with open_console(label, argv, env={**self.env(), **(env or {})}) as console:
+            yield console
+
+
+def machine(tmp: Path, who: str) -> Machine:
+    home = tmp / who
+    home.mkdir(parents=True, exist_ok=True)
+    return Machine(home)
