@@ -28,7 +28,6 @@ from codec._consent import (
 )
 from codec._credit import VIEWER_WINDOW, ScreenFlow, ViewerFlow
 from codec._envelope import (
-    MAX_ENDPOINT_ID,
     ClientEnvelope,
     CreateRoom,
     Delivered,
@@ -43,7 +42,6 @@ from codec._envelope import (
     decode_client_envelope,
     decode_relay_envelope,
     encode_envelope,
-    is_valid_room_id,
 )
 from codec._errors import (
     HelplineError,
@@ -67,7 +65,6 @@ from codec._messages import (
     SessionEnd,
     decode_message,
     encode_message,
-    is_clean_text,
 )
 from codec._payload import PayloadKind, payload_kind
 from codec._policy import (
@@ -101,6 +98,15 @@ from codec._share_messages import (
     ShareMessage,
     ViewSelect,
 )
+from codec._validate import (
+    MAX_ENDPOINT_ID,
+    ROLE_WORDS,
+    is_clean_text,
+    is_valid_room_id,
+    name_key,
+    name_problem,
+    text_problem,
+)
 from codec.screen import ScreenDecoder, ScreenEncoder
 
 __all__ = [
@@ -115,6 +121,7 @@ __all__ = [
     "MAX_ENDPOINT_ID",
     "MAX_MONITORS",
     "MAX_TRACKING_CODE_CHARS",
+    "ROLE_WORDS",
     "VIEWER_WINDOW",
     "Activity",
     "ActivityStatus",
@@ -193,6 +200,9 @@ __all__ = [
     "is_clean_text",
     "is_valid_room_id",
     "member_channel_keys",
+    "name_key",
+    "name_problem",
     "parse_policy",
     "payload_kind",
+    "text_problem",
 ]

@@ -26,11 +26,10 @@ from typing import Any
 
 from codec._errors import LocalProtocolError, ProtocolError
 from codec._limits import DEFAULT_LIMITS, Limits
-from codec._messages import is_clean_text
+from codec._validate import check_id, check_text
 from codec._wire import pack, unpack
 
 __all__ = [
-    "MAX_ENDPOINT_ID",
     "ClientEnvelope",
     "CreateRoom",
     "Delivered",
@@ -45,13 +44,10 @@ __all__ = [
     "decode_client_envelope",
     "decode_relay_envelope",
     "encode_envelope",
-    "is_valid_room_id",
 ]
 
-MAX_ROOM_ID_CHARS = 32
 MAX_REASON_CHARS = 64
 MAX_MESSAGE_CHARS = 500
-MAX_ENDPOINT_ID = 2**31 - 1
 
 
 class Op(IntEnum):
@@ -64,11 +60,6 @@ class Op(IntEnum):
     LEFT = 12
     DELIVERED = 13
     REJECTED = 14
-
-
-def is_valid_room_id(room: str) -> bool:
-    """Room ids are short and plain so they sit in a URL path and a log line."""
-    return 0 < len(room) <= MAX_ROOM_ID_CHARS and room.isascii() and room.isalnum()
 
 
 # Client -> relay ------------------------------------------------------------
@@ -230,9 +221,7 @@ def _arity(op: Op, fields: list[Any], n: int) -> None:
 
 
 def _endpoint_id(value: Any) -> int:
-    if type(value) is not int or not 0 <= value <= MAX_ENDPOINT_ID:
-        raise ProtocolError(f"bad endpoint id {value!r}", reason="malformed")
-    return value
+    return check_id(value)
 
 
 def _bytes(value: Any) -> bytes:
@@ -243,13 +232,7 @@ def _bytes(value: Any) -> bytes:
 
 def _text(value: Any, max_chars: int) -> str:
     # The relay is untrusted and its words reach the person's screen: no escapes.
-    if (
-        not isinstance(value, str)
-        or len(value) > max_chars
-        or not is_clean_text(value, multiline=False)
-    ):
-        raise ProtocolError("bad text field in envelope", reason="malformed")
-    return value
+    return check_text(value, "envelope text", max_chars=max_chars, multiline=False)
 
 
 def _bool(value: Any) -> bool:

@@ -3,14 +3,14 @@
 Each message is a msgpack map with a type tag ``t``. Decoding is strict:
 unknown types, missing or extra fields, wrong types and sizes beyond
 :class:`~codec.Limits` all raise :class:`~codec.ProtocolError`, so the
-session code only ever sees well-formed dataclasses. Names and chat text
-may not carry terminal control sequences: a hostile peer must not be able
-to repaint the other person's terminal.
+session code only ever sees well-formed dataclasses. Names, chat text and
+ids follow the one rule in :mod:`codec._validate`, so a hostile peer can
+neither repaint the other person's terminal nor take a name that poses as
+another role.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from codec._errors import ProtocolError
 from codec._limits import DEFAULT_LIMITS, Limits
 from codec._share_messages import SHARE_DECODERS, ShareMessage, encode_share_message
+from codec._validate import check_id, check_name, check_text
 from codec._wire import pack, unpack
 
 if TYPE_CHECKING:
@@ -34,7 +35,6 @@ __all__ = [
     "SessionEnd",
     "decode_message",
     "encode_message",
-    "is_clean_text",
 ]
 
 PUBLIC_KEY_BYTES = 32
@@ -95,19 +95,6 @@ class Leave:
 Message = Hello | Roster | Chat | SessionEnd | Leave | ShareMessage
 
 
-_UNCLEAN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
-
-
-def is_clean_text(text: str, *, multiline: bool) -> bool:
-    """No control or format characters (escape sequences, bidi overrides).
-
-    U+2028/U+2029 (line and paragraph separator) are refused too: Qt's text
-    layout breaks the line there, so a name could forge a second roster line.
-    """
-    allowed = "\n\t" if multiline else ""
-    return all(ch in allowed or unicodedata.category(ch) not in _UNCLEAN_CATEGORIES for ch in text)
-
-
 def encode_message(msg: Message) -> bytes:
     match msg:
         case Hello(name, key):
@@ -156,19 +143,10 @@ class _Fields:
             )
 
     def text(self, value: Any, what: str, max_chars: int, *, multiline: bool) -> str:
-        if not isinstance(value, str):
-            raise ProtocolError(f"{self.type}: {what} must be text", reason="malformed")
-        if len(value) > max_chars:
-            raise ProtocolError(f"{self.type}: {what} longer than {max_chars}", reason="limit")
-        if not is_clean_text(value, multiline=multiline):
-            raise ProtocolError(f"{self.type}: {what} has control characters", reason="malformed")
-        return value
+        return check_text(value, f"{self.type} {what}", max_chars=max_chars, multiline=multiline)
 
     def name(self, value: Any) -> str:
-        name = self.text(value, "name", self.limits.max_name_chars, multiline=False)
-        if not name.strip():
-            raise ProtocolError(f"{self.type}: empty name", reason="malformed")
-        return name
+        return check_name(value, f"{self.type} name", max_chars=self.limits.max_name_chars)
 
     def key(self, value: Any) -> bytes:
         if not isinstance(value, bytes) or len(value) != PUBLIC_KEY_BYTES:
@@ -181,9 +159,7 @@ class _Fields:
         return tuple(self.id(v) for v in value)
 
     def id(self, value: Any) -> int:
-        if type(value) is not int or not 0 <= value < 2**31:
-            raise ProtocolError(f"{self.type}: bad member id", reason="malformed")
-        return value
+        return check_id(value, f"{self.type} member id")
 
 
 def _hello(f: _Fields) -> Hello:

@@ -50,7 +50,7 @@ from enum import Enum
 from typing import Any
 
 from codec._errors import HelplineError
-from codec._messages import is_clean_text
+from codec._validate import is_clean_text
 
 __all__ = [
     "DEFAULT_POLICY",

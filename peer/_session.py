@@ -35,9 +35,10 @@ from codec import (
     SessionEnd,
     decode_message,
     encode_message,
-    is_clean_text,
     member_channel_keys,
+    name_problem,
     payload_kind,
+    text_problem,
 )
 from peer._errors import (
     ConnectionLostError,
@@ -73,14 +74,8 @@ class Session:
     role: Role
 
     def __init__(self, conn: RelayConnection, name: str, limits: Limits) -> None:
-        if (
-            not name.strip()
-            or len(name) > limits.max_name_chars
-            or not is_clean_text(name, multiline=False)
-        ):
-            raise InvalidMessageError(
-                f"a name is plain text of 1 to {limits.max_name_chars} characters"
-            )
+        if (problem := name_problem(name, max_chars=limits.max_name_chars)) is not None:
+            raise InvalidMessageError(problem)
         self._conn = conn
         self._limits = limits
         self.name = name
@@ -110,10 +105,9 @@ class Session:
         """Send *text* to everyone, or privately to the members named in *to*."""
         if not text.strip():
             raise InvalidMessageError("nothing to send")
-        if len(text) > self._limits.max_chat_chars or not is_clean_text(text, multiline=True):
-            raise InvalidMessageError(
-                f"a chat message is plain text of at most {self._limits.max_chat_chars} characters"
-            )
+        limit = self._limits.max_chat_chars
+        if (problem := text_problem(text, max_chars=limit, multiline=True)) is not None:
+            raise InvalidMessageError(f"not sent: {problem}")
         recipients = [self.find(n).id for n in to] if to else []
         targets = recipients or [mid for mid in self.members if mid != self.id]
         message = Chat(text, tuple(recipients))

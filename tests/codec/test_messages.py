@@ -8,6 +8,7 @@ import msgpack
 import pytest
 
 from codec import (
+    MAX_ENDPOINT_ID,
     Chat,
     Hello,
     Leave,
@@ -24,6 +25,12 @@ from codec import (
     encode_message,
     is_clean_text,
 )
+
+
+def fullwidth(text: str) -> str:
+    """The full-width look-alike of ASCII *text* (what NFKC folds back)."""
+    return "".join(chr(ord(c) + 0xFEE0) for c in text)
+
 
 KEY = bytes(range(32))
 REP = Member(0, "Dana (support)", Role.REP, KEY)
@@ -50,12 +57,9 @@ CONTROL_TEXT = [
     pytest.param("\x9b31m", id="c1-csi"),
     pytest.param("evil\u202etxt.exe", id="bidi-override"),
     pytest.param("\u2066isolate\u2069", id="bidi-isolate"),
-    pytest.param("zero\u200bwidth", id="zero-width-space"),
     pytest.param("nul\x00byte", id="nul"),
     pytest.param("back\bspace", id="backspace"),
     pytest.param("carriage\rreturn", id="carriage-return"),
-    pytest.param("private\ue000use", id="private-use"),
-    pytest.param("unassigned\U000e0000", id="unassigned"),
     pytest.param("Jo\u2028Dana (rep)", id="line-separator"),
     pytest.param("para\u2029graph", id="paragraph-separator"),
 ]
@@ -218,6 +222,56 @@ def test_newlines_and_tabs_are_refused_in_names(text: str) -> None:
 def test_multiline_chat_with_newlines_and_tabs_is_allowed() -> None:
     text = "Steps:\n\t1. open Settings\n\t2. click Update\n"
     assert decode_message(raw(t="chat", text=text, to=[])) == Chat(text)
+
+
+def test_a_refused_character_is_named_in_the_decoders_error() -> None:
+    error = refused(raw(t="chat", text="invoice\u202efdp.exe", to=[]))
+    assert "U+202E RIGHT-TO-LEFT OVERRIDE is not allowed" in str(error)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "family 👨\u200d👩\u200d👧",
+        "🏳\ufe0f\u200d🌈",
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+        "Donau\u00addampf\u00adschiff",
+        "e\u0301 and \u0928\u093f",
+    ],
+    ids=["zwj-family", "rainbow-flag", "persian-zwnj", "soft-hyphen", "combining"],
+)
+def test_text_people_write_is_delivered_in_chat_and_names(text: str) -> None:
+    assert decode_message(raw(t="chat", text=text, to=[])) == Chat(text)
+    assert decode_message(raw(t="hello", name=text[:64], key=KEY)) == Hello(text[:64], KEY)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Alice [rep]",
+        "Alice (rep)",
+        "Bob (private)",
+        fullwidth("REP") + " Alice",
+        "Alice " + fullwidth("[x]"),
+        "the Customer",
+    ],
+)
+def test_a_name_posing_as_a_role_is_refused_wherever_names_travel(name: str) -> None:
+    assert "chat marks roles" in str(refused(raw(t="hello", name=name, key=KEY)))
+    refused(raw(t="roster", members=[member(name=name)]))
+    refused(raw(t="end", by=name))
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_role_word_is_refused_in_a_name(role: Role) -> None:
+    refused(raw(t="hello", name=f"Jo {role.value}", key=KEY))
+
+
+def test_member_ids_have_the_same_bound_as_endpoint_ids() -> None:
+    top = decode_message(raw(t="chat", text="x", to=[MAX_ENDPOINT_ID]))
+    assert top == Chat("x", (MAX_ENDPOINT_ID,))
+    refused(raw(t="chat", text="x", to=[MAX_ENDPOINT_ID + 1]))
+    refused(raw(t="roster", members=[member(id=MAX_ENDPOINT_ID + 1)]))
 
 
 @pytest.mark.parametrize(

@@ -19,16 +19,16 @@ if TYPE_CHECKING:
 
 
 async def test_relay_sees_no_chat_text_no_name_and_no_code_secret(relay_url: str) -> None:
-    async with open_wiretap(relay_url) as tap, open_hosted_session(tap.url, "Alice Rep") as rep:
+    async with open_wiretap(relay_url) as tap, open_hosted_session(tap.url, "Alice Smith") as rep:
         secret = rep.code.secret
-        async with open_joined_session(JoinTarget(tap.url, rep.code), "Bob Customer") as bob:
+        async with open_joined_session(JoinTarget(tap.url, rep.code), "Bob Jones") as bob:
             await next_event(rep, MemberJoined)
             await rep.send_chat("my password is hunter2")
             await next_event(bob, ChatReceived)
             await bob.send_chat("the printer is on fire")
             await next_event(rep, ChatReceived)
     assert len(tap.recorded) > 6  # the tap did see the whole session
-    for needle in (b"hunter2", b"printer is on fire", b"Alice Rep", b"Bob Customer"):
+    for needle in (b"hunter2", b"printer is on fire", b"Alice Smith", b"Bob Jones"):
         assert not tap.saw(needle), needle
     assert not tap.saw(secret.encode())
 
