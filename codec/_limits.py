@@ -35,6 +35,12 @@ class Limits:
     max_screen_side: int = 8192
     #: Screen: bytes one update may decompress to.
     max_update_bytes: int = 64 * MiB
+    #: Files: characters in a path from the other side (before it is made safe).
+    max_path_chars: int = 4096
+    #: Files: bytes of file data in one chunk.
+    max_chunk_bytes: int = 1 * MiB
+    #: Files: the most a receiver may let one transfer have in flight.
+    max_window_bytes: int = 64 * MiB
 
 
 DEFAULT_LIMITS = Limits()

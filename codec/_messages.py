@@ -16,6 +16,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from codec._errors import ProtocolError
+from codec._file_messages import FILE_DECODERS, FileMessage, encode_file_message
 from codec._limits import DEFAULT_LIMITS, Limits
 from codec._share_messages import SHARE_DECODERS, ShareMessage, encode_share_message
 from codec._validate import check_id, check_name, check_text
@@ -92,7 +93,7 @@ class Leave:
     reason: str = ""
 
 
-Message = Hello | Roster | Chat | SessionEnd | Leave | ShareMessage
+Message = Hello | Roster | Chat | SessionEnd | Leave | ShareMessage | FileMessage
 
 
 def encode_message(msg: Message) -> bytes:
@@ -115,6 +116,8 @@ def encode_message(msg: Message) -> bytes:
             return pack({"t": "end", "by": by})
         case Leave(reason):
             return pack({"t": "leave", "reason": reason})
+    if isinstance(msg, FileMessage):
+        return pack(encode_file_message(msg))
     return encode_share_message(msg)
 
 
@@ -209,4 +212,5 @@ _DECODERS: dict[str, Callable[[_Fields], Message]] = {
     "end": _end,
     "leave": _leave,
     **SHARE_DECODERS,
+    **FILE_DECODERS,
 }

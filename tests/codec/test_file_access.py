@@ -1,0 +1,121 @@
+"""The customer's file consent: access once, each transfer asked, F3, revoke, end."""
+
+from __future__ import annotations
+
+import pytest
+
+from codec import (
+    APPLICATION_SHARING_REFUSAL,
+    AccessState,
+    FileGate,
+    FileOffer,
+    LocalProtocolError,
+    ProtocolError,
+)
+
+REP = 0
+PUT = FileOffer(11, "tool.exe", 1000)
+
+
+class Sharing:
+    def __init__(self) -> None:
+        self.shared = False
+
+    def application_shared(self) -> bool:
+        return self.shared
+
+
+def granted(sharing: Sharing | None = None) -> FileGate:
+    gate = FileGate(sharing)
+    assert gate.asked(REP)
+    gate.grant(REP)
+    return gate
+
+
+def test_access_is_asked_once_and_then_granted() -> None:
+    gate = FileGate()
+    assert gate.asked(REP)
+    assert gate.access(REP) is AccessState.ASKING_CUSTOMER
+    assert not gate.asked(REP)  # a second ask while the question is open asks nothing new
+    gate.grant(REP)
+    assert gate.access(REP) is AccessState.GRANTED
+
+
+def test_a_put_without_access_is_refused() -> None:
+    gate = FileGate()
+    gate.allow(REP, PUT.tid)
+    assert gate.admit(REP, PUT) == "the customer has not granted file access; ask with /file-access"
+
+
+def test_each_put_needs_the_customers_yes_even_with_access() -> None:
+    gate = granted()
+    assert gate.offer_needs_question(REP, PUT)
+    assert gate.admit(REP, PUT) == "the customer did not allow this transfer"
+    gate.allow(REP, PUT.tid)
+    assert gate.admit(REP, PUT) is None
+
+
+def test_a_yes_admits_one_transfer_only() -> None:
+    gate = granted()
+    gate.allow(REP, PUT.tid)
+    assert gate.admit(REP, PUT) is None
+    assert gate.admit(REP, PUT) is not None
+
+
+def test_revoking_takes_back_every_yes_not_yet_used() -> None:
+    gate = granted()
+    gate.allow(REP, PUT.tid)
+    gate.allow_fetch(REP, 5)
+    gate.revoke(REP)
+    assert gate.access(REP) is AccessState.NOT_GRANTED
+    assert gate.admit(REP, PUT) is not None
+    assert gate.admit_fetch(REP, 5) is not None
+
+
+def test_no_transfer_starts_while_an_application_is_shared() -> None:
+    sharing = Sharing()
+    gate = granted(sharing)
+    gate.allow(REP, PUT.tid)
+    gate.allow_fetch(REP, 5)
+    sharing.shared = True
+    assert gate.admit(REP, PUT) == APPLICATION_SHARING_REFUSAL
+    assert gate.admit_fetch(REP, 5) == APPLICATION_SHARING_REFUSAL
+    assert "stop application sharing first" in APPLICATION_SHARING_REFUSAL
+
+
+def test_a_get_the_customer_made_needs_no_question_but_respects_its_totals() -> None:
+    gate = FileGate()
+    gate.requested(REP, request=3, count=1, size=1000)
+    offer = FileOffer(12, "shared.txt", 1000, request=3)
+    assert not gate.offer_needs_question(REP, offer)
+    assert gate.admit(REP, offer) is None
+    with pytest.raises(ProtocolError, match="did not ask for"):
+        gate.offer_needs_question(REP, FileOffer(13, "more.txt", 1, request=3))
+
+
+def test_an_offer_under_a_request_never_made_is_refused() -> None:
+    with pytest.raises(ProtocolError, match="did not ask for"):
+        FileGate().offer_needs_question(REP, FileOffer(12, "x", 1, request=99))
+
+
+def test_a_fetch_needs_access_and_the_customers_yes() -> None:
+    gate = FileGate()
+    assert gate.admit_fetch(REP, 5) is not None
+    gate = granted()
+    assert gate.admit_fetch(REP, 5) == "the customer did not allow this transfer"
+    gate.allow_fetch(REP, 5)
+    assert gate.admit_fetch(REP, 5) is None
+
+
+def test_ending_the_file_activity_withdraws_access_and_requests() -> None:
+    gate = granted()
+    gate.requested(REP, request=3, count=1, size=10)
+    gate.end(REP)
+    assert gate.access(REP) is AccessState.NOT_GRANTED
+    with pytest.raises(ProtocolError):
+        gate.offer_needs_question(REP, FileOffer(12, "x", 1, request=3))
+
+
+def test_the_customer_cannot_grant_what_was_never_asked() -> None:
+    with pytest.raises(LocalProtocolError, match="grant"):
+        FileGate().grant(REP)

@@ -1,0 +1,133 @@
+"""File messages: every type round-trips; off-schema, oversized or hostile bytes are refused."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import msgpack
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from codec import (
+    FileAccept,
+    FileAccessAsk,
+    FileAccessState,
+    FileAck,
+    FileCancel,
+    FileChunk,
+    FileComplete,
+    FileDone,
+    FileEntry,
+    FileFetch,
+    FileGet,
+    FileList,
+    FileListing,
+    FileMessage,
+    FileOffer,
+    FileRefuse,
+    FileRequestAnswer,
+    FilesEnd,
+    FilesShared,
+    FileStart,
+    LimitExceededError,
+    Limits,
+    ProtocolError,
+    SharedItem,
+    decode_message,
+    encode_message,
+)
+from tests.codec.test_fuzz import hostile, msgpack_values
+
+FILE_MESSAGES: list[FileMessage] = [
+    FilesShared(()),
+    FilesShared((SharedItem(1, "notes 2024.txt", 12), SharedItem(2, "logs", 10**9, 40))),
+    FileAccessAsk(),
+    FileAccessState(True),
+    FileAccessState(False, "revoked by the customer"),
+    FilesEnd(),
+    FileGet(3, 1),
+    FileFetch(4, "Documents/tax.pdf"),
+    FileRequestAnswer(4, True, 3, 1000),
+    FileRequestAnswer(5, False, reason="the customer said no"),
+    FileList(6, ""),
+    FileListing(6, "", (FileEntry("a.txt", False, 3), FileEntry("sub", True, 0))),
+    FileListing(7, "../x", error="outside the granted folder"),
+    FileOffer(9, "../../etc/passwd", 2**40, 0),
+    FileAccept(9, 0, b"", 4 * 2**20),
+    FileAccept(9, 100, bytes(32), 1),
+    FileRefuse(9, "no"),
+    FileStart(9, 100),
+    FileChunk(9, 100, b"\x00" * 1000),
+    FileAck(9, 1100),
+    FileDone(9, bytes(range(32))),
+    FileComplete(9),
+    FileCancel(9, "cancelled by Bob", by_sender=False),
+]
+
+
+@pytest.mark.parametrize("message", FILE_MESSAGES, ids=lambda m: type(m).__name__)
+def test_every_file_message_round_trips(message: FileMessage) -> None:
+    assert decode_message(encode_message(message)) == message
+
+
+def packed(**fields: Any) -> bytes:
+    return msgpack.packb(fields, use_bin_type=True)
+
+
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [
+        (packed(t="file-chunk", tid=1, offset=0, data=b""), "data must be bytes"),
+        (packed(t="file-chunk", tid=1, offset=-1, data=b"x"), "offset"),
+        (packed(t="file-chunk", tid="1", offset=0, data=b"x"), "tid"),
+        (packed(t="file-ack", tid=1, offset=0, extra=1), "wrong fields"),
+        (packed(t="file-done", tid=1, digest=b"short"), "sha256"),
+        (packed(t="file-accept", tid=1, offset=0, prefix=b"", window=2**40), "window"),
+        (packed(t="file-cancel", tid=1, reason="\x1b[2J", by_sender=True), "control"),
+        (packed(t="file-offer", tid=1, path=7, size=1, request=0), "path must be text"),
+        (packed(t="file-access", granted=1, reason=""), "true or false"),
+        (packed(t="files-shared", items=[[1, "a", 1]]), "items"),
+        (
+            packed(t="file-listing", request=1, path="", entries=[["a\x1b", False, 1]], error=""),
+            "control",
+        ),
+    ],
+)
+def test_off_schema_file_messages_are_refused(data: bytes, match: str) -> None:
+    with pytest.raises(ProtocolError, match=match):
+        decode_message(data)
+
+
+def test_a_chunk_beyond_the_chunk_limit_is_refused() -> None:
+    data = encode_message(FileChunk(1, 0, b"x" * 2000))
+    with pytest.raises(LimitExceededError, match="1000 bytes"):
+        decode_message(data, Limits(max_chunk_bytes=1000))
+
+
+def test_a_path_beyond_the_path_limit_is_refused() -> None:
+    data = encode_message(FileOffer(1, "a" * 5000, 1))
+    with pytest.raises(LimitExceededError, match="path longer"):
+        decode_message(data)
+
+
+FILE_TYPES = sorted({msgpack.unpackb(encode_message(m))["t"] for m in FILE_MESSAGES})
+near_file_messages = st.builds(
+    lambda t, fields: msgpack.packb({"t": t, **fields}, use_bin_type=True),
+    st.sampled_from(FILE_TYPES),
+    st.dictionaries(
+        st.sampled_from(["tid", "offset", "data", "path", "size", "request", "reason", "items"]),
+        msgpack_values,
+        max_size=5,
+    ),
+)
+
+
+@settings(
+    max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(data=hostile([encode_message(m) for m in FILE_MESSAGES]) | near_file_messages)
+def test_any_bytes_decode_as_a_file_message_or_raise_protocol_error(data: bytes) -> None:
+    with contextlib.suppress(ProtocolError):
+        decode_message(data)
