@@ -85,13 +85,13 @@ def packed(**fields: Any) -> bytes:
         (packed(t="file-ack", tid=1, offset=0, extra=1), "wrong fields"),
         (packed(t="file-done", tid=1, digest=b"short"), "sha256"),
         (packed(t="file-accept", tid=1, offset=0, prefix=b"", window=2**40), "window"),
-        (packed(t="file-cancel", tid=1, reason="\x1b[2J", by_sender=True), "control"),
+        (packed(t="file-cancel", tid=1, reason="\x1b[2J", by_sender=True), "ESCAPE is not allowed"),
         (packed(t="file-offer", tid=1, path=7, size=1, request=0), "path must be text"),
         (packed(t="file-access", granted=1, reason=""), "true or false"),
         (packed(t="files-shared", items=[[1, "a", 1]]), "items"),
         (
             packed(t="file-listing", request=1, path="", entries=[["a\x1b", False, 1]], error=""),
-            "control",
+            "ESCAPE is not allowed",
         ),
     ],
 )
