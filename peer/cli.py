@@ -2,6 +2,7 @@
 
     helpline start [--type TYPE] [--tracking CODE] [--relay URL] [--name NAME]   (the rep)
     helpline join CODE|LINK [--relay URL] [--name NAME]   (a customer)
+    helpline history [show NUMBER]                 (the rep's recorded sessions)
 
 Lines typed are chat; ``/to NAME text``, ``/who``, ``/quit``, ``/end`` and
 ``/help`` are commands. Scripts read our stdout, so its line forms are
@@ -22,6 +23,7 @@ import trio
 
 from codec import BadCodeError, HelplineError, JoinTarget, Role, SessionCode
 from peer._config import default_name, load_config
+from peer._desk import RepDesk
 from peer._errors import PeerError
 from peer._events import (
     ChatReceived,
@@ -33,6 +35,7 @@ from peer._events import (
     SessionEnded,
     SessionEvent,
 )
+from peer._history_view import run_history
 from peer._nursery import open_task_nursery
 from peer._open import open_hosted_session, open_joined_session
 from peer._policy import load_policy
@@ -103,6 +106,10 @@ def _parser() -> argparse.ArgumentParser:
     join.add_argument("code", metavar="CODE|LINK", help="like 4821-093617, or the join link")
     join.add_argument("--relay", help="relay address, ws://HOST:PORT (a join link carries it)")
     join.add_argument("--name", help="your name as others see it")
+    history = sub.add_parser("history", help="the sessions recorded on this machine (rep)")
+    shows = history.add_subparsers(dest="history_command")
+    show = shows.add_parser("show", help="one recorded session, whole")
+    show.add_argument("number", metavar="NUMBER", help="the session number (or #ID)")
     for command in (start, join):
         command.add_argument(
             "--policy",
@@ -114,6 +121,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _run(args: argparse.Namespace) -> int:
+    if args.command == "history":
+        for line in run_history(getattr(args, "number", None)):
+            _say(line)
+        return 0
     config = load_config()
     policy = load_policy(args.policy)
     name = (args.name or config.name or default_name()).strip()
@@ -147,7 +158,11 @@ async def _start(relay: str | None, name: str, listen: str, kind: tuple[str, str
         _say(f"Join link: {session.link}")
         _say(f"Relay: {relay}")
         _say(f"Session type: {kind[0]}" + (f", tracking code {kind[1]}" if kind[1] else ""))
-        return await _drive(session)
+        desk = RepDesk.open(session, kind, _say)
+        try:
+            return await _drive(session, desk)
+        finally:
+            desk.close(f"ended by {session.name}")
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -160,7 +175,7 @@ async def _join(target: JoinTarget, name: str) -> int:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-async def _drive(session: Session) -> int:
+async def _drive(session: Session, desk: RepDesk | None = None) -> int:
     """Run the face until the session ends or the person leaves; the exit code."""
     outcome = 0
     async with open_task_nursery() as nursery:
@@ -168,6 +183,8 @@ async def _drive(session: Session) -> int:
         async def show_events() -> None:
             nonlocal outcome
             async for event in session.events:
+                if desk is not None:
+                    desk.observe(event)
                 if isinstance(event, SessionEnded):
                     outcome = _show_end(event)
                     break
@@ -176,7 +193,7 @@ async def _drive(session: Session) -> int:
 
         async def read_commands() -> None:
             while (line := await _read_line()) is not None:
-                if not await _command(session, line.rstrip("\r\n")):
+                if not await _command(session, line.rstrip("\r\n"), desk):
                     break
             else:
                 await session.leave()
@@ -194,7 +211,7 @@ async def _drive(session: Session) -> int:
     return outcome
 
 
-async def _command(session: Session, line: str) -> bool:
+async def _command(session: Session, line: str, desk: RepDesk | None = None) -> bool:
     """Act on one typed line; False when the person is done."""
     if not line.strip():
         return True
@@ -202,14 +219,20 @@ async def _command(session: Session, line: str) -> bool:
     try:
         if not line.startswith("/"):
             await session.send_chat(line)
+            if desk is not None:
+                desk.sent_chat(line)
         elif word == "/to":
             member_name, text = _split_recipient(session, rest)
             await session.send_chat(text, to=[member_name])
+            if desk is not None:
+                desk.sent_chat(text, [member_name])
         elif word == "/who":
             for m in session.roster():
                 you = ", you" if m.id == session.id else ""
                 _say(f"  {m.name} ({m.role.value}{you})")
         elif word == "/quit":
+            if desk is not None:
+                await desk.before_end(_read_line)
             await session.leave()
             _say(
                 "You left the session."
@@ -218,11 +241,15 @@ async def _command(session: Session, line: str) -> bool:
             )
             return False
         elif word == "/end":
+            if desk is not None and session.role is Role.REP:
+                await desk.before_end(_read_line)
             await session.end()
             _say(f"Session ended by {session.name}")
             return False
         elif word == "/help":
-            _say(HELP)
+            _say(HELP + ("\n" + desk.help if desk is not None else ""))
+        elif desk is not None and await desk.command(word, rest):
+            pass
         else:
             _say(f"Unknown command {word}; /help lists the commands")
     except PeerError as e:

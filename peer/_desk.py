@@ -1,0 +1,171 @@
+"""The rep's desk: the session's record, notes and the rep's own commands.
+
+The CLI hands the desk every event and every typed command it does not
+know; the desk keeps the history record (:mod:`peer._history`) up to date
+and answers ``/note`` and ``/notes``. Ending offers the rep one last look at
+the notes (SPEC S5): a typed line adds a note, ``=TEXT`` replaces them all,
+an empty line keeps them as they are.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from codec import is_clean_text
+from peer._errors import InvalidMessageError
+from peer._events import ChatReceived, MemberJoined, MemberLeft, SessionEnded
+from peer._history import HistoryError, HistoryStore, history_path
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Sequence
+
+    from peer._events import SessionEvent
+    from peer._history import Recorder
+    from peer._host import HostSession
+
+__all__ = ["MAX_NOTE_CHARS", "RepDesk"]
+
+log = logging.getLogger("helpline.peer")
+
+MAX_NOTE_CHARS = 2000
+
+HELP = """\
+  /note TEXT      add a line to this session's notes
+  /notes          show this session's notes"""
+
+END_PROMPT = "Add a note (or =TEXT to replace them all); an empty line keeps them as they are:"
+
+
+class RepDesk:
+    def __init__(
+        self, session: HostSession, recorder: Recorder | None, say: Callable[[str], None]
+    ) -> None:
+        self.session = session
+        self.recorder = recorder
+        self._say = say
+        self._notes: list[str] = []
+        self._closed = False
+
+    @classmethod
+    def open(
+        cls,
+        session: HostSession,
+        kind: tuple[str, str | None],
+        say: Callable[[str], None],
+    ) -> RepDesk:
+        """A desk recording into the user's history file (or, if that fails, nowhere)."""
+        try:
+            store = HistoryStore(history_path())
+            recorder = store.begin(
+                number=session.code.room,
+                session_type=kind[0],
+                tracking=kind[1],
+                rep=session.name,
+                relay=session.relay,
+            )
+        except HistoryError as e:
+            say(f"! This session is not recorded: {e}")
+            recorder = None
+        return cls(session, recorder, say)
+
+    help = HELP
+
+    # What the CLI hands over -----------------------------------------------------
+
+    def observe(self, event: SessionEvent) -> None:
+        match event:
+            case ChatReceived(sender, text, private):
+                self._record(lambda r: r.chat(sender, text, [self.session.name] if private else []))
+            case MemberJoined(name, role):
+                self._record(lambda r: r.joined(name, role.value))
+            case MemberLeft(name, said_goodbye):
+                how = "left" if said_goodbye else "connection lost"
+                self._record(lambda r: r.left(name, how))
+            case SessionEnded(by, lost):
+                self.close(f"ended by {by}" if by else f"connection lost: {lost}")
+
+    def sent_chat(self, text: str, to: Sequence[str] = ()) -> None:
+        self._record(lambda r: r.chat(self.session.name, text, list(to)))
+
+    async def command(self, word: str, rest: str) -> bool:
+        """Handle *word* if it is the desk's; False leaves it to the CLI."""
+        if word == "/note":
+            self.add_note(rest)
+            self._say(f"Noted ({_count(self._notes)}).")
+        elif word == "/notes":
+            self.show_notes()
+        else:
+            return False
+        return True
+
+    async def before_end(self, read_line: Callable[[], Awaitable[str | None]]) -> None:
+        """Offer to add or edit the notes once, before the session closes."""
+        self.show_notes()
+        self._say(END_PROMPT)
+        line = await read_line()
+        text = (line or "").strip()
+        try:
+            if text.startswith("="):
+                self.replace_notes([text[1:].strip()] if text[1:].strip() else [])
+            elif text:
+                self.add_note(text)
+            else:
+                return
+        except InvalidMessageError as e:
+            self._say(f"! {e}; the notes are kept as they were")
+            return
+        self._say(f"Notes saved ({_count(self._notes)}).")
+
+    def close(self, how: str) -> None:
+        if not self._closed:
+            self._closed = True
+            self._record(lambda r: r.end(how))
+
+    # Notes -----------------------------------------------------------------------
+
+    @property
+    def notes(self) -> list[str]:
+        return list(self._notes)
+
+    def add_note(self, text: str) -> None:
+        text = _note_text(text)
+        self._notes.append(text)
+        self._record(lambda r: r.note(text))
+
+    def replace_notes(self, lines: Sequence[str]) -> None:
+        cleaned = [_note_text(line) for line in lines]
+        self._notes = cleaned
+        self._record(lambda r: r.replace_notes(cleaned))
+
+    def show_notes(self) -> None:
+        if not self._notes:
+            self._say("No notes yet (/note TEXT adds one).")
+            return
+        self._say("Notes:")
+        for number, note in enumerate(self._notes, start=1):
+            self._say(f"  {number}. {note}")
+
+    def _record(self, write: Callable[[Recorder], None]) -> None:
+        if self.recorder is None:
+            return
+        try:
+            write(self.recorder)
+        except HistoryError as e:
+            # The session matters more than its record: say so once and go on.
+            log.warning("history: %s", e)
+            self._say(f"! The history record stops here: {e}")
+            self.recorder = None
+
+
+def _note_text(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise InvalidMessageError("a note needs some text: /note TEXT")
+    if len(text) > MAX_NOTE_CHARS or not is_clean_text(text, multiline=False):
+        raise InvalidMessageError(f"a note is plain text of at most {MAX_NOTE_CHARS} characters")
+    return text
+
+
+def _count(notes: Sequence[str]) -> str:
+    return f"{len(notes)} note" + ("" if len(notes) == 1 else "s")
