@@ -50,7 +50,7 @@ from enum import Enum
 from typing import Any
 
 from codec._errors import HelplineError
-from codec._validate import is_clean_text
+from codec._validate import text_problem
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -153,10 +153,8 @@ class Policy:
                 )
             session_type = matches[0]
         code = tracking_code.strip() if tracking_code is not None else ""
-        if len(code) > MAX_TRACKING_CODE_CHARS or not is_clean_text(code, multiline=False):
-            raise PolicyRefusalError(
-                f"a tracking code is plain text of at most {MAX_TRACKING_CODE_CHARS} characters"
-            )
+        if problem := text_problem(code, max_chars=MAX_TRACKING_CODE_CHARS, multiline=False):
+            raise PolicyRefusalError(f"the tracking code is refused: {problem}")
         if not code and self.require_tracking_code:
             raise PolicyRefusalError(
                 "this site requires a tracking code: start with --tracking CODE "

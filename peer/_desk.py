@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from codec import is_clean_text
+from codec import text_problem
 from peer._errors import InvalidMessageError
 from peer._events import ChatReceived, MemberJoined, MemberLeft, SessionEnded
 from peer._history import HistoryError, HistoryStore, history_path
@@ -162,8 +162,8 @@ def _note_text(text: str) -> str:
     text = text.strip()
     if not text:
         raise InvalidMessageError("a note needs some text: /note TEXT")
-    if len(text) > MAX_NOTE_CHARS or not is_clean_text(text, multiline=False):
-        raise InvalidMessageError(f"a note is plain text of at most {MAX_NOTE_CHARS} characters")
+    if problem := text_problem(text, max_chars=MAX_NOTE_CHARS, multiline=False):
+        raise InvalidMessageError(f"the note is refused: {problem}")
     return text
 
 

@@ -72,6 +72,8 @@ async def test_rep_and_customer_chat_and_the_rep_ends_the_session(
             await bob.expect(r"^  Alice \(rep\)$")
             await bob.expect(r"^  Bob \(customer, you\)$")
             await alice.send("/end")
+            await alice.expect(r"^Add a note")
+            await alice.send("")
             await bob.expect(r"^Session ended by Alice$")
             assert await bob.wait_exit() == 0
             assert await alice.wait_exit() == 0
@@ -149,6 +151,7 @@ async def test_start_without_a_relay_runs_one_on_this_machine(tmp_path: os.PathL
         async with customer(code, relay, tmp) as bob:
             await bob.expect(r"^Joined session")
             await alice.send("/quit")
+            await alice.send("")
             await bob.expect(r"^Session ended by Alice$")
         assert await alice.wait_exit() == 0
 
