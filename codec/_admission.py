@@ -1,11 +1,30 @@
 """The host's door: who is mid-handshake, who got in, and when the code changes.
 
-Every joiner's attempt is one :class:`~codec._handshake.HostHandshake`.
-An attempt that ends without a valid key confirmation — a wrong code, an
-abort, a joiner that vanished or timed out after sending its SPAKE2 message
-— is a failed attempt: each gave someone one guess at the code. After
-``max_failures`` of them the secret is replaced, so a guesser must start
-over against a code it has never seen, and the rep is shown the new one.
+Theory of operation
+-------------------
+Every joiner's attempt is one :class:`~codec._handshake.HostHandshake`. The
+host's SPAKE2 reply carries its key confirmation, so whoever receives it can
+test one guessed code offline. The reply is therefore what costs: **each
+reply spends one unit of the failure budget before it is sent**, and only a
+valid confirmation from the joiner gives the unit back. Any other end of an
+answered attempt (a wrong code, an abort, a joiner that left or timed out)
+leaves the unit spent: it is a counted failure.
+
+Two budgets apply at once. A code may cost at most ``max_failures`` (3);
+when they are spent the code is retired and a fresh one issued. The session
+may cost at most ``max_session_failures`` (10) across all its codes; when
+they are spent joining pauses (:attr:`DoorState.PAUSED`) until the rep
+reopens it (:meth:`Admission.reopen`), so nobody can guess forever, and an
+outsider who knows the room id cannot churn codes unnoticed. Attempts in
+flight hold their units: no more attempts are answered at once than both
+budgets have left, so however many attempts a hostile relay opens, it gets
+at most ``max_failures`` replies per code. Attempts beyond that get a
+:data:`PayloadKind.NOT_ADMITTING` answer, which reveals nothing.
+
+A code admits one person. The moment an attempt confirms, the code is used
+up and a fresh one issued (:attr:`Admitted.next_code`): knowing a used code
+gives no power over the next joiner. Attempts still in flight against an
+older code then fail without counting, as their guesses are worth nothing.
 
 Time is an argument: :meth:`Admission.expire` takes ``now`` and
 :meth:`Admission.next_deadline` says when to call it next.
@@ -14,10 +33,12 @@ Time is an argument: :meth:`Admission.expire` takes ``now`` and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from typing import TYPE_CHECKING
 
-from codec._errors import ProtocolError
-from codec._handshake import HostHandshake, HostState
+from codec._errors import LocalProtocolError, ProtocolError
+from codec._handshake import HostHandshake
+from codec._payload import PayloadKind, payload_kind
 
 if TYPE_CHECKING:
     from codec._code import SessionCode
@@ -26,43 +47,81 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_HANDSHAKE_TIMEOUT",
     "DEFAULT_MAX_FAILURES",
+    "DEFAULT_MAX_SESSION_FAILURES",
     "Admission",
     "Admitted",
     "AttemptFailed",
+    "DoorState",
     "HandshakeReply",
+    "NotAdmitted",
+    "NotAdmittingReason",
 ]
 
 DEFAULT_MAX_FAILURES = 3
+DEFAULT_MAX_SESSION_FAILURES = 10
 DEFAULT_HANDSHAKE_TIMEOUT = 30.0
+
+
+class DoorState(Enum):
+    OPEN = "open"  # answering join attempts with the current code
+    PAUSED = "paused"  # the session's failure budget is spent; only the rep can reopen
+
+
+class NotAdmittingReason(Enum):
+    BUSY = 1  # every unit of the budget is held by attempts in flight; try again soon
+    PAUSED = 2  # joining is paused until the rep reopens it
 
 
 @dataclass(frozen=True, slots=True)
 class HandshakeReply:
-    """Send *payload* to endpoint *to*."""
+    """Send *payload* to endpoint *to*. One unit of the budget is already spent on it."""
 
     to: int
     payload: bytes
 
 
 @dataclass(frozen=True, slots=True)
+class NotAdmitted:
+    """Send *payload* to *to*: its attempt got no reply (no guess), and did not count."""
+
+    to: int
+    payload: bytes
+    reason: NotAdmittingReason
+
+
+@dataclass(frozen=True, slots=True)
 class Admitted:
-    """Endpoint *id* proved it holds the code; open a channel with *keys*."""
+    """Endpoint *id* proved it holds the code; open a channel with *keys*.
+
+    The code is used up: *next_code* is the one to give the next person.
+    """
 
     id: int
     keys: ChannelKeys
+    next_code: SessionCode
 
 
 @dataclass(frozen=True, slots=True)
 class AttemptFailed:
-    """Endpoint *id* failed. *new_code* is set when this failure retired the code."""
+    """Endpoint *id* failed.
+
+    *failures* counts the failures against the current code (0 when this one
+    did not count). *new_code* is set when this failure retired the code;
+    *paused* when it spent the session's budget, so joining waits for the rep.
+    """
 
     id: int
     reason: str
     failures: int
     new_code: SessionCode | None
+    paused: bool = False
 
 
-AdmissionEvent = HandshakeReply | Admitted | AttemptFailed
+AdmissionEvent = HandshakeReply | NotAdmitted | Admitted | AttemptFailed
+
+
+def not_admitting_payload(reason: NotAdmittingReason) -> bytes:
+    return bytes([PayloadKind.NOT_ADMITTING, reason.value])
 
 
 class Admission:
@@ -71,45 +130,84 @@ class Admission:
         code: SessionCode,
         *,
         max_failures: int = DEFAULT_MAX_FAILURES,
+        max_session_failures: int = DEFAULT_MAX_SESSION_FAILURES,
         handshake_timeout: float = DEFAULT_HANDSHAKE_TIMEOUT,
     ) -> None:
+        if not 0 < max_failures <= max_session_failures:
+            raise LocalProtocolError("budgets: 0 < max_failures <= max_session_failures")
         self.code = code
+        self.state = DoorState.OPEN
         self.max_failures = max_failures
+        self.max_session_failures = max_session_failures
         self.handshake_timeout = handshake_timeout
-        #: Failed attempts against the current code.
+        #: Counted failures against the current code, and across the session since it opened.
         self.failures = 0
+        self.session_failures = 0
         # Bumped each time the code is replaced; an attempt made against an
         # older code fails without counting against the new one.
         self._generation = 0
         self._pending: dict[int, tuple[HostHandshake, int]] = {}
 
+    @property
+    def in_flight(self) -> int:
+        """Answered attempts against the current code that have not ended yet."""
+        return sum(1 for _, gen in self._pending.values() if gen == self._generation)
+
+    def may_answer(self) -> bool:
+        """Whether one more reply fits in both budgets, counting attempts in flight."""
+        held = self.in_flight
+        return (
+            self.state is DoorState.OPEN
+            and self.failures + held < self.max_failures
+            and self.session_failures + held < self.max_session_failures
+        )
+
     def receive(self, sender: int, payload: bytes, now: float) -> AdmissionEvent:
         """Feed a handshake payload from *sender*; say what to do about it."""
-        fresh = sender not in self._pending
-        if fresh:
-            handshake = HostHandshake(self.code.password, now + self.handshake_timeout)
-            self._pending[sender] = (handshake, self._generation)
+        if sender in self._pending:
+            return self._continue(sender, payload)
+        try:
+            kind = payload_kind(payload)
+        except ProtocolError as e:
+            return AttemptFailed(sender, str(e), 0, None)
+        if kind is not PayloadKind.PAKE:
+            # A stray CONFIRM or ABORT (perhaps for an attempt already ended)
+            # got no reply, so no guess at the code: it does not count.
+            return AttemptFailed(sender, f"unexpected {kind.name} to start an attempt", 0, None)
+        if not self.may_answer():
+            reason = (
+                NotAdmittingReason.PAUSED
+                if self.state is DoorState.PAUSED
+                else NotAdmittingReason.BUSY
+            )
+            return NotAdmitted(sender, not_admitting_payload(reason), reason)
+        handshake = HostHandshake(self.code.password, now + self.handshake_timeout)
+        try:
+            reply = handshake.receive(payload)
+        except ProtocolError as e:
+            return AttemptFailed(sender, str(e), 0, None)  # refused before any reply
+        assert reply is not None
+        self._pending[sender] = (handshake, self._generation)
+        return HandshakeReply(sender, reply)
+
+    def _continue(self, sender: int, payload: bytes) -> AdmissionEvent:
         handshake, generation = self._pending[sender]
         try:
             reply = handshake.receive(payload)
         except ProtocolError as e:
-            # A first payload we refuse (a stray CONFIRM, a late one after a
-            # timeout, a malformed SPAKE2 message) got no reply, so no guess at
-            # the code: it fails the attempt but does not count against the code.
-            return self._fail(sender, str(e), counts=not fresh)
-        if reply is not None:
-            return HandshakeReply(sender, reply)
+            return self._fail(sender, str(e))
+        if reply is not None:  # pragma: no cover - the host replies only to a PAKE
+            raise LocalProtocolError("a second reply in one attempt")
         if generation != self._generation:
-            return self._fail(sender, "the code was replaced during the attempt")
+            return self._fail(sender, "the code was used or replaced during the attempt")
         del self._pending[sender]
-        return Admitted(sender, handshake.keys)
+        keys = handshake.keys
+        self._issue_code()
+        return Admitted(sender, keys, self.code)
 
     def member_left(self, endpoint: int) -> AttemptFailed | None:
-        """An endpoint left; if it was mid-handshake, that attempt failed."""
+        """An endpoint left; if it was mid-handshake (answered), that attempt failed."""
         if endpoint not in self._pending:
-            return None
-        if self._pending[endpoint][0].state is HostState.AWAITING_PAKE:
-            del self._pending[endpoint]
             return None
         return self._fail(endpoint, "left during the handshake")
 
@@ -120,16 +218,30 @@ class Admission:
     def next_deadline(self) -> float | None:
         return min((hs.deadline for hs, _ in self._pending.values()), default=None)
 
-    def _fail(self, endpoint: int, reason: str, *, counts: bool = True) -> AttemptFailed:
+    def reopen(self) -> SessionCode:
+        """The rep reopens joining: a fresh code and a fresh session budget."""
+        self.state = DoorState.OPEN
+        self.session_failures = 0
+        self._issue_code()
+        return self.code
+
+    def _issue_code(self) -> None:
+        self.code = self.code.replace_secret()
+        self._generation += 1
+        self.failures = 0
+
+    def _fail(self, endpoint: int, reason: str) -> AttemptFailed:
         _, generation = self._pending.pop(endpoint)
-        if not counts or generation != self._generation:
-            return AttemptFailed(endpoint, reason, self.failures, None)
+        if generation != self._generation:
+            return AttemptFailed(endpoint, reason, 0, None)
         self.failures += 1
+        self.session_failures += 1
         failures = self.failures
-        new_code = None
+        if self.session_failures >= self.max_session_failures:
+            self.state = DoorState.PAUSED
+            self._issue_code()  # nobody holds the new one until the rep reopens
+            return AttemptFailed(endpoint, reason, failures, None, paused=True)
         if self.failures >= self.max_failures:
-            self.code = self.code.replace_secret()
-            self._generation += 1
-            self.failures = 0
-            new_code = self.code
-        return AttemptFailed(endpoint, reason, failures, new_code)
+            self._issue_code()
+            return AttemptFailed(endpoint, reason, failures, self.code)
+        return AttemptFailed(endpoint, reason, failures, None)

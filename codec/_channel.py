@@ -13,7 +13,16 @@ genuine frame still opens. A genuine frame that arrives early (someone held
 back or dropped the ones before it) is refused too, but the channel moves
 past it: the frames it overtook are then refused as late, and the frames
 after it open again. Without that step one dropped frame would silence the
-channel for good. The caller reports every refusal to the person.
+channel for good. The caller reports every refusal to the person; a
+refusal with reason ``reordered`` is a gap (frames went missing), which the
+session treats as it must (see :mod:`codec._session_member`).
+
+Padding: the relay sees every frame's length, and a short frame's length
+says a lot (a name's length in a ``Hello``, a "yes" in chat). Plaintexts
+under 1 KiB are padded to one of a few bucket sizes before sealing; larger
+ones (screen updates, file chunks) carry one byte of padding only, as their
+size says little and padding them would cost bandwidth. The padding is
+ISO/IEC 7816-4 style: a 0x80 byte, then zeros, inside the ciphertext.
 """
 
 from __future__ import annotations
@@ -23,18 +32,26 @@ import struct
 import nacl.exceptions
 import nacl.secret
 
-from codec._errors import LimitExceededError, LocalProtocolError, TamperedMessageError
+from codec._errors import (
+    LimitExceededError,
+    LocalProtocolError,
+    ProtocolError,
+    TamperedMessageError,
+)
 from codec._keys import KEY_BYTES, ChannelKeys
 from codec._limits import DEFAULT_LIMITS, Limits
 from codec._payload import PayloadKind
 
-__all__ = ["Channel"]
+__all__ = ["PAD_BUCKETS", "Channel", "padded_length"]
 
 _HEADER = struct.Struct(">BQ")  # kind, counter
 _AD = struct.Struct(">4sIIQ")  # version tag, sender, receiver, counter
 _AD_TAG = b"hl01"
 _TAG_BYTES = 16
 _MAX_COUNTER = 2**64 - 1
+#: Sealed plaintexts up to the largest bucket are padded to the smallest bucket that fits.
+PAD_BUCKETS = (256, 1024)
+_PAD_MARK = b"\x80"
 
 
 class Channel:
@@ -63,7 +80,9 @@ class Channel:
         counter = self._sent
         self._sent += 1
         ad = _AD.pack(_AD_TAG, self.local_id, self.remote_id, counter)
-        sealed = self._send_box.encrypt(plaintext, ad, _nonce(counter))
+        padded = plaintext + _PAD_MARK
+        padded += bytes(padded_length(len(plaintext)) - len(padded))
+        sealed = self._send_box.encrypt(padded, ad, _nonce(counter))
         return _HEADER.pack(PayloadKind.SEALED, counter) + sealed.ciphertext
 
     def open(self, payload: bytes) -> bytes:
@@ -76,7 +95,7 @@ class Channel:
             raise TamperedMessageError("expected an encrypted frame, got something else")
         if len(payload) < _HEADER.size + _TAG_BYTES:
             raise TamperedMessageError("rejected a message that was cut short", reason="truncated")
-        if len(payload) - _HEADER.size - _TAG_BYTES > self._limits.max_message_bytes:
+        if len(payload) - _HEADER.size - _TAG_BYTES > padded_length(self._limits.max_message_bytes):
             raise LimitExceededError("encrypted message exceeds the message size limit")
         _, counter = _HEADER.unpack_from(payload)
         if counter < self._received:
@@ -86,12 +105,15 @@ class Channel:
             )
         ad = _AD.pack(_AD_TAG, self.remote_id, self.local_id, counter)
         try:
-            plaintext = self._receive_box.decrypt(payload[_HEADER.size :], ad, _nonce(counter))
+            padded = self._receive_box.decrypt(payload[_HEADER.size :], ad, _nonce(counter))
         except nacl.exceptions.CryptoError:
             raise TamperedMessageError(
                 "rejected a message that was altered or cut short in transit", reason="forged"
             ) from None
         expected, self._received = self._received, counter + 1
+        plaintext = _unpad(padded)
+        if len(plaintext) > self._limits.max_message_bytes:
+            raise LimitExceededError("encrypted message exceeds the message size limit")
         if counter > expected:
             raise TamperedMessageError(
                 f"rejected a message out of order (number {counter} arrived while "
@@ -99,6 +121,20 @@ class Channel:
                 reason="reordered",
             )
         return plaintext
+
+
+def padded_length(plaintext_bytes: int) -> int:
+    """How long a plaintext of *plaintext_bytes* is once padded for sealing."""
+    marked = plaintext_bytes + len(_PAD_MARK)
+    return next((bucket for bucket in PAD_BUCKETS if marked <= bucket), marked)
+
+
+def _unpad(padded: bytes) -> bytes:
+    # Authenticated already, so a bad padding means a broken peer, not the relay.
+    body = padded.rstrip(b"\x00")
+    if not body.endswith(_PAD_MARK):
+        raise ProtocolError("a sealed message without its padding mark", reason="malformed")
+    return body[: -len(_PAD_MARK)]
 
 
 def _nonce(counter: int) -> bytes:

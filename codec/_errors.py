@@ -13,6 +13,7 @@ __all__ = [
     "HelplineError",
     "LimitExceededError",
     "LocalProtocolError",
+    "NotAdmittedError",
     "ProtocolError",
     "TamperedMessageError",
     "WrongCodeError",
@@ -45,14 +46,24 @@ class LimitExceededError(ProtocolError):
 
 
 class WrongCodeError(ProtocolError):
-    """The two sides did not type the same session code.
+    """The two sides did not type the same session code, or someone altered the reply.
 
-    Check the code with the other person (it reads like ``4821-093617``) and
-    join again; each wrong try is counted and the code is replaced after a
-    few, so ask the rep for the current one.
+    Check the code with the other person and join again; each wrong try is
+    counted and the code is replaced after a few, so ask the rep for the
+    current one.
     """
 
     reason = "wrong-code"
+
+
+class NotAdmittedError(ProtocolError):
+    """The host answered a join attempt without letting it in (busy, or paused).
+
+    The attempt was not counted against the code; the message says whether
+    to wait and try again or to ask the rep to reopen joining.
+    """
+
+    reason = "not-admitting"
 
 
 class TamperedMessageError(ProtocolError):

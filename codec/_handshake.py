@@ -14,9 +14,10 @@ Both derive the same 32-byte key only if both typed the same code. Each
 proves it holds the key with a confirmation value derived from it; the
 joiner checks the host's before saying anything sealed, the host checks the
 joiner's before admitting it. A wrong code therefore fails on both sides,
-and an attacker learns whether *one* guessed code was right per attempt:
-the host counts every attempt that does not end in a valid confirmation
-(see :mod:`codec._admission`). From the key come one channel key per
+and an attacker learns whether *one* guessed code was right per reply:
+the host spends a unit of its failure budget on every reply before sending
+it (see :mod:`codec._admission`). A host with no budget to spare answers
+``NOT_ADMITTING`` instead, which carries no confirmation. From the key come one channel key per
 direction; the confirmation keys are separate so no key serves two purposes.
 
 States and the payload each accepts are in one table per side; anything
@@ -30,12 +31,12 @@ from enum import Enum
 
 import spake2
 
-from codec._errors import LocalProtocolError, ProtocolError, WrongCodeError
+from codec._errors import LocalProtocolError, NotAdmittedError, ProtocolError, WrongCodeError
 from codec._keys import KEY_BYTES, ChannelKeys, derive
 from codec._payload import PayloadKind, payload_kind
 
 # HostHandshake, HostState and JoinerState are codec-internal (Admission wraps the host side).
-__all__ = ["JoinerHandshake", "abort_payload"]
+__all__ = ["WRONG_CODE_TEXT", "JoinerHandshake", "abort_payload"]
 
 _ID_JOINER = b"helpline-joiner"
 _ID_HOST = b"helpline-host"
@@ -56,7 +57,20 @@ class HostState(Enum):
     FAILED = "failed"
 
 
-_JOINER_ACCEPTS = {JoinerState.AWAITING_REPLY: PayloadKind.PAKE_REPLY}
+_JOINER_ACCEPTS = {
+    JoinerState.AWAITING_REPLY: {PayloadKind.PAKE_REPLY, PayloadKind.NOT_ADMITTING},
+}
+_NOT_ADMITTING_TEXT = {
+    1: "the rep's side is busy with other join attempts; wait a minute and join again",
+    2: "the rep's side has paused joining after too many failed attempts; "
+    "ask the rep to reopen it (/reopen) and read you the new code",
+}
+#: What the joiner is told when the host's confirmation does not match. A
+#: tampered reply and a wrong code look the same from here, so say both.
+WRONG_CODE_TEXT = (
+    "wrong code, or someone interfered with the connection: check the code "
+    "with the rep and join again"
+)
 _HOST_ACCEPTS = {
     HostState.AWAITING_PAKE: {PayloadKind.PAKE},
     HostState.AWAITING_CONFIRM: {PayloadKind.CONFIRM, PayloadKind.ABORT},
@@ -114,21 +128,26 @@ class JoinerHandshake:
         except ProtocolError:
             self.state = JoinerState.FAILED
             raise
-        if _JOINER_ACCEPTS.get(self.state) is not kind:
+        if kind not in _JOINER_ACCEPTS.get(self.state, ()):
             state = self.state
             self.state = JoinerState.FAILED
             raise ProtocolError(f"unexpected {kind.name} while {state.value}")
         body = payload[1:]
-        if len(body) != _SPAKE_MSG_BYTES + KEY_BYTES:
+        if kind is PayloadKind.NOT_ADMITTING:
             self.state = JoinerState.FAILED
-            raise ProtocolError("malformed handshake reply", reason="malformed")
+            text = _NOT_ADMITTING_TEXT.get(body[0] if len(body) == 1 else 0)
+            raise NotAdmittedError(text or "the rep's side did not let us in; ask the rep")
         self.state = JoinerState.FAILED  # until proven otherwise
-        schedule = _Schedule(_finish(self._spake, body[:_SPAKE_MSG_BYTES], b"B"))
+        # A reply cut, padded or altered on the way fails exactly like a wrong
+        # code: from here the two cannot be told apart, so neither is named alone.
+        if len(body) != _SPAKE_MSG_BYTES + KEY_BYTES:
+            raise WrongCodeError(WRONG_CODE_TEXT)
+        try:
+            schedule = _Schedule(_finish(self._spake, body[:_SPAKE_MSG_BYTES], b"B"))
+        except ProtocolError:
+            raise WrongCodeError(WRONG_CODE_TEXT) from None
         if not hmac.compare_digest(body[_SPAKE_MSG_BYTES:], schedule.confirm_host):
-            raise WrongCodeError(
-                "wrong session code: check it with the rep (it looks like 4821-093617) "
-                "and join again"
-            )
+            raise WrongCodeError(WRONG_CODE_TEXT)
         self.state = JoinerState.ESTABLISHED
         self._keys = ChannelKeys(send=schedule.joiner_to_host, receive=schedule.host_to_joiner)
         return bytes([PayloadKind.CONFIRM]) + schedule.confirm_joiner

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from codec._errors import ProtocolError
 from codec._file_messages import FILE_DECODERS, FileMessage, encode_file_message
+from codec._keys import SESSION_ID_BYTES
 from codec._limits import DEFAULT_LIMITS, Limits
 from codec._share_messages import SHARE_DECODERS, ShareMessage, encode_share_message
 from codec._validate import check_id, check_name, check_text
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Chat",
     "Hello",
+    "KeepAlive",
     "Leave",
     "Member",
     "Message",
@@ -66,9 +68,14 @@ class Hello:
 
 @dataclass(frozen=True, slots=True)
 class Roster:
-    """Host → everyone: who is in the session. Accepted only from the host."""
+    """Host → everyone: who is in the session. Accepted only from the host.
+
+    *session* is the host's random session id, mixed into every
+    member-to-member key so no key is shared with another session.
+    """
 
     members: tuple[Member, ...]
+    session: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,17 +100,23 @@ class Leave:
     reason: str = ""
 
 
-Message = Hello | Roster | Chat | SessionEnd | Leave | ShareMessage | FileMessage
+@dataclass(frozen=True, slots=True)
+class KeepAlive:
+    """Host ↔ member, sealed: still here. Silence past a deadline ends the channel."""
+
+
+Message = Hello | Roster | Chat | SessionEnd | Leave | KeepAlive | ShareMessage | FileMessage
 
 
 def encode_message(msg: Message) -> bytes:
     match msg:
         case Hello(name, key):
             return pack({"t": "hello", "name": name, "key": key})
-        case Roster(members):
+        case Roster(members, session):
             return pack(
                 {
                     "t": "roster",
+                    "session": session,
                     "members": [
                         {"id": m.id, "name": m.name, "role": m.role.value, "key": m.public_key}
                         for m in members
@@ -116,6 +129,8 @@ def encode_message(msg: Message) -> bytes:
             return pack({"t": "end", "by": by})
         case Leave(reason):
             return pack({"t": "leave", "reason": reason})
+        case KeepAlive():
+            return pack({"t": "alive"})
     if isinstance(msg, FileMessage):
         return pack(encode_file_message(msg))
     return encode_share_message(msg)
@@ -171,7 +186,10 @@ def _hello(f: _Fields) -> Hello:
 
 
 def _roster(f: _Fields) -> Roster:
-    f.expect("members")
+    f.expect("members", "session")
+    session = f.obj["session"]
+    if not isinstance(session, bytes) or len(session) != SESSION_ID_BYTES:
+        raise ProtocolError("roster: bad session id", reason="malformed")
     raw = f.obj["members"]
     if not isinstance(raw, list) or len(raw) > f.limits.max_members:
         raise ProtocolError("roster: bad member list", reason="malformed")
@@ -186,13 +204,18 @@ def _roster(f: _Fields) -> Roster:
         members.append(Member(f.id(entry["id"]), f.name(entry["name"]), role, f.key(entry["key"])))
     if len({m.id for m in members}) != len(members):
         raise ProtocolError("roster: duplicate member id", reason="malformed")
-    return Roster(tuple(members))
+    return Roster(tuple(members), session)
 
 
 def _chat(f: _Fields) -> Chat:
     f.expect("text", "to")
     text = f.text(f.obj["text"], "text", f.limits.max_chat_chars, multiline=True)
     return Chat(text, f.ids(f.obj["to"]))
+
+
+def _alive(f: _Fields) -> KeepAlive:
+    f.expect()
+    return KeepAlive()
 
 
 def _end(f: _Fields) -> SessionEnd:
@@ -211,6 +234,7 @@ _DECODERS: dict[str, Callable[[_Fields], Message]] = {
     "chat": _chat,
     "end": _end,
     "leave": _leave,
+    "alive": _alive,
     **SHARE_DECODERS,
     **FILE_DECODERS,
 }

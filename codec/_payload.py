@@ -18,6 +18,7 @@ class PayloadKind(IntEnum):
     PAKE_REPLY = 2  # host -> joiner: SPAKE2 message + host's key confirmation
     CONFIRM = 3  # joiner -> host: joiner's key confirmation
     ABORT = 4  # joiner -> host: "my key differs" (so the host counts the attempt now)
+    NOT_ADMITTING = 5  # host -> joiner: no reply to this attempt; one byte says why
     SEALED = 16  # an AEAD frame of an established channel
 
 

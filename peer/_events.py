@@ -5,15 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from codec import CodeCause
+
 if TYPE_CHECKING:
-    from codec import Role
+    from codec import Member, Message, Role
 
 __all__ = [
     "ChatReceived",
     "CodeChanged",
     "JoinAttemptFailed",
+    "JoiningPaused",
     "MemberJoined",
     "MemberLeft",
+    "MessageReceived",
     "MessageRejected",
     "SessionEnded",
     "SessionEvent",
@@ -25,6 +29,16 @@ class ChatReceived:
     sender: str
     text: str
     private: bool
+    #: The sender's role as the controlling rep's roster states it (never the sender's say).
+    role: Role | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReceived:
+    """A message for another feature (screen, files, ...), from an authenticated member."""
+
+    sender: Member
+    message: Message
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +73,18 @@ class JoinAttemptFailed:
 
 @dataclass(frozen=True, slots=True)
 class CodeChanged:
-    """Host only: the code was retired; read the new one to the customer."""
+    """Host only: a new code to give the next person, and why the old one stopped working."""
 
     code: str
     link: str
+    cause: CodeCause = CodeCause.RETIRED
+
+
+@dataclass(frozen=True, slots=True)
+class JoiningPaused:
+    """Host only: too many failed join attempts in this session; nobody joins until /reopen."""
+
+    failures: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,5 +102,7 @@ SessionEvent = (
     | SessionEnded
     | JoinAttemptFailed
     | CodeChanged
+    | JoiningPaused
+    | MessageReceived
     | MessageRejected
 )

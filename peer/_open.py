@@ -10,24 +10,20 @@ from __future__ import annotations
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import TYPE_CHECKING
 
-import trio
-
 from codec import (
     DEFAULT_HANDSHAKE_TIMEOUT,
     DEFAULT_LIMITS,
     DEFAULT_MAX_FAILURES,
-    Channel,
-    Delivered,
-    JoinerHandshake,
+    DEFAULT_MAX_SESSION_FAILURES,
+    HostRules,
     Limits,
-    MemberLeft,
-    RelayRejected,
+    MemberRules,
     SessionCode,
-    WrongCodeError,
-    abort_payload,
+    SessionTimings,
+    name_problem,
 )
 from peer._connection import RelayConnection, open_relay_connection
-from peer._errors import RelayRefusedError, SessionLostError
+from peer._errors import InvalidMessageError, RelayRefusedError
 from peer._host import HostSession
 from peer._nursery import open_task_nursery
 from peer._session import MemberSession
@@ -37,10 +33,8 @@ if TYPE_CHECKING:
 
     from codec import JoinTarget
 
-__all__ = ["JOIN_TIMEOUT", "open_hosted_session", "open_joined_session"]
+__all__ = ["open_hosted_session", "open_joined_session"]
 
-#: How long a joiner waits for the rep's side of the handshake and the roster.
-JOIN_TIMEOUT = 20.0
 #: Fresh room ids to try when the relay already has a room by that number.
 ROOM_ATTEMPTS = 8
 
@@ -52,20 +46,25 @@ async def open_hosted_session(
     *,
     limits: Limits = DEFAULT_LIMITS,
     max_failures: int = DEFAULT_MAX_FAILURES,
+    max_session_failures: int = DEFAULT_MAX_SESSION_FAILURES,
     handshake_timeout: float = DEFAULT_HANDSHAKE_TIMEOUT,
+    timings: SessionTimings | None = None,
 ) -> AsyncIterator[HostSession]:
     """Create a room with a fresh code and host a session in it."""
+    _check_name(name, limits)
     async with AsyncExitStack() as stack:
         conn, code = await _create_room(stack, relay, limits)
-        session = HostSession(
-            conn,
+        rules = HostRules(
+            conn.id,
             name,
-            limits,
-            relay=relay,
-            code=code,
+            code,
+            limits=limits,
+            timings=timings,
             max_failures=max_failures,
+            max_session_failures=max_session_failures,
             handshake_timeout=handshake_timeout,
         )
+        session = HostSession(conn, rules, relay)
         nursery = await stack.enter_async_context(open_task_nursery())
         nursery.start_soon(session.run)
         try:
@@ -93,14 +92,23 @@ async def _create_room(
 
 @asynccontextmanager
 async def open_joined_session(
-    target: JoinTarget, name: str, *, limits: Limits = DEFAULT_LIMITS
+    target: JoinTarget,
+    name: str,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    timings: SessionTimings | None = None,
 ) -> AsyncIterator[MemberSession]:
     """Join the session *target* names; raises WrongCodeError on a wrong code."""
+    _check_name(name, limits)
     try:
         async with open_relay_connection(
             target.relay, target.code.room, create=False, limits=limits
         ) as conn:
-            session = await _handshake(conn, target.code, name, limits)
+            rules = MemberRules(
+                conn.id, conn.welcome.host, name, target.code, limits=limits, timings=timings
+            )
+            session = MemberSession(conn, rules, target.relay)
+            await session.join()
             async with open_task_nursery() as nursery:
                 nursery.start_soon(session.run)
                 try:
@@ -117,37 +125,6 @@ async def open_joined_session(
         raise
 
 
-async def _handshake(
-    conn: RelayConnection, code: SessionCode, name: str, limits: Limits
-) -> MemberSession:
-    host = conn.welcome.host
-    handshake = JoinerHandshake(code.password)
-    await conn.send(host, handshake.start())
-    reply = await _reply_from(conn, host)
-    try:
-        confirmation = handshake.receive(reply)
-    except WrongCodeError:
-        await conn.send(host, abort_payload())
-        raise
-    await conn.send(host, confirmation)
-    channel = Channel(handshake.keys, conn.id, host, limits)
-    session = MemberSession(conn, name, limits, channel)
-    await session.send_hello()
-    with trio.move_on_after(JOIN_TIMEOUT) as scope:
-        await session.wait_for_roster()
-    if scope.cancelled_caught or not session.has_roster:
-        raise SessionLostError("the rep's side did not let us in; ask the rep to check")
-    return session
-
-
-async def _reply_from(conn: RelayConnection, host: int) -> bytes:
-    with trio.move_on_after(JOIN_TIMEOUT):
-        while True:
-            env = await conn.receive()
-            if isinstance(env, Delivered) and env.sender == host:
-                return env.payload
-            if isinstance(env, MemberLeft) and env.id == host:
-                raise SessionLostError("the rep left the session before we could join")
-            if isinstance(env, RelayRejected) and env.fatal:
-                raise RelayRefusedError(env.message, reason=env.reason)
-    raise SessionLostError("the rep's side did not answer; ask the rep to check the session")
+def _check_name(name: str, limits: Limits) -> None:
+    if (problem := name_problem(name, max_chars=limits.max_name_chars)) is not None:
+        raise InvalidMessageError(problem)

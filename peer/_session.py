@@ -1,65 +1,79 @@
-"""A person's end of a session: channels, roster, chat, leaving.
+"""A person's end of a session: moving bytes for the session rules, showing their events.
 
-:class:`Session` holds what every member has; :class:`MemberSession` is a
-customer's (or assistant's) end, :class:`peer._host.HostSession` the
-controlling rep's. One reader task (:meth:`Session.run`) takes envelopes
-from the relay in order and turns them into :mod:`peer._events`; faces call
-the public methods from their own tasks. Sealing a frame and handing it to
-the socket happen under one lock, so frames leave in counter order whichever
-task sends them.
+Every rule of a session (who may say what, whose roster counts, private
+delivery, deadlines, the join) lives in :mod:`codec`'s sans-IO machines,
+:class:`codec.HostRules` and :class:`codec.MemberRules`. A :class:`Session`
+feeds them what the relay delivers and the time, carries out the actions
+they return (send these bytes, drop that endpoint) and turns their events
+into :mod:`peer._events` for the face.
+
+One reader task (:meth:`Session.run`) takes envelopes from the relay in
+order; a clock task calls the machine when its next deadline passes; faces
+call the public methods from their own tasks. Each call into the machine
+and the sending of what it returns happen under one lock, so frames leave
+in counter order whichever task sends them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import math
 from typing import TYPE_CHECKING
 
-import nacl.public
 import trio
 
 from codec import (
-    Channel,
-    Chat,
+    AttemptRefused,
+    ChatArrived,
+    CodeIssued,
     Delivered,
-    Hello,
-    Leave,
+    Disconnect,
+    Ended,
+    InSession,
+    JoiningPaused,
+    JoinTarget,
+    LocalProtocolError,
     Member,
+    MemberAdded,
     MemberLeft,
-    Message,
-    PayloadKind,
-    ProtocolError,
+    MemberRemoved,
+    MemberRules,
+    MessageArrived,
+    Refused,
     RelayRejected,
-    Role,
-    Roster,
-    SessionEnd,
-    decode_message,
-    encode_message,
-    member_channel_keys,
-    name_problem,
-    payload_kind,
+    SessionState,
+    Transmit,
+    name_key,
     text_problem,
 )
 from peer._errors import (
     ConnectionLostError,
     InvalidMessageError,
     NotAllowedError,
+    SessionLostError,
     UnknownMemberError,
 )
 from peer._events import (
     ChatReceived,
+    CodeChanged,
+    JoinAttemptFailed,
     MemberJoined,
+    MessageReceived,
     MessageRejected,
     SessionEnded,
     SessionEvent,
 )
-from peer._events import (
-    MemberLeft as MemberLeftEvent,
-)
+from peer._events import JoiningPaused as JoiningPausedEvent
+from peer._events import MemberLeft as MemberLeftEvent
 from peer._nursery import open_task_nursery
 
 if TYPE_CHECKING:
-    from codec import Limits, RelayEnvelope
+    from collections.abc import Callable
+
+    import nacl.public
+
+    from codec import Limits, Message, RelayEnvelope, Role, RulesEvent, SessionRules, Step
     from peer._connection import RelayConnection
 
 __all__ = ["MemberSession", "Session"]
@@ -73,17 +87,15 @@ EVENT_BUFFER = 256
 class Session:
     role: Role
 
-    def __init__(self, conn: RelayConnection, name: str, limits: Limits) -> None:
-        if (problem := name_problem(name, max_chars=limits.max_name_chars)) is not None:
-            raise InvalidMessageError(problem)
+    def __init__(self, conn: RelayConnection, rules: SessionRules, relay: str) -> None:
         self._conn = conn
-        self._limits = limits
-        self.name = name
-        self.private_key = nacl.public.PrivateKey.generate()
-        self.members: dict[int, Member] = {}
-        self._channels: dict[int, Channel] = {}
-        self._send_lock = trio.Lock()
+        self.rules = rules
+        self.relay = relay
+        self._lock = trio.Lock()
         self._event_in, self.events = trio.open_memory_channel[SessionEvent](EVENT_BUFFER)
+        self._deadline_changed = trio.Event()
+        #: How the rules ended the session, once they have.
+        self.ended: Ended | None = None
         #: Set once the session is over for us, whatever the cause.
         self.finished = trio.Event()
 
@@ -92,12 +104,28 @@ class Session:
         return self._conn.id
 
     @property
+    def name(self) -> str:
+        return self.rules.name
+
+    @property
+    def limits(self) -> Limits:
+        return self.rules.limits
+
+    @property
+    def private_key(self) -> nacl.public.PrivateKey:
+        return self.rules.private_key
+
+    @property
+    def members(self) -> dict[int, Member]:
+        return self.rules.members
+
+    @property
     def me(self) -> Member:
-        return Member(self.id, self.name, self.role, bytes(self.private_key.public_key))
+        return Member(self.id, self.name, self.role, self.rules.public_key)
 
     def roster(self) -> list[Member]:
         """Everyone in the session, this person included, in joining order."""
-        return sorted(self.members.values(), key=lambda m: m.id)
+        return self.rules.roster()
 
     # Faces call these ---------------------------------------------------------
 
@@ -105,20 +133,21 @@ class Session:
         """Send *text* to everyone, or privately to the members named in *to*."""
         if not text.strip():
             raise InvalidMessageError("nothing to send")
-        limit = self._limits.max_chat_chars
+        limit = self.limits.max_chat_chars
         if (problem := text_problem(text, max_chars=limit, multiline=True)) is not None:
             raise InvalidMessageError(f"not sent: {problem}")
         recipients = [self.find(n).id for n in to] if to else []
-        targets = recipients or [mid for mid in self.members if mid != self.id]
-        message = Chat(text, tuple(recipients))
-        for target in targets:
-            await self._send_message(target, message)
+        await self._call(lambda now: self.rules.send_chat(text, recipients, now))
+
+    async def send_message(self, to: int, message: Message) -> None:
+        """Send another feature's *message* to the member *to* over its channel."""
+        await self._call(lambda now: self.rules.send_message(to, message, now))
 
     def find(self, name: str) -> Member:
-        """The member called *name* (case-insensitive), other than oneself."""
-        wanted = name.strip().casefold()
+        """The member called *name* (case and look-alike forms ignored), other than oneself."""
+        wanted = name_key(name)
         for member in self.members.values():
-            if member.id != self.id and member.name.casefold() == wanted:
+            if member.id != self.id and name_key(member.name) == wanted:
                 return member
         raise UnknownMemberError(f"nobody called {name!r} is in the session; /who lists who is")
 
@@ -135,80 +164,83 @@ class Session:
         try:
             async with open_task_nursery() as nursery:
                 nursery.start_soon(self._conn.keep_alive)
-                nursery.start_soon(self._background)
+                nursery.start_soon(self._clock)
                 while not self.finished.is_set():
-                    await self._on_envelope(await self._conn.receive())
+                    await self.handle(await self._conn.receive())
                 nursery.cancel_scope.cancel()
         except ConnectionLostError as e:
             await self._finish(SessionEnded(by=None, lost=str(e)))
 
-    async def _background(self) -> None:
-        """Work a side does besides reading (the host's deadlines)."""
-
-    async def _on_envelope(self, env: RelayEnvelope) -> None:
+    async def handle(self, env: RelayEnvelope) -> None:
+        """Feed one relay envelope to the rules and do what they say."""
         match env:
             case Delivered(sender, payload):
-                await self._on_delivered(sender, payload)
+                await self._call(lambda now: self.rules.receive(sender, payload, now))
             case MemberLeft(endpoint):
-                await self._on_endpoint_left(endpoint)
+                await self._call(lambda now: self.rules.endpoint_left(endpoint, now))
             case RelayRejected(reason, message, fatal):
-                log.warning("relay refused something: %s (%s)", message, reason)
-                if fatal:
-                    await self._finish(SessionEnded(by=None, lost=f"the relay said: {message}"))
+                await self._call(lambda _: self.rules.relay_refused(reason, message, fatal=fatal))
 
-    async def _on_delivered(self, sender: int, payload: bytes) -> None:
-        try:
-            kind = payload_kind(payload)
-        except ProtocolError as e:
-            await self._reject(sender, str(e))
-            return
-        if kind is not PayloadKind.SEALED:
-            await self._on_handshake(sender, payload)
-            return
-        channel = self._channels.get(sender)
-        if channel is None:
-            log.info("sealed frame from endpoint %d with no channel; dropped", sender)
-            return
-        try:
-            message = decode_message(channel.open(payload), self._limits)
-        except ProtocolError as e:
-            await self._reject(sender, str(e))
-            return
-        await self._on_message(sender, message)
+    async def _clock(self) -> None:
+        """Call the rules back when their next deadline passes (keep-alives, timeouts)."""
+        while True:
+            deadline = self.rules.next_deadline()
+            with trio.move_on_at(math.inf if deadline is None else deadline):
+                await self._deadline_changed.wait()
+                self._deadline_changed = trio.Event()
+                continue
+            await self._call(self.rules.tick)
 
-    async def _on_handshake(self, sender: int, payload: bytes) -> None:
-        log.info("handshake payload from endpoint %d outside a handshake; dropped", sender)
+    # Applying a step -------------------------------------------------------------
 
-    async def _on_message(self, sender: int, message: Message) -> None:
-        member = self.members.get(sender)
-        if isinstance(message, Chat) and member is not None:
-            if message.to and self.id not in message.to:
-                await self._reject(sender, "a private message addressed to someone else")
-                return
-            await self._emit(ChatReceived(member.name, message.text, private=bool(message.to)))
-        else:
-            await self._reject(sender, f"unexpected {type(message).__name__} message")
+    async def _call(self, fn: Callable[[float], Step], *, local_end: bool = False) -> None:
+        async with self._lock:
+            try:
+                step = fn(trio.current_time())
+            except LocalProtocolError as e:
+                raise InvalidMessageError(str(e)) from None
+            self._deadline_changed.set()
+            for action in step.actions:
+                match action:
+                    case Transmit(to, payload):
+                        await self._conn.send(to, payload)
+                    case Disconnect(eid):
+                        await self._conn.kick(eid)
+            for event in step.events:
+                await self._show(event, local_end=local_end)
 
-    async def _on_endpoint_left(self, endpoint: int) -> None:
-        pass
-
-    # Helpers for both sides ------------------------------------------------------
-
-    async def _send_message(self, to: int, message: Message) -> None:
-        channel = self._channels.get(to)
-        if channel is None:
-            raise UnknownMemberError("that member is no longer in the session")
-        async with self._send_lock:
-            await self._conn.send(to, channel.seal(encode_message(message)))
+    async def _show(self, event: RulesEvent, *, local_end: bool) -> None:
+        match event:
+            case ChatArrived(sender, text, private):
+                await self._emit(ChatReceived(sender.name, text, private, sender.role))
+            case MessageArrived(sender, message):
+                await self._emit(MessageReceived(sender, message))
+            case MemberAdded(member):
+                await self._emit(MemberJoined(member.name, member.role))
+            case MemberRemoved(member, said_goodbye):
+                await self._emit(MemberLeftEvent(member.name, said_goodbye))
+            case Refused(sender, reason):
+                log.warning("rejected something from %s: %s", sender, reason)
+                await self._emit(MessageRejected(sender, reason))
+            case AttemptRefused(reason, failures, max_failures):
+                log.warning("failed join attempt: %s", reason)
+                await self._emit(JoinAttemptFailed(reason, failures, max_failures))
+            case CodeIssued(code, cause):
+                link = JoinTarget(self.relay, code).link
+                await self._emit(CodeChanged(str(code), link, cause))
+            case JoiningPaused(failures):
+                await self._emit(JoiningPausedEvent(failures))
+            case InSession():
+                pass
+            case Ended(by, reason, _):
+                self.ended = event
+                if local_end:
+                    self.finished.set()
+                else:
+                    await self._finish(SessionEnded(by=by, lost=None if by else reason))
 
     async def _emit(self, event: SessionEvent) -> None:
         await self._event_in.send(event)
-
-    async def _reject(self, sender: int, reason: str) -> None:
-        member = self.members.get(sender)
-        who = member.name if member else f"endpoint {sender}"
-        log.warning("rejected a message from %s: %s", who, reason)
-        await self._emit(MessageRejected(who, reason))
 
     async def _finish(self, event: SessionEnded) -> None:
         if not self.finished.is_set():
@@ -219,72 +251,44 @@ class Session:
 class MemberSession(Session):
     """A customer's end: one channel to the host, one to each other member."""
 
-    role = Role.CUSTOMER
-
-    def __init__(
-        self, conn: RelayConnection, name: str, limits: Limits, host_channel: Channel
-    ) -> None:
-        super().__init__(conn, name, limits)
-        self.host_id = host_channel.remote_id
-        self._channels[self.host_id] = host_channel
-        self._seen_roster = False
-
-    async def send_hello(self) -> None:
-        """Tell the host who we are: the first sealed message after the handshake."""
-        await self._send_message(self.host_id, Hello(self.name, bytes(self.private_key.public_key)))
+    def __init__(self, conn: RelayConnection, rules: MemberRules, relay: str) -> None:
+        super().__init__(conn, rules, relay)
+        self.member_rules = rules
+        self.role = rules.role
 
     @property
-    def has_roster(self) -> bool:
-        return self._seen_roster
+    def host_id(self) -> int:
+        return self.member_rules.controller
+
+    async def join(self) -> None:
+        """Run the join until the host's first roster or the join's end.
+
+        Raises the join's own error (a wrong code, a host not admitting) or
+        SessionLostError with the reason.
+        """
+        await self._call(self.member_rules.start)
+        with trio.fail_after(4 * self.member_rules.timings.join_timeout):
+            while self.member_rules.state is SessionState.JOINING and self.ended is None:
+                await self._wait_or_tick()
+        if self.ended is not None:
+            if self.ended.error is not None:
+                raise self.ended.error
+            raise SessionLostError(self.ended.reason or "the rep's side did not let us in")
+
+    async def _wait_or_tick(self) -> None:
+        deadline = self.rules.next_deadline()
+        env = None
+        with trio.move_on_at(math.inf if deadline is None else deadline):
+            env = await self._conn.receive()
+        if env is None:
+            await self._call(self.rules.tick)
+        else:
+            await self.handle(env)
 
     async def leave(self) -> None:
         """Say goodbye to the host (it tells the others) and stop."""
         if self.finished.is_set():
             return
-        with contextlib.suppress(ConnectionLostError, UnknownMemberError):
-            await self._send_message(self.host_id, Leave())
+        with contextlib.suppress(ConnectionLostError):
+            await self._call(self.member_rules.leave, local_end=True)
         self.finished.set()
-
-    async def _on_message(self, sender: int, message: Message) -> None:
-        if sender == self.host_id and isinstance(message, Roster):
-            await self._apply_roster(message)
-        elif sender == self.host_id and isinstance(message, SessionEnd):
-            await self._finish(SessionEnded(by=message.by))
-        else:
-            await super()._on_message(sender, message)
-
-    async def _on_endpoint_left(self, endpoint: int) -> None:
-        if endpoint == self.host_id:
-            await self._finish(
-                SessionEnded(by=None, lost="the rep's connection dropped; the session is over")
-            )
-
-    async def _apply_roster(self, roster: Roster) -> None:
-        new = {m.id: m for m in roster.members}
-        me = new.get(self.id)
-        if me is None or self.host_id not in new or new[self.host_id].role is not Role.REP:
-            await self._reject(self.host_id, "a roster that leaves out this member or the rep")
-            return
-        first = not self._seen_roster
-        self._seen_roster = True
-        self.name = me.name  # the host may have told two Bobs apart
-        old = self.members
-        self.members = new
-        for mid, member in new.items():
-            if mid in (self.id, self.host_id) or (mid in old and old[mid] == member):
-                continue
-            keys = member_channel_keys(self.private_key, member.public_key, self.id, mid)
-            self._channels[mid] = Channel(keys, self.id, mid, self._limits)
-            if not first:
-                await self._emit(MemberJoined(member.name, member.role))
-        for mid, member in old.items():
-            if mid not in new:
-                self._channels.pop(mid, None)
-                await self._emit(MemberLeftEvent(member.name, said_goodbye=True))
-
-    async def wait_for_roster(self) -> None:
-        """Process envelopes until the host's first roster arrives."""
-        while not self._seen_roster:
-            await self._on_envelope(await self._conn.receive())
-            if self.finished.is_set():
-                return

@@ -21,14 +21,15 @@ from typing import TYPE_CHECKING
 
 import trio
 
-from codec import BadCodeError, HelplineError, JoinTarget, Role, SessionCode
+from codec import BadCodeError, CodeCause, HelplineError, JoinTarget, Role, SessionCode
 from peer._config import default_name, load_config
 from peer._desk import RepDesk
-from peer._errors import PeerError
+from peer._errors import NotAllowedError, PeerError
 from peer._events import (
     ChatReceived,
     CodeChanged,
     JoinAttemptFailed,
+    JoiningPaused,
     MemberJoined,
     MemberLeft,
     MessageRejected,
@@ -36,6 +37,7 @@ from peer._events import (
     SessionEvent,
 )
 from peer._history_view import run_history
+from peer._host import HostSession
 from peer._nursery import open_task_nursery
 from peer._open import open_hosted_session, open_joined_session
 from peer._policy import load_policy
@@ -51,7 +53,8 @@ Type a line to send it to everyone.
   /to NAME text   a private message to NAME
   /who            who is in the session
   /quit           leave the session (the rep's /quit ends it)
-  /end            end the session for everyone (controlling rep only)"""
+  /end            end the session for everyone (controlling rep only)
+  /reopen         a fresh code, and joining reopened after a pause (rep only)"""
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -246,6 +249,10 @@ async def _command(session: Session, line: str, desk: RepDesk | None = None) -> 
             await session.end()
             _say(f"Session ended by {session.name}")
             return False
+        elif word == "/reopen":
+            if not isinstance(session, HostSession):
+                raise NotAllowedError("only the controlling rep can reopen joining")
+            await session.reopen()
         elif word == "/help":
             _say(HELP + ("\n" + desk.help if desk is not None else ""))
         elif desk is not None and await desk.command(word, rest):
@@ -278,12 +285,24 @@ def _show(session: Session, event: SessionEvent) -> None:
             _say(f"* {name} left" + ("" if said_goodbye else " (connection lost)"))
         case JoinAttemptFailed(reason, failures, max_failures):
             _say(f"! failed join attempt ({failures} of {max_failures}): {reason}")
-        case CodeChanged(code, link):
-            _say("! Too many failed join attempts: the old code no longer works. New code:")
+        case CodeChanged(code, link, cause):
+            _say(_CODE_NOTES[cause])
             _say(f"Session code: {code}")
             _say(f"Join link: {link}")
+        case JoiningPaused(failures):
+            _say(
+                f"! {failures} failed join attempts in this session: joining is paused "
+                "and no code works. Type /reopen for a fresh code."
+            )
         case MessageRejected(sender, reason):
             _say(f"! Rejected a message from {sender}: {reason}")
+
+
+_CODE_NOTES = {
+    CodeCause.USED: "* The previous code is used up (a code admits one person). For the next:",
+    CodeCause.RETIRED: "! Too many failed join attempts: the old code no longer works. New code:",
+    CodeCause.REOPENED: "* Joining is open again with a fresh code:",
+}
 
 
 def _show_end(event: SessionEnded) -> int:

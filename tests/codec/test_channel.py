@@ -21,6 +21,7 @@ from codec._payload import PayloadKind
 from tests.codec.test_handshake import admitted_channels
 
 CUSTOMER, REP = 1, 0
+SID = bytes(range(16))
 
 
 def channel_pair(limits: Limits = DEFAULT_LIMITS) -> tuple[Channel, Channel]:
@@ -55,11 +56,31 @@ def test_the_same_plaintext_seals_differently_each_time() -> None:
     assert customer.seal(b"same") != customer.seal(b"same")
 
 
-def test_a_frame_carries_only_a_small_header_and_tag() -> None:
+FRAME_OVERHEAD = 1 + 8 + 16  # kind, counter, tag
+
+
+def test_a_frame_carries_a_small_header_and_tag() -> None:
     customer, _ = channel_pair()
-    frame = customer.seal(b"hi")
+    frame = customer.seal(b"x" * 2000)
     assert frame[0] == PayloadKind.SEALED
-    assert len(frame) == 1 + 8 + 2 + 16
+    assert len(frame) == FRAME_OVERHEAD + 2000 + 1  # large messages: one byte of padding
+
+
+@pytest.mark.parametrize(("sizes", "bucket"), [((0, 1, 100, 255), 256), ((256, 500, 1023), 1024)])
+def test_small_messages_are_padded_so_the_relay_sees_only_a_bucket_size(
+    sizes: tuple[int, ...], bucket: int
+) -> None:
+    customer, rep = channel_pair()
+    for size in sizes:
+        frame = customer.seal(b"y" * size)
+        assert len(frame) == FRAME_OVERHEAD + bucket, size
+        assert rep.open(frame) == b"y" * size
+
+
+def test_padding_never_hides_trailing_zero_bytes_of_the_message() -> None:
+    customer, rep = channel_pair()
+    for message in (b"\x00", b"ab\x00\x00", b"\x80\x00", bytes(1024), bytes(5000)):
+        assert rep.open(customer.seal(message)) == message
 
 
 def test_replayed_message_is_rejected_and_reported() -> None:
@@ -158,8 +179,8 @@ def test_a_frame_bounced_back_to_its_sender_is_rejected() -> None:
 
 def test_member_channel_keys_from_two_keypairs_give_matching_channels() -> None:
     alice, bob = nacl.public.PrivateKey.generate(), nacl.public.PrivateKey.generate()
-    alice_keys = member_channel_keys(alice, bytes(bob.public_key), 3, 4)
-    bob_keys = member_channel_keys(bob, bytes(alice.public_key), 4, 3)
+    alice_keys = member_channel_keys(alice, bytes(bob.public_key), 3, 4, SID)
+    bob_keys = member_channel_keys(bob, bytes(alice.public_key), 4, 3, SID)
     assert alice_keys.send == bob_keys.receive
     assert alice_keys.receive == bob_keys.send
     assert alice_keys.send != alice_keys.receive
@@ -170,8 +191,8 @@ def test_member_channel_keys_from_two_keypairs_give_matching_channels() -> None:
 
 def test_a_third_member_cannot_read_a_member_channel() -> None:
     alice, bob, eve = (nacl.public.PrivateKey.generate() for _ in range(3))
-    at_alice = Channel(member_channel_keys(alice, bytes(bob.public_key), 3, 4), 3, 4)
-    at_eve = Channel(member_channel_keys(eve, bytes(alice.public_key), 4, 3), 4, 3)
+    at_alice = Channel(member_channel_keys(alice, bytes(bob.public_key), 3, 4, SID), 3, 4)
+    at_eve = Channel(member_channel_keys(eve, bytes(alice.public_key), 4, 3, SID), 4, 3)
     assert rejected(at_eve, at_alice.seal(b"secret")) == "forged"
 
 
@@ -183,11 +204,22 @@ def test_oversize_plaintext_is_a_local_error_on_seal() -> None:
 
 
 def test_oversize_incoming_frame_is_refused_before_decryption() -> None:
-    big_sender, _ = channel_pair(Limits(max_message_bytes=200))
-    _, small_receiver = channel_pair(Limits(max_message_bytes=100))
+    big_sender, _ = channel_pair(Limits(max_message_bytes=5000))
+    _, small_receiver = channel_pair(Limits(max_message_bytes=2000))
     with pytest.raises(LimitExceededError) as info:
-        small_receiver.open(big_sender.seal(b"x" * 101))
+        small_receiver.open(big_sender.seal(b"x" * 2001))
     assert info.value.reason == "limit"
+
+
+def test_oversize_plaintext_inside_a_padding_bucket_is_refused_after_opening() -> None:
+    c2r, r2c = os.urandom(32), os.urandom(32)
+    big = Channel(ChannelKeys(send=c2r, receive=r2c), CUSTOMER, REP, Limits(max_message_bytes=200))
+    small = Channel(
+        ChannelKeys(send=r2c, receive=c2r), REP, CUSTOMER, Limits(max_message_bytes=100)
+    )
+    with pytest.raises(LimitExceededError):
+        small.open(big.seal(b"x" * 101))
+    assert small.open(big.seal(b"x" * 100)) == b"x" * 100
 
 
 @pytest.mark.parametrize("length", [0, 16, 31, 33, 64])

@@ -129,8 +129,8 @@ msgpack_values = st.recursive(
     max_leaves=30,
 )
 
-FIELD_NAMES = ["t", "text", "to", "name", "key", "members", "by", "reason", "id", "role"]
-TYPE_NAMES = ["hello", "roster", "chat", "end", "leave", "shell"]
+FIELD_NAMES = ["t", "text", "to", "name", "key", "members", "session", "by", "reason", "id", "role"]
+TYPE_NAMES = ["hello", "roster", "chat", "end", "leave", "alive", "shell"]
 near_messages = st.builds(
     lambda t, fields: msgpack.packb({"t": t, **fields}, use_bin_type=True),
     st.sampled_from(TYPE_NAMES),

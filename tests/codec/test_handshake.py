@@ -124,7 +124,8 @@ def test_a_code_typed_with_spaces_and_dashes_is_the_same_code() -> None:
 
 def test_every_join_gets_fresh_keys() -> None:
     pair = JoinPair()
-    first, second = pair.join(5, CODE), pair.join(6, CODE)
+    first = pair.join(5, CODE)
+    second = pair.join(6, pair.admission.code)  # a code admits one person
     assert first.joiner.keys.send != second.joiner.keys.send
     assert first.joiner.keys.receive != second.joiner.keys.receive
 
@@ -136,7 +137,7 @@ def test_wrong_code_fails_on_both_sides() -> None:
     result = JoinPair().join(5, wrong())
     assert isinstance(result.joiner_error, WrongCodeError)
     assert result.joiner_error.reason == "wrong-code"
-    assert "wrong session code" in str(result.joiner_error)
+    assert "wrong code, or someone interfered" in str(result.joiner_error)
     assert result.joiner.state is JoinerState.FAILED
     assert isinstance(result.host_event, AttemptFailed)
     assert result.host_event.id == 5
@@ -317,22 +318,41 @@ def test_a_garbage_spake2_message_of_the_right_length_is_malformed(body: bytes) 
     assert_plain_protocol_error(info.value, "malformed")
 
 
+def assert_wrong_code_or_interference(error: ProtocolError) -> None:
+    """A tampered reply and a wrong code look alike to the joiner: it says both."""
+    assert isinstance(error, WrongCodeError)
+    assert str(error).startswith("wrong code, or someone interfered with the connection")
+
+
 @pytest.mark.parametrize("length", [0, 1, 32, 33, 34, 64, 66, 97])
-def test_a_host_reply_of_the_wrong_length_is_malformed(length: int) -> None:
+def test_a_host_reply_of_the_wrong_length_reads_as_wrong_code_or_interference(
+    length: int,
+) -> None:
     joiner = JoinerHandshake(CODE.password)
     joiner.start()
     with pytest.raises(ProtocolError) as info:
         joiner.receive(bytes([PayloadKind.PAKE_REPLY]) + b"B" * length)
-    assert_plain_protocol_error(info.value, "malformed")
+    assert_wrong_code_or_interference(info.value)
+    assert joiner.state is JoinerState.FAILED
 
 
-def test_a_reflected_spake2_message_is_malformed() -> None:
+def test_a_reflected_spake2_message_reads_as_wrong_code_or_interference() -> None:
     """The relay bouncing the joiner's own message back must not pass for the host's."""
     joiner = JoinerHandshake(CODE.password)
     pake = joiner.start()
     with pytest.raises(ProtocolError) as info:
         joiner.receive(bytes([PayloadKind.PAKE_REPLY]) + pake[1:] + bytes(32))
-    assert_plain_protocol_error(info.value, "malformed")
+    assert_wrong_code_or_interference(info.value)
+
+
+def test_a_tampered_host_reply_with_the_right_code_reads_as_wrong_code_or_interference() -> None:
+    joiner = JoinerHandshake(CODE.password)
+    host = HostHandshake(CODE.password, deadline=NOW)
+    reply = bytearray(host.receive(joiner.start()) or b"")
+    reply[-1] ^= 0x01  # one bit of the host's confirmation
+    with pytest.raises(ProtocolError) as info:
+        joiner.receive(bytes(reply))
+    assert_wrong_code_or_interference(info.value)
 
 
 @pytest.mark.parametrize("_", range(20))

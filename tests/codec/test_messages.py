@@ -11,6 +11,7 @@ from codec import (
     MAX_ENDPOINT_ID,
     Chat,
     Hello,
+    KeepAlive,
     Leave,
     LimitExceededError,
     Limits,
@@ -33,14 +34,16 @@ def fullwidth(text: str) -> str:
 
 
 KEY = bytes(range(32))
+SID = bytes(range(16))
 REP = Member(0, "Dana (support)", Role.REP, KEY)
 CUSTOMER = Member(1, "Jo Müller", Role.CUSTOMER, bytes(32))
 ASSISTANT = Member(2147483647, "李雷", Role.ASSISTANT, b"\xff" * 32)
 
 MESSAGES: list[Message] = [
     Hello("Jo", KEY),
-    Roster(()),
-    Roster((REP, CUSTOMER, ASSISTANT)),
+    Roster((), SID),
+    Roster((REP, CUSTOMER, ASSISTANT), SID),
+    KeepAlive(),
     Chat("hello"),
     Chat("", ()),
     Chat("line one\nline two\n\tindented", (1, 2)),
@@ -116,12 +119,15 @@ def test_a_message_without_a_known_type_is_refused(data: bytes) -> None:
         pytest.param(raw(t="hello", name="Jo"), id="hello-missing-key"),
         pytest.param(raw(t="hello", name="Jo", key=KEY, admin=True), id="hello-extra"),
         pytest.param(raw(t="roster"), id="roster-missing"),
+        pytest.param(raw(t="roster", members=[member()]), id="roster-missing-session"),
+        pytest.param(raw(t="alive", now=1), id="alive-extra"),
         pytest.param(raw(t="end"), id="end-missing"),
         pytest.param(raw(t="leave"), id="leave-missing"),
         pytest.param(raw(t="leave", reason="", by="x"), id="leave-extra"),
-        pytest.param(raw(t="roster", members=[member(extra=1)]), id="member-extra"),
+        pytest.param(raw(t="roster", session=SID, members=[member(extra=1)]), id="member-extra"),
         pytest.param(
-            raw(t="roster", members=[{"id": 1, "name": "Jo", "role": "rep"}]), id="member-missing"
+            raw(t="roster", session=SID, members=[{"id": 1, "name": "Jo", "role": "rep"}]),
+            id="member-missing",
         ),
     ],
 )
@@ -153,16 +159,29 @@ def test_a_bytes_field_name_is_refused_not_crashed_on() -> None:
         pytest.param(raw(t="hello", name="   ", key=KEY), id="hello-name-blank"),
         pytest.param(raw(t="end", by=1), id="end-by-int"),
         pytest.param(raw(t="leave", reason=None), id="leave-reason-nil"),
-        pytest.param(raw(t="roster", members={}), id="roster-map"),
-        pytest.param(raw(t="roster", members=[[1, "Jo", "rep", KEY]]), id="member-array"),
-        pytest.param(raw(t="roster", members=[member(role="admin")]), id="role-unknown"),
-        pytest.param(raw(t="roster", members=[member(role=["rep"])]), id="role-list"),
-        pytest.param(raw(t="roster", members=[member(id="1")]), id="member-id-str"),
-        pytest.param(raw(t="roster", members=[member(id=-5)]), id="member-id-negative"),
-        pytest.param(raw(t="roster", members=[member(key=b"")]), id="member-key-empty"),
-        pytest.param(raw(t="roster", members=[member(name="")]), id="member-name-empty"),
+        pytest.param(raw(t="roster", session=SID, members={}), id="roster-map"),
+        pytest.param(raw(t="roster", session=SID[:15], members=[]), id="roster-session-short"),
+        pytest.param(raw(t="roster", session="s" * 16, members=[]), id="roster-session-str"),
         pytest.param(
-            raw(t="roster", members=[member(id=i) for i in range(65)]), id="roster-too-many"
+            raw(t="roster", session=SID, members=[[1, "Jo", "rep", KEY]]), id="member-array"
+        ),
+        pytest.param(
+            raw(t="roster", session=SID, members=[member(role="admin")]), id="role-unknown"
+        ),
+        pytest.param(raw(t="roster", session=SID, members=[member(role=["rep"])]), id="role-list"),
+        pytest.param(raw(t="roster", session=SID, members=[member(id="1")]), id="member-id-str"),
+        pytest.param(
+            raw(t="roster", session=SID, members=[member(id=-5)]), id="member-id-negative"
+        ),
+        pytest.param(
+            raw(t="roster", session=SID, members=[member(key=b"")]), id="member-key-empty"
+        ),
+        pytest.param(
+            raw(t="roster", session=SID, members=[member(name="")]), id="member-name-empty"
+        ),
+        pytest.param(
+            raw(t="roster", session=SID, members=[member(id=i) for i in range(65)]),
+            id="roster-too-many",
         ),
     ],
 )
@@ -171,7 +190,7 @@ def test_a_field_of_the_wrong_type_or_shape_is_refused(data: bytes) -> None:
 
 
 def test_a_roster_with_duplicate_ids_is_refused() -> None:
-    data = raw(t="roster", members=[member(id=3, name="A"), member(id=3, name="B")])
+    data = raw(t="roster", session=SID, members=[member(id=3, name="A"), member(id=3, name="B")])
     assert "duplicate" in str(refused(data))
 
 
@@ -179,7 +198,9 @@ def test_a_roster_with_duplicate_ids_is_refused() -> None:
     "data",
     [
         pytest.param(raw(t="hello", name="x" * 65, key=KEY), id="hello-name"),
-        pytest.param(raw(t="roster", members=[member(name="x" * 65)]), id="member-name"),
+        pytest.param(
+            raw(t="roster", session=SID, members=[member(name="x" * 65)]), id="member-name"
+        ),
         pytest.param(raw(t="end", by="x" * 65), id="end-by"),
         pytest.param(raw(t="chat", text="x" * 8001, to=[]), id="chat-text"),
         pytest.param(raw(t="leave", reason="x" * 201), id="leave-reason"),
@@ -204,7 +225,7 @@ def test_a_message_over_the_size_limit_is_refused_before_unpacking() -> None:
 @pytest.mark.parametrize("text", CONTROL_TEXT)
 def test_control_characters_in_names_are_refused(text: str) -> None:
     refused(raw(t="hello", name=text, key=KEY))
-    refused(raw(t="roster", members=[member(name=text)]))
+    refused(raw(t="roster", session=SID, members=[member(name=text)]))
     refused(raw(t="end", by=text))
 
 
@@ -291,8 +312,16 @@ def test_is_clean_text(text: str, multiline: bool, clean: bool) -> None:
     assert is_clean_text(text, multiline=multiline) is clean
 
 
-def test_deeply_nested_input_is_refused() -> None:
-    nested: Any = "x"
+def test_deeply_nested_input_is_refused_for_its_depth() -> None:
+    nested: Any = []
     for _ in range(20):
         nested = [nested]
-    refused(raw(t="chat", text=nested, to=[]))
+    # The id list is where a list belongs: only the depth limit can refuse it.
+    assert "nested too deeply" in str(refused(raw(t="chat", text="x", to=nested)))
+
+
+def test_nesting_up_to_the_depth_limit_is_not_refused_for_depth() -> None:
+    limits = Limits(max_depth=3)
+    assert decode_message(raw(t="chat", text="x", to=[]), limits) == Chat("x")
+    too_deep = raw(t="chat", text="x", to=[[[]]])
+    assert "nested too deeply" in str(refused(too_deep, limits=limits))

@@ -56,8 +56,8 @@ async def test_rep_and_customer_chat_and_the_rep_ends_the_session(
 ) -> None:
     tmp = os.fspath(tmp_path)
     async with rep(relay_process, tmp) as (alice, code):
-        link = (await alice.expect(r"^Join link: (http://\S+/join#\S+)$")).group(1)
-        assert link.endswith("#" + code)
+        link = (await alice.expect(r"^Join link: (helpline://\S+)$")).group(1)
+        assert link == f"{relay_process.replace('ws://', 'helpline://')}/{code}?tls=off"
         async with customer(code, relay_process, tmp) as bob:
             room = code.split("-")[0]
             await bob.expect(rf"^Joined session {room} as Bob$")
@@ -116,7 +116,7 @@ async def test_wrong_code_fails_on_both_sides_with_a_clear_message(
     tmp = os.fspath(tmp_path)
     async with rep(relay_process, tmp) as (alice, code):
         async with customer(wrong_code(code), relay_process, tmp, "Mallory") as mallory:
-            await mallory.expect(r"^helpline: wrong session code")
+            await mallory.expect(r"^helpline: wrong code, or someone interfered")
             assert await mallory.wait_exit() != 0
         await alice.expect(r"^! failed join attempt \(1 of 3\)")
 
@@ -134,9 +134,27 @@ async def test_three_failed_attempts_retire_the_code_and_print_a_new_one(
         assert new != old
         assert new.startswith(room + "-")
         async with customer(old, relay_process, tmp) as late:
-            await late.expect(r"^helpline: wrong session code")
+            await late.expect(r"^helpline: wrong code, or someone interfered")
         async with customer(new, relay_process, tmp) as bob:
             await bob.expect(r"^Joined session")
+
+
+async def test_a_code_admits_one_person_and_the_rep_is_shown_the_next(
+    relay_process: str, tmp_path: os.PathLike[str]
+) -> None:
+    tmp = os.fspath(tmp_path)
+    async with rep(relay_process, tmp) as (alice, first):
+        async with customer(first, relay_process, tmp) as bob:
+            await bob.expect(r"^Joined session")
+            await alice.expect(r"^\* The previous code is used up \(a code admits one person\)")
+            second = (await alice.expect(rf"^Session code: {CODE}$")).group(1)
+            assert second != first
+            async with customer(first, relay_process, tmp, "Mallory") as mallory:
+                await mallory.expect(r"^helpline: wrong code, or someone interfered")
+            en_dash = second.replace("-", "\N{EN DASH}")  # as a word processor writes it
+            async with customer(en_dash, relay_process, tmp, "Carol") as carol:
+                await carol.expect(r"^Joined session")
+                await bob.expect(r"^\* Carol joined \(customer\)$")
 
 
 async def test_start_without_a_relay_runs_one_on_this_machine(tmp_path: os.PathLike[str]) -> None:
@@ -158,7 +176,7 @@ async def test_start_without_a_relay_runs_one_on_this_machine(tmp_path: os.PathL
 
 async def test_joining_with_a_malformed_code_explains_the_form(tmp_path: os.PathLike[str]) -> None:
     async with customer("12-ab", "ws://127.0.0.1:9", os.fspath(tmp_path)) as bob:
-        await bob.expect(r"^helpline: .*looks like 4821-093617")
+        await bob.expect(r"^helpline: .*4 digits, a dash and 6 more digits")
         assert await bob.wait_exit() == 1
 
 

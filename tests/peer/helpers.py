@@ -6,8 +6,11 @@ from typing import TYPE_CHECKING, TypeVar
 
 import trio
 
+from codec import JoinTarget
+
 if TYPE_CHECKING:
     from peer._events import SessionEvent
+    from peer._host import HostSession
     from peer._session import Session
 
 E = TypeVar("E")
@@ -32,3 +35,8 @@ def pending_events(session: Session) -> list[SessionEvent]:
             out.append(session.events.receive_nowait())
         except trio.WouldBlock:
             return out
+
+
+def invite(rep: HostSession) -> JoinTarget:
+    """Where the next person joins: the rep's relay and its current code (a code admits one)."""
+    return JoinTarget(rep.relay, rep.code)

@@ -21,12 +21,12 @@ from peer._events import (
     SessionEnded,
 )
 from peer._open import open_hosted_session, open_joined_session
-from tests.peer.helpers import next_event, pending_events
+from tests.peer.helpers import invite, next_event, pending_events
 
 
 async def test_customer_joins_with_the_code_and_both_see_each_other(relay_url: str) -> None:
     async with open_hosted_session(relay_url, "Alice") as rep:
-        async with open_joined_session(JoinTarget(relay_url, rep.code), "Bob") as bob:
+        async with open_joined_session(invite(rep), "Bob") as bob:
             joined = await next_event(rep, MemberJoined)
             assert (joined.name, joined.role) == ("Bob", Role.CUSTOMER)
             assert [(m.name, m.role) for m in bob.roster()] == [
@@ -37,10 +37,9 @@ async def test_customer_joins_with_the_code_and_both_see_each_other(relay_url: s
 
 async def test_chat_reaches_everyone_both_ways(relay_url: str) -> None:
     async with open_hosted_session(relay_url, "Alice") as rep:
-        target = JoinTarget(relay_url, rep.code)
         async with (
-            open_joined_session(target, "Bob") as bob,
-            open_joined_session(target, "Carol") as carol,
+            open_joined_session(invite(rep), "Bob") as bob,
+            open_joined_session(invite(rep), "Carol") as carol,
         ):
             await next_event(bob, MemberJoined)  # Carol
             await bob.send_chat("hello all")
@@ -53,10 +52,9 @@ async def test_chat_reaches_everyone_both_ways(relay_url: str) -> None:
 
 async def test_private_message_reaches_only_its_recipient(relay_url: str) -> None:
     async with open_hosted_session(relay_url, "Alice") as rep:
-        target = JoinTarget(relay_url, rep.code)
         async with (
-            open_joined_session(target, "Bob") as bob,
-            open_joined_session(target, "Carol") as carol,
+            open_joined_session(invite(rep), "Bob") as bob,
+            open_joined_session(invite(rep), "Carol") as carol,
         ):
             await next_event(bob, MemberJoined)
             await rep.send_chat("just for you", to=["bob"])
@@ -79,10 +77,9 @@ async def test_private_message_to_unknown_name_is_refused(relay_url: str) -> Non
 
 async def test_two_customers_with_one_name_are_told_apart(relay_url: str) -> None:
     async with open_hosted_session(relay_url, "Alice") as rep:
-        target = JoinTarget(relay_url, rep.code)
         async with (
-            open_joined_session(target, "Bob") as first,
-            open_joined_session(target, "Bob") as second,
+            open_joined_session(invite(rep), "Bob") as first,
+            open_joined_session(invite(rep), "Bob") as second,
         ):
             assert first.name == "Bob"
             assert second.name == "Bob (2)"
@@ -90,17 +87,16 @@ async def test_two_customers_with_one_name_are_told_apart(relay_url: str) -> Non
 
 async def test_customer_cannot_end_the_session(relay_url: str) -> None:
     async with open_hosted_session(relay_url, "Alice") as rep:
-        async with open_joined_session(JoinTarget(relay_url, rep.code), "Bob") as bob:
+        async with open_joined_session(invite(rep), "Bob") as bob:
             with pytest.raises(NotAllowedError, match="only the controlling rep"):
                 await bob.end()
 
 
 async def test_rep_ending_closes_the_session_for_everyone(relay_url: str) -> None:
     async with open_hosted_session(relay_url, "Alice") as rep:
-        target = JoinTarget(relay_url, rep.code)
         async with (
-            open_joined_session(target, "Bob") as bob,
-            open_joined_session(target, "Carol") as carol,
+            open_joined_session(invite(rep), "Bob") as bob,
+            open_joined_session(invite(rep), "Carol") as carol,
         ):
             await rep.end()
             for session in (bob, carol):
@@ -110,9 +106,8 @@ async def test_rep_ending_closes_the_session_for_everyone(relay_url: str) -> Non
 
 async def test_customer_leaving_is_announced_to_the_others(relay_url: str) -> None:
     async with open_hosted_session(relay_url, "Alice") as rep:
-        target = JoinTarget(relay_url, rep.code)
-        async with open_joined_session(target, "Carol") as carol:
-            async with open_joined_session(target, "Bob") as bob:
+        async with open_joined_session(invite(rep), "Carol") as carol:
+            async with open_joined_session(invite(rep), "Bob") as bob:
                 await next_event(carol, MemberJoined)
                 await bob.leave()
             left = await next_event(rep, MemberLeft)
@@ -123,7 +118,7 @@ async def test_customer_leaving_is_announced_to_the_others(relay_url: str) -> No
 
 async def test_customer_vanishing_is_reported_as_connection_lost(relay_url: str) -> None:
     async with open_hosted_session(relay_url, "Alice") as rep:
-        async with open_joined_session(JoinTarget(relay_url, rep.code), "Bob"):
+        async with open_joined_session(invite(rep), "Bob"):
             await next_event(rep, MemberJoined)
         left = await next_event(rep, MemberLeft)
         assert (left.name, left.said_goodbye) == ("Bob", False)
@@ -154,7 +149,7 @@ async def test_rep_vanishing_ends_the_session_for_the_customer(relay_url: str) -
 async def test_wrong_code_fails_on_both_sides(relay_url: str) -> None:
     async with open_hosted_session(relay_url, "Alice") as rep:
         wrong = rep.code.replace_secret()
-        with pytest.raises(WrongCodeError, match="wrong session code"):
+        with pytest.raises(WrongCodeError, match="wrong code, or someone interfered"):
             async with open_joined_session(JoinTarget(relay_url, wrong), "Mallory"):
                 pass
         failed = await next_event(rep, JoinAttemptFailed)
@@ -175,7 +170,7 @@ async def test_three_failures_retire_the_code_and_only_the_new_one_works(relay_u
         with pytest.raises(WrongCodeError):
             async with open_joined_session(JoinTarget(relay_url, old), "Bob"):
                 pass
-        async with open_joined_session(JoinTarget(relay_url, rep.code), "Bob") as bob:
+        async with open_joined_session(invite(rep), "Bob") as bob:
             assert bob.name == "Bob"
 
 
@@ -191,7 +186,7 @@ async def test_joining_a_session_that_does_not_exist_says_so(relay_url: str) -> 
 
 async def test_unread_events_do_not_include_the_senders_own_chat(relay_url: str) -> None:
     async with open_hosted_session(relay_url, "Alice") as rep:
-        async with open_joined_session(JoinTarget(relay_url, rep.code), "Bob") as bob:
+        async with open_joined_session(invite(rep), "Bob") as bob:
             await next_event(rep, MemberJoined)
             await rep.send_chat("ping")
             await next_event(bob, ChatReceived)

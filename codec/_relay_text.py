@@ -1,0 +1,31 @@
+"""What to tell a person when the relay refuses something.
+
+The relay is untrusted, and its free text could pose as Helpline's own
+words ("your session expired, call this number"). Known reasons get fixed
+texts written here; anything else is shown as the relay's, quoted.
+"""
+
+from __future__ import annotations
+
+__all__ = ["relay_says"]
+
+_KNOWN = {
+    "kicked": "the relay disconnected us at the rep's request",
+    "shutting-down": "the relay is shutting down",
+    "idle-timeout": "the relay closed the connection after a long silence",
+    "handshake-timeout": "the relay closed the connection: we took too long to start",
+    "room-full": "the session is full",
+    "too-many-rooms": "the relay has too many sessions open; try again later",
+    "rate-limited": "too many attempts from this address; wait a minute and try again",
+    "no-such-room": "there is no such session on this relay",
+    "room-exists": "that session number is taken on this relay",
+    "too-big": "the relay refused a message as too large",
+}
+
+
+def relay_says(reason: str, message: str) -> str:
+    """A sentence for the person: a fixed one for a known *reason*, else the relay's, quoted."""
+    known = _KNOWN.get(reason)
+    if known is not None:
+        return known
+    return f'the relay says: "{message}" ({reason})'

@@ -1,0 +1,201 @@
+"""What a session machine hands back: actions for the peer, events for the person.
+
+Every entry point of :class:`~codec.HostRules` and :class:`~codec.MemberRules`
+returns one :class:`Step`: the *actions* to carry out in order (send these
+bytes to that endpoint, ask the relay to drop that one) and the *events*
+that happened (a chat arrived, someone joined, the session ended). The
+peer performs the actions and shows the events; it decides nothing.
+
+Messages the session rules do not own (screen, input, files, consent, ...)
+come out as :class:`MessageArrived` with their authenticated sender, so
+those features can run their own machines beside these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from codec._code import SessionCode
+    from codec._errors import HelplineError
+    from codec._messages import Member, Message
+
+__all__ = [
+    "Action",
+    "AttemptRefused",
+    "ChatArrived",
+    "CodeCause",
+    "CodeIssued",
+    "Disconnect",
+    "Ended",
+    "InSession",
+    "JoiningPaused",
+    "MemberAdded",
+    "MemberRemoved",
+    "MessageArrived",
+    "Refused",
+    "RulesEvent",
+    "SessionTimings",
+    "Step",
+    "Transmit",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionTimings:
+    """How long a session waits for things; each a setting, tests shorten them."""
+
+    #: A side that has sent nothing on a host-member channel this long sends a keep-alive.
+    keepalive_interval: float = 10.0
+    #: Nothing heard on a host-member channel this long: the other side is gone.
+    silence_timeout: float = 35.0
+    #: A joiner that proved the code has this long to say who it is.
+    hello_timeout: float = 30.0
+    #: A joiner waits this long for each answer of the host (reply, then roster).
+    join_timeout: float = 20.0
+
+
+# Actions -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Transmit:
+    """Send *payload* to endpoint *to* through the relay."""
+
+    to: int
+    payload: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Disconnect:
+    """Host only: ask the relay to drop endpoint *id* from the room."""
+
+    id: int
+
+
+Action = Transmit | Disconnect
+
+
+# Events --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChatArrived:
+    sender: Member
+    text: str
+    private: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MessageArrived:
+    """A message for another feature's machine, from an authenticated member."""
+
+    sender: Member
+    message: Message
+
+
+@dataclass(frozen=True, slots=True)
+class MemberAdded:
+    member: Member
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRemoved:
+    member: Member
+    #: False when the member's connection dropped or went silent.
+    said_goodbye: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """Something from *sender* was dropped unread or unused; *reason* says why."""
+
+    sender: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class InSession:
+    """Member only: the host's first roster arrived; the member is in."""
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRefused:
+    """Host only: someone tried to join and did not prove the code (counted)."""
+
+    reason: str
+    failures: int
+    max_failures: int
+
+
+class CodeCause(Enum):
+    USED = "used"  # the previous code admitted someone
+    RETIRED = "retired"  # too many failed attempts against the previous code
+    REOPENED = "reopened"  # the rep reopened joining
+
+
+@dataclass(frozen=True, slots=True)
+class CodeIssued:
+    """Host only: *code* is the one to give the next person."""
+
+    code: SessionCode
+    cause: CodeCause
+
+
+@dataclass(frozen=True, slots=True)
+class JoiningPaused:
+    """Host only: the session's failure budget is spent; nobody joins until reopened."""
+
+    failures: int
+
+
+@dataclass(frozen=True, slots=True)
+class Ended:
+    """The session is over: *by* ended it, or *reason* says why it broke.
+
+    *error* is set when a join failed for a reason with its own error type
+    (a wrong code, a host that is not admitting).
+    """
+
+    by: str | None
+    reason: str | None = None
+    error: HelplineError | None = None
+
+
+RulesEvent = (
+    ChatArrived
+    | MessageArrived
+    | MemberAdded
+    | MemberRemoved
+    | Refused
+    | InSession
+    | AttemptRefused
+    | CodeIssued
+    | JoiningPaused
+    | Ended
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    actions: tuple[Action, ...] = ()
+    events: tuple[RulesEvent, ...] = ()
+
+
+@dataclass
+class Outbox:
+    """Where a machine collects one step's actions and events."""
+
+    actions: list[Action] = field(default_factory=list)
+    events: list[RulesEvent] = field(default_factory=list)
+
+    def transmit(self, to: int, payload: bytes) -> None:
+        self.actions.append(Transmit(to, payload))
+
+    def event(self, event: RulesEvent) -> None:
+        self.events.append(event)
+
+    def step(self) -> Step:
+        return Step(tuple(self.actions), tuple(self.events))

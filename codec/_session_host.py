@@ -1,0 +1,255 @@
+"""The controlling rep's session rules: the door, the roster, removals, the end.
+
+The host admits joiners through :class:`~codec.Admission`, learns each
+newcomer's name and key from its first sealed message (:class:`Hello`),
+refuses a key no channel can be built on, and tells everyone who is in the
+session in a :class:`Roster` that carries the session id. Only the host's
+roster is believed, so only the host decides who is in.
+
+A member removed for any reason other than its own goodbye (the relay said
+it left, or it went silent) is sent the roster without it, so a member the
+relay falsely reported gone learns it is out instead of talking into the
+void; and the relay is asked to drop it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING
+
+from codec._admission import (
+    DEFAULT_HANDSHAKE_TIMEOUT,
+    DEFAULT_MAX_FAILURES,
+    DEFAULT_MAX_SESSION_FAILURES,
+    Admission,
+    Admitted,
+    AttemptFailed,
+    DoorState,
+    HandshakeReply,
+    NotAdmitted,
+)
+from codec._channel import Channel
+from codec._errors import LocalProtocolError, ProtocolError
+from codec._keys import SESSION_ID_BYTES, check_public_key
+from codec._limits import DEFAULT_LIMITS
+from codec._messages import Hello, Leave, Member, Role, Roster, SessionEnd
+from codec._session_events import (
+    AttemptRefused,
+    CodeCause,
+    CodeIssued,
+    Disconnect,
+    Ended,
+    JoiningPaused,
+    MemberAdded,
+    MemberRemoved,
+    Outbox,
+    Refused,
+    SessionTimings,
+    Step,
+)
+from codec._session_rules import Link, SessionRules, Speaker
+from codec._validate import name_key
+
+if TYPE_CHECKING:
+    import nacl.public
+
+    from codec._code import SessionCode
+    from codec._limits import Limits
+    from codec._messages import Message
+
+__all__ = ["HostRules"]
+
+
+class HostRules(SessionRules):
+    role = Role.REP
+
+    def __init__(
+        self,
+        local_id: int,
+        name: str,
+        code: SessionCode,
+        *,
+        limits: Limits = DEFAULT_LIMITS,
+        timings: SessionTimings | None = None,
+        max_failures: int = DEFAULT_MAX_FAILURES,
+        max_session_failures: int = DEFAULT_MAX_SESSION_FAILURES,
+        handshake_timeout: float = DEFAULT_HANDSHAKE_TIMEOUT,
+        private_key: nacl.public.PrivateKey | None = None,
+        session_id: bytes | None = None,
+    ) -> None:
+        super().__init__(local_id, name, limits, timings or SessionTimings(), private_key)
+        self.admission = Admission(
+            code,
+            max_failures=max_failures,
+            max_session_failures=max_session_failures,
+            handshake_timeout=handshake_timeout,
+        )
+        self.session_id = session_id or secrets.token_bytes(SESSION_ID_BYTES)
+        if len(self.session_id) != SESSION_ID_BYTES:
+            raise LocalProtocolError(f"a session id is {SESSION_ID_BYTES} bytes")
+        self.members[local_id] = Member(local_id, name, Role.REP, self.public_key)
+        #: Admitted endpoints that have not said who they are, and their deadline.
+        self.awaiting_hello: dict[int, float] = {}
+
+    @property
+    def code(self) -> SessionCode:
+        return self.admission.code
+
+    # Entry points for the rep ----------------------------------------------------
+
+    def end(self, now: float) -> Step:
+        """End the session for everyone (SPEC S5): only the controlling rep can."""
+        out = Outbox()
+        if self.ended:
+            return out.step()
+        for mid in self._chat_targets():
+            self._seal(out, mid, SessionEnd(self.name), now)
+        self._end(out, Ended(by=self.name))
+        return out.step()
+
+    def reopen(self, now: float) -> Step:
+        """Reopen joining (after a pause, or to replace the code): a fresh code."""
+        self._require_in_session()
+        out = Outbox()
+        out.event(CodeIssued(self.admission.reopen(), CodeCause.REOPENED))
+        return out.step()
+
+    # Admission -------------------------------------------------------------------
+
+    def _on_handshake(self, out: Outbox, sender: int, payload: bytes, now: float) -> None:
+        if sender in self.links:
+            out.event(
+                Refused(self._label(sender), "an admitted member may not start a new handshake")
+            )
+            return
+        event = self.admission.receive(sender, payload, now)
+        match event:
+            case HandshakeReply(to, reply) | NotAdmitted(to, reply):
+                out.transmit(to, reply)
+            case AttemptFailed():
+                self._attempt_failed(out, event)
+            case Admitted(eid, keys, next_code):
+                channel = Channel(keys, self.local_id, eid, self.limits)
+                self.links[eid] = Link(channel, None, heard=now, sent=now, watched=True)
+                self.awaiting_hello[eid] = now + self.timings.hello_timeout
+                out.event(CodeIssued(next_code, CodeCause.USED))
+
+    def _attempt_failed(self, out: Outbox, event: AttemptFailed) -> None:
+        if event.failures:
+            out.event(AttemptRefused(event.reason, event.failures, self.admission.max_failures))
+        else:
+            out.event(Refused(f"endpoint {event.id}", f"a join attempt: {event.reason}"))
+        if event.new_code is not None:
+            out.event(CodeIssued(event.new_code, CodeCause.RETIRED))
+        if event.paused:
+            out.event(JoiningPaused(self.admission.session_failures))
+        # Free its place in the room; if it already left, the relay ignores this.
+        out.actions.append(Disconnect(event.id))
+
+    @property
+    def paused(self) -> bool:
+        return self.admission.state is DoorState.PAUSED
+
+    # Members ---------------------------------------------------------------------
+
+    def _speaker(self, sender: int) -> Speaker | None:
+        if sender in self.awaiting_hello:
+            return Speaker.NEWCOMER
+        return Speaker.MEMBER if sender in self.members else None
+
+    def _on_message(self, out: Outbox, sender: int, message: Message, now: float) -> None:
+        if sender in self.awaiting_hello:
+            if isinstance(message, Hello):
+                del self.awaiting_hello[sender]
+                self._admit(out, sender, message, now)
+            # A keep-alive before the Hello is harmless; the table refused the rest.
+            return
+        if isinstance(message, Leave):
+            self._remove(out, sender, said_goodbye=True, now=now)
+            return
+        super()._on_message(out, sender, message, now)
+
+    def _admit(self, out: Outbox, endpoint: int, hello: Hello, now: float) -> None:
+        try:
+            check_public_key(hello.public_key)
+        except ProtocolError as e:
+            self.links.pop(endpoint, None)
+            out.event(Refused(f"endpoint {endpoint}", f"refused a joiner: {e}"))
+            out.actions.append(Disconnect(endpoint))
+            return
+        member = Member(endpoint, self._unique_name(hello.name), Role.CUSTOMER, hello.public_key)
+        self.members[endpoint] = member
+        # Existing members first: the relay keeps each sender's order, so they
+        # hold the newcomer's key before the newcomer can write to them.
+        self._broadcast_roster(out, now, last=endpoint)
+        out.event(MemberAdded(member))
+
+    def _remove(self, out: Outbox, endpoint: int, *, said_goodbye: bool, now: float) -> None:
+        member = self.members.pop(endpoint)
+        if not said_goodbye:
+            # Tell it it is out, in case it is not really gone (the relay may lie).
+            self._seal(out, endpoint, self._roster(), now)
+            out.actions.append(Disconnect(endpoint))
+        del self.links[endpoint]
+        self._broadcast_roster(out, now)
+        out.event(MemberRemoved(member, said_goodbye))
+
+    def _on_endpoint_left(self, out: Outbox, endpoint: int, now: float) -> None:
+        if endpoint in self.awaiting_hello:
+            del self.awaiting_hello[endpoint]
+            del self.links[endpoint]
+        elif endpoint in self.members:
+            self._remove(out, endpoint, said_goodbye=False, now=now)
+        elif (failed := self.admission.member_left(endpoint)) is not None:
+            self._attempt_failed(out, failed)
+
+    def _on_silence(self, out: Outbox, endpoint: int, now: float) -> None:
+        if endpoint in self.awaiting_hello:
+            self._drop_newcomer(out, endpoint, "did not say who it is in time")
+        else:
+            self._remove(out, endpoint, said_goodbye=False, now=now)
+
+    def _drop_newcomer(self, out: Outbox, endpoint: int, reason: str) -> None:
+        del self.awaiting_hello[endpoint]
+        del self.links[endpoint]
+        out.event(Refused(f"endpoint {endpoint}", f"a joiner that proved the code {reason}"))
+        out.actions.append(Disconnect(endpoint))
+
+    def _chat_targets(self) -> list[int]:
+        return [mid for mid in self.members if mid != self.local_id]
+
+    def _roster(self) -> Roster:
+        return Roster(tuple(self.roster()), self.session_id)
+
+    def _broadcast_roster(self, out: Outbox, now: float, last: int | None = None) -> None:
+        roster = self._roster()
+        for mid in sorted(self._chat_targets(), key=lambda m: m == last):
+            self._seal(out, mid, roster, now)
+
+    def _unique_name(self, wanted: str) -> str:
+        """*wanted*, or *wanted* cut and suffixed " (2)", " (3)"... until no name looks the same."""
+        taken = {name_key(m.name) for m in self.members.values()}
+        limit = self.limits.max_name_chars
+        base = wanted.strip()[:limit]
+        name, n = base, 2
+        while name_key(name) in taken:
+            suffix = f" ({n})"
+            name = base[: limit - len(suffix)].rstrip() + suffix
+            n += 1
+        return name
+
+    # Deadlines -------------------------------------------------------------------
+
+    def _deadlines(self) -> list[float | None]:
+        return [
+            *super()._deadlines(),
+            self.admission.next_deadline(),
+            *self.awaiting_hello.values(),
+        ]
+
+    def _tick(self, out: Outbox, now: float) -> None:
+        for failed in self.admission.expire(now):
+            self._attempt_failed(out, failed)
+        for eid, deadline in list(self.awaiting_hello.items()):
+            if deadline <= now:
+                self._drop_newcomer(out, eid, "did not say who it is in time")

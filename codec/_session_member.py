@@ -1,0 +1,263 @@
+"""A customer's (or assistant's) session rules: the join, the roster, the rep's channel.
+
+The member speaks first: :meth:`MemberRules.start` makes the SPAKE2
+message; the host's reply is checked (a wrong code, or a reply someone
+altered, ends the join); then the member confirms, introduces itself and
+waits for the host's roster.
+
+Only the controlling rep's roster is believed. A roster entry whose key no
+channel can be built on is dropped and reported, the rest applied. A
+roster that leaves this member out ends the session: the rep's side
+removed it (or believed the relay that it left), and talking on would
+reach nobody. The channel to the controlling rep carries the session's
+control messages, so a gap in it (frames the relay dropped: perhaps a
+roster, perhaps the end) ends the session with that reason, as does the
+rep's silence past the timeout; until the resilience work can ask for a
+resend, ending is the only answer that is never wrong.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from codec._channel import Channel
+from codec._errors import (
+    LocalProtocolError,
+    NotAdmittedError,
+    ProtocolError,
+    WrongCodeError,
+)
+from codec._handshake import JoinerHandshake, abort_payload
+from codec._keys import member_channel_keys
+from codec._limits import DEFAULT_LIMITS
+from codec._messages import Hello, KeepAlive, Leave, Member, Role, Roster, SessionEnd
+from codec._session_events import (
+    Ended,
+    InSession,
+    MemberAdded,
+    MemberRemoved,
+    Outbox,
+    Refused,
+    SessionTimings,
+    Step,
+)
+from codec._session_rules import Link, SessionRules, SessionState, Speaker
+
+if TYPE_CHECKING:
+    import nacl.public
+
+    from codec._code import SessionCode
+    from codec._errors import TamperedMessageError
+    from codec._limits import Limits
+    from codec._messages import Message
+
+__all__ = ["MemberRules"]
+
+
+class MemberRules(SessionRules):
+    role = Role.CUSTOMER
+
+    def __init__(
+        self,
+        local_id: int,
+        host_id: int,
+        name: str,
+        code: SessionCode,
+        *,
+        limits: Limits = DEFAULT_LIMITS,
+        timings: SessionTimings | None = None,
+        private_key: nacl.public.PrivateKey | None = None,
+    ) -> None:
+        super().__init__(local_id, name, limits, timings or SessionTimings(), private_key)
+        self.controller = host_id
+        self.state = SessionState.JOINING
+        self.session_id: bytes | None = None
+        self._handshake: JoinerHandshake | None = JoinerHandshake(code.password)
+        self._join_deadline: float | None = None
+        # (endpoint id, key) pairs whose channel has ended: never keyed again,
+        # so no counter restarts at zero under a key that was already used.
+        self._retired: set[tuple[int, bytes]] = set()
+
+    def start(self, now: float) -> Step:
+        """The first payload of the join: our SPAKE2 message to the host."""
+        if self._handshake is None:
+            raise LocalProtocolError("the join was already started")
+        out = Outbox()
+        out.transmit(self.controller, self._handshake.start())
+        self._join_deadline = now + self.timings.join_timeout
+        return out.step()
+
+    def leave(self, now: float) -> Step:
+        """Say goodbye to the host (it tells the others); the session is over for us."""
+        out = Outbox()
+        if self.ended:
+            return out.step()
+        if self.controller in self.links:
+            self._seal(out, self.controller, Leave(), now)
+        self._end(out, Ended(by=None, reason="you left the session"))
+        return out.step()
+
+    # The join --------------------------------------------------------------------
+
+    def _on_handshake(self, out: Outbox, sender: int, payload: bytes, now: float) -> None:
+        handshake = self._handshake
+        if sender != self.controller or handshake is None or self.controller in self.links:
+            super()._on_handshake(out, sender, payload, now)
+            return
+        try:
+            confirmation = handshake.receive(payload)
+        except WrongCodeError as e:
+            out.transmit(self.controller, abort_payload())
+            self._end(out, Ended(by=None, reason=str(e), error=e))
+            return
+        except NotAdmittedError as e:
+            self._end(out, Ended(by=None, reason=str(e), error=e))
+            return
+        except ProtocolError as e:
+            self._end(out, Ended(by=None, reason=f"the rep's side answered oddly ({e})", error=e))
+            return
+        self._handshake = None
+        out.transmit(self.controller, confirmation)
+        channel = Channel(handshake.keys, self.local_id, self.controller, self.limits)
+        self.links[self.controller] = Link(channel, None, heard=now, sent=now, watched=True)
+        self._seal(out, self.controller, Hello(self.name, self.public_key), now)
+        self._join_deadline = now + self.timings.join_timeout
+
+    # Messages --------------------------------------------------------------------
+
+    def _speaker(self, sender: int) -> Speaker | None:
+        if sender == self.controller:
+            return Speaker.CONTROLLER
+        return Speaker.MEMBER if sender in self.members else None
+
+    def _on_message(self, out: Outbox, sender: int, message: Message, now: float) -> None:
+        if isinstance(message, Roster):
+            self._apply_roster(out, message, now)
+        elif isinstance(message, SessionEnd):
+            self._end(out, Ended(by=message.by))
+        elif self.state is SessionState.JOINING:
+            self._require_roster_first(out, sender, message)
+        else:
+            super()._on_message(out, sender, message, now)
+
+    def _require_roster_first(self, out: Outbox, sender: int, message: Message) -> None:
+        if not isinstance(message, KeepAlive):
+            out.event(Refused(self._label(sender), "a message before the roster"))
+
+    def _on_tampered(self, out: Outbox, sender: int, error: TamperedMessageError) -> None:
+        if sender == self.controller and error.reason == "reordered":
+            self._end(
+                out,
+                Ended(
+                    by=None,
+                    reason="messages from the rep were lost on the way (the relay or the "
+                    f"network dropped them: {error}); the session is over, join again",
+                ),
+            )
+            return
+        super()._on_tampered(out, sender, error)
+
+    def _apply_roster(self, out: Outbox, roster: Roster, now: float) -> None:
+        if self.session_id is None:
+            self.session_id = roster.session
+        elif roster.session != self.session_id:
+            out.event(Refused("the rep", "a roster for another session"))
+            return
+        entries = {m.id: m for m in roster.members}
+        rep = entries.get(self.controller)
+        if rep is None or rep.role is not Role.REP:
+            out.event(Refused("the rep", "a roster that does not list the rep as the rep"))
+            return
+        me = entries.get(self.local_id)
+        if me is None or me.public_key != self.public_key:
+            self._end(out, Ended(by=None, reason=self._left_out_reason()))
+            return
+        first = self.state is SessionState.JOINING
+        self.state = SessionState.IN_SESSION
+        self._join_deadline = None
+        self.name = me.name  # the host may have told two Bobs apart
+        new = {
+            mid: member
+            for mid, member in entries.items()
+            if mid in (self.local_id, self.controller) or self._keep_link(out, member, now)
+        }
+        old, self.members = self.members, new
+        for mid, member in old.items():
+            if mid not in new:
+                self._retire(mid)
+                if mid not in (self.local_id, self.controller):
+                    out.event(MemberRemoved(member, said_goodbye=True))
+        if first:
+            out.event(InSession())
+            return
+        for mid, member in new.items():
+            if mid not in old:
+                out.event(MemberAdded(member))
+
+    def _keep_link(self, out: Outbox, member: Member, now: float) -> bool:
+        """Make sure there is a channel for *member*'s (id, key); False to drop the entry."""
+        link = self.links.get(member.id)
+        if link is not None and link.public_key == member.public_key:
+            return True
+        if link is not None:
+            self._retire(member.id)
+        if (member.id, member.public_key) in self._retired:
+            out.event(Refused("the rep", f"dropped {member.name} from the roster: a reused key"))
+            return False
+        assert self.session_id is not None
+        try:
+            keys = member_channel_keys(
+                self.private_key, member.public_key, self.local_id, member.id, self.session_id
+            )
+        except ProtocolError as e:
+            out.event(Refused("the rep", f"dropped {member.name} from the roster: {e}"))
+            return False
+        channel = Channel(keys, self.local_id, member.id, self.limits)
+        self.links[member.id] = Link(channel, member.public_key, now, now, watched=False)
+        return True
+
+    def _retire(self, mid: int) -> None:
+        link = self.links.pop(mid, None)
+        if link is not None and link.public_key is not None:
+            self._retired.add((mid, link.public_key))
+
+    def _left_out_reason(self) -> str:
+        if self.state is SessionState.JOINING:
+            return "the rep's side did not let us in; ask the rep to check"
+        return (
+            "the rep's side no longer lists you in the session (it removed you, or "
+            "believed the relay that you left); join again with a new code"
+        )
+
+    # Departures and deadlines ----------------------------------------------------
+
+    def _on_endpoint_left(self, out: Outbox, endpoint: int, now: float) -> None:
+        if endpoint == self.controller:
+            reason = (
+                "the rep left the session before we could join"
+                if self.state is SessionState.JOINING
+                else "the rep's connection dropped; the session is over"
+            )
+            self._end(out, Ended(by=None, reason=reason))
+
+    def _on_silence(self, out: Outbox, endpoint: int, now: float) -> None:
+        self._end(
+            out,
+            Ended(
+                by=None,
+                reason=f"nothing heard from the rep for {self.timings.silence_timeout:.0f} s; "
+                "the session is over",
+            ),
+        )
+
+    def _deadlines(self) -> list[float | None]:
+        return [*super()._deadlines(), self._join_deadline]
+
+    def _tick(self, out: Outbox, now: float) -> None:
+        if self._join_deadline is not None and now >= self._join_deadline:
+            reason = (
+                "the rep's side did not answer; ask the rep to check the session"
+                if self._handshake is not None
+                else "the rep's side did not let us in; ask the rep to check"
+            )
+            self._end(out, Ended(by=None, reason=reason))

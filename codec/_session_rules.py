@@ -1,0 +1,337 @@
+"""What every member's end of a session does: channels, who may say what, chat, silence.
+
+Theory of operation
+-------------------
+A session machine holds one :class:`~codec.Channel` per endpoint it talks
+to. The host (the controlling rep) has one with each member, keyed by the
+join handshake; members have one with the host and one with each other
+member, derived from the X25519 keys the host's roster vouches for. A
+member-to-member channel is keyed on (endpoint id, public key) and lives as
+long as that pair, so a counter is never reused under one key.
+
+Every sealed frame is opened, decoded and checked against one table per
+side, :data:`HEARS`: which speaker (the controlling rep, a member, a
+newcomer that has not introduced itself) may send which message type. A
+message the table does not allow is refused and reported, never acted on.
+Messages the session rules do not own pass up as
+:class:`~codec.MessageArrived` with their authenticated sender.
+
+The host and each member send a sealed keep-alive on their channel when
+they have sent nothing for a while; a channel silent past the timeout
+means the other side is gone (or the relay is hiding it). A gap in a
+channel (frames the relay dropped) is never silent either: see the
+subclasses for what each side does about it.
+
+Nothing here does IO: every entry point takes ``now`` and returns a
+:class:`~codec.Step`; :meth:`SessionRules.next_deadline` says when to call
+:meth:`SessionRules.tick`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING
+
+import nacl.public
+
+from codec._errors import LocalProtocolError, ProtocolError, TamperedMessageError
+from codec._messages import (
+    Chat,
+    Hello,
+    KeepAlive,
+    Leave,
+    Member,
+    Message,
+    Role,
+    Roster,
+    SessionEnd,
+    decode_message,
+    encode_message,
+)
+from codec._payload import PayloadKind, payload_kind
+from codec._relay_text import relay_says
+from codec._session_events import (
+    ChatArrived,
+    Ended,
+    MessageArrived,
+    Outbox,
+    Refused,
+    SessionTimings,
+    Step,
+)
+from codec._validate import text_problem
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from codec._channel import Channel
+    from codec._limits import Limits
+
+__all__ = ["HEARS", "Link", "SessionRules", "SessionState", "Speaker"]
+
+log = logging.getLogger("helpline.codec")
+
+
+class Speaker(Enum):
+    CONTROLLER = "the controlling rep"
+    MEMBER = "a member"
+    NEWCOMER = "a joiner that has not introduced itself"
+
+
+class SessionState(Enum):
+    JOINING = "joining"  # member only: handshake done or under way, no roster yet
+    IN_SESSION = "in session"
+    ENDED = "ended"
+
+
+#: Who may send which message type, as seen by each side. Types not listed
+#: (other features' messages) may come from the controlling rep or a member.
+HEARS: dict[Role, dict[type[Message], frozenset[Speaker]]] = {
+    Role.REP: {
+        Hello: frozenset({Speaker.NEWCOMER}),
+        Chat: frozenset({Speaker.MEMBER}),
+        Leave: frozenset({Speaker.MEMBER}),
+        KeepAlive: frozenset({Speaker.MEMBER, Speaker.NEWCOMER}),
+        Roster: frozenset(),
+        SessionEnd: frozenset(),
+    },
+    Role.CUSTOMER: {
+        Hello: frozenset(),
+        Chat: frozenset({Speaker.CONTROLLER, Speaker.MEMBER}),
+        Leave: frozenset(),
+        KeepAlive: frozenset({Speaker.CONTROLLER}),
+        Roster: frozenset({Speaker.CONTROLLER}),
+        SessionEnd: frozenset({Speaker.CONTROLLER}),
+    },
+}
+_OTHER_MESSAGES = frozenset({Speaker.CONTROLLER, Speaker.MEMBER})
+
+
+@dataclass
+class Link:
+    """One channel and its clocks. *public_key* is the peer's, for member channels."""
+
+    channel: Channel
+    public_key: bytes | None
+    heard: float
+    sent: float
+    #: Host-member channels carry keep-alives; member-member ones do not.
+    watched: bool
+
+
+class SessionRules:
+    role: Role
+
+    def __init__(
+        self,
+        local_id: int,
+        name: str,
+        limits: Limits,
+        timings: SessionTimings,
+        private_key: nacl.public.PrivateKey | None,
+    ) -> None:
+        self.local_id = local_id
+        self.name = name
+        self.limits = limits
+        self.timings = timings
+        self.private_key = private_key or nacl.public.PrivateKey.generate()
+        self.members: dict[int, Member] = {}
+        self.links: dict[int, Link] = {}
+        self.state = SessionState.IN_SESSION
+
+    @property
+    def public_key(self) -> bytes:
+        return bytes(self.private_key.public_key)
+
+    @property
+    def ended(self) -> bool:
+        return self.state is SessionState.ENDED
+
+    def roster(self) -> list[Member]:
+        """Everyone in the session, this person included, in joining order."""
+        return sorted(self.members.values(), key=lambda m: m.id)
+
+    # Entry points --------------------------------------------------------------
+
+    def receive(self, sender: int, payload: bytes, now: float) -> Step:
+        """One payload the relay delivered from *sender*."""
+        out = Outbox()
+        if not self.ended:
+            self._receive(out, sender, payload, now)
+        return out.step()
+
+    def endpoint_left(self, endpoint: int, now: float) -> Step:
+        """The relay says *endpoint* left the room."""
+        out = Outbox()
+        if not self.ended:
+            self._on_endpoint_left(out, endpoint, now)
+        return out.step()
+
+    def relay_refused(self, reason: str, message: str, *, fatal: bool) -> Step:
+        """The relay refused something; *fatal* means it closes our connection."""
+        out = Outbox()
+        if fatal and not self.ended:
+            self._end(out, Ended(by=None, reason=relay_says(reason, message)))
+        elif not fatal:
+            log.info("the relay refused something: %s (%s)", message, reason)
+        return out.step()
+
+    def send_chat(self, text: str, to: Iterable[int], now: float) -> Step:
+        """Chat to everyone, or privately to the members *to*: sealed only to them."""
+        recipients = tuple(to)
+        if not text.strip():
+            raise LocalProtocolError("nothing to send")
+        problem = text_problem(text, max_chars=self.limits.max_chat_chars, multiline=True)
+        if problem is not None:
+            raise LocalProtocolError(f"not sent: {problem}")
+        for mid in recipients:
+            if mid == self.local_id or mid not in self.members or mid not in self.links:
+                raise LocalProtocolError(f"endpoint {mid} is not someone else in the session")
+        out = Outbox()
+        self._require_in_session()
+        message = Chat(text, recipients)
+        for target in recipients or self._chat_targets():
+            self._seal(out, target, message, now)
+        return out.step()
+
+    def send_message(self, to: int, message: Message, now: float) -> Step:
+        """Seal another feature's *message* to the member *to*."""
+        self._require_in_session()
+        if to not in self.members or to not in self.links:
+            raise LocalProtocolError(f"endpoint {to} is not someone else in the session")
+        out = Outbox()
+        self._seal(out, to, message, now)
+        return out.step()
+
+    def tick(self, now: float) -> Step:
+        """Do what is due at *now*: keep-alives, silences, the subclass's deadlines."""
+        out = Outbox()
+        if self.ended:
+            return out.step()
+        for eid, link in list(self.links.items()):
+            if not link.watched or eid not in self.links:
+                continue
+            if now >= link.heard + self.timings.silence_timeout:
+                self._on_silence(out, eid, now)
+            elif now >= link.sent + self.timings.keepalive_interval:
+                self._seal(out, eid, KeepAlive(), now)
+            if self.state is SessionState.ENDED:
+                return out.step()
+        self._tick(out, now)
+        return out.step()
+
+    def next_deadline(self) -> float | None:
+        if self.ended:
+            return None
+        deadlines = [d for d in self._deadlines() if d is not None]
+        return min(deadlines, default=None)
+
+    # For subclasses ------------------------------------------------------------
+
+    def _deadlines(self) -> list[float | None]:
+        t = self.timings
+        return [
+            min(link.heard + t.silence_timeout, link.sent + t.keepalive_interval)
+            for link in self.links.values()
+            if link.watched
+        ]
+
+    def _tick(self, out: Outbox, now: float) -> None:
+        """Subclass deadlines (admission, hello, join)."""
+
+    def _speaker(self, sender: int) -> Speaker | None:
+        raise NotImplementedError
+
+    def _chat_targets(self) -> list[int]:
+        return [mid for mid in self.members if mid != self.local_id and mid in self.links]
+
+    def _on_handshake(self, out: Outbox, sender: int, payload: bytes, now: float) -> None:
+        out.event(Refused(self._label(sender), "a handshake message outside a handshake"))
+
+    def _on_tampered(self, out: Outbox, sender: int, error: TamperedMessageError) -> None:
+        out.event(Refused(self._label(sender), str(error)))
+
+    def _on_message(self, out: Outbox, sender: int, message: Message, now: float) -> None:
+        member = self.members[sender]
+        match message:
+            case Chat(text, to):
+                if to and self.local_id not in to:
+                    out.event(Refused(member.name, "a private message addressed to someone else"))
+                else:
+                    out.event(ChatArrived(member, text, private=bool(to)))
+            case KeepAlive():
+                pass
+            case _:
+                out.event(MessageArrived(member, message))
+
+    def _on_endpoint_left(self, out: Outbox, endpoint: int, now: float) -> None:
+        raise NotImplementedError
+
+    def _on_silence(self, out: Outbox, endpoint: int, now: float) -> None:
+        raise NotImplementedError
+
+    # Helpers -------------------------------------------------------------------
+
+    def _receive(self, out: Outbox, sender: int, payload: bytes, now: float) -> None:
+        try:
+            kind = payload_kind(payload)
+        except ProtocolError as e:
+            out.event(Refused(self._label(sender), str(e)))
+            return
+        if kind is not PayloadKind.SEALED:
+            self._on_handshake(out, sender, payload, now)
+            return
+        link = self.links.get(sender)
+        if link is None:
+            out.event(
+                Refused(
+                    self._label(sender),
+                    "an encrypted message from an endpoint we have no channel with "
+                    "(not in the session, or no longer); dropped",
+                )
+            )
+            return
+        try:
+            plaintext = link.channel.open(payload)
+        except TamperedMessageError as e:
+            self._on_tampered(out, sender, e)
+            return
+        except ProtocolError as e:
+            out.event(Refused(self._label(sender), str(e)))
+            return
+        link.heard = now
+        try:
+            message = decode_message(plaintext, self.limits)
+        except ProtocolError as e:
+            out.event(Refused(self._label(sender), str(e)))
+            return
+        speaker = self._speaker(sender)
+        allowed = HEARS[self.role].get(type(message), _OTHER_MESSAGES)
+        if speaker not in allowed:
+            what = type(message).__name__
+            out.event(Refused(self._label(sender), f"{_speaker_text(speaker)} may not send {what}"))
+            return
+        self._on_message(out, sender, message, now)
+
+    def _seal(self, out: Outbox, to: int, message: Message, now: float) -> None:
+        link = self.links[to]
+        out.transmit(to, link.channel.seal(encode_message(message)))
+        link.sent = now
+
+    def _end(self, out: Outbox, ended: Ended) -> None:
+        self.state = SessionState.ENDED
+        out.event(ended)
+
+    def _require_in_session(self) -> None:
+        if self.state is not SessionState.IN_SESSION:
+            raise LocalProtocolError(f"the session is {self.state.value}")
+
+    def _label(self, sender: int) -> str:
+        member = self.members.get(sender)
+        return member.name if member is not None else f"endpoint {sender}"
+
+
+def _speaker_text(speaker: Speaker | None) -> str:
+    return "someone not in the session" if speaker is None else speaker.value
