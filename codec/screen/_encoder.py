@@ -8,8 +8,8 @@ it can:
    than numpy slicing) and flag changed row strips against the model.
 2. If much changed, look for moved content (:mod:`codec.screen._motion`) and
    emit copies; the model is updated as the viewer will be.
-3. With lossy mode on, send moving photographic regions as WebP
-   (:mod:`codec.screen._lossy`).
+3. With lossy mode on, send changing photographic regions as JPEG
+   (:mod:`codec.screen._lossy`); text and interface never go lossy.
 4. Send what still differs as tight rectangles of pixels, photographs
    through a gradient filter, all through one zstd stream per epoch.
 
@@ -27,7 +27,7 @@ from PIL import Image
 from codec._errors import LocalProtocolError
 from codec._limits import DEFAULT_LIMITS, Limits
 from codec.screen._diff import STRIP, changed_rects, changed_strips, pixels_differ, split_rect
-from codec.screen._lossy import LossyTracker, decode_image, encode_image
+from codec.screen._lossy import BLOCK, LossyTracker, decode_image, encode_image, flat_pixels
 from codec.screen._motion import MotionFinder, copy_for
 from codec.screen._ops import (
     CopyOp,
@@ -60,7 +60,7 @@ _PENDING_BOUND = 128 * 1024 + 1024
 class ScreenEncoder:
     """Turns captured frames into update messages for one :class:`ScreenDecoder`.
 
-    ``lossy`` sends moving photographic regions as WebP (``lossy_quality``
+    ``lossy`` sends changing photographic regions as JPEG (``lossy_quality``
     0-100) and refreshes them losslessly once still; it can be switched at
     any time. ``max_message_bytes`` bounds each message so it fits the
     channel; a frame that needs more is split.
@@ -210,30 +210,48 @@ class ScreenEncoder:
     def _encode_lossy(
         self, cur: NDArray[np.uint8], ops: list[Op], images: list[bytes]
     ) -> NDArray[np.uint8]:
-        """Send video regions lossily; return the frame the lossless pass should reach."""
+        """Send changing photographic regions lossily; return what the lossless pass must reach.
+
+        The returned frame is ``cur`` except where the mask says the viewer holds an
+        approximation it may keep; the lossless pass then repairs every other pixel,
+        so text and interface are exact at the end of every update.
+        """
         assert self._tracker is not None
         tracker = self._tracker
-        rects = tracker.video_rects(cur)
-        held = tracker.held()
-        if not rects and not held.any():
+        regions = tracker.regions(cur)
+        held = tracker.held(busy=bool(regions))
+        if not regions and not held.any():
             return cur
         target = cur.copy()
-        for rect in rects:
+        for region in regions:
+            rect = region.rect
             sl = np.s_[rect.y : rect.y + rect.h, rect.x : rect.x + rect.w]
-            data = encode_image(cur[sl], self._quality, 4)
+            data = encode_image(cur[sl], self._quality, moving=region.moving)
             if len(data) > self._max_message // 2:
                 continue
             ops.append(LossyOp(rect, len(images)))
             images.append(data)
             self._ref[sl] = decode_image(data, rect.w, rect.h)
-            tracker.mask[sl] = True
+            approximate = self._photographic(cur, rect)
+            tracker.mask[sl] = approximate
             self._motion.invalidate(rect)
-            target[sl] = self._ref[sl]
-        for ty, tx in zip(*np.nonzero(held), strict=True):
-            sl = np.s_[ty * STRIP : (ty + 1) * STRIP, tx * STRIP : (tx + 1) * STRIP]
-            keep = tracker.mask[sl]
-            target[sl][keep] = self._ref[sl][keep]
+            target[sl][approximate] = self._ref[sl][approximate]
+        target[held] = self._ref[held]
         return target
+
+    @staticmethod
+    def _photographic(cur: NDArray[np.uint8], rect: Rect) -> NDArray[np.bool_]:
+        """Which pixels of a lossy rectangle may stay approximate.
+
+        Near its edge, where it meets interface, lines and fills (:func:`flat_pixels`,
+        judged with a pixel of margin so a border ending at the edge keeps its
+        neighbours) stay exact; the inside is photographic blocks only.
+        """
+        y0, x0 = max(rect.y - 1, 0), max(rect.x - 1, 0)
+        around = flat_pixels(cur[y0 : rect.y + rect.h + 1, x0 : rect.x + rect.w + 1])
+        flat = around[rect.y - y0 : rect.y - y0 + rect.h, rect.x - x0 : rect.x - x0 + rect.w]
+        flat[BLOCK:-BLOCK, BLOCK:-BLOCK] = False
+        return ~flat
 
     def _pack(self, ops: list[Op], images: list[bytes], *, keyframe: bool) -> list[bytes]:
         messages: list[bytes] = []

@@ -1,16 +1,24 @@
-"""Lossy regions: video and animation sent as WebP, everything else exact.
+"""Lossy regions: only photographic pixels that change, and never for long.
 
-A region that changes every frame with photographic content (a video in a
-web page, a slideshow) costs megabytes per frame losslessly, so when lossy
-mode is on the encoder sends such regions as WebP pictures. The viewer's
-framebuffer then holds approximate pixels there; the encoder remembers which
-(a per-pixel mask, moved along by copies) and, once a region has been still
-for :data:`STILL_FRAMES` frames, sends it again losslessly. Text next to a
-playing video stays pixel-exact because only pixels that are themselves
-moving are put in a lossy rectangle.
+A region that changes with photographic content (a video, the wallpaper a
+dragged window uncovers, the soft shadow it drags along) costs a lot
+losslessly, so with lossy mode on the encoder sends such pixels lossily and
+remembers which ones the viewer holds approximately (a per-pixel mask,
+moved along by copies). Once a tile has stood still it is sent again
+losslessly, so a still screen is always exact.
 
-The encoder never trusts that its own WebP decoder matches the viewer's:
-masked pixels are always refreshed losslessly in the end, whatever they hold.
+What may go lossy is decided from the picture, not from motion alone. A
+block of :data:`BLOCK` x :data:`BLOCK` pixels is *photographic* when fewer
+than :data:`PHOTO_FLAT_SHARE` of its pixels equal their left neighbour:
+text, however dense, and interface paint sit on flat backgrounds, while
+photographs and video carry grain. Lossy rectangles are cut so that they
+hold photographic blocks only, then grown pixel row by row to the real edge
+of the picture. This is the one place that decides which pixels may be
+inexact (:meth:`LossyTracker.regions`): the encoder's lossless pass repairs
+every other pixel in the same update.
+
+The encoder never trusts that its own decoder matches the viewer's: masked
+pixels are always refreshed losslessly in the end, whatever they hold.
 """
 
 from __future__ import annotations
@@ -28,24 +36,51 @@ from codec.screen._ops import Rect
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-__all__ = ["STILL_FRAMES", "TILE", "LossyTracker", "decode_image", "encode_image"]
+__all__ = [
+    "BLOCK",
+    "PHOTO_FLAT_SHARE",
+    "REFRESH_FRAMES",
+    "STILL_FRAMES",
+    "TILE",
+    "LossyRegion",
+    "LossyTracker",
+    "decode_image",
+    "encode_image",
+    "flat_pixels",
+    "photo_blocks",
+]
 
 TILE = 64
-#: Frames a tile must change in a row before it counts as video.
+BLOCK = 8
+#: Frames a tile must change in a row before it counts as video (a moving stream).
 VIDEO_FRAMES = 3
-#: Frames a lossy tile must stay unchanged before it is refreshed losslessly.
+#: Still frames after which a lossy tile is refreshed once nothing else goes lossy.
 STILL_FRAMES = 2
-#: A tile where more than this share of pixels equals its left neighbour is UI or text.
-_FLAT_SHARE = 0.5
-_FORMATS = ("WEBP",)
+#: Still frames after which it is refreshed whatever else happens (1 s at 10 fps).
+REFRESH_FRAMES = 10
+#: A block where at least this share of pixels equals its left neighbour is text or UI.
+PHOTO_FLAT_SHARE = 0.25
+#: Photographic changes smaller than this stay lossless: not worth a picture's header.
+_MIN_AREA = 32 * 32
+_FORMATS = ("JPEG", "WEBP")
 
 
-def encode_image(pixels: NDArray[np.uint8], quality: int, method: int) -> bytes:
+def encode_image(pixels: NDArray[np.uint8], quality: int, *, moving: bool = False) -> bytes:
+    """A BGR block as a lossy picture.
+
+    New or uncovered photographic areas go as JPEG (libjpeg-turbo, chroma at full
+    resolution): a millisecond for a 640x360 block. Regions that keep changing go
+    as WebP, which smooths grain away and is several times smaller per frame,
+    but also several times slower.
+    """
     h, w = pixels.shape[:2]
     data = np.ascontiguousarray(pixels)
     image = Image.frombuffer("RGB", (w, h), data, "raw", "BGR", 0, 1)
     out = io.BytesIO()
-    image.save(out, "WEBP", quality=quality, method=method)
+    if moving:
+        image.save(out, "WEBP", quality=quality, method=4)
+    else:
+        image.save(out, "JPEG", quality=quality, subsampling=0)
     return out.getvalue()
 
 
@@ -69,7 +104,57 @@ def decode_image(data: bytes, width: int, height: int) -> NDArray[np.uint8]:
         raise ProtocolError(
             f"lossy image does not decode: {exc!r}", reason="screen-image"
         ) from None
+    if len(raw) != width * height * 3:
+        raise ProtocolError("lossy image decoded to the wrong size", reason="screen-image")
     return np.frombuffer(raw, dtype=np.uint8).reshape(height, width, 3)
+
+
+def _flat_share(block: NDArray[np.uint8]) -> float:
+    if block.shape[1] < 2 or block.shape[0] == 0:
+        return 1.0
+    same = ~pixels_differ(block[:, 1:], block[:, :-1])
+    return float(np.count_nonzero(same)) / same.size
+
+
+def flat_pixels(pixels: NDArray[np.uint8]) -> NDArray[np.bool_]:
+    """Per pixel: does it equal two or more of its eight neighbours (lines, fills, text ground)?
+
+    Inside a lossy rectangle these stay exact: a window's one-pixel border, its
+    rounded corner's staircase or the page beside a picture can share a block
+    with photographic pixels. Grain almost never repeats, so photographs lose
+    next to nothing to this.
+    """
+    h, w = pixels.shape[:2]
+    count = np.zeros((h, w), dtype=np.uint8)
+    for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        a = pixels[: h - dy, max(0, -dx) : w - max(0, dx)]
+        b = pixels[dy:, max(0, dx) : w - max(0, -dx) if dx < 0 else w]
+        same = (~pixels_differ(a, b)).view(np.uint8)
+        # Each equal pair counts for both of its pixels.
+        count[: h - dy, max(0, -dx) : w - max(0, dx)] += same
+        count[dy:, max(0, dx) : w - max(0, -dx) if dx < 0 else w] += same
+    return count >= 2
+
+
+def photo_blocks(pixels: NDArray[np.uint8]) -> NDArray[np.bool_]:
+    """Per :data:`BLOCK`-pixel block of ``pixels`` (sides multiples of it): photographic?"""
+    h, w = pixels.shape[:2]
+    same = np.ones((h, w), dtype=bool)
+    same[:, 1:] = ~pixels_differ(pixels[:, 1:], pixels[:, :-1])
+    # Column 0 of each block compares with the block to its left, which is fine: a
+    # photograph's pixel differs from its neighbour wherever that neighbour lies.
+    counts = same.reshape(h // BLOCK, BLOCK, w // BLOCK, BLOCK).sum(axis=(1, 3))
+    return np.asarray(counts < PHOTO_FLAT_SHARE * BLOCK * BLOCK)
+
+
+class LossyRegion:
+    """A rectangle of photographic, changing pixels; ``moving`` if it keeps changing."""
+
+    __slots__ = ("moving", "rect")
+
+    def __init__(self, rect: Rect, *, moving: bool) -> None:
+        self.rect = rect
+        self.moving = moving
 
 
 class LossyTracker:
@@ -79,7 +164,9 @@ class LossyTracker:
         rows, cols = -(-height // TILE), -(-width // TILE)
         self.mask = np.zeros((height, width), dtype=bool)
         self._moving_streak = np.zeros((rows, cols), dtype=np.int32)
-        self._still_streak = np.zeros((rows, cols), dtype=np.int32)
+        # Stillness is counted per block, not per tile: a paused clip beside a
+        # playing one's progress bar must not wait for the bar.
+        self._still_streak = np.zeros((-(-height // BLOCK), -(-width // BLOCK)), dtype=np.int32)
         self._prev: NDArray[np.uint8] | None = None
         self._moving = np.zeros((height, width), dtype=bool)
 
@@ -92,81 +179,116 @@ class LossyTracker:
         self._prev = cur
         moving_tiles = _tile_any(self._moving)
         self._moving_streak = np.where(moving_tiles, self._moving_streak + 1, 0)
-        self._still_streak = np.where(moving_tiles, 0, self._still_streak + 1)
+        moving_blocks = _tile_any(self._moving, BLOCK)
+        self._still_streak = np.where(moving_blocks, 0, self._still_streak + 1)
 
-    def held(self) -> NDArray[np.bool_]:
-        """Per tile: approximate pixels not yet still long enough to refresh."""
-        return _tile_any(self.mask) & (self._still_streak < STILL_FRAMES)
+    @property
+    def moving(self) -> NDArray[np.bool_]:
+        """Per pixel: did it change between the last two captured frames?"""
+        return self._moving
 
-    def video_rects(self, cur: NDArray[np.uint8]) -> list[Rect]:
-        """Rectangles of moving pixels in tiles that look like video."""
-        candidates = self._moving_streak >= VIDEO_FRAMES
-        if not candidates.any():
+    def held(self, *, busy: bool) -> NDArray[np.bool_]:
+        """Per pixel: approximations to keep for now rather than refresh losslessly.
+
+        A tile is refreshed once still for :data:`STILL_FRAMES`, but while other
+        pixels are going lossy in the same frame (a drag in progress, a video
+        playing) it may wait up to :data:`REFRESH_FRAMES`, so the refresh does not
+        cost as much as sending everything losslessly would have.
+        """
+        wait = REFRESH_FRAMES if busy else STILL_FRAMES
+        waiting = np.repeat(np.repeat(self._still_streak < wait, BLOCK, 0), BLOCK, 1)
+        height, width = self.mask.shape
+        # Only pixels that stood still may keep their approximation: one that
+        # changed (a window dragged over lossy wallpaper) needs its new value.
+        return self.mask & ~self._moving & waiting[:height, :width]
+
+    def regions(self, cur: NDArray[np.uint8]) -> list[LossyRegion]:
+        """Rectangles of changing photographic pixels, and nothing else.
+
+        Every pixel of every rectangle lies in a photographic block or in a
+        photographic row or column at its edge; the caller keeps the
+        :func:`flat_pixels` among them exact, so text and interface never go lossy.
+        """
+        tiles = np.flatnonzero(self._moving_streak.any(axis=1))
+        cols = np.flatnonzero(self._moving_streak.any(axis=0))
+        if tiles.size == 0:
             return []
-        candidates &= _tile_flat_share(cur, self._moving, candidates) < _FLAT_SHARE
-        rects = []
-        for ty0, ty1, tx0, tx1 in _components(candidates):
-            y0, x0 = ty0 * TILE, tx0 * TILE
-            moving = self._moving[y0 : ty1 * TILE, x0 : tx1 * TILE]
-            rows = np.flatnonzero(moving.any(axis=1))
-            cols = np.flatnonzero(moving.any(axis=0))
-            if rows.size and cols.size:
-                rects.append(
-                    Rect(
-                        x0 + int(cols[0]),
-                        y0 + int(rows[0]),
-                        int(cols[-1] - cols[0]) + 1,
-                        int(rows[-1] - rows[0]) + 1,
-                    )
-                )
-        return rects
+        height, width = self.mask.shape
+        y0, y1 = int(tiles[0]) * TILE, min(height, (int(tiles[-1]) + 1) * TILE)
+        x0, x1 = int(cols[0]) * TILE, min(width, (int(cols[-1]) + 1) * TILE)
+        y1, x1 = y0 + (y1 - y0) // BLOCK * BLOCK, x0 + (x1 - x0) // BLOCK * BLOCK
+        if y1 <= y0 or x1 <= x0:
+            return []
+        box = np.s_[y0:y1, x0:x1]
+        moving = self._moving[box]
+        bh, bw = (y1 - y0) // BLOCK, (x1 - x0) // BLOCK
+        moved = moving.reshape(bh, BLOCK, bw, BLOCK).any(axis=(1, 3))
+        eligible = moved & photo_blocks(cur[box])
+        out = []
+        for by0, by1, bx0, bx1 in _block_rects(eligible):
+            rect = self._grow(
+                cur, x0 + bx0 * BLOCK, y0 + by0 * BLOCK, x0 + bx1 * BLOCK, y0 + by1 * BLOCK
+            )
+            if rect.area < _MIN_AREA:
+                continue
+            ty0, ty1 = rect.y // TILE, -(-(rect.y + rect.h) // TILE)
+            tx0, tx1 = rect.x // TILE, -(-(rect.x + rect.w) // TILE)
+            streak = self._moving_streak[ty0:ty1, tx0:tx1]
+            out.append(LossyRegion(rect, moving=bool((streak >= VIDEO_FRAMES).all())))
+        return out
+
+    def _grow(self, cur: NDArray[np.uint8], x0: int, y0: int, x1: int, y1: int) -> Rect:
+        """Extend a block-aligned rectangle to the picture's real edge, pixel by pixel."""
+        height, width = self.mask.shape
+
+        def photo_row(y: int) -> bool:
+            return _flat_share(cur[y : y + 1, x0:x1]) < PHOTO_FLAT_SHARE and bool(
+                self._moving[y, x0:x1].mean() > 0.5
+            )
+
+        def photo_col(x: int) -> bool:
+            column = cur[y0:y1, x : x + 2] if x + 2 <= width else cur[y0:y1, x - 1 : x + 1]
+            flat = float(np.count_nonzero(~pixels_differ(column[:, :1], column[:, 1:]))) / (y1 - y0)
+            return flat < PHOTO_FLAT_SHARE and bool(self._moving[y0:y1, x].mean() > 0.5)
+
+        for _ in range(BLOCK - 1):
+            if y0 > 0 and photo_row(y0 - 1):
+                y0 -= 1
+            if y1 < height and photo_row(y1):
+                y1 += 1
+        for _ in range(BLOCK - 1):
+            # A column is judged against its outer neighbour: the picture's own edge
+            # column differs from the flat page beside it, so growth stops there.
+            if x0 > 1 and photo_col(x0 - 2):
+                x0 -= 1
+            if x1 < width - 1 and photo_col(x1):
+                x1 += 1
+        return Rect(x0, y0, x1 - x0, y1 - y0)
 
 
-def _tile_any(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
+def _tile_any(mask: NDArray[np.bool_], side: int = TILE) -> NDArray[np.bool_]:
     h, w = mask.shape
-    rows, cols = -(-h // TILE), -(-w // TILE)
-    padded = np.zeros((rows * TILE, cols * TILE), dtype=bool)
+    rows, cols = -(-h // side), -(-w // side)
+    padded = np.zeros((rows * side, cols * side), dtype=bool)
     padded[:h, :w] = mask
-    return np.asarray(padded.reshape(rows, TILE, cols, TILE).any(axis=(1, 3)))
+    return np.asarray(padded.reshape(rows, side, cols, side).any(axis=(1, 3)))
 
 
-def _tile_flat_share(
-    cur: NDArray[np.uint8], moving: NDArray[np.bool_], tiles: NDArray[np.bool_]
-) -> NDArray[np.float64]:
-    """Share of pixels equal to their left neighbour, over the moving part of each tile.
+def _block_rects(blocks: NDArray[np.bool_]) -> list[tuple[int, int, int, int]]:
+    """Rectangles ``(by0, by1, bx0, bx1)`` that cover exactly the True blocks.
 
-    Only the moving part counts: a tile half video, half page text is video.
+    Runs of True in each row continue the rectangle above when they span the
+    same columns; any other shape closes it. An L-shaped area becomes two
+    rectangles, never one box that would take in what lies between.
     """
-    share = np.ones(tiles.shape, dtype=np.float64)
-    for ty, tx in zip(*np.nonzero(tiles), strict=True):
-        sl = np.s_[ty * TILE : (ty + 1) * TILE, tx * TILE : (tx + 1) * TILE]
-        rows = np.flatnonzero(moving[sl].any(axis=1))
-        cols = np.flatnonzero(moving[sl].any(axis=0))
-        if rows.size == 0 or cols.size < 2:
-            continue
-        block = cur[sl][rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-        same = ~pixels_differ(block[:, 1:], block[:, :-1])
-        share[ty, tx] = np.count_nonzero(same) / same.size
-    return share
-
-
-def _components(tiles: NDArray[np.bool_]) -> list[tuple[int, int, int, int]]:
-    """Bounding boxes ``(ty0, ty1, tx0, tx1)`` of 4-connected groups of tiles."""
-    seen = np.zeros_like(tiles)
-    boxes = []
-    rows, cols = tiles.shape
-    for start in zip(*np.nonzero(tiles), strict=True):
-        if seen[start]:
-            continue
-        seen[start] = True
-        stack = [(int(start[0]), int(start[1]))]
-        ty0, ty1, tx0, tx1 = stack[0][0], stack[0][0] + 1, stack[0][1], stack[0][1] + 1
-        while stack:
-            ty, tx = stack.pop()
-            ty0, ty1, tx0, tx1 = min(ty0, ty), max(ty1, ty + 1), min(tx0, tx), max(tx1, tx + 1)
-            for ny, nx in ((ty - 1, tx), (ty + 1, tx), (ty, tx - 1), (ty, tx + 1)):
-                if 0 <= ny < rows and 0 <= nx < cols and tiles[ny, nx] and not seen[ny, nx]:
-                    seen[ny, nx] = True
-                    stack.append((ny, nx))
-        boxes.append((ty0, ty1, tx0, tx1))
-    return boxes
+    done: list[tuple[int, int, int, int]] = []
+    open_: dict[tuple[int, int], int] = {}
+    for row in range(blocks.shape[0] + 1):
+        runs: list[tuple[int, int]] = []
+        if row < blocks.shape[0]:
+            edges = np.flatnonzero(np.diff(np.concatenate(([0], blocks[row].view(np.int8), [0]))))
+            runs = [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+        still_open = {run: open_.pop(run, row) for run in runs}
+        done.extend((start, row, c0, c1) for (c0, c1), start in open_.items())
+        open_ = still_open
+    return done

@@ -49,7 +49,7 @@ class OpCode(IntEnum):
     COPY = 1
     #: Literal BGR pixels for a rectangle, optionally filtered.
     PIXELS = 2
-    #: A lossy image (WebP) carried beside the compressed body, drawn into a rectangle.
+    #: A lossy image (JPEG) carried beside the compressed body, drawn into a rectangle.
     LOSSY = 3
 
 

@@ -7,7 +7,7 @@ Every update is one msgpack array::
 
 ``body`` is the update's slice of the epoch's zstd stream and ``body_size``
 the number of bytes it must decompress to (the viewer's allocation budget).
-``images`` holds lossy pictures (WebP) that would only waste time inside
+``images`` holds lossy pictures (JPEG) that would only waste time inside
 zstd. ``epoch`` counts keyframes and ``seq`` counts messages inside an
 epoch; together they let the viewer prove it has seen every message of the
 stream its decompressor is in lock-step with.

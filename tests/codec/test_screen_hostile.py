@@ -199,7 +199,7 @@ def test_lossy_image_of_the_wrong_size_is_refused(started: tuple[Sender, ScreenD
     from codec.screen._lossy import encode_image
 
     sender, decoder = started
-    image = encode_image(np.zeros((20, 20, 3), dtype=np.uint8), 50, 0)
+    image = encode_image(np.zeros((20, 20, 3), dtype=np.uint8), 50)
     op = struct.pack("<BHHHHH", 3, 0, 0, 10, 10, 0)
     with pytest.raises(ProtocolError, match="declared 10x10"):
         decoder.feed(sender.message(op, images=[image]))
@@ -257,3 +257,23 @@ def test_mutated_messages_raise_only_protocol_errors(
         return
     # A mutation the format cannot see (a pixel byte) still draws within bounds.
     assert decoder.framebuffer.shape == (H, W, 3)
+
+
+def test_garbage_jpeg_is_refused(started: tuple[Sender, ScreenDecoder]) -> None:
+    sender, decoder = started
+    op = struct.pack("<BHHHHH", 3, 0, 0, 10, 10, 0)
+    with pytest.raises(ProtocolError, match="lossy image"):
+        decoder.feed(sender.message(op, images=[b"\xff\xd8\xff\xe0\x00\x10JFIFjunk" * 3]))
+
+
+def test_grey_jpeg_is_refused(started: tuple[Sender, ScreenDecoder]) -> None:
+    import io
+
+    from PIL import Image
+
+    sender, decoder = started
+    out = io.BytesIO()
+    Image.new("L", (10, 10), 7).save(out, "JPEG")
+    op = struct.pack("<BHHHHH", 3, 0, 0, 10, 10, 0)
+    with pytest.raises(ProtocolError, match="declared 10x10 RGB"):
+        decoder.feed(sender.message(op, images=[out.getvalue()]))

@@ -17,11 +17,11 @@ def frame_with_video(step: int) -> np.ndarray:
     frame[170:185:3, 10:240:3] = (20, 20, 20, 255)  # and below it
     y, x = np.mgrid[0:96, 0:128]
     wave = 128 + 90 * np.sin((x + 7 * step) / 9.0) * np.cos((y - 3 * step) / 13.0)
-    grain = np.random.default_rng(step).normal(0, 6, (96, 128))
-    picture = np.clip(wave + grain, 0, 255).astype(np.uint8)
-    frame[VIDEO] = np.stack(
-        [picture, picture // 2 + 60, 255 - picture, np.full_like(picture, 255)], -1
-    )
+    # Sensor grain is independent per channel, as in a real camera.
+    grain = np.random.default_rng(step).normal(0, 6, (96, 128, 3))
+    channels = np.stack([wave, wave / 2 + 60, 255 - wave], -1)
+    picture = np.clip(channels + grain, 0, 255).astype(np.uint8)
+    frame[VIDEO] = np.concatenate([picture, np.full((96, 128, 1), 255, np.uint8)], -1)
     return frame
 
 
