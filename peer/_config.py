@@ -12,7 +12,14 @@ import platformdirs
 
 from peer._errors import PeerError
 
-__all__ = ["ConfigError", "PeerConfig", "config_path", "default_name", "load_config"]
+__all__ = [
+    "ConfigError",
+    "PeerConfig",
+    "SmtpConfig",
+    "config_path",
+    "default_name",
+    "load_config",
+]
 
 ENV_RELAY = "HELPLINE_RELAY"
 ENV_CONFIG = "HELPLINE_CONFIG"
@@ -23,12 +30,27 @@ class ConfigError(PeerError):
 
 
 @dataclass(frozen=True, slots=True)
+class SmtpConfig:
+    """``[smtp]``: where ``/invite email`` sends invitations instead of a mail program."""
+
+    host: str
+    sender: str
+    port: int = 587
+    #: "starttls" (the default), "tls" (SMTP over TLS, port 465) or "none" (a local relay).
+    security: str = "starttls"
+    username: str | None = None
+    #: Read from the environment variable ``password_env`` names, never from the file.
+    password: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PeerConfig:
     relay: str | None = None
     name: str | None = None
     #: Defaults for ``helpline start`` (the one-click start): session type, tracking code.
     session_type: str | None = None
     tracking: str | None = None
+    smtp: SmtpConfig | None = None
 
 
 def config_path() -> Path:
@@ -51,7 +73,43 @@ def load_config() -> PeerConfig:
     if relay is not None and not isinstance(relay, str):
         raise ConfigError(f'{path}: relay must be a string like "ws://HOST:PORT"')
     name, session_type, tracking = (_text(path, data, key) for key in ("name", "type", "tracking"))
-    return PeerConfig(relay=relay, name=name, session_type=session_type, tracking=tracking)
+    smtp = _smtp(path, data.get("smtp"))
+    return PeerConfig(
+        relay=relay, name=name, session_type=session_type, tracking=tracking, smtp=smtp
+    )
+
+
+_SMTP_KEYS = {"host", "port", "from", "security", "username", "password_env"}
+
+
+def _smtp(path: Path, table: object) -> SmtpConfig | None:
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: smtp must be a table: [smtp]")
+    unknown = sorted(set(table) - _SMTP_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{path}: smtp.{unknown[0]}: unknown setting; known: {', '.join(sorted(_SMTP_KEYS))}"
+        )
+    host, sender = _text(path, table, "host"), _text(path, table, "from")
+    if not host or not sender:
+        raise ConfigError(f'{path}: [smtp] needs host = "..." and from = "you@example.org"')
+    security = _text(path, table, "security") or "starttls"
+    if security not in ("starttls", "tls", "none"):
+        raise ConfigError(f'{path}: smtp.security must be "starttls", "tls" or "none"')
+    port = table.get("port", 465 if security == "tls" else 587)
+    if type(port) is not int or not 0 < port < 65536:
+        raise ConfigError(f"{path}: smtp.port must be a port number")
+    password_env = _text(path, table, "password_env")
+    return SmtpConfig(
+        host=host,
+        sender=sender,
+        port=port,
+        security=security,
+        username=_text(path, table, "username"),
+        password=os.environ.get(password_env) if password_env else None,
+    )
 
 
 def _text(path: Path, data: dict[str, object], key: str) -> str | None:

@@ -16,10 +16,12 @@ from codec import text_problem
 from peer._errors import InvalidMessageError
 from peer._events import ChatReceived, MemberJoined, MemberLeft, SessionEnded
 from peer._history import HistoryError, HistoryStore, history_path
+from peer._invite import Invitation, InviteError, open_mailto, send_smtp
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
 
+    from peer._config import SmtpConfig
     from peer._events import SessionEvent
     from peer._history import Recorder
     from peer._host import HostSession
@@ -32,17 +34,24 @@ MAX_NOTE_CHARS = 2000
 
 HELP = """\
   /note TEXT      add a line to this session's notes
-  /notes          show this session's notes"""
+  /notes          show this session's notes
+  /invite link    a join link to paste into a message
+  /invite email ADDRESS   e-mail an invitation (SMTP from the config, else your mail program)"""
 
 END_PROMPT = "Add a note (or =TEXT to replace them all); an empty line keeps them as they are:"
 
 
 class RepDesk:
     def __init__(
-        self, session: HostSession, recorder: Recorder | None, say: Callable[[str], None]
+        self,
+        session: HostSession,
+        recorder: Recorder | None,
+        say: Callable[[str], None],
+        smtp: SmtpConfig | None = None,
     ) -> None:
         self.session = session
         self.recorder = recorder
+        self.smtp = smtp
         self._say = say
         self._notes: list[str] = []
         self._closed = False
@@ -53,6 +62,7 @@ class RepDesk:
         session: HostSession,
         kind: tuple[str, str | None],
         say: Callable[[str], None],
+        smtp: SmtpConfig | None = None,
     ) -> RepDesk:
         """A desk recording into the user's history file (or, if that fails, nowhere)."""
         try:
@@ -67,7 +77,7 @@ class RepDesk:
         except HistoryError as e:
             say(f"! This session is not recorded: {e}")
             recorder = None
-        return cls(session, recorder, say)
+        return cls(session, recorder, say, smtp)
 
     help = HELP
 
@@ -95,6 +105,8 @@ class RepDesk:
             self._say(f"Noted ({_count(self._notes)}).")
         elif word == "/notes":
             self.show_notes()
+        elif word == "/invite":
+            await self.invite(rest.split())
         else:
             return False
         return True
@@ -121,6 +133,32 @@ class RepDesk:
         if not self._closed:
             self._closed = True
             self._record(lambda r: r.end(how))
+
+    # Invitations -----------------------------------------------------------------
+
+    async def invite(self, args: list[str]) -> None:
+        link = self.session.link
+        if args == ["link"]:
+            self._say(f"Join link: {link}")
+            self._say("(it admits one person; once someone joins, the next code is shown)")
+            return
+        if len(args) < 2 or args[0] != "email" or any(a.startswith("--") for a in args[2:]):
+            raise InviteError("usage: /invite link, or /invite email ADDRESS")
+        if "--rep" in args[2:]:
+            raise InviteError(
+                "inviting another rep needs assistants, which this version does not have yet"
+            )
+        invitation = Invitation.to(
+            args[1], rep=self.session.name, code=str(self.session.code), link=link
+        )
+        if self.smtp is not None:
+            await send_smtp(invitation, self.smtp)
+            self._say(f"Sent an invitation to {invitation.address} via {self.smtp.host}.")
+        elif await open_mailto(invitation):
+            self._say(f"Opened your mail program with an invitation to {invitation.address}.")
+        else:
+            self._say("! No mail program could be opened; send the link yourself.")
+        self._say(f"Join link: {link}")
 
     # Notes -----------------------------------------------------------------------
 

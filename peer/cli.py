@@ -44,6 +44,7 @@ from peer._policy import load_policy
 from peer._server_process import open_embedded_relay
 
 if TYPE_CHECKING:
+    from peer._config import SmtpConfig
     from peer._session import Session
 
 __all__ = ["main"]
@@ -133,7 +134,7 @@ async def _run(args: argparse.Namespace) -> int:
     name = (args.name or config.name or default_name()).strip()
     if args.command == "start":
         kind = policy.start(args.type or config.session_type, args.tracking or config.tracking)
-        return await _start(args.relay or config.relay, name, args.listen, kind)
+        return await _start(args.relay or config.relay, name, args.listen, kind, config.smtp)
     return await _join(_join_target(args.code, args.relay or config.relay), name)
 
 
@@ -149,7 +150,13 @@ def _join_target(text: str, relay: str | None) -> JoinTarget:
     return JoinTarget(relay, SessionCode.parse(text))
 
 
-async def _start(relay: str | None, name: str, listen: str, kind: tuple[str, str | None]) -> int:
+async def _start(
+    relay: str | None,
+    name: str,
+    listen: str,
+    kind: tuple[str, str | None],
+    smtp: SmtpConfig | None = None,
+) -> int:
     async with AsyncExitStack() as stack:
         if relay is None:
             relay = await stack.enter_async_context(open_embedded_relay(listen))
@@ -161,7 +168,7 @@ async def _start(relay: str | None, name: str, listen: str, kind: tuple[str, str
         _say(f"Join link: {session.link}")
         _say(f"Relay: {relay}")
         _say(f"Session type: {kind[0]}" + (f", tracking code {kind[1]}" if kind[1] else ""))
-        desk = RepDesk.open(session, kind, _say)
+        desk = RepDesk.open(session, kind, _say, smtp)
         try:
             return await _drive(session, desk)
         finally:

@@ -1,0 +1,128 @@
+"""Invitations from a real ``helpline start``: a link, a mail program, a real SMTP server.
+
+The SMTP server is aiosmtpd on 127.0.0.1; the "mail program" is whatever
+``$BROWSER`` names, as :mod:`webbrowser` runs it for a ``mailto:`` URL (here
+a small script that writes the URL down).
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import sys
+from email import message_from_bytes
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import trio
+from aiosmtpd.controller import Controller
+
+from tests.e2e.workplace import CODE, machine
+
+if TYPE_CHECKING:
+    from email.message import Message
+    from pathlib import Path
+
+    from aiosmtpd.smtp import SMTP, Envelope, Session
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], Message]] = []
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        assert isinstance(envelope.content, bytes)
+        rcpt = [str(r) for r in envelope.rcpt_tos]
+        self.messages.append((str(envelope.mail_from), rcpt, message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_invite_link_prints_a_link_that_joins(tmp_path: Path, relay_process: str) -> None:
+    rep, cust = machine(tmp_path, "rep"), machine(tmp_path, "customer")
+    async with rep.run("alice", "start", "--relay", relay_process, "--name", "Alice") as alice:
+        await alice.expect(rf"^Session code: {CODE}$")
+        await alice.send("/invite link")
+        link = (await alice.expect(r"^Join link: (\S+)$")).group(1)
+        async with cust.run("bob", "join", link, "--name", "Bob") as bob:
+            await bob.expect(r"^Joined session \d+ as Bob$")
+
+
+async def test_invite_email_through_smtp_mails_a_link_that_joins(
+    tmp_path: Path, relay_process: str
+) -> None:
+    rep, cust = machine(tmp_path, "rep"), machine(tmp_path, "customer")
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        rep.write_config(
+            f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
+            'from = "alice@support.example"\n'
+        )
+        async with rep.run("alice", "start", "--relay", relay_process, "--name", "Alice") as alice:
+            code = (await alice.expect(rf"^Session code: {CODE}$")).group(1)
+            await alice.send("/invite email bob@customer.example")
+            await alice.expect(r"^Sent an invitation to bob@customer\.example via 127\.0\.0\.1\.$")
+            assert len(inbox.messages) == 1
+            sender, recipients, mail = inbox.messages[0]
+            assert (sender, recipients) == ("alice@support.example", ["bob@customer.example"])
+            assert mail["Subject"] == "Alice invites you to a Helpline support session"
+            body = mail.get_payload(decode=True)
+            assert isinstance(body, bytes)
+            text = body.decode()
+            assert f"Session code: {code}" in text
+            assert "To join, install Helpline and open the link" in text
+            link = re.search(r"^Join link: (\S+)\r?$", text, re.MULTILINE)
+            assert link is not None
+            async with cust.run("bob", "join", link.group(1), "--name", "Bob") as bob:
+                await bob.expect(r"^Joined session \d+ as Bob$")
+                await alice.expect(r"^\* Bob joined \(customer\)$")
+    finally:
+        controller.stop()
+
+
+async def test_invite_email_without_smtp_opens_the_mail_program_on_a_mailto(
+    tmp_path: Path, relay_process: str
+) -> None:
+    rep = machine(tmp_path, "rep")
+    seen = tmp_path / "mailto.txt"
+    program = tmp_path / "mail-program.py"
+    program.write_text(
+        f"import sys, pathlib\npathlib.Path({str(seen)!r}).write_text(sys.argv[1])\n",
+        encoding="utf-8",
+    )
+    browser = {"BROWSER": f"{sys.executable} {program} %s"}
+    start = ["start", "--relay", relay_process, "--name", "Alice"]
+    async with rep.run("alice", *start, env=browser) as alice:
+        code = (await alice.expect(rf"^Session code: {CODE}$")).group(1)
+        link = (await alice.expect(r"^Join link: (\S+)$")).group(1)
+        await alice.send("/invite email bob@customer.example")
+        await alice.expect(r"^Opened your mail program with an invitation to bob@customer")
+        await alice.expect(rf"^Join link: {re.escape(link)}$")
+        with trio.fail_after(10):
+            while not seen.exists():  # noqa: ASYNC110 - another process writes it; no event
+                await trio.sleep(0.05)
+    url = urlsplit(seen.read_text(encoding="utf-8"))
+    assert (url.scheme, unquote(url.path)) == ("mailto", "bob@customer.example")
+    query = parse_qs(url.query)
+    assert query["subject"] == ["Alice invites you to a Helpline support session"]
+    assert f"Join link: {link}\n" in query["body"][0]
+    assert f"Session code: {code}\n" in query["body"][0]
+
+
+async def test_a_bad_address_or_form_is_refused_with_the_usage(
+    tmp_path: Path, relay_process: str
+) -> None:
+    rep = machine(tmp_path, "rep")
+    async with rep.run("alice", "start", "--relay", relay_process, "--name", "Alice") as alice:
+        await alice.expect(rf"^Session code: {CODE}$")
+        await alice.send("/invite email not-an-address")
+        await alice.expect(r"^! 'not-an-address' is not an e-mail address like bob@example\.org$")
+        await alice.send("/invite sms 555")
+        await alice.expect(r"^! usage: /invite link, or /invite email ADDRESS$")
