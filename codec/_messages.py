@@ -20,6 +20,7 @@ from codec._file_messages import FILE_DECODERS, FileMessage, encode_file_message
 from codec._keys import SESSION_ID_BYTES
 from codec._limits import DEFAULT_LIMITS, Limits
 from codec._share_messages import SHARE_DECODERS, ShareMessage, encode_share_message
+from codec._sysinfo_messages import SYSINFO_DECODERS, SysinfoMessage, encode_sysinfo_message
 from codec._validate import check_id, check_name, check_text
 from codec._wire import pack, unpack
 
@@ -105,7 +106,17 @@ class KeepAlive:
     """Host ↔ member, sealed: still here. Silence past a deadline ends the channel."""
 
 
-Message = Hello | Roster | Chat | SessionEnd | Leave | KeepAlive | ShareMessage | FileMessage
+Message = (
+    Hello
+    | Roster
+    | Chat
+    | SessionEnd
+    | Leave
+    | KeepAlive
+    | ShareMessage
+    | FileMessage
+    | SysinfoMessage
+)
 
 
 def encode_message(msg: Message) -> bytes:
@@ -133,6 +144,8 @@ def encode_message(msg: Message) -> bytes:
             return pack({"t": "alive"})
     if isinstance(msg, FileMessage):
         return pack(encode_file_message(msg))
+    if isinstance(msg, SysinfoMessage):
+        return pack(encode_sysinfo_message(msg))
     return encode_share_message(msg)
 
 
@@ -237,4 +250,5 @@ _DECODERS: dict[str, Callable[[_Fields], Message]] = {
     "alive": _alive,
     **SHARE_DECODERS,
     **FILE_DECODERS,
+    **SYSINFO_DECODERS,
 }
