@@ -123,6 +123,7 @@ class Transfer:
         self.acked = 0
         #: Where the accepted resume would start, and from where the data really started.
         self.resume_offset = 0
+        self.resume_prefix = b""
         self.start_offset = 0
         self.reason = ""
         self._digest = b""  # the sender's, once it has said it
@@ -309,6 +310,7 @@ class Transfer:
         if message.window <= 0:
             raise ProtocolError(f"transfer {self.tid}: an empty window")
         self.window, self.resume_offset = message.window, message.offset
+        self.resume_prefix = message.prefix
 
     def _on_start(self, message: TransferMessage) -> None:
         assert isinstance(message, FileStart)

@@ -1,0 +1,477 @@
+"""The file engine's core: one :class:`codec.Transfer` per file, either way.
+
+Each outgoing file is one task that sends its chunks only within the
+receiver's window; the session's send lock is fair, so chat and screen
+updates slip in between chunks instead of queueing behind a whole file.
+Incoming chunks are written as they come and acknowledged once written.
+Replies go through an outbox task, so :meth:`FileTransfers.handle` never
+waits for the network and may run inside the session's reader.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import logging
+import math
+import secrets
+from typing import TYPE_CHECKING
+
+import trio
+
+from codec import (
+    FileCancel,
+    FileChunk,
+    FileComplete,
+    FileDone,
+    FileGate,
+    FileOffer,
+    FileRefuse,
+    FileStart,
+    ProtocolError,
+    Role,
+    SharedItem,
+    Transfer,
+    TransferState,
+)
+from peer._errors import PeerError
+from peer._file_events import (
+    FileEvent,
+    FileNotice,
+    FileQuestion,
+    TransferEnded,
+    TransferProgress,
+    TransferView,
+)
+from peer._file_moves import FileTransferError, Move, Request, SharedEntry, hash_prefix
+from peer._file_settings import FileSettings, human_size
+from peer._file_store import (
+    FileStoreError,
+    IncomingFile,
+    OutgoingFile,
+    open_for_reading,
+    walk_files,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+    from pathlib import Path
+
+    from codec import ApplicationSharing, FileMessage, Member, TransferMessage
+
+
+__all__ = ["PARALLEL_SENDS", "PROGRESS_EVERY", "TransferEngine"]
+
+log = logging.getLogger("helpline.peer.files")
+
+#: Files sent at once per engine; the rest wait their turn (a folder is many files).
+PARALLEL_SENDS = 2
+#: Progress events per transfer at most this often (seconds).
+PROGRESS_EVERY = 0.5
+
+
+class TransferEngine:
+    def __init__(
+        self,
+        role: Role,
+        send: Callable[[int, FileMessage], Awaitable[None]],
+        members: Callable[[], list[Member]],
+        settings: FileSettings,
+        sharing: ApplicationSharing | None = None,
+    ) -> None:
+        self.role = role
+        self.settings = settings
+        self._send = send
+        self._members = members
+        self.gate = FileGate(sharing)
+        self._events_in, self.events = trio.open_memory_channel[FileEvent](math.inf)
+        self._outbox_in, self._outbox = trio.open_memory_channel[tuple[int, "FileMessage"]](
+            math.inf
+        )
+        self._nursery: trio.Nursery | None = None
+        self._slots = trio.Semaphore(PARALLEL_SENDS)
+        self._numbers = itertools.count(1)
+        self._moves: dict[int, Move] = {}
+        self._outgoing: dict[int, Move] = {}  # by our tid
+        self._incoming: dict[tuple[int, int], Move] = {}  # by (sender, their tid)
+        self._requests: dict[int, Request] = {}
+        self._shared: dict[int, SharedEntry] = {}
+        self.catalogue: dict[int, tuple[SharedItem, ...]] = {}  # rep id → what it shares
+        self._questions: dict[int, tuple[str, Callable[[bool], None]]] = {}
+        self._question_numbers = itertools.count(1)
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Own the engine's tasks (outbox, one per sending file) until cancelled."""
+        async with trio.open_nursery() as nursery:
+            self._nursery = nursery
+            nursery.start_soon(self._drain_outbox)
+            task_status.started()
+            await trio.sleep_forever()
+
+    async def _drain_outbox(self) -> None:
+        async for to, message in self._outbox:
+            try:
+                await self._send(to, message)
+            except PeerError as e:
+                log.info("could not send %s to %d: %s", type(message).__name__, to, e)
+
+    def _queue(self, to: int, message: FileMessage) -> None:
+        self._outbox_in.send_nowait((to, message))
+
+    def _event(self, event: FileEvent) -> None:
+        self._events_in.send_nowait(event)
+
+    def _notice(self, text: str) -> None:
+        self._event(FileNotice(text))
+
+    def _member(self, mid: int) -> Member | None:
+        return next((m for m in self._members() if m.id == mid), None)
+
+    def customer(self) -> Member:
+        """The customer rep commands act on: the first customer who joined."""
+        for member in self._members():
+            if member.role is Role.CUSTOMER:
+                return member
+        raise FileTransferError("no customer is in the session yet")
+
+    def _rep_only(self) -> None:
+        if self.role is not Role.REP:
+            raise FileTransferError("only the rep can do that")
+
+    def _check_sharing(self) -> None:
+        refusal = self.gate.refusal(-1, needs_access=False)
+        if refusal is not None:
+            raise FileTransferError(refusal)
+
+    def _ask(self, text: str, reply: Callable[[bool], None]) -> None:
+        number = next(self._question_numbers)
+        self._questions[number] = (text, reply)
+        self._event(FileQuestion(number, f"{text} Allow? [y/N]"))
+
+    def _offered(self, sender: Member, offer: FileOffer) -> None:
+        key = (sender.id, offer.tid)
+        if key in self._incoming:
+            raise ProtocolError(f"transfer {offer.tid} offered twice")
+        machine = Transfer.offered(offer)
+        request = self._requests.get(offer.request) if offer.request else None
+        if offer.request and (request is None or request.peer != sender.id):
+            raise ProtocolError(f"an offer under request {offer.request}, which is not ours")
+        folder = request.folder if request else self.settings.download_dir
+        move = Move(
+            next(self._numbers),
+            machine,
+            sender,
+            sending=False,
+            advanced=request.advanced if request else True,
+            folder=folder,
+        )
+        self._incoming[key] = move
+        self._moves[move.number] = move
+        if self.role is Role.REP:
+            # A rep receives only what it fetched; the request bounds what may come.
+            if request is None or request.count < 1 or offer.size > request.size:
+                self._refuse(move, "the rep did not ask for this file")
+                return
+            request.count -= 1
+            request.size -= offer.size
+            self._accept(move)
+            return
+        if sender.role is not Role.REP:
+            self._refuse(move, "only the rep sends files to a customer")
+            return
+        refusal = self.gate.refusal(sender.id, needs_access=offer.request == 0)
+        if refusal is not None:
+            self._refuse(move, refusal)
+            return
+        if not self.gate.offer_needs_question(sender.id, offer):
+            self._accept(move)
+            return
+        try:
+            self._check_room(offer.size, folder)
+        except FileTransferError as e:
+            self._refuse(move, str(e))
+            return
+
+        def reply(yes: bool) -> None:
+            if move.machine.finished:
+                return
+            if yes:
+                self.gate.allow(sender.id, offer.tid)
+                self._accept(move)
+            else:
+                self._refuse(move, "the customer said no")
+
+        self._ask(
+            f"{sender.name} (rep) wants to send you {offer.path} ({human_size(offer.size)}) "
+            f"into {folder} (download from {sender.name}).",
+            reply,
+        )
+
+    def _refuse(self, move: Move, reason: str) -> None:
+        self._queue(move.peer.id, move.machine.refuse(reason))
+        self._notice(f"! Refused {move.machine.offer.path} from {move.peer.name}: {reason}")
+        self._ended(move)
+
+    def _accept(self, move: Move) -> None:
+        offer = move.machine.offer
+        if self.role is not Role.REP:
+            refusal = self.gate.admit(move.peer.id, offer)
+            if refusal is not None:
+                self._refuse(move, refusal)
+                return
+        assert move.folder is not None
+        try:
+            self._check_room(offer.size, move.folder)
+            move.store = IncomingFile(move.folder, offer.path, offer.size)
+            held, prefix = move.store.prepare()
+            self._check_room(offer.size - held, move.folder)
+        except FileTransferError as e:
+            if move.store is not None:
+                move.store.keep_for_resume()
+            self._refuse(move, str(e))
+            return
+        window = min(self.settings.window_bytes, max(offer.size - held, 1))
+        self._queue(move.peer.id, move.machine.accept(held, prefix, max(window, 1)))
+        move.started = trio.current_time()
+        self._progress(move, force=True)
+
+    def _check_room(self, size: int, folder: Path) -> None:
+        if size > self.settings.max_file_bytes:
+            raise FileTransferError(
+                f"{human_size(size)} is more than this site allows for one file "
+                f"({human_size(self.settings.max_file_bytes)})"
+            )
+        free = self.settings.free_space(folder)
+        if size > free:
+            raise FileTransferError(
+                f"not enough disk space: {human_size(size)} needed, {human_size(free)} free "
+                f"in {folder}; free some space and try again"
+            )
+
+    def _find_move(self, sender: Member, message: FileMessage) -> Move | None:
+        tid = getattr(message, "tid", -1)
+        from_sender = isinstance(message, FileStart | FileChunk | FileDone) or (
+            isinstance(message, FileCancel) and message.by_sender
+        )
+        if from_sender:
+            return self._incoming.get((sender.id, tid))
+        move = self._outgoing.get(tid)
+        return move if move is not None and move.peer.id == sender.id else None
+
+    def _transfer_message(self, sender: Member, message: TransferMessage) -> None:
+        move = self._find_move(sender, message)
+        if move is None:
+            raise ProtocolError(f"a message for transfer {getattr(message, 'tid', '?')}, unknown")
+        got = move.machine.receive(message)
+        if got is None:
+            return
+        if move.sending:
+            move.poke()
+            if isinstance(got, FileRefuse | FileCancel):
+                self._notice(f"! {move.peer.name} stopped {move.machine.offer.path}: {got.reason}")
+            return
+        match got:
+            case FileStart(_, offset):
+                assert move.store is not None
+                if offset == 0 and move.store.written:
+                    move.store.discard()
+                    move.store = IncomingFile(
+                        move.folder or self.settings.download_dir,
+                        move.machine.offer.path,
+                        move.machine.size,
+                    )
+                    move.store.prepare()
+                move.machine.start_offset = offset
+            case FileChunk(_, offset, data):
+                self._write(move, offset, data)
+            case FileDone():
+                self._verify(move)
+            case FileCancel(_, reason):
+                if move.store is not None:
+                    move.store.keep_for_resume()
+                self._notice(f"! {move.peer.name} stopped {move.machine.offer.path}: {reason}")
+                self._ended(move)
+
+    def _write(self, move: Move, offset: int, data: bytes) -> None:
+        assert move.store is not None
+        try:
+            move.store.write(offset, data)
+        except FileStoreError as e:
+            move.store.keep_for_resume()
+            reason = f"{e} on the {self.role.value}'s side; free some space and send it again"
+            self._notice(f"! {reason}")
+            self._stop(move, reason)
+            return
+        if move.machine.ack_due:
+            self._queue(move.peer.id, move.machine.ack())
+        self._progress(move)
+
+    def _verify(self, move: Move) -> None:
+        assert move.store is not None
+        verdict = move.machine.verify(move.store.digest())
+        if isinstance(verdict, FileComplete):
+            try:
+                move.saved_as = move.store.finish()
+            except (FileStoreError, OSError) as e:
+                move.store.discard()
+                self._stop(move, f"cannot save the file: {e}")
+                return
+            self._queue(move.peer.id, verdict)
+        else:
+            move.store.discard()
+            self._queue(move.peer.id, verdict)
+            self._notice(f"! {move.machine.offer.path}: {verdict.reason}")
+        self._ended(move)
+
+    def _stop(self, move: Move, reason: str) -> None:
+        """Cancel *move* from our side; the other side hears why."""
+        if move.machine.finished:
+            return
+        if move.sending:
+            move.stop_reason = reason
+            move.poke()
+            return
+        self._queue(move.peer.id, move.machine.cancel(reason))
+        if move.store is not None:
+            move.store.keep_for_resume()
+        self._ended(move)
+
+    def _stop_all(self, which: Callable[[Move], bool], reason: str) -> None:
+        for move in list(self._moves.values()):
+            if not move.machine.finished and which(move):
+                self._stop(move, reason)
+
+    def _walk(self, root: Path, path: str, *, follow_symlinks: bool) -> list[tuple[str, str, int]]:
+        try:
+            return walk_files(root, path, follow_symlinks=follow_symlinks)
+        except FileStoreError as e:
+            raise FileTransferError(str(e)) from None
+        except OSError as e:
+            raise FileTransferError(f"cannot read {path}: {e.strerror}") from None
+
+    def _start_send(
+        self, to: Member, source: str, name: str, size: int, request: int, *, advanced: bool
+    ) -> int:
+        """Send one file; the customer's side reads only inside its granted folder."""
+        tid = secrets.randbelow(2**52) + 1
+        machine, _ = Transfer.offer_file(tid, name, size, request=request)
+        move = Move(next(self._numbers), machine, to, sending=True, advanced=advanced)
+        move.source = source
+        self._outgoing[tid] = move
+        self._moves[move.number] = move
+        assert self._nursery is not None, "run() the engine first"
+        self._nursery.start_soon(self._send_file, move)
+        return move.number
+
+    async def _send_file(self, move: Move) -> None:
+        async with self._slots:
+            if move.stop_reason:
+                self._ended(move)
+                return
+            try:
+                file = open_for_reading(
+                    self.settings.shared_root,
+                    move.source,
+                    follow_symlinks=self.role is Role.REP,
+                )
+            except FileStoreError as e:
+                self._notice(f"! Cannot send {move.machine.offer.path}: {e}")
+                self._queue(move.peer.id, move.machine.cancel(str(e)))
+                self._ended(move)
+                return
+            try:
+                await self._send_open_file(move, file)
+            finally:
+                file.close()
+                self._ended(move)
+
+    async def _send_open_file(self, move: Move, file: OutgoingFile) -> None:
+        machine, to = move.machine, move.peer.id
+        await self._send(to, machine.offer)
+        while machine.state is TransferState.AWAITING_ANSWER and not move.stopping():
+            await move.wake.wait()
+        if machine.finished:
+            return
+        if move.stopping():
+            await self._send(to, machine.cancel(move.stop_reason))
+            return
+        digest = hashlib.sha256()
+        offset = machine.resume_offset
+        if offset:
+            prefix = await trio.to_thread.run_sync(hash_prefix, file, offset)
+            if prefix.digest() == machine.resume_prefix:
+                digest = prefix
+            else:
+                offset = 0
+        await self._send(to, machine.start(offset))
+        move.started = trio.current_time()
+        chunk_bytes = self.settings.chunk_bytes
+        while machine.position < machine.size:
+            if move.stopping():
+                await self._send(to, machine.cancel(move.stop_reason))
+                return
+            if machine.state is not TransferState.MOVING:
+                return  # the receiver cancelled
+            room = machine.room
+            if room == 0:
+                await move.wake.wait()
+                continue
+            data = file.read(machine.position, min(room, chunk_bytes))
+            if not data:
+                await self._send(to, machine.cancel("the file got shorter while sending"))
+                return
+            digest.update(data)
+            await self._send(to, machine.chunk(data))
+            self._progress(move)
+        await self._send(to, machine.done(digest.digest()))
+        while not machine.finished and not move.stopping():
+            await move.wake.wait()
+        if move.stopping() and not machine.finished:
+            await self._send(to, machine.cancel(move.stop_reason))
+
+    def _view(self, move: Move) -> TransferView:
+        m = move.machine
+        moved = m.position - m.start_offset
+        elapsed = trio.current_time() - move.started if move.started else 0.0
+        rate = moved / elapsed if elapsed > 0 else 0.0
+        left = (m.size - m.position) / rate if rate > 0 else None
+        return TransferView(
+            move.number,
+            m.offer.path if not move.saved_as else move.saved_as,
+            move.peer.name,
+            move.sending,
+            m.size,
+            m.position,
+            m.state.value,
+            rate,
+            left,
+            m.start_offset,
+            m.reason,
+            move.saved_as,
+        )
+
+    def _progress(self, move: Move, *, force: bool = False) -> None:
+        now = trio.current_time()
+        if force or now - move.last_progress >= PROGRESS_EVERY:
+            move.last_progress = now
+            self._event(TransferProgress(self._view(move)))
+
+    def _ended(self, move: Move) -> None:
+        if move.ended:
+            return
+        move.ended = True
+        self._event(TransferEnded(self._view(move)))
+
+    def cancel(self, number: int) -> None:
+        move = self._moves.get(number)
+        if move is None or move.machine.finished:
+            raise FileTransferError(f"there is no transfer {number} in progress; /transfers")
+        self._stop(move, "cancelled by the other side")
+
+    def transfers(self) -> list[TransferView]:
+        return [self._view(m) for m in sorted(self._moves.values(), key=lambda m: m.number)]
+
+    def _new_request(self, peer: int, folder: Path, advanced: bool) -> int:
+        request = secrets.randbelow(2**52) + 1
+        self._requests[request] = Request(peer, folder, advanced)
+        return request

@@ -1,0 +1,46 @@
+"""Where files go and how much may come: the file-transfer settings of one peer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import platformdirs
+
+from codec import DEFAULT_CHUNK_BYTES, DEFAULT_WINDOW_BYTES
+from peer._file_store import free_bytes
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = ["DEFAULT_MAX_FILE_BYTES", "FileSettings", "default_download_dir", "human_size"]
+
+#: The largest single file accepted unless the site says otherwise.
+DEFAULT_MAX_FILE_BYTES = 100 * 1024**3
+
+
+def default_download_dir() -> Path:
+    """``Helpline`` inside the user's Downloads folder."""
+    return Path(platformdirs.user_downloads_dir()) / "Helpline"
+
+
+@dataclass(frozen=True, slots=True)
+class FileSettings:
+    #: Where received files land (``--download-dir``); created when first needed.
+    download_dir: Path = field(default_factory=default_download_dir)
+    #: What a customer's file-access grant covers for ``/ls`` and ``/fetch``.
+    shared_root: Path = field(default_factory=Path.home)
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES
+    window_bytes: int = DEFAULT_WINDOW_BYTES
+    #: Free bytes in a folder's file system (a setting so tests can shrink the disk).
+    free_space: Callable[[Path], int] = free_bytes
+
+
+def human_size(size: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1000
+    raise AssertionError("unreachable")  # pragma: no cover
