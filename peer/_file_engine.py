@@ -412,11 +412,11 @@ class TransferEngine:
                 return
             if machine.state is not TransferState.MOVING:
                 return  # the receiver cancelled
-            room = machine.room
-            if room == 0:
+            want = min(chunk_bytes, machine.window, machine.size - machine.position)
+            if machine.room < want:  # wait for room for a whole chunk, not slivers
                 await move.wake.wait()
                 continue
-            data = file.read(machine.position, min(room, chunk_bytes))
+            data = file.read(machine.position, want)
             if not data:
                 await self._send(to, machine.cancel("the file got shorter while sending"))
                 return

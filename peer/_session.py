@@ -30,6 +30,7 @@ from codec import (
     Delivered,
     Disconnect,
     Ended,
+    FileMessage,
     InSession,
     JoiningPaused,
     JoinTarget,
@@ -75,6 +76,7 @@ if TYPE_CHECKING:
 
     from codec import Limits, Message, RelayEnvelope, Role, RulesEvent, SessionRules, Step
     from peer._connection import RelayConnection
+    from peer._file_transfers import FileTransfers
 
 __all__ = ["MemberSession", "Session"]
 
@@ -98,6 +100,8 @@ class Session:
         self.ended: Ended | None = None
         #: Set once the session is over for us, whatever the cause.
         self.finished = trio.Event()
+        #: The file-transfer engine, once a face has started one (peer._file_session).
+        self.files: FileTransfers | None = None
 
     @property
     def id(self) -> int:
@@ -214,8 +218,13 @@ class Session:
             case ChatArrived(sender, text, private):
                 await self._emit(ChatReceived(sender.name, text, private, sender.role))
             case MessageArrived(sender, message):
-                await self._emit(MessageReceived(sender, message))
+                if self.files is not None and isinstance(message, FileMessage):
+                    self.files.handle(sender, message)  # never waits: safe under the lock
+                else:
+                    await self._emit(MessageReceived(sender, message))
             case MemberAdded(member):
+                if self.files is not None:
+                    self.files.member_joined(member)
                 await self._emit(MemberJoined(member.name, member.role))
             case MemberRemoved(member, said_goodbye):
                 await self._emit(MemberLeftEvent(member.name, said_goodbye))
