@@ -1,10 +1,12 @@
-"""The rep's desk: the session's record, notes and the rep's own commands.
+"""The desks: what the CLI hands the support workflow (records, notes, system information).
 
-The CLI hands the desk every event and every typed command it does not
-know; the desk keeps the history record (:mod:`peer._history`) up to date
-and answers ``/note`` and ``/notes``. Ending offers the rep one last look at
-the notes (SPEC S5): a typed line adds a note, ``=TEXT`` replaces them all,
-an empty line keeps them as they are.
+The CLI gives its desk every event, every typed line first (a pending
+question takes it as the answer) and every command it does not know.
+:class:`RepDesk` keeps the history record (:mod:`peer._history`), answers
+``/note``, ``/notes``, ``/invite`` and ``/sysinfo``; ending offers the rep
+one last look at the notes (SPEC S5): a typed line adds a note, ``=TEXT``
+replaces them all, an empty line keeps them as they are.
+:class:`CustomerDesk` answers the rep's system information requests.
 """
 
 from __future__ import annotations
@@ -12,21 +14,31 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from codec import text_problem
-from peer._errors import InvalidMessageError
-from peer._events import ChatReceived, MemberJoined, MemberLeft, SessionEnded
+from codec import (
+    DEFAULT_POLICY,
+    PolicyRefusalError,
+    SysinfoRefused,
+    SysinfoReport,
+    SysinfoRequest,
+    text_problem,
+)
+from peer._errors import InvalidMessageError, NotAllowedError
+from peer._events import ChatReceived, MemberJoined, MemberLeft, MessageReceived, SessionEnded
 from peer._history import HistoryError, HistoryStore, history_path
 from peer._invite import Invitation, InviteError, open_mailto, send_smtp
+from peer._sysinfo_desk import SysinfoRequester, SysinfoResponder
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
 
+    from codec import Policy
     from peer._config import SmtpConfig
     from peer._events import SessionEvent
     from peer._history import Recorder
     from peer._host import HostSession
+    from peer._session import MemberSession
 
-__all__ = ["MAX_NOTE_CHARS", "RepDesk"]
+__all__ = ["MAX_NOTE_CHARS", "CustomerDesk", "Desk", "RepDesk"]
 
 log = logging.getLogger("helpline.peer")
 
@@ -36,23 +48,66 @@ HELP = """\
   /note TEXT      add a line to this session's notes
   /notes          show this session's notes
   /invite link    a join link to paste into a message
-  /invite email ADDRESS   e-mail an invitation (SMTP from the config, else your mail program)"""
+  /invite email ADDRESS   e-mail an invitation (SMTP from the config, else your mail program)
+  /sysinfo [NAME] ask the customer (the first to join, or NAME) for system information"""
+
+SYSINFO_MESSAGES = (SysinfoRequest, SysinfoReport, SysinfoRefused)
 
 END_PROMPT = "Add a note (or =TEXT to replace them all); an empty line keeps them as they are:"
 
 
-class RepDesk:
+class Desk:
+    """What every desk offers the CLI; each method does nothing unless a desk needs it."""
+
+    help = ""
+
+    async def observe(self, event: SessionEvent) -> None:
+        """See each session event before the CLI shows it."""
+
+    async def answer(self, line: str) -> bool:
+        """Take a typed line as the answer to a pending question; False if none is pending."""
+        return False
+
+    async def command(self, word: str, rest: str) -> bool:
+        """Handle *word* if it is the desk's; False leaves it to the CLI."""
+        return False
+
+    def sent_chat(self, text: str, to: Sequence[str] = ()) -> None:
+        """The person sent *text* (to everyone, or privately to *to*)."""
+
+    async def before_end(self, read_line: Callable[[], Awaitable[str | None]]) -> None:
+        """The person is about to end or leave the session."""
+
+    def close(self, how: str) -> None:
+        """The session is over (*how* says how)."""
+
+
+class CustomerDesk(Desk):
+    def __init__(self, session: MemberSession, policy: Policy, say: Callable[[str], None]) -> None:
+        self.sysinfo = SysinfoResponder(session, policy, say)
+
+    async def observe(self, event: SessionEvent) -> None:
+        if isinstance(event, MessageReceived) and isinstance(event.message, SYSINFO_MESSAGES):
+            await self.sysinfo.received(event.sender, event.message)
+
+    async def answer(self, line: str) -> bool:
+        return await self.sysinfo.answer(line)
+
+
+class RepDesk(Desk):
     def __init__(
         self,
         session: HostSession,
         recorder: Recorder | None,
         say: Callable[[str], None],
         smtp: SmtpConfig | None = None,
+        policy: Policy = DEFAULT_POLICY,
     ) -> None:
         self.session = session
         self.recorder = recorder
         self.smtp = smtp
         self._say = say
+        self.sysinfo = SysinfoRequester(session, policy, say, lambda: self.recorder)
         self._notes: list[str] = []
         self._closed = False
 
@@ -63,6 +118,7 @@ class RepDesk:
         kind: tuple[str, str | None],
         say: Callable[[str], None],
         smtp: SmtpConfig | None = None,
+        policy: Policy = DEFAULT_POLICY,
     ) -> RepDesk:
         """A desk recording into the user's history file (or, if that fails, nowhere)."""
         try:
@@ -77,14 +133,16 @@ class RepDesk:
         except HistoryError as e:
             say(f"! This session is not recorded: {e}")
             recorder = None
-        return cls(session, recorder, say, smtp)
+        return cls(session, recorder, say, smtp, policy)
 
     help = HELP
 
     # What the CLI hands over -----------------------------------------------------
 
-    def observe(self, event: SessionEvent) -> None:
+    async def observe(self, event: SessionEvent) -> None:
         match event:
+            case MessageReceived(sender, message) if isinstance(message, SYSINFO_MESSAGES):
+                self.sysinfo.received(sender, message)
             case ChatReceived(sender, text, private):
                 self._record(lambda r: r.chat(sender, text, [self.session.name] if private else []))
             case MemberJoined(name, role):
@@ -92,6 +150,7 @@ class RepDesk:
             case MemberLeft(name, said_goodbye):
                 how = "left" if said_goodbye else "connection lost"
                 self._record(lambda r: r.left(name, how))
+                self.sysinfo.member_left(name)
             case SessionEnded(by, lost):
                 self.close(f"ended by {by}" if by else f"connection lost: {lost}")
 
@@ -99,8 +158,12 @@ class RepDesk:
         self._record(lambda r: r.chat(self.session.name, text, list(to)))
 
     async def command(self, word: str, rest: str) -> bool:
-        """Handle *word* if it is the desk's; False leaves it to the CLI."""
-        if word == "/note":
+        if word == "/sysinfo":
+            try:
+                await self.sysinfo.ask(rest)
+            except PolicyRefusalError as e:
+                raise NotAllowedError(str(e)) from None
+        elif word == "/note":
             self.add_note(rest)
             self._say(f"Noted ({_count(self._notes)}).")
         elif word == "/notes":

@@ -21,9 +21,17 @@ from typing import TYPE_CHECKING
 
 import trio
 
-from codec import BadCodeError, CodeCause, HelplineError, JoinTarget, Role, SessionCode
+from codec import (
+    DEFAULT_POLICY,
+    BadCodeError,
+    CodeCause,
+    HelplineError,
+    JoinTarget,
+    Role,
+    SessionCode,
+)
 from peer._config import default_name, load_config
-from peer._desk import RepDesk
+from peer._desk import CustomerDesk, Desk, RepDesk
 from peer._errors import NotAllowedError, PeerError
 from peer._events import (
     ChatReceived,
@@ -44,6 +52,7 @@ from peer._policy import load_policy
 from peer._server_process import open_embedded_relay
 
 if TYPE_CHECKING:
+    from codec import Policy
     from peer._config import SmtpConfig
     from peer._session import Session
 
@@ -134,8 +143,9 @@ async def _run(args: argparse.Namespace) -> int:
     name = (args.name or config.name or default_name()).strip()
     if args.command == "start":
         kind = policy.start(args.type or config.session_type, args.tracking or config.tracking)
-        return await _start(args.relay or config.relay, name, args.listen, kind, config.smtp)
-    return await _join(_join_target(args.code, args.relay or config.relay), name)
+        relay = args.relay or config.relay
+        return await _start(relay, name, args.listen, kind, config.smtp, policy)
+    return await _join(_join_target(args.code, args.relay or config.relay), name, policy)
 
 
 def _join_target(text: str, relay: str | None) -> JoinTarget:
@@ -156,6 +166,7 @@ async def _start(
     listen: str,
     kind: tuple[str, str | None],
     smtp: SmtpConfig | None = None,
+    policy: Policy = DEFAULT_POLICY,
 ) -> int:
     async with AsyncExitStack() as stack:
         if relay is None:
@@ -168,7 +179,7 @@ async def _start(
         _say(f"Join link: {session.link}")
         _say(f"Relay: {relay}")
         _say(f"Session type: {kind[0]}" + (f", tracking code {kind[1]}" if kind[1] else ""))
-        desk = RepDesk.open(session, kind, _say, smtp)
+        desk = RepDesk.open(session, kind, _say, smtp, policy)
         try:
             return await _drive(session, desk)
         finally:
@@ -176,16 +187,16 @@ async def _start(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-async def _join(target: JoinTarget, name: str) -> int:
+async def _join(target: JoinTarget, name: str, policy: Policy = DEFAULT_POLICY) -> int:
     async with open_joined_session(target, name) as session:
         _say(f"Joined session {target.code.room} as {session.name}")
         others = [f"{m.name} ({m.role.value})" for m in session.roster() if m.id != session.id]
         _say(f"In this session: {', '.join(others)}")
-        return await _drive(session)
+        return await _drive(session, CustomerDesk(session, policy, _say))
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-async def _drive(session: Session, desk: RepDesk | None = None) -> int:
+async def _drive(session: Session, desk: Desk | None = None) -> int:
     """Run the face until the session ends or the person leaves; the exit code."""
     outcome = 0
     async with open_task_nursery() as nursery:
@@ -194,7 +205,7 @@ async def _drive(session: Session, desk: RepDesk | None = None) -> int:
             nonlocal outcome
             async for event in session.events:
                 if desk is not None:
-                    desk.observe(event)
+                    await desk.observe(event)
                 if isinstance(event, SessionEnded):
                     outcome = _show_end(event)
                     break
@@ -221,12 +232,14 @@ async def _drive(session: Session, desk: RepDesk | None = None) -> int:
     return outcome
 
 
-async def _command(session: Session, line: str, desk: RepDesk | None = None) -> bool:
+async def _command(session: Session, line: str, desk: Desk | None = None) -> bool:
     """Act on one typed line; False when the person is done."""
-    if not line.strip():
-        return True
     word, _, rest = line.partition(" ")
     try:
+        if desk is not None and await desk.answer(line):
+            return True
+        if not line.strip():
+            return True
         if not line.startswith("/"):
             await session.send_chat(line)
             if desk is not None:

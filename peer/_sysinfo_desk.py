@@ -1,0 +1,165 @@
+"""``/sysinfo`` on both sides: the rep asks, the customer sees the report and decides.
+
+The rules are :class:`codec.SysinfoAsker` (rep) and :class:`codec.SysinfoGate`
+(customer); these classes only move their messages and talk to the person.
+The customer is shown the report exactly as it would be sent, then
+``Allow? [y/N]``; the next line typed is the answer (anything but y/yes is
+no). The rep sees a report as untrusted text: every value was checked by
+the decoder and is shown through :func:`codec.render_report`, which
+neutralises what a terminal could act on.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import trio
+
+from codec import (
+    ProtocolError,
+    Role,
+    SysinfoAsk,
+    SysinfoAsker,
+    SysinfoGate,
+    SysinfoRefused,
+    SysinfoReport,
+    SysinfoRequest,
+    render_report,
+)
+from peer._errors import NotAllowedError
+from peer._sysinfo import collect_report
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from codec import Member, Policy, SysinfoSection
+    from peer._history import Recorder
+    from peer._host import HostSession
+    from peer._session import MemberSession
+
+__all__ = ["ACTIVITY", "SysinfoRequester", "SysinfoResponder"]
+
+#: How consent records name this activity in the history.
+ACTIVITY = "system information"
+
+
+class SysinfoRequester:
+    """The rep's side of ``/sysinfo``."""
+
+    def __init__(
+        self,
+        session: HostSession,
+        policy: Policy,
+        say: Callable[[str], None],
+        recorder: Callable[[], Recorder | None],
+    ) -> None:
+        self.session = session
+        self.asker = SysinfoAsker(policy)
+        self._say = say
+        self._recorder = recorder
+        self._asked: Member | None = None
+
+    async def ask(self, name: str) -> None:
+        """Ask *name*, or the primary customer (the first to join) when no name is given."""
+        customer = self._customer(name)
+        request = self.asker.request(customer.id)  # FeatureDisabledError when the policy says no
+        await self.session.send_message(customer.id, request)
+        self._asked = customer
+        self._say(f"Asked {customer.name} for system information; waiting for the answer.")
+
+    def _customer(self, name: str) -> Member:
+        if name.strip():
+            member = self.session.find(name)
+            if member.role is not Role.CUSTOMER:
+                raise NotAllowedError(
+                    f"system information comes from a customer; {member.name} is not one"
+                )
+            return member
+        customers = [m for m in self.session.roster() if m.role is Role.CUSTOMER]
+        if not customers:
+            raise NotAllowedError("no customer has joined yet")
+        return customers[0]
+
+    def received(
+        self, sender: Member, message: SysinfoReport | SysinfoRefused | SysinfoRequest
+    ) -> None:
+        try:
+            answer = self.asker.receive(sender.id, message)
+        except ProtocolError as e:
+            self._say(f"! Rejected a message from {sender.name}: {e}")
+            return
+        self._asked = None
+        recorder = self._recorder()
+        if isinstance(answer, SysinfoRefused):
+            self._say(f"! {sender.name} refused system information: {answer.reason}")
+            if recorder is not None:
+                recorder.consent(customer=sender.name, activity=ACTIVITY, granted=False)
+            return
+        self._say(f"System information from {sender.name} (as their machine reports it):")
+        for line in render_report(answer.sections):
+            self._say(f"  {line}")
+        if recorder is not None:
+            recorder.consent(customer=sender.name, activity=ACTIVITY, granted=True)
+
+    def member_left(self, name: str) -> None:
+        if self._asked is not None and self._asked.name == name:
+            self.asker.cancel(self._asked.id)
+            self._asked = None
+            self._say(f"! {name} left before answering the system information request.")
+
+
+class SysinfoResponder:
+    """The customer's side: shows what would be sent and sends it only on a yes."""
+
+    def __init__(self, session: MemberSession, policy: Policy, say: Callable[[str], None]) -> None:
+        self.session = session
+        self.gate = SysinfoGate(policy)
+        self._say = say
+        self._report: tuple[SysinfoSection, ...] | None = None
+
+    async def received(
+        self, sender: Member, message: SysinfoRequest | SysinfoReport | SysinfoRefused
+    ) -> None:
+        if not isinstance(message, SysinfoRequest):
+            self._say(
+                f"! Rejected a message from {sender.name}: system information sent to a customer"
+            )
+            return
+        decision = self.gate.receive(sender.id, message, controlling_rep=self.session.host_id)
+        if isinstance(decision, SysinfoRefused):
+            self._say(
+                f"! Refused a system information request from {sender.name}: {decision.reason}"
+            )
+            await self.session.send_message(sender.id, decision)
+            return
+        await self._put_question(sender, decision)
+
+    async def _put_question(self, sender: Member, ask: SysinfoAsk) -> None:
+        self._report = None
+        report = await trio.to_thread.run_sync(collect_report)
+        if self.gate.pending != ask:
+            return  # replaced or withdrawn meanwhile: the newer question is shown instead
+        self._report = report
+        self._say(f"{sender.name} (rep) asks for your system information.")
+        self._say("This is exactly what would be sent:")
+        for line in render_report(report):
+            self._say(f"  {line}")
+        self._say("Allow? [y/N]")
+
+    async def answer(self, line: str) -> bool:
+        """Take *line* as the answer if a question is pending; False if none is."""
+        if self.gate.pending is None:
+            return False
+        if self._report is None:
+            self._say("(still gathering the details; answer after the Allow? line)")
+            return True
+        if line.strip().casefold() in ("y", "yes"):
+            to, report = self.gate.allow(self._report)
+            await self.session.send_message(to, report)
+            self._say("Sent your system information.")
+        else:
+            to, refused = self.gate.refuse()
+            await self.session.send_message(to, refused)
+            self._say("Refused; nothing was sent.")
+        self._report = None
+        return True
