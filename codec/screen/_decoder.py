@@ -24,14 +24,25 @@ import numpy as np
 from codec._errors import ProtocolError
 from codec._limits import DEFAULT_LIMITS, Limits
 from codec.screen._lossy import decode_image
-from codec.screen._ops import CopyOp, LossyOp, PixelsOp, apply_copy, apply_pixels, parse_ops
+from codec.screen._ops import (
+    CopyOp,
+    LossyOp,
+    PixelsOp,
+    VideoOp,
+    apply_copy,
+    apply_pixels,
+    parse_ops,
+)
 from codec.screen._stream import BoundedDecompressor
+from codec.screen._video import VideoCodec, VideoDecoder
 from codec.screen._wire import UpdateFlags, UpdateKind, unpack_update
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 __all__ = ["ScreenDecoder"]
+
+_CODECS = frozenset(int(codec) for codec in VideoCodec)
 
 
 class _State(Enum):
@@ -51,6 +62,7 @@ class ScreenDecoder:
         self._next_seq = 0
         self._fb: NDArray[np.uint8] = np.zeros((0, 0, 3), dtype=np.uint8)
         self._stream = BoundedDecompressor()
+        self._videos: dict[int, VideoDecoder] = {}
         self._frame_complete = False
 
     @property
@@ -93,6 +105,7 @@ class ScreenDecoder:
             self._epoch = header.epoch
             self._next_seq = 0
             self._stream = BoundedDecompressor()
+            self._videos = {}
             # The epoch is ours from here on even if this message turns out bad.
             self._state = _State.IN_EPOCH
             fb = np.zeros((header.height, header.width, 3), dtype=np.uint8)
@@ -111,12 +124,16 @@ class ScreenDecoder:
         self._next_seq += 1
         height, width = fb.shape[:2]
         raw = self._stream.decompress(body, header.body_size)
-        ops = parse_ops(raw, width=width, height=height, images=len(images))
-        decoded = {
-            op.image: decode_image(images[op.image], op.rect.w, op.rect.h)
-            for op in ops
+        ops = parse_ops(raw, width=width, height=height, images=len(images), codecs=_CODECS)
+        # Every picture is decoded before anything is drawn, so a bad one draws nothing.
+        decoded = [
+            decode_image(images[op.image], op.rect.w, op.rect.h)
             if isinstance(op, LossyOp)
-        }
+            else self._video(op, images[op.image])
+            for op in ops
+            if isinstance(op, LossyOp | VideoOp)
+        ]
+        pictures = iter(decoded)
         for op in ops:
             if isinstance(op, CopyOp):
                 apply_copy(fb, op)
@@ -124,6 +141,23 @@ class ScreenDecoder:
                 apply_pixels(fb, op)
             else:
                 r = op.rect
-                fb[r.y : r.y + r.h, r.x : r.x + r.w] = decoded[op.image]
+                fb[r.y : r.y + r.h, r.x : r.x + r.w] = next(pictures)
         self._fb = fb
         self._frame_complete = bool(header.flags & UpdateFlags.FRAME_END)
+
+    def _video(self, op: VideoOp, packet: bytes) -> NDArray[np.uint8]:
+        codec = VideoCodec(op.codec)
+        if op.new:
+            self._videos.pop(op.stream, None)
+            self._videos[op.stream] = VideoDecoder(codec, op.rect.w, op.rect.h)
+        stream = self._videos.get(op.stream)
+        if stream is None or (stream.codec, stream.width, stream.height) != (
+            codec,
+            op.rect.w,
+            op.rect.h,
+        ):
+            raise ProtocolError(
+                f"video stream {op.stream} was not opened as {codec.name} {op.rect.w}x{op.rect.h}",
+                reason="screen-video",
+            )
+        return stream.decode(packet)

@@ -19,6 +19,7 @@ so lossless mode is exact by construction, whatever the heuristics decide.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -27,7 +28,14 @@ from PIL import Image
 from codec._errors import LocalProtocolError
 from codec._limits import DEFAULT_LIMITS, Limits
 from codec.screen._diff import STRIP, changed_rects, changed_strips, pixels_differ, split_rect
-from codec.screen._lossy import BLOCK, LossyTracker, decode_image, encode_image, flat_pixels
+from codec.screen._lossy import (
+    BLOCK,
+    LossyRegion,
+    LossyTracker,
+    decode_image,
+    encode_image,
+    flat_pixels,
+)
 from codec.screen._motion import MotionFinder, copy_for
 from codec.screen._ops import (
     CopyOp,
@@ -36,11 +44,13 @@ from codec.screen._ops import (
     PixelFilter,
     PixelsOp,
     Rect,
+    VideoOp,
     apply_copy,
     filter_pixels,
     serialize_op,
 )
 from codec.screen._stream import CompressStream
+from codec.screen._video import VideoCodec, VideoStreams
 from codec.screen._wire import UpdateFlags, UpdateHeader, UpdateKind, pack_update
 
 if TYPE_CHECKING:
@@ -60,10 +70,12 @@ _PENDING_BOUND = 128 * 1024 + 1024
 class ScreenEncoder:
     """Turns captured frames into update messages for one :class:`ScreenDecoder`.
 
-    ``lossy`` sends changing photographic regions as JPEG (``lossy_quality``
-    0-100) and refreshes them losslessly once still; it can be switched at
-    any time. ``max_message_bytes`` bounds each message so it fits the
-    channel; a frame that needs more is split.
+    ``lossy`` sends changing photographic regions lossily and refreshes them
+    losslessly once still; it can be switched at any time. New photographic
+    areas go as JPEG (``lossy_quality`` 0-100); regions that keep changing go
+    through a video stream (``video_codec`` ``"h264"`` or ``"vp9"``), or as
+    JPEG stills too with ``video_codec=None``. ``max_message_bytes`` bounds
+    each message so it fits the channel; a frame that needs more is split.
     """
 
     def __init__(
@@ -73,6 +85,7 @@ class ScreenEncoder:
         *,
         lossy: bool = False,
         lossy_quality: int = 50,
+        video_codec: str | None = "h264",
         compression_level: int = 3,
         max_message_bytes: int = 1024 * 1024,
         limits: Limits = DEFAULT_LIMITS,
@@ -81,6 +94,11 @@ class ScreenEncoder:
             raise LocalProtocolError("max_message_bytes must be at least 512 KiB")
         self._limits = limits
         self._quality = lossy_quality
+        if video_codec not in (None, "h264", "vp9"):
+            raise LocalProtocolError("video_codec must be 'h264', 'vp9' or None")
+        self._videos = (
+            None if video_codec is None else VideoStreams(VideoCodec[video_codec.upper()])
+        )
         self._max_message = max_message_bytes
         self._stream = CompressStream(compression_level)
         self._epoch = 0
@@ -172,6 +190,8 @@ class ScreenEncoder:
 
     def _encode_keyframe(self, cur: NDArray[np.uint8]) -> list[bytes]:
         self._want_keyframe = False
+        if self._videos is not None:
+            self._videos.reset()
         self._epoch += 1
         self._seq = 0
         self._stream.reset()
@@ -218,26 +238,60 @@ class ScreenEncoder:
         """
         assert self._tracker is not None
         tracker = self._tracker
+        if self._videos is not None:
+            self._videos.tick()
         regions = tracker.regions(cur)
-        held = tracker.held(busy=bool(regions))
+        band, held = tracker.held(busy=bool(regions))
         if not regions and not held.any():
             return cur
         target = cur.copy()
         for region in regions:
-            rect = region.rect
-            sl = np.s_[rect.y : rect.y + rect.h, rect.x : rect.x + rect.w]
-            data = encode_image(cur[sl], self._quality, moving=region.moving)
-            if len(data) > self._max_message // 2:
-                continue
-            ops.append(LossyOp(rect, len(images)))
-            images.append(data)
-            self._ref[sl] = decode_image(data, rect.w, rect.h)
-            approximate = self._photographic(cur, rect)
-            tracker.mask[sl] = approximate
-            self._motion.invalidate(rect)
-            target[sl][approximate] = self._ref[sl][approximate]
-        target[held] = self._ref[held]
+            self._send_lossy(cur, region, ops, images, target)
+        target[band][held] = self._ref[band][held]
         return target
+
+    def _send_lossy(
+        self,
+        cur: NDArray[np.uint8],
+        region: LossyRegion,
+        ops: list[Op],
+        images: list[bytes],
+        target: NDArray[np.uint8],
+    ) -> None:
+        """One lossy region: a video stream's next picture if it keeps changing, else a still."""
+        assert self._tracker is not None
+        rect = region.rect
+        stream = None
+        if region.moving and self._videos is not None:
+            stream = self._videos.place(rect)
+        if stream is not None and self._videos is not None:
+            sl = np.s_[stream.y : stream.y + stream.h, stream.x : stream.x + stream.w]
+            op, data, picture = self._videos.encode(stream, cur[sl])
+            if len(data) > self._max_message // 2:
+                self._videos.close(stream)
+                return
+            ops.append(replace(op, image=len(images)))
+            # The stream may cover a little more than the region; only the region's
+            # photographic pixels stay approximate, the lossless pass repairs the rest.
+            inside = np.zeros((stream.h, stream.w), dtype=bool)
+            inside[rect.y - stream.y : rect.y - stream.y + rect.h, rect.x - stream.x :][
+                :, : rect.w
+            ] = True
+            approximate = self._photographic(cur, stream) & inside
+            rect = stream
+        else:
+            sl = np.s_[rect.y : rect.y + rect.h, rect.x : rect.x + rect.w]
+            data = encode_image(cur[sl], self._quality)
+            if len(data) > self._max_message // 2:
+                return
+            ops.append(LossyOp(rect, len(images)))
+            picture = decode_image(data, rect.w, rect.h)
+            approximate = self._photographic(cur, rect)
+        images.append(data)
+        self._ref[sl] = picture
+        self._tracker.mask[sl] = approximate
+        self._motion.invalidate(rect)
+        target[sl][approximate] = self._ref[sl][approximate]
 
     @staticmethod
     def _photographic(cur: NDArray[np.uint8], rect: Rect) -> NDArray[np.bool_]:
@@ -261,9 +315,9 @@ class ScreenEncoder:
         local_images: list[bytes] = []
         for op in ops:
             image = b""
-            if isinstance(op, LossyOp):
+            if isinstance(op, LossyOp | VideoOp):
                 image = images[op.image]
-                op = LossyOp(op.rect, len(local_images))
+                op = replace(op, image=len(local_images))
             raw = serialize_op(op)
             size = sum(len(piece) for piece in raw)
             bound = out_size + _PENDING_BOUND + size + (size >> 10) + len(image) + 256
@@ -273,8 +327,8 @@ class ScreenEncoder:
             ):
                 messages.append(self._finish(body, body_size, local_images, keyframe, end=False))
                 body, body_size, out_size, local_images = [], 0, 0, []
-                if isinstance(op, LossyOp):
-                    raw = serialize_op(LossyOp(op.rect, 0))
+                if isinstance(op, LossyOp | VideoOp):
+                    raw = serialize_op(replace(op, image=0))
             if image:
                 local_images.append(image)
             for piece in raw:

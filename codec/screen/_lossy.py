@@ -1,4 +1,4 @@
-"""Lossy regions: only photographic pixels that change, and never for long.
+"""Lossy regions: only photographic pixels that change, and never for long; JPEG stills.
 
 A region that changes with photographic content (a video, the wallpaper a
 dragged window uncovers, the soft shadow it drags along) costs a lot
@@ -30,7 +30,7 @@ import numpy as np
 from PIL import Image
 
 from codec._errors import ProtocolError
-from codec.screen._diff import pixels_differ
+from codec.screen._diff import STRIP, changed_strips, pixels_differ
 from codec.screen._ops import Rect
 
 if TYPE_CHECKING:
@@ -62,25 +62,20 @@ REFRESH_FRAMES = 10
 PHOTO_FLAT_SHARE = 0.25
 #: Photographic changes smaller than this stay lossless: not worth a picture's header.
 _MIN_AREA = 32 * 32
-_FORMATS = ("JPEG", "WEBP")
+_FORMATS = ("JPEG",)
 
 
-def encode_image(pixels: NDArray[np.uint8], quality: int, *, moving: bool = False) -> bytes:
-    """A BGR block as a lossy picture.
+def encode_image(pixels: NDArray[np.uint8], quality: int) -> bytes:
+    """A BGR block as a still JPEG (libjpeg-turbo, chroma at full resolution).
 
-    New or uncovered photographic areas go as JPEG (libjpeg-turbo, chroma at full
-    resolution): a millisecond for a 640x360 block. Regions that keep changing go
-    as WebP, which smooths grain away and is several times smaller per frame,
-    but also several times slower.
+    About a millisecond for 640x360, where WebP took eighty; regions that keep
+    changing in place go through a video stream instead (:mod:`codec.screen._video`).
     """
     h, w = pixels.shape[:2]
     data = np.ascontiguousarray(pixels)
     image = Image.frombuffer("RGB", (w, h), data, "raw", "BGR", 0, 1)
     out = io.BytesIO()
-    if moving:
-        image.save(out, "WEBP", quality=quality, method=4)
-    else:
-        image.save(out, "JPEG", quality=quality, subsampling=0)
+    image.save(out, "JPEG", quality=quality, subsampling=0)
     return out.getvalue()
 
 
@@ -172,14 +167,30 @@ class LossyTracker:
 
     def observe(self, cur: NDArray[np.uint8]) -> None:
         """Count, per tile, how long it has been moving or still in the captured frames."""
-        if self._prev is None:
-            self._moving[:] = False
-        else:
-            self._moving = pixels_differ(cur, self._prev)
+        height, width = self.mask.shape
+        self._moving = np.zeros((height, width), dtype=bool)
+        moving_blocks = np.zeros(self._still_streak.shape, dtype=bool)
+        if self._prev is not None:
+            # The fast word-wise strip comparison first; per-pixel work only where it
+            # found changes (a playing video is a small part of the screen).
+            strips = changed_strips(cur, self._prev)
+            rows = np.flatnonzero(strips.any(axis=1))
+            if rows.size:
+                cols = np.flatnonzero(strips.any(axis=0))
+                y0, y1 = int(rows[0]) // BLOCK * BLOCK, int(rows[-1]) + 1
+                x0, x1 = int(cols[0]) * STRIP, min(width, (int(cols[-1]) + 1) * STRIP)
+                box = np.s_[y0:y1, x0:x1]
+                self._moving[box] = pixels_differ(cur[box], self._prev[box])
+                by0, bx0 = y0 // BLOCK, x0 // BLOCK
+                found = _tile_any(self._moving[box], BLOCK)
+                moving_blocks[by0 : by0 + found.shape[0], bx0 : bx0 + found.shape[1]] = found
         self._prev = cur
-        moving_tiles = _tile_any(self._moving)
+        per_tile = TILE // BLOCK
+        tile_rows, tile_cols = self._moving_streak.shape
+        padded = np.zeros((tile_rows * per_tile, tile_cols * per_tile), dtype=bool)
+        padded[: moving_blocks.shape[0], : moving_blocks.shape[1]] = moving_blocks
+        moving_tiles = padded.reshape(tile_rows, per_tile, tile_cols, per_tile).any(axis=(1, 3))
         self._moving_streak = np.where(moving_tiles, self._moving_streak + 1, 0)
-        moving_blocks = _tile_any(self._moving, BLOCK)
         self._still_streak = np.where(moving_blocks, 0, self._still_streak + 1)
 
     @property
@@ -187,8 +198,8 @@ class LossyTracker:
         """Per pixel: did it change between the last two captured frames?"""
         return self._moving
 
-    def held(self, *, busy: bool) -> NDArray[np.bool_]:
-        """Per pixel: approximations to keep for now rather than refresh losslessly.
+    def held(self, *, busy: bool) -> tuple[slice, NDArray[np.bool_]]:
+        """Per pixel of a row band: approximations to keep for now, not refresh yet.
 
         A tile is refreshed once still for :data:`STILL_FRAMES`, but while other
         pixels are going lossy in the same frame (a drag in progress, a video
@@ -196,11 +207,17 @@ class LossyTracker:
         cost as much as sending everything losslessly would have.
         """
         wait = REFRESH_FRAMES if busy else STILL_FRAMES
-        waiting = np.repeat(np.repeat(self._still_streak < wait, BLOCK, 0), BLOCK, 1)
-        height, width = self.mask.shape
+        rows = np.flatnonzero(self.mask.any(axis=1))
+        if rows.size == 0:
+            return slice(0, 0), self.mask[:0]
+        # Row band of the approximate pixels, aligned to blocks: usually a small part.
+        y0, y1 = int(rows[0]) // BLOCK * BLOCK, int(rows[-1]) + 1
+        band = slice(y0, y1)
+        still = self._still_streak[y0 // BLOCK : -(-y1 // BLOCK)] < wait
+        waiting = np.repeat(np.repeat(still, BLOCK, 0), BLOCK, 1)[: y1 - y0, : self.mask.shape[1]]
         # Only pixels that stood still may keep their approximation: one that
         # changed (a window dragged over lossy wallpaper) needs its new value.
-        return self.mask & ~self._moving & waiting[:height, :width]
+        return band, self.mask[band] & ~self._moving[band] & waiting
 
     def regions(self, cur: NDArray[np.uint8]) -> list[LossyRegion]:
         """Rectangles of changing photographic pixels, and nothing else.

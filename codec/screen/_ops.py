@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 __all__ = [
+    "VIDEO_STREAMS",
     "CopyOp",
     "LossyOp",
     "Op",
@@ -33,6 +34,7 @@ __all__ = [
     "PixelFilter",
     "PixelsOp",
     "Rect",
+    "VideoOp",
     "apply_copy",
     "apply_pixels",
     "filter_pixels",
@@ -51,6 +53,9 @@ class OpCode(IntEnum):
     PIXELS = 2
     #: A lossy image (JPEG) carried beside the compressed body, drawn into a rectangle.
     LOSSY = 3
+    #: The next picture of a video stream (a packet carried beside the body), drawn
+    #: into a rectangle the stream's size.
+    VIDEO = 4
 
 
 class PixelFilter(IntEnum):
@@ -67,6 +72,9 @@ _RECT = struct.Struct("<HHHH")
 _COPY = struct.Struct("<BHHHHHH")
 _PIXELS = struct.Struct("<BHHHHB")
 _LOSSY = struct.Struct("<BHHHHH")
+_VIDEO = struct.Struct("<BHHHHBBBH")
+#: Video streams a viewer may hold; ids are below this.
+VIDEO_STREAMS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +113,19 @@ class LossyOp:
     image: int
 
 
-Op: TypeAlias = CopyOp | PixelsOp | LossyOp
+@dataclass(frozen=True, slots=True)
+class VideoOp:
+    rect: Rect
+    #: A :class:`~codec.screen._video.VideoCodec` value.
+    codec: int
+    stream: int
+    #: The packet opens a new stream of ``rect``'s size (replacing any with this id).
+    new: bool
+    #: Index into the update's list of images (here: packets).
+    image: int
+
+
+Op: TypeAlias = CopyOp | PixelsOp | LossyOp | VideoOp
 
 
 def serialize_op(op: Op) -> list[bytes | memoryview]:
@@ -117,6 +137,9 @@ def serialize_op(op: Op) -> list[bytes | memoryview]:
         r = op.rect
         return [_PIXELS.pack(OpCode.PIXELS, r.x, r.y, r.w, r.h, op.filter), op.payload]
     r = op.rect
+    if isinstance(op, VideoOp):
+        video = _VIDEO.pack(OpCode.VIDEO, r.x, r.y, r.w, r.h, op.codec, op.stream, op.new, op.image)
+        return [video]
     return [_LOSSY.pack(OpCode.LOSSY, r.x, r.y, r.w, r.h, op.image)]
 
 
@@ -130,8 +153,13 @@ def _checked_rect(x: int, y: int, w: int, h: int, width: int, height: int, what:
     return Rect(x, y, w, h)
 
 
-def parse_ops(body: bytes, *, width: int, height: int, images: int) -> list[Op]:
-    """Validate and split a decompressed update body into operations."""
+def parse_ops(
+    body: bytes, *, width: int, height: int, images: int, codecs: frozenset[int] = frozenset()
+) -> list[Op]:
+    """Validate and split a decompressed update body into operations.
+
+    ``codecs`` are the video codec numbers the viewer can decode.
+    """
     ops: list[Op] = []
     view = memoryview(body)
     pos = 0
@@ -170,6 +198,21 @@ def parse_ops(body: bytes, *, width: int, height: int, images: int) -> list[Op]:
                         reason="screen-op",
                     )
                 ops.append(LossyOp(rect, index))
+            elif code == OpCode.VIDEO:
+                _, x, y, w, h, codec, stream, flags, index = _VIDEO.unpack_from(body, pos)
+                pos += _VIDEO.size
+                rect = _checked_rect(x, y, w, h, width, height, "video")
+                if codec not in codecs or stream >= VIDEO_STREAMS or flags > 1:
+                    raise ProtocolError(
+                        f"video operation names codec {codec}, stream {stream}, flags {flags}",
+                        reason="screen-op",
+                    )
+                if index >= images:
+                    raise ProtocolError(
+                        f"video operation names packet {index}, the update carries {images}",
+                        reason="screen-op",
+                    )
+                ops.append(VideoOp(rect, codec, stream, bool(flags), index))
             else:
                 raise ProtocolError(f"unknown screen operation {code}", reason="screen-op")
     except struct.error:

@@ -277,3 +277,139 @@ def test_grey_jpeg_is_refused(started: tuple[Sender, ScreenDecoder]) -> None:
     op = struct.pack("<BHHHHH", 3, 0, 0, 10, 10, 0)
     with pytest.raises(ProtocolError, match="declared 10x10 RGB"):
         decoder.feed(sender.message(op, images=[out.getvalue()]))
+
+
+def video(
+    x: int, y: int, w: int, h: int, *, codec: int = 1, stream: int = 0, new: int = 1
+) -> bytes:
+    return struct.pack("<BHHHHBBBH", 4, x, y, w, h, codec, stream, new, 0)
+
+
+def h264_packets(width: int, height: int, count: int = 1) -> list[bytes]:
+    from codec.screen._video import VideoCodec, VideoEncoder
+
+    encoder = VideoEncoder(VideoCodec.H264, width, height)
+    rng = np.random.default_rng(3)
+    return [
+        encoder.encode(rng.integers(0, 256, (height, width, 3), dtype=np.uint8))[0]
+        for _ in range(count)
+    ]
+
+
+def test_a_real_video_packet_decodes(started: tuple[Sender, ScreenDecoder]) -> None:
+    sender, decoder = started
+    first, second = h264_packets(32, 16, 2)
+    decoder.feed(sender.message(video(0, 0, 32, 16), images=[first]))
+    decoder.feed(sender.message(video(0, 0, 32, 16, new=0), images=[second]))
+    assert decoder.framebuffer[:16, :32].std() > 20  # noise, not the keyframe's flat 7
+
+
+def test_video_of_an_unknown_codec_is_refused(started: tuple[Sender, ScreenDecoder]) -> None:
+    sender, decoder = started
+    with pytest.raises(ProtocolError, match="codec 9"):
+        decoder.feed(sender.message(video(0, 0, 32, 16, codec=9), images=[b"x"]))
+
+
+def test_video_stream_beyond_the_limit_is_refused(started: tuple[Sender, ScreenDecoder]) -> None:
+    sender, decoder = started
+    with pytest.raises(ProtocolError, match="stream 2"):
+        decoder.feed(sender.message(video(0, 0, 32, 16, stream=2), images=[b"x"]))
+
+
+def test_video_on_a_stream_never_opened_is_refused(started: tuple[Sender, ScreenDecoder]) -> None:
+    sender, decoder = started
+    with pytest.raises(ProtocolError, match="was not opened"):
+        decoder.feed(sender.message(video(0, 0, 32, 16, new=0), images=h264_packets(32, 16)))
+
+
+def test_video_continuing_at_another_size_is_refused(
+    started: tuple[Sender, ScreenDecoder],
+) -> None:
+    sender, decoder = started
+    decoder.feed(sender.message(video(0, 0, 32, 16), images=h264_packets(32, 16)))
+    with pytest.raises(ProtocolError, match="was not opened"):
+        decoder.feed(sender.message(video(0, 0, 32, 32, new=0), images=[b"x"]))
+
+
+def test_garbage_video_packet_is_refused(started: tuple[Sender, ScreenDecoder]) -> None:
+    sender, decoder = started
+    with pytest.raises(ProtocolError, match="video"):
+        decoder.feed(sender.message(video(0, 0, 32, 16), images=[b"\x00\x00\x00\x01\x67junk" * 9]))
+
+
+def test_video_picture_larger_than_its_stream_is_refused(
+    started: tuple[Sender, ScreenDecoder],
+) -> None:
+    sender, decoder = started
+    big = h264_packets(64, 48)  # a stream's worth of pixels FFmpeg must not allocate
+    # Refused by FFmpeg before it allocates (max_pixels), not after decoding.
+    with pytest.raises(ProtocolError, match="does not decode"):
+        decoder.feed(sender.message(video(0, 0, 32, 16), images=big))
+
+
+def test_video_streams_are_bounded_in_size() -> None:
+    from codec.screen._video import MAX_PIXELS, VideoCodec, VideoDecoder
+
+    with pytest.raises(LimitExceededError, match="at most"):
+        VideoDecoder(VideoCodec.H264, 2048, MAX_PIXELS // 2048 + 2)
+    with pytest.raises(LimitExceededError, match="even-sized"):
+        VideoDecoder(VideoCodec.H264, 33, 16)
+
+
+def test_a_refused_video_draws_nothing(started: tuple[Sender, ScreenDecoder]) -> None:
+    sender, decoder = started
+    before = decoder.framebuffer.copy()
+    body = pixels(0, 0, 4, 4, fill=1) + video(0, 0, 32, 16)
+    with pytest.raises(ProtocolError):
+        decoder.feed(sender.message(body, images=[b"garbage"]))
+    assert np.array_equal(decoder.framebuffer, before)
+
+
+def _video_stream() -> list[bytes]:
+    """A real lossy session at 128x96: a grainy clip playing, so video operations flow."""
+    encoder = ScreenEncoder(128, 96, lossy=True, max_message_bytes=512 * 1024)
+    messages = []
+    for step in range(7):
+        frame = np.full((96, 128, 4), 240, dtype=np.uint8)
+        clip = np.random.default_rng(step).integers(60, 200, (64, 96, 4), dtype=np.uint8)
+        frame[16:80, 16:112] = clip
+        messages += encoder.encode(frame)
+    return messages
+
+
+_VIDEO_STREAM = _video_stream()
+
+
+def test_the_fuzzed_lossy_session_carries_video() -> None:
+    from codec.screen._ops import VideoOp, parse_ops
+    from codec.screen._stream import BoundedDecompressor
+    from codec.screen._wire import unpack_update
+
+    stream, kinds = BoundedDecompressor(), set()
+    for message in _VIDEO_STREAM:
+        header, body, images = unpack_update(message, Limits())
+        raw = stream.decompress(body, header.body_size)
+        ops = parse_ops(raw, width=128, height=96, images=len(images), codecs=frozenset({1, 2}))
+        kinds |= {type(op) for op in ops}
+    assert VideoOp in kinds
+
+
+@_SETTINGS
+@given(
+    index=st.integers(0, len(_VIDEO_STREAM) - 1),
+    edits=st.lists(st.tuples(st.integers(0, 1 << 20), st.integers(0, 255)), min_size=1, max_size=6),
+)
+def test_mutated_video_messages_raise_only_protocol_errors(
+    index: int, edits: list[tuple[int, int]]
+) -> None:
+    decoder = ScreenDecoder()
+    for message in _VIDEO_STREAM[:index]:
+        decoder.feed(message)
+    mutated = bytearray(_VIDEO_STREAM[index])
+    for position, value in edits:
+        mutated[position % len(mutated)] = value
+    try:
+        decoder.feed(bytes(mutated))
+    except ProtocolError:
+        return
+    assert decoder.framebuffer.shape == (96, 128, 3)
