@@ -15,6 +15,7 @@ void; and the relay is asked to drop it.
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from codec._admission import (
@@ -112,6 +113,21 @@ class HostRules(SessionRules):
         self._require_in_session()
         out = Outbox()
         out.event(CodeIssued(self.admission.reopen(), CodeCause.REOPENED))
+        return out.step()
+
+    def set_role(self, member_id: int, role: Role, now: float) -> Step:
+        """Give a member another role (an assistant, say) and tell everyone.
+
+        The member's channels stay as they are: they are keyed on (endpoint
+        id, public key), which a role change does not touch.
+        """
+        self._require_in_session()
+        member = self.members.get(member_id)
+        if member is None or member_id == self.local_id or role is Role.REP:
+            raise LocalProtocolError("only another member's role can change, and not to rep")
+        self.members[member_id] = replace(member, role=role)
+        out = Outbox()
+        self._broadcast_roster(out, now)
         return out.step()
 
     # Admission -------------------------------------------------------------------
