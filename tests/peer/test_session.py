@@ -18,10 +18,12 @@ from peer._events import (
     JoinAttemptFailed,
     MemberJoined,
     MemberLeft,
+    MessageRejected,
     SessionEnded,
 )
 from peer._open import open_hosted_session, open_joined_session
 from tests.peer.helpers import invite, next_event, pending_events
+from tests.peer.wiretap import open_wiretap, sealed_sends_to
 
 
 async def test_customer_joins_with_the_code_and_both_see_each_other(relay_url: str) -> None:
@@ -51,12 +53,14 @@ async def test_chat_reaches_everyone_both_ways(relay_url: str) -> None:
 
 
 async def test_private_message_reaches_only_its_recipient(relay_url: str) -> None:
-    async with open_hosted_session(relay_url, "Alice") as rep:
+    """Carol is not sent the frame at all: the relay carries it to Bob alone."""
+    async with open_wiretap(relay_url) as tap, open_hosted_session(tap.url, "Alice") as rep:
         async with (
             open_joined_session(invite(rep), "Bob") as bob,
             open_joined_session(invite(rep), "Carol") as carol,
         ):
             await next_event(bob, MemberJoined)
+            before = sealed_sends_to(tap, carol.id)
             await rep.send_chat("just for you", to=["bob"])
             await rep.send_chat("for everyone")
             private = await next_event(bob, ChatReceived)
@@ -67,6 +71,8 @@ async def test_private_message_reaches_only_its_recipient(relay_url: str) -> Non
             )
             first_for_carol = await next_event(carol, ChatReceived)
             assert (first_for_carol.text, first_for_carol.private) == ("for everyone", False)
+            assert sealed_sends_to(tap, carol.id) == before + 1
+            assert not [e for e in pending_events(carol) if isinstance(e, MessageRejected)]
 
 
 async def test_private_message_to_unknown_name_is_refused(relay_url: str) -> None:

@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 import trio
 import trio_websocket
 
-from codec import Delivered, PayloadKind, ProtocolError, decode_relay_envelope, encode_envelope
+from codec import (
+    Delivered,
+    PayloadKind,
+    ProtocolError,
+    Send,
+    decode_client_envelope,
+    decode_relay_envelope,
+    encode_envelope,
+)
 
 #: Rewrites one relay->peer message into the messages to deliver instead.
 Tamper = Callable[[bytes], list[bytes]]
@@ -41,6 +49,22 @@ def sealed_delivery(data: bytes) -> Delivered | None:
     if isinstance(env, Delivered) and env.payload[:1] == bytes([PayloadKind.SEALED]):
         return env
     return None
+
+
+def sealed_sends_to(tap: Wiretap, endpoint: int) -> int:
+    """How many sealed frames any peer asked the relay to carry to *endpoint*."""
+    count = 0
+    for message in tap.recorded:
+        try:
+            env = decode_client_envelope(message)
+        except ProtocolError:
+            continue
+        if isinstance(env, Send) and env.to == endpoint and env.payload[:1] == SEALED:
+            count += 1
+    return count
+
+
+SEALED = bytes([PayloadKind.SEALED])
 
 
 def rewrite_payload(env: Delivered, payload: bytes) -> bytes:
