@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import msgpack
 
 from codec._errors import LimitExceededError, ProtocolError
+from codec._wire import unpack
 
 if TYPE_CHECKING:
     from codec._limits import Limits
@@ -93,22 +94,12 @@ def _int(value: Any, what: str, limit: int = _MAX_COUNTER) -> int:
 
 def unpack_update(message: bytes, limits: Limits) -> tuple[UpdateHeader, bytes, list[bytes]]:
     """Parse an envelope; only :class:`~codec.ProtocolError` escapes."""
+    # The one bounded unpack every codec decoder uses (size, items, depth);
+    # its refusal is re-labelled so screen errors keep their own reason.
     try:
-        fields = msgpack.unpackb(
-            message,
-            use_list=True,
-            raw=False,
-            max_bin_len=len(message),
-            max_str_len=0,
-            max_array_len=MAX_IMAGES,
-            max_map_len=0,
-            max_ext_len=0,
-        )
-    except Exception as exc:
-        # msgpack reports hostile input through several unrelated exception types.
-        raise ProtocolError(
-            f"screen update is not valid msgpack: {exc}", reason="screen-format"
-        ) from None
+        fields = unpack(message, limits, what="screen update")
+    except ProtocolError as exc:
+        raise ProtocolError(str(exc), reason="screen-format") from None
     if type(fields) is not list or len(fields) not in (7, 9):
         raise ProtocolError("screen update has the wrong shape", reason="screen-format")
     kind_value = _int(fields[0], "kind", 255)
@@ -131,6 +122,11 @@ def unpack_update(message: bytes, limits: Limits) -> tuple[UpdateHeader, bytes, 
     body, images = fields[5], fields[6]
     if type(body) is not bytes or type(images) is not list:
         raise ProtocolError("screen update body has the wrong type", reason="screen-format")
+    if len(images) > MAX_IMAGES:
+        raise LimitExceededError(
+            f"screen update carries {len(images)} images, the limit is {MAX_IMAGES}",
+            reason="screen-size",
+        )
     if any(type(image) is not bytes for image in images):
         raise ProtocolError("screen update image has the wrong type", reason="screen-format")
     width = height = 0

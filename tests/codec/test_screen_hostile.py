@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import struct
 
+import msgpack
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from codec import LimitExceededError, Limits, ProtocolError, ScreenDecoder, ScreenEncoder
 from codec.screen._stream import CompressStream
-from codec.screen._wire import UpdateFlags, UpdateHeader, UpdateKind, pack_update
+from codec.screen._wire import (
+    MAX_IMAGES,
+    UpdateFlags,
+    UpdateHeader,
+    UpdateKind,
+    pack_update,
+    unpack_update,
+)
 
 W, H = 64, 48
 
@@ -250,13 +258,33 @@ def test_mutated_messages_raise_only_protocol_errors(
     mutated = bytearray(_STREAM[index])
     for position, value in edits:
         mutated[position % len(mutated)] = value
-    del mutated[max(1, cut % (len(mutated) + 1)) :][: cut % 3]
+    if cut % 3:  # two in three are also cut short, somewhere after the first byte
+        del mutated[max(1, cut % len(mutated)) :]
+    assume(bytes(mutated) != _STREAM[index])
     try:
         decoder.feed(bytes(mutated))
     except ProtocolError:
         return
     # A mutation the format cannot see (a pixel byte) still draws within bounds.
     assert decoder.framebuffer.shape == (H, W, 3)
+
+
+def test_a_screen_update_is_unpacked_with_the_common_depth_limit() -> None:
+    """Nesting goes through codec's one bounded unpack, so it is refused for its depth."""
+    nested: list[object] = []
+    for _ in range(20):
+        nested = [nested]
+    message = msgpack.packb([0, 1, 0, 1, 0, b"", nested], use_bin_type=True)
+    with pytest.raises(ProtocolError, match="nested too deeply") as info:
+        unpack_update(message, Limits())
+    assert info.value.reason == "screen-format"
+
+
+def test_a_screen_update_with_too_many_images_is_refused() -> None:
+    header = UpdateHeader(UpdateKind.DELTA, 1, 0, UpdateFlags.FRAME_END, 0, 0, 0)
+    message = pack_update(header, b"", [b"x"] * (MAX_IMAGES + 1))
+    with pytest.raises(LimitExceededError, match="images"):
+        unpack_update(message, Limits())
 
 
 def test_garbage_jpeg_is_refused(started: tuple[Sender, ScreenDecoder]) -> None:

@@ -111,6 +111,24 @@ async def test_forwarded_for_is_used_only_when_trusted(nursery: trio.Nursery) ->
                 await client.vanish()
 
 
+async def test_forwarded_for_is_ignored_when_not_trusted(nursery: trio.Nursery) -> None:
+    """A client cannot dodge the per-address limit by claiming another address."""
+    relay = await start_relay(nursery, joins_per_minute=1, trust_forwarded_for=False)
+    with trio.fail_after(WAIT):
+        async with open_member(relay.url, "room1", create=True):
+            envelopes = []
+            for address in ("10.0.0.1", "10.0.0.2"):
+                client = await RawClient.connect(
+                    relay.url, "room1", headers=[(b"X-Forwarded-For", address)]
+                )
+                await client.send_envelope(JoinRoom())
+                envelopes.append(await client.first_envelope())
+                await client.vanish()
+    assert isinstance(envelopes[0], Welcome)
+    assert isinstance(envelopes[1], RelayRejected)
+    assert envelopes[1].reason == "rate-limited"
+
+
 async def test_connections_beyond_the_limit_get_503(nursery: trio.Nursery) -> None:
     relay = await start_relay(nursery, max_connections=1)
     with trio.fail_after(WAIT):
@@ -156,4 +174,4 @@ async def test_an_endpoint_answering_pings_stays_connected(nursery: trio.Nursery
         async with open_member(relay.url, "room1", create=True) as host:
             await trio.sleep(0.7)
             await host.send(Send(host.id, b"awake"))
-            assert (await host.receive()) is not None
+            assert await host.receive() == Delivered(host.id, b"awake")
