@@ -70,6 +70,7 @@ class DoorState(Enum):
 class NotAdmittingReason(Enum):
     BUSY = 1  # every unit of the budget is held by attempts in flight; try again soon
     PAUSED = 2  # joining is paused until the rep reopens it
+    FULL = 3  # the session has as many customers as the site policy allows
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +205,10 @@ class Admission:
         keys = handshake.keys
         self._issue_code()
         return Admitted(sender, keys, self.code)
+
+    def is_pending(self, endpoint: int) -> bool:
+        """Whether *endpoint* has an attempt under way (its next payload continues it)."""
+        return endpoint in self._pending
 
     def member_left(self, endpoint: int) -> AttemptFailed | None:
         """An endpoint left; if it was mid-handshake (answered), that attempt failed."""

@@ -64,6 +64,7 @@ _NOT_ADMITTING_TEXT = {
     1: "the rep's side is busy with other join attempts; wait a minute and join again",
     2: "the rep's side has paused joining after too many failed attempts; "
     "ask the rep to reopen it (/reopen) and read you the new code",
+    3: "the session already has as many customers as the rep's site policy allows; ask the rep",
 }
 #: What the joiner is told when the host's confirmation does not match. A
 #: tampered reply and a wrong code look the same from here, so say both.

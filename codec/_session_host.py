@@ -28,6 +28,8 @@ from codec._admission import (
     DoorState,
     HandshakeReply,
     NotAdmitted,
+    NotAdmittingReason,
+    not_admitting_payload,
 )
 from codec._channel import Channel
 from codec._errors import LocalProtocolError, ProtocolError
@@ -77,6 +79,7 @@ class HostRules(SessionRules):
         handshake_timeout: float = DEFAULT_HANDSHAKE_TIMEOUT,
         private_key: nacl.public.PrivateKey | None = None,
         session_id: bytes | None = None,
+        max_customers: int | None = None,
     ) -> None:
         super().__init__(local_id, name, limits, timings or SessionTimings(), private_key)
         self.admission = Admission(
@@ -91,6 +94,8 @@ class HostRules(SessionRules):
         self.members[local_id] = Member(local_id, name, Role.REP, self.public_key)
         #: Admitted endpoints that have not said who they are, and their deadline.
         self.awaiting_hello: dict[int, float] = {}
+        #: The site policy's cap on customers in this session (None: no cap).
+        self.max_customers = max_customers
 
     @property
     def code(self) -> SessionCode:
@@ -138,6 +143,17 @@ class HostRules(SessionRules):
                 Refused(self._label(sender), "an admitted member may not start a new handshake")
             )
             return
+        if self._full() and not self.admission.is_pending(sender):
+            # Turned away before any reply: no guess at the code, and the code stays unused.
+            out.transmit(sender, not_admitting_payload(NotAdmittingReason.FULL))
+            out.event(
+                Refused(
+                    f"endpoint {sender}",
+                    f"turned away a joiner: the session has {self.max_customers} "
+                    "customers, as many as the site policy allows",
+                )
+            )
+            return
         event = self.admission.receive(sender, payload, now)
         match event:
             case HandshakeReply(to, reply) | NotAdmitted(to, reply):
@@ -165,6 +181,13 @@ class HostRules(SessionRules):
     @property
     def paused(self) -> bool:
         return self.admission.state is DoorState.PAUSED
+
+    def _full(self) -> bool:
+        """Whether the customer cap is reached, counting those admitted but not yet in."""
+        if self.max_customers is None:
+            return False
+        customers = sum(m.role is Role.CUSTOMER for m in self.members.values())
+        return customers + len(self.awaiting_hello) >= self.max_customers
 
     # Members ---------------------------------------------------------------------
 

@@ -49,8 +49,9 @@ async def open_hosted_session(
     max_session_failures: int = DEFAULT_MAX_SESSION_FAILURES,
     handshake_timeout: float = DEFAULT_HANDSHAKE_TIMEOUT,
     timings: SessionTimings | None = None,
+    max_customers: int | None = None,
 ) -> AsyncIterator[HostSession]:
-    """Create a room with a fresh code and host a session in it."""
+    """Create a room with a fresh code and host a session in it (at most *max_customers*)."""
     _check_name(name, limits)
     async with AsyncExitStack() as stack:
         conn, code = await _create_room(stack, relay, limits)
@@ -63,6 +64,7 @@ async def open_hosted_session(
             max_failures=max_failures,
             max_session_failures=max_session_failures,
             handshake_timeout=handshake_timeout,
+            max_customers=max_customers,
         )
         session = HostSession(conn, rules, relay)
         nursery = await stack.enter_async_context(open_task_nursery())

@@ -174,7 +174,9 @@ async def _start(
             _say(f"Started a relay on this machine: {relay}")
             if listen in ("127.0.0.1", "localhost", "::1"):
                 _say("(only this machine can reach it; use --listen 0.0.0.0 for others)")
-        session = await stack.enter_async_context(open_hosted_session(relay, name))
+        session = await stack.enter_async_context(
+            open_hosted_session(relay, name, max_customers=policy.max_customers)
+        )
         _say(f"Session code: {session.code}")
         _say(f"Join link: {session.link}")
         _say(f"Relay: {relay}")

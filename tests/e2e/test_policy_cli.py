@@ -68,3 +68,28 @@ async def test_start_alone_takes_type_tracking_code_relay_and_name_from_the_conf
         await alice.expect(r"^Session type: billing, tracking code CASE-42$")
         async with cust.run("bob", "join", code, "--relay", relay_process, "--name", "Bob") as bob:
             await bob.expect(r"^In this session: Alice \(rep\)$")
+
+
+async def test_the_customer_cap_turns_the_next_joiner_away_on_both_sides(
+    tmp_path: Path, relay_process: str
+) -> None:
+    rep, cust = machine(tmp_path, "rep"), machine(tmp_path, "customer")
+    rep.write_policy("[sessions]\nmax_customers = 1\n")
+    join = ["--relay", relay_process]
+    async with rep.run("alice", "start", *join, "--name", "Alice") as alice:
+        first = (await alice.expect(rf"^Session code: {CODE}$")).group(1)
+        async with cust.run("bob", "join", first, *join, "--name", "Bob") as bob:
+            code = (await alice.expect(rf"^Session code: {CODE}$")).group(1)
+            await alice.expect(r"^\* Bob joined \(customer\)$")
+            async with cust.run("carol", "join", code, *join, "--name", "Carol") as carol:
+                await carol.expect(
+                    r"^helpline: the session already has as many customers as the rep's "
+                    r"site policy allows; ask the rep$"
+                )
+                assert await carol.wait_exit() == 1
+            await alice.expect(r"turned away a joiner: the session has 1 customers, as many as")
+            await bob.send("/quit")
+            await alice.expect(r"^\* Bob left$")
+        # The code Carol tried was not spent: she joins with it once there is room.
+        async with cust.run("carol", "join", code, *join, "--name", "Carol") as carol:
+            await carol.expect(r"^Joined session \d+ as Carol$")
