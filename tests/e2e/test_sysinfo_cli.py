@@ -19,9 +19,11 @@ NO_SYSINFO = "[features]\nsystem_information = false\n"
 
 @asynccontextmanager
 async def rep_and_customer(
-    tmp_path: Path, relay: str
+    tmp_path: Path, relay: str, *, rep_policy: str = "", customer_policy: str = ""
 ) -> AsyncIterator[tuple[Console, Console, Machine, Machine]]:
     rep, cust = machine(tmp_path, "rep"), machine(tmp_path, "customer")
+    rep.write_policy(rep_policy)
+    cust.write_policy(customer_policy)
     async with rep.run("alice", "start", "--relay", relay, "--name", "Alice") as alice:
         code = (await alice.expect(rf"^Session code: {CODE}$")).group(1)
         async with cust.run("bob", "join", code, "--relay", relay, "--name", "Bob") as bob:
@@ -92,34 +94,31 @@ async def test_the_customer_may_refuse_and_both_sides_say_so(
 async def test_the_customers_policy_refuses_on_both_sides_without_asking(
     tmp_path: Path, relay_process: str
 ) -> None:
-    rep, cust = machine(tmp_path, "rep"), machine(tmp_path, "customer")
-    cust.write_policy(NO_SYSINFO)
-    async with rep.run("alice", "start", "--relay", relay_process, "--name", "Alice") as alice:
-        code = (await alice.expect(rf"^Session code: {CODE}$")).group(1)
-        join = ["join", code, "--relay", relay_process, "--name", "Bob"]
-        async with cust.run("bob", *join) as bob:
-            await alice.expect(r"^\* Bob joined")
-            await alice.send("/sysinfo")
-            refusal = (
-                "on the customer's side, system information is turned off by this site's policy"
-            )
-            await bob.expect(rf"^! Refused a system information request from Alice: {refusal}$")
-            await alice.expect(rf"^! Bob refused system information: {refusal}$")
-            assert not any("Allow?" in line for line in bob.lines)
+    customer_policy = NO_SYSINFO
+    async with rep_and_customer(tmp_path, relay_process, customer_policy=customer_policy) as (
+        alice,
+        bob,
+        _,
+        _,
+    ):
+        await alice.send("/sysinfo")
+        refusal = "on the customer's side, system information is turned off by this site's policy"
+        await bob.expect(rf"^! Refused a system information request from Alice: {refusal}$")
+        await alice.expect(rf"^! Bob refused system information: {refusal}$")
+        assert not any("Allow?" in line for line in bob.lines)
 
 
 async def test_the_reps_policy_refuses_before_anything_is_asked(
     tmp_path: Path, relay_process: str
 ) -> None:
-    rep, cust = machine(tmp_path, "rep"), machine(tmp_path, "customer")
-    rep.write_policy(NO_SYSINFO)
-    async with rep.run("alice", "start", "--relay", relay_process, "--name", "Alice") as alice:
-        code = (await alice.expect(rf"^Session code: {CODE}$")).group(1)
-        join = ["join", code, "--relay", relay_process, "--name", "Bob"]
-        async with cust.run("bob", *join) as bob:
-            await alice.expect(r"^\* Bob joined")
-            await alice.send("/sysinfo")
-            await alice.expect(r"^! system information is turned off by this site's policy$")
-            await alice.send("still chatting")
-            await bob.expect(r"^Alice: still chatting$")
-            assert not any("system information" in line for line in bob.lines)
+    async with rep_and_customer(tmp_path, relay_process, rep_policy=NO_SYSINFO) as (
+        alice,
+        bob,
+        _,
+        _,
+    ):
+        await alice.send("/sysinfo")
+        await alice.expect(r"^! system information is turned off by this site's policy$")
+        await alice.send("still chatting")
+        await bob.expect(r"^Alice: still chatting$")
+        assert not any("system information" in line for line in bob.lines)

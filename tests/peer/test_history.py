@@ -134,3 +134,10 @@ def test_an_open_record_whose_process_is_gone_is_not_ended_cleanly(tmp_path: Pat
     record = store.find("4821")[0]
     assert record.unclean
     assert "not ended cleanly" in "\n".join(render_record(record))
+
+
+def test_a_file_that_is_not_a_history_is_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    path.write_bytes(b"this is not a database, it is a note someone saved here" * 100)
+    with pytest.raises(HistoryError, match=rf"cannot use the history file {path}: "):
+        HistoryStore(path)
