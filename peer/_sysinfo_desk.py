@@ -11,6 +11,7 @@ neutralises what a terminal could act on.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 import trio
@@ -41,6 +42,9 @@ __all__ = ["ACTIVITY", "SysinfoRequester", "SysinfoResponder"]
 
 #: How consent records name this activity in the history.
 ACTIVITY = "system information"
+GATHERING_FAILED = "the customer's machine could not gather its system information"
+
+log = logging.getLogger("helpline.peer")
 
 
 class SysinfoRequester:
@@ -136,7 +140,15 @@ class SysinfoResponder:
 
     async def _put_question(self, sender: Member, ask: SysinfoAsk) -> None:
         self._report = None
-        report = await trio.to_thread.run_sync(collect_report)
+        try:
+            report = await trio.to_thread.run_sync(collect_report)
+        except Exception as e:  # a broken probe must cost the request, not the session
+            log.warning("system information could not be gathered: %r", e)
+            if self.gate.pending == ask:
+                to, refused = self.gate.refuse(GATHERING_FAILED)
+                await self.session.send_message(to, refused)
+                self._say(f"! Could not gather your system information ({e}); nothing was sent.")
+            return
         if self.gate.pending != ask:
             return  # replaced or withdrawn meanwhile: the newer question is shown instead
         self._report = report

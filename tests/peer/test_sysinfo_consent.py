@@ -11,17 +11,20 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
+import psutil
 import trio
 
 from codec import DEFAULT_POLICY, SysinfoRefused, SysinfoReport, SysinfoRequest
 from peer._desk import CustomerDesk
-from peer._events import MemberJoined, MessageReceived
+from peer._events import ChatReceived, MemberJoined, MessageReceived
 from peer._nursery import open_task_nursery
 from peer._open import open_hosted_session, open_joined_session
 from tests.peer.helpers import WAIT, invite, next_event
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
+
+    import pytest
 
     from peer._session import MemberSession, Session
 
@@ -106,3 +109,26 @@ async def test_a_request_from_another_customer_is_refused_without_asking(
                         "only the controlling rep may ask for system information"
                     ]
                     assert not await desk.answer("y")  # nothing is pending to say yes to
+
+
+async def test_a_probe_that_fails_refuses_on_both_sides_and_the_session_goes_on(
+    relay_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken() -> None:
+        raise PermissionError("/proc is not readable")
+
+    monkeypatch.setattr(psutil, "boot_time", broken)
+    async with open_hosted_session(relay_url, "Alice") as alice:
+        async with open_joined_session(invite(alice), "Bob") as bob:
+            async with customer_with_desk(bob) as (_, face):
+                await alice.send_message(bob.id, SysinfoRequest(1))
+                refused = await next_sysinfo(alice)
+                assert refused == SysinfoRefused(
+                    1, "the customer's machine could not gather its system information"
+                )
+                assert face.lines == [
+                    "! Could not gather your system information (/proc is not readable); "
+                    "nothing was sent."
+                ]
+                await bob.send_chat("still here")
+                assert (await next_event(alice, ChatReceived)).text == "still here"
