@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 
 from codec._errors import LocalProtocolError, ProtocolError
 from codec._handshake import HostHandshake
+from codec._messages import Role
 from codec._payload import PayloadKind, payload_kind
 
 if TYPE_CHECKING:
@@ -100,6 +101,8 @@ class Admitted:
     id: int
     keys: ChannelKeys
     next_code: SessionCode
+    #: Whom the used code was for: a customer, or an assistant the rep asked for.
+    role: Role = Role.CUSTOMER
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +141,8 @@ class Admission:
             raise LocalProtocolError("budgets: 0 < max_failures <= max_session_failures")
         self.code = code
         self.state = DoorState.OPEN
+        #: Whom the current code admits.
+        self.code_role = Role.CUSTOMER
         self.max_failures = max_failures
         self.max_session_failures = max_session_failures
         self.handshake_timeout = handshake_timeout
@@ -202,9 +207,9 @@ class Admission:
         if generation != self._generation:
             return self._fail(sender, "the code was used or replaced during the attempt")
         del self._pending[sender]
-        keys = handshake.keys
+        keys, role = handshake.keys, self.code_role
         self._issue_code()
-        return Admitted(sender, keys, self.code)
+        return Admitted(sender, keys, self.code, role)
 
     def is_pending(self, endpoint: int) -> bool:
         """Whether *endpoint* has an attempt under way (its next payload continues it)."""
@@ -230,8 +235,14 @@ class Admission:
         self._issue_code()
         return self.code
 
-    def _issue_code(self) -> None:
+    def issue(self, role: Role) -> SessionCode:
+        """A fresh code that admits one *role* (the next after it is a customer's again)."""
+        self._issue_code(role)
+        return self.code
+
+    def _issue_code(self, role: Role = Role.CUSTOMER) -> None:
         self.code = self.code.replace_secret()
+        self.code_role = role
         self._generation += 1
         self.failures = 0
 

@@ -65,6 +65,8 @@ class Hello:
 
     name: str
     public_key: bytes
+    #: Asks to join as an assistant (a rep); only a code issued for one admits it.
+    assist: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,8 @@ class Roster:
 
     members: tuple[Member, ...]
     session: bytes
+    #: The primary customer's id (SPEC M1), whose screen activities are about.
+    primary: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,13 +125,14 @@ Message = (
 
 def encode_message(msg: Message) -> bytes:
     match msg:
-        case Hello(name, key):
-            return pack({"t": "hello", "name": name, "key": key})
-        case Roster(members, session):
+        case Hello(name, key, assist):
+            return pack({"t": "hello", "name": name, "key": key, "assist": assist})
+        case Roster(members, session, primary):
             return pack(
                 {
                     "t": "roster",
                     "session": session,
+                    "primary": primary,
                     "members": [
                         {"id": m.id, "name": m.name, "role": m.role.value, "key": m.public_key}
                         for m in members
@@ -167,8 +172,8 @@ class _Fields:
         self.limits = limits
         self.type = obj["t"]
 
-    def expect(self, *names: str) -> None:
-        if set(self.obj) != {"t", *names}:
+    def expect(self, *names: str, optional: tuple[str, ...] = ()) -> None:
+        if not {"t", *names} <= set(self.obj) <= {"t", *names, *optional}:
             raise ProtocolError(
                 f"{self.type}: wrong fields {sorted(self.obj, key=str)}", reason="malformed"
             )
@@ -194,12 +199,16 @@ class _Fields:
 
 
 def _hello(f: _Fields) -> Hello:
-    f.expect("name", "key")
-    return Hello(f.name(f.obj["name"]), f.key(f.obj["key"]))
+    f.expect("name", "key", optional=("assist",))
+    assist = f.obj.get("assist", False)
+    if type(assist) is not bool:
+        raise ProtocolError("hello: assist must be true or false", reason="malformed")
+    return Hello(f.name(f.obj["name"]), f.key(f.obj["key"]), assist)
 
 
 def _roster(f: _Fields) -> Roster:
-    f.expect("members", "session")
+    f.expect("members", "session", optional=("primary",))
+    primary = None if f.obj.get("primary") is None else f.id(f.obj["primary"])
     session = f.obj["session"]
     if not isinstance(session, bytes) or len(session) != SESSION_ID_BYTES:
         raise ProtocolError("roster: bad session id", reason="malformed")
@@ -217,7 +226,7 @@ def _roster(f: _Fields) -> Roster:
         members.append(Member(f.id(entry["id"]), f.name(entry["name"]), role, f.key(entry["key"])))
     if len({m.id for m in members}) != len(members):
         raise ProtocolError("roster: duplicate member id", reason="malformed")
-    return Roster(tuple(members), session)
+    return Roster(tuple(members), session, primary)
 
 
 def _chat(f: _Fields) -> Chat:

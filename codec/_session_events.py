@@ -35,6 +35,7 @@ __all__ = [
     "MemberAdded",
     "MemberRemoved",
     "MessageArrived",
+    "PrimaryChanged",
     "Refused",
     "RulesEvent",
     "SessionTimings",
@@ -109,6 +110,17 @@ class MemberRemoved:
 
 
 @dataclass(frozen=True, slots=True)
+class PrimaryChanged:
+    """The primary customer is now *member* (None: no customer left).
+
+    Screen activities are with the primary only: a feature ends the former
+    primary's activities on this event (SPEC M2).
+    """
+
+    member: Member | None
+
+
+@dataclass(frozen=True, slots=True)
 class Refused:
     """Something from *sender* was dropped unread or unused; *reason* says why."""
 
@@ -134,6 +146,7 @@ class CodeCause(Enum):
     USED = "used"  # the previous code admitted someone
     RETIRED = "retired"  # too many failed attempts against the previous code
     REOPENED = "reopened"  # the rep reopened joining
+    FOR_ASSISTANT = "for an assistant"  # the rep asked for a code that admits an assistant
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +182,7 @@ RulesEvent = (
     | MessageArrived
     | MemberAdded
     | MemberRemoved
+    | PrimaryChanged
     | Refused
     | InSession
     | AttemptRefused

@@ -46,6 +46,7 @@ from codec._session_events import (
     MemberAdded,
     MemberRemoved,
     Outbox,
+    PrimaryChanged,
     Refused,
     SessionTimings,
     Step,
@@ -96,6 +97,8 @@ class HostRules(SessionRules):
         self.awaiting_hello: dict[int, float] = {}
         #: The site policy's cap on customers in this session (None: no cap).
         self.max_customers = max_customers
+        #: Whom the code each of those used was for.
+        self._admitted_as: dict[int, Role] = {}
 
     @property
     def code(self) -> SessionCode:
@@ -120,6 +123,32 @@ class HostRules(SessionRules):
         out.event(CodeIssued(self.admission.reopen(), CodeCause.REOPENED))
         return out.step()
 
+    def issue_code(self, role: Role, now: float) -> Step:
+        """A fresh code that admits one *role*: a customer, or an assistant (SPEC M4).
+
+        The current code stops working: one code is outstanding at a time.
+        """
+        self._require_in_session()
+        if role is Role.REP:
+            raise LocalProtocolError("a code admits a customer or an assistant")
+        out = Outbox()
+        cause = CodeCause.FOR_ASSISTANT if role is Role.ASSISTANT else CodeCause.REOPENED
+        out.event(CodeIssued(self.admission.issue(role), cause))
+        return out.step()
+
+    def set_primary(self, member_id: int, now: float) -> Step:
+        """Make another customer the primary one (SPEC M1) and tell everyone."""
+        self._require_in_session()
+        member = self.members.get(member_id)
+        if member is None or member.role is not Role.CUSTOMER:
+            raise LocalProtocolError("only a customer in the session can be the primary customer")
+        out = Outbox()
+        if member_id != self.primary:
+            self.primary = member_id
+            self._broadcast_roster(out, now)
+            out.event(PrimaryChanged(member))
+        return out.step()
+
     def set_role(self, member_id: int, role: Role, now: float) -> Step:
         """Give a member another role (an assistant, say) and tell everyone.
 
@@ -131,8 +160,11 @@ class HostRules(SessionRules):
         if member is None or member_id == self.local_id or role is Role.REP:
             raise LocalProtocolError("only another member's role can change, and not to rep")
         self.members[member_id] = replace(member, role=role)
+        demoted = role is not Role.CUSTOMER and self._choose_primary_without(member_id)
         out = Outbox()
         self._broadcast_roster(out, now)
+        if demoted:
+            out.event(PrimaryChanged(None if self.primary is None else self.members[self.primary]))
         return out.step()
 
     # Admission -------------------------------------------------------------------
@@ -160,7 +192,8 @@ class HostRules(SessionRules):
                 out.transmit(to, reply)
             case AttemptFailed():
                 self._attempt_failed(out, event)
-            case Admitted(eid, keys, next_code):
+            case Admitted(eid, keys, next_code, role):
+                self._admitted_as[eid] = role
                 channel = Channel(keys, self.local_id, eid, self.limits)
                 self.links[eid] = Link(channel, None, heard=now, sent=now, watched=True)
                 self.awaiting_hello[eid] = now + self.timings.hello_timeout
@@ -184,10 +217,11 @@ class HostRules(SessionRules):
 
     def _full(self) -> bool:
         """Whether the customer cap is reached, counting those admitted but not yet in."""
-        if self.max_customers is None:
-            return False
+        if self.max_customers is None or self.admission.code_role is Role.ASSISTANT:
+            return False  # the cap is on customers; an assistant's code is not one
         customers = sum(m.role is Role.CUSTOMER for m in self.members.values())
-        return customers + len(self.awaiting_hello) >= self.max_customers
+        waiting = sum(role is Role.CUSTOMER for role in self._admitted_as.values())
+        return customers + waiting >= self.max_customers
 
     # Members ---------------------------------------------------------------------
 
@@ -216,15 +250,37 @@ class HostRules(SessionRules):
             out.event(Refused(f"endpoint {endpoint}", f"refused a joiner: {e}"))
             out.actions.append(Disconnect(endpoint))
             return
-        member = Member(endpoint, self._unique_name(hello.name), Role.CUSTOMER, hello.public_key)
+        role = self._admitted_as.pop(endpoint, Role.CUSTOMER)
+        if hello.assist != (role is Role.ASSISTANT):
+            self._turn_away(out, endpoint, hello.assist, now)
+            return
+        member = Member(endpoint, self._unique_name(hello.name), role, hello.public_key)
         self.members[endpoint] = member
+        promoted = role is Role.CUSTOMER and self.primary is None
+        if promoted:
+            self.primary = endpoint
         # Existing members first: the relay keeps each sender's order, so they
         # hold the newcomer's key before the newcomer can write to them.
         self._broadcast_roster(out, now, last=endpoint)
         out.event(MemberAdded(member))
+        if promoted:
+            out.event(PrimaryChanged(member))
+
+    def _turn_away(self, out: Outbox, endpoint: int, asked_to_assist: bool, now: float) -> None:
+        if asked_to_assist:
+            told = "this is a customer's code; an assistant needs a code the rep issued for one"
+            shown = "it asked to join as an assistant with a customer's code"
+        else:
+            told = "this is an assistant's code: join with --assist, or ask for a customer's code"
+            shown = "it used an assistant's code without asking to assist"
+        self._seal(out, endpoint, Leave(told), now)
+        del self.links[endpoint]
+        out.event(Refused(f"endpoint {endpoint}", f"refused a joiner: {shown}"))
+        out.actions.append(Disconnect(endpoint))
 
     def _remove(self, out: Outbox, endpoint: int, *, said_goodbye: bool, now: float) -> None:
         member = self.members.pop(endpoint)
+        demoted = self._choose_primary_without(endpoint)
         if not said_goodbye:
             # Tell it it is out, in case it is not really gone (the relay may lie).
             self._seal(out, endpoint, self._roster(), now)
@@ -232,11 +288,22 @@ class HostRules(SessionRules):
         del self.links[endpoint]
         self._broadcast_roster(out, now)
         out.event(MemberRemoved(member, said_goodbye))
+        if demoted:
+            out.event(PrimaryChanged(None if self.primary is None else self.members[self.primary]))
+
+    def _choose_primary_without(self, endpoint: int) -> bool:
+        """If *endpoint* was primary, the first other customer is now; whether it changed."""
+        if endpoint != self.primary:
+            return False
+        customers = [m for m in self.roster() if m.role is Role.CUSTOMER and m.id != endpoint]
+        self.primary = customers[0].id if customers else None
+        return True
 
     def _on_endpoint_left(self, out: Outbox, endpoint: int, now: float) -> None:
         if endpoint in self.awaiting_hello:
             del self.awaiting_hello[endpoint]
             del self.links[endpoint]
+            self._admitted_as.pop(endpoint, None)
         elif endpoint in self.members:
             self._remove(out, endpoint, said_goodbye=False, now=now)
         elif (failed := self.admission.member_left(endpoint)) is not None:
@@ -258,7 +325,7 @@ class HostRules(SessionRules):
         return [mid for mid in self.members if mid != self.local_id]
 
     def _roster(self) -> Roster:
-        return Roster(tuple(self.roster()), self.session_id)
+        return Roster(tuple(self.roster()), self.session_id, self.primary)
 
     def _broadcast_roster(self, out: Outbox, now: float, last: int | None = None) -> None:
         roster = self._roster()

@@ -37,6 +37,7 @@ from codec._session_events import (
     MemberAdded,
     MemberRemoved,
     Outbox,
+    PrimaryChanged,
     Refused,
     SessionTimings,
     Step,
@@ -67,9 +68,11 @@ class MemberRules(SessionRules):
         limits: Limits = DEFAULT_LIMITS,
         timings: SessionTimings | None = None,
         private_key: nacl.public.PrivateKey | None = None,
+        assist: bool = False,
     ) -> None:
         super().__init__(local_id, name, limits, timings or SessionTimings(), private_key)
         self.controller = host_id
+        self.assist = assist
         self.state = SessionState.JOINING
         self.session_id: bytes | None = None
         self._handshake: JoinerHandshake | None = JoinerHandshake(code.password)
@@ -120,7 +123,7 @@ class MemberRules(SessionRules):
         out.transmit(self.controller, confirmation)
         channel = Channel(handshake.keys, self.local_id, self.controller, self.limits)
         self.links[self.controller] = Link(channel, None, heard=now, sent=now, watched=True)
-        self._seal(out, self.controller, Hello(self.name, self.public_key), now)
+        self._seal(out, self.controller, Hello(self.name, self.public_key, self.assist), now)
         self._join_deadline = now + self.timings.join_timeout
 
     # Messages --------------------------------------------------------------------
@@ -135,6 +138,9 @@ class MemberRules(SessionRules):
             self._apply_roster(out, message, now)
         elif isinstance(message, SessionEnd):
             self._end(out, Ended(by=message.by))
+        elif isinstance(message, Leave):
+            reason = f"the rep's side did not let us in: {message.reason}"
+            self._end(out, Ended(by=None, reason=reason))
         elif self.state is SessionState.JOINING:
             self._require_roster_first(out, sender, message)
         else:
@@ -168,6 +174,10 @@ class MemberRules(SessionRules):
         if rep is None or rep.role is not Role.REP:
             out.event(Refused("the rep", "a roster that does not list the rep as the rep"))
             return
+        primary = entries.get(roster.primary) if roster.primary is not None else None
+        if roster.primary is not None and (primary is None or primary.role is not Role.CUSTOMER):
+            out.event(Refused("the rep", "a roster whose primary is not a customer in it"))
+            return
         me = entries.get(self.local_id)
         if me is None or me.public_key != self.public_key:
             self._end(out, Ended(by=None, reason=self._left_out_reason()))
@@ -182,6 +192,9 @@ class MemberRules(SessionRules):
             if mid in (self.local_id, self.controller) or self._keep_link(out, member, now)
         }
         old, self.members = self.members, new
+        old_primary, self.primary = self.primary, roster.primary
+        if not first and old_primary != self.primary:
+            out.event(PrimaryChanged(primary))
         for mid, member in old.items():
             if mid not in new:
                 self._retire(mid)

@@ -100,7 +100,7 @@ HEARS: dict[Role, dict[type[Message], frozenset[Speaker]]] = {
     Role.CUSTOMER: {
         Hello: frozenset(),
         Chat: frozenset({Speaker.CONTROLLER, Speaker.MEMBER}),
-        Leave: frozenset(),
+        Leave: frozenset({Speaker.CONTROLLER}),  # the host turning a joiner away, with why
         KeepAlive: frozenset({Speaker.CONTROLLER}),
         Roster: frozenset({Speaker.CONTROLLER}),
         SessionEnd: frozenset({Speaker.CONTROLLER}),
@@ -139,6 +139,8 @@ class SessionRules:
         self.private_key = private_key or nacl.public.PrivateKey.generate()
         self.members: dict[int, Member] = {}
         self.links: dict[int, Link] = {}
+        #: The primary customer's id (SPEC M1), as the controlling rep decides it.
+        self.primary: int | None = None
         self.state = SessionState.IN_SESSION
 
     @property

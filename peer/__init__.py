@@ -19,6 +19,7 @@ from peer._events import (
     MemberJoined,
     MemberLeft,
     MessageRejected,
+    PrimaryChanged,
     SessionEnded,
     SessionEvent,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "MessageRejected",
     "NotAllowedError",
     "PeerError",
+    "PrimaryChanged",
     "RelayRefusedError",
     "RelayUnreachableError",
     "Session",

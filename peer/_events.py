@@ -19,6 +19,7 @@ __all__ = [
     "MemberLeft",
     "MessageReceived",
     "MessageRejected",
+    "PrimaryChanged",
     "SessionEnded",
     "SessionEvent",
 ]
@@ -52,6 +53,13 @@ class MemberLeft:
     name: str
     #: False when the member's connection dropped rather than it saying goodbye.
     said_goodbye: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PrimaryChanged:
+    """*name* is now the primary customer (None: no customer is left)."""
+
+    name: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,4 +113,5 @@ SessionEvent = (
     | JoiningPaused
     | MessageReceived
     | MessageRejected
+    | PrimaryChanged
 )

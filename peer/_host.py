@@ -22,8 +22,6 @@ __all__ = ["HostSession"]
 
 
 class HostSession(Session):
-    role = Role.REP
-
     def __init__(self, conn: RelayConnection, rules: HostRules, relay: str) -> None:
         super().__init__(conn, rules, relay)
         self.host_rules = rules
@@ -45,6 +43,15 @@ class HostSession(Session):
     async def reopen(self) -> None:
         """Reopen joining with a fresh code (a :class:`CodeChanged` event shows it)."""
         await self._call(self.host_rules.reopen)
+
+    async def assistant_code(self) -> None:
+        """Issue a code that admits one assistant (a :class:`CodeChanged` event shows it)."""
+        await self._call(lambda now: self.host_rules.issue_code(Role.ASSISTANT, now))
+
+    async def set_primary(self, name: str) -> None:
+        """Make the customer called *name* the primary customer (SPEC M1)."""
+        member = self.find(name)
+        await self._call(lambda now: self.host_rules.set_primary(member.id, now))
 
     async def end(self) -> None:
         """End the session for everyone (SPEC S5)."""

@@ -99,6 +99,7 @@ async def open_joined_session(
     *,
     limits: Limits = DEFAULT_LIMITS,
     timings: SessionTimings | None = None,
+    assist: bool = False,
 ) -> AsyncIterator[MemberSession]:
     """Join the session *target* names; raises WrongCodeError on a wrong code."""
     _check_name(name, limits)
@@ -107,7 +108,13 @@ async def open_joined_session(
             target.relay, target.code.room, create=False, limits=limits
         ) as conn:
             rules = MemberRules(
-                conn.id, conn.welcome.host, name, target.code, limits=limits, timings=timings
+                conn.id,
+                conn.welcome.host,
+                name,
+                target.code,
+                limits=limits,
+                timings=timings,
+                assist=assist,
             )
             session = MemberSession(conn, rules, target.relay)
             await session.join()

@@ -41,8 +41,10 @@ from codec import (
     MemberRemoved,
     MemberRules,
     MessageArrived,
+    PrimaryChanged,
     Refused,
     RelayRejected,
+    Role,
     SessionState,
     Transmit,
     name_key,
@@ -67,6 +69,7 @@ from peer._events import (
 )
 from peer._events import JoiningPaused as JoiningPausedEvent
 from peer._events import MemberLeft as MemberLeftEvent
+from peer._events import PrimaryChanged as PrimaryChangedEvent
 from peer._nursery import open_task_nursery
 
 if TYPE_CHECKING:
@@ -74,7 +77,7 @@ if TYPE_CHECKING:
 
     import nacl.public
 
-    from codec import Limits, Message, RelayEnvelope, Role, RulesEvent, SessionRules, Step
+    from codec import Limits, Message, RelayEnvelope, RulesEvent, SessionRules, Step
     from peer._connection import RelayConnection
     from peer._file_transfers import FileTransfers
 
@@ -87,8 +90,6 @@ EVENT_BUFFER = 256
 
 
 class Session:
-    role: Role
-
     def __init__(self, conn: RelayConnection, rules: SessionRules, relay: str) -> None:
         self._conn = conn
         self.rules = rules
@@ -122,6 +123,17 @@ class Session:
     @property
     def members(self) -> dict[int, Member]:
         return self.rules.members
+
+    @property
+    def role(self) -> Role:
+        """This person's role as the controlling rep's roster states it."""
+        me = self.rules.members.get(self.id)
+        return me.role if me is not None else self.rules.role
+
+    @property
+    def primary(self) -> Member | None:
+        """The primary customer (SPEC M1), as the controlling rep decides it."""
+        return None if self.rules.primary is None else self.rules.members.get(self.rules.primary)
 
     @property
     def me(self) -> Member:
@@ -239,6 +251,8 @@ class Session:
                 await self._emit(CodeChanged(str(code), link, cause))
             case JoiningPaused(failures):
                 await self._emit(JoiningPausedEvent(failures))
+            case PrimaryChanged(member):
+                await self._emit(PrimaryChangedEvent(None if member is None else member.name))
             case InSession():
                 pass
             case Ended(by, reason, _):
@@ -263,7 +277,6 @@ class MemberSession(Session):
     def __init__(self, conn: RelayConnection, rules: MemberRules, relay: str) -> None:
         super().__init__(conn, rules, relay)
         self.member_rules = rules
-        self.role = rules.role
 
     @property
     def host_id(self) -> int:

@@ -41,6 +41,7 @@ from peer._events import (
     MemberJoined,
     MemberLeft,
     MessageRejected,
+    PrimaryChanged,
     SessionEnded,
     SessionEvent,
 )
@@ -64,7 +65,9 @@ Type a line to send it to everyone.
   /who            who is in the session
   /quit           leave the session (the rep's /quit ends it)
   /end            end the session for everyone (controlling rep only)
-  /reopen         a fresh code, and joining reopened after a pause (rep only)"""
+  /reopen         a fresh code, and joining reopened after a pause (rep only)
+  /assistant      a code that admits one assistant (rep only)
+  /primary NAME   make NAME the primary customer (rep only)"""
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -119,6 +122,9 @@ def _parser() -> argparse.ArgumentParser:
     join.add_argument("code", metavar="CODE|LINK", help="like 4821-093617, or the join link")
     join.add_argument("--relay", help="relay address, ws://HOST:PORT (a join link carries it)")
     join.add_argument("--name", help="your name as others see it")
+    join.add_argument(
+        "--assist", action="store_true", help="join as an assistant, with a code for one"
+    )
     history = sub.add_parser("history", help="the sessions recorded on this machine (rep)")
     shows = history.add_subparsers(dest="history_command")
     show = shows.add_parser("show", help="one recorded session, whole")
@@ -145,7 +151,8 @@ async def _run(args: argparse.Namespace) -> int:
         kind = policy.start(args.type or config.session_type, args.tracking or config.tracking)
         relay = args.relay or config.relay
         return await _start(relay, name, args.listen, kind, config.smtp, policy)
-    return await _join(_join_target(args.code, args.relay or config.relay), name, policy)
+    target = _join_target(args.code, args.relay or config.relay)
+    return await _join(target, name, policy, assist=args.assist)
 
 
 def _join_target(text: str, relay: str | None) -> JoinTarget:
@@ -189,8 +196,10 @@ async def _start(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-async def _join(target: JoinTarget, name: str, policy: Policy = DEFAULT_POLICY) -> int:
-    async with open_joined_session(target, name) as session:
+async def _join(
+    target: JoinTarget, name: str, policy: Policy = DEFAULT_POLICY, *, assist: bool = False
+) -> int:
+    async with open_joined_session(target, name, assist=assist) as session:
         _say(f"Joined session {target.code.room} as {session.name}")
         others = [f"{m.name} ({m.role.value})" for m in session.roster() if m.id != session.id]
         _say(f"In this session: {', '.join(others)}")
@@ -252,9 +261,12 @@ async def _command(session: Session, line: str, desk: Desk | None = None) -> boo
             if desk is not None:
                 desk.sent_chat(text, [member_name])
         elif word == "/who":
+            primary = session.primary
             for m in session.roster():
-                you = ", you" if m.id == session.id else ""
-                _say(f"  {m.name} ({m.role.value}{you})")
+                marks = [m.role.value]
+                marks += ["primary"] if primary is not None and m.id == primary.id else []
+                marks += ["you"] if m.id == session.id else []
+                _say(f"  {m.name} ({', '.join(marks)})")
         elif word == "/quit":
             if desk is not None:
                 await desk.before_end(_read_line)
@@ -275,6 +287,14 @@ async def _command(session: Session, line: str, desk: Desk | None = None) -> boo
             if not isinstance(session, HostSession):
                 raise NotAllowedError("only the controlling rep can reopen joining")
             await session.reopen()
+        elif word == "/assistant":
+            if not isinstance(session, HostSession):
+                raise NotAllowedError("only the controlling rep can issue a code for an assistant")
+            await session.assistant_code()
+        elif word == "/primary":
+            if not isinstance(session, HostSession):
+                raise NotAllowedError("only the controlling rep can choose the primary customer")
+            await session.set_primary(rest.strip())
         elif word == "/help":
             _say(HELP + ("\n" + desk.help if desk is not None else ""))
         elif desk is not None and await desk.command(word, rest):
@@ -307,10 +327,16 @@ def _show(session: Session, event: SessionEvent) -> None:
             _say(f"* {name} left" + ("" if said_goodbye else " (connection lost)"))
         case JoinAttemptFailed(reason, failures, max_failures):
             _say(f"! failed join attempt ({failures} of {max_failures}): {reason}")
+        case CodeChanged(code, link, CodeCause.FOR_ASSISTANT):
+            _say("* A code for one assistant (the customer's code is replaced too):")
+            _say(f"Assistant code: {code}")
+            _say(f"The assistant joins with: helpline join {link} --assist")
         case CodeChanged(code, link, cause):
             _say(_CODE_NOTES[cause])
             _say(f"Session code: {code}")
             _say(f"Join link: {link}")
+        case PrimaryChanged(name):
+            _say(f"* {name} is now the primary customer" if name else "* No customer is left")
         case JoiningPaused(failures):
             _say(
                 f"! {failures} failed join attempts in this session: joining is paused "
@@ -324,6 +350,7 @@ _CODE_NOTES = {
     CodeCause.USED: "* The previous code is used up (a code admits one person). For the next:",
     CodeCause.RETIRED: "! Too many failed join attempts: the old code no longer works. New code:",
     CodeCause.REOPENED: "* Joining is open again with a fresh code:",
+    CodeCause.FOR_ASSISTANT: "* A code for an assistant:",
 }
 
 

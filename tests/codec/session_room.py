@@ -88,8 +88,9 @@ class Room:
         *,
         timings: SessionTimings = TIMINGS,
         machine: type[MemberRules] = MemberRules,
+        assist: bool = False,
     ) -> MemberRules:
-        member = machine(eid, HOST, name, code or self.host.code, timings=timings)
+        member = machine(eid, HOST, name, code or self.host.code, timings=timings, assist=assist)
         self.members[eid] = member
         self.apply(eid, member.start(self.now))
         self.flush()

@@ -44,9 +44,9 @@ async def rep(relay: str | None, tmp: str, *extra: str) -> AsyncIterator[tuple[C
 
 @asynccontextmanager
 async def customer(
-    code: str, relay: str | None, tmp: str, name: str = "Bob"
+    code: str, relay: str | None, tmp: str, name: str = "Bob", *extra: str
 ) -> AsyncIterator[Console]:
-    args = ["join", code, "--name", name] + (["--relay", relay] if relay else [])
+    args = ["join", code, "--name", name, *extra] + (["--relay", relay] if relay else [])
     async with open_console(name, python_command("peer", *args), env=_env(tmp)) as console:
         yield console
 
