@@ -70,7 +70,7 @@ async def test_rep_and_customer_chat_and_the_rep_ends_the_session(
             await bob.expect(r"^Alice \(private\): a secret$")
             await bob.send("/who")
             await bob.expect(r"^  Alice \(rep\)$")
-            await bob.expect(r"^  Bob \(customer, you\)$")
+            await bob.expect(r"^  Bob \(customer, primary, you\)$")
             await alice.send("/end")
             await alice.expect(r"^Add a note")
             await alice.send("")
