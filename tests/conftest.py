@@ -15,9 +15,10 @@ import pytest
 
 from peer._server_process import open_server_process
 from relay import RelaySettings, RunningRelay, serve_relay
+from tests.x11.xvfb import open_xvfb
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Iterator
 
     import trio
 
@@ -52,3 +53,10 @@ async def relay_process() -> AsyncIterator[str]:
     """The real relay as a subprocess; its ``ws://127.0.0.1:PORT``."""
     async with open_relay_process() as (_, url):
         yield url
+
+
+@pytest.fixture(scope="module")
+def xdisplay() -> Iterator[str]:
+    """A private Xvfb at 1280x800 for the tests of one module."""
+    with open_xvfb() as display:
+        yield display

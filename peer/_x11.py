@@ -1,0 +1,189 @@
+"""What the X server can tell the sharer: its windows, and when the screen changed.
+
+:class:`X11Windows` finds top-level application windows (through the window
+manager's ``_NET_CLIENT_LIST`` where there is one, else the root's mapped
+children with a name), follows one as it moves, and says which parts of it
+other windows cover, so only that application's own pixels leave.
+
+:class:`DamageWatcher` asks the DAMAGE extension to report when anything is
+drawn, so an idle screen costs no capture at all; where the server lacks
+DAMAGE it reports a change at a fixed polling rate instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import trio
+
+from peer._capture import Box, CaptureError
+
+__all__ = ["DamageWatcher", "ScreenChanges", "WindowInfo", "WindowLookup", "X11Windows"]
+
+log = logging.getLogger("helpline.peer")
+
+#: Seconds between captures where the server cannot say what changed.
+POLL_INTERVAL = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class WindowInfo:
+    id: int
+    title: str
+    #: Where the window's contents are, in screen coordinates.
+    box: Box
+
+
+class WindowLookup(Protocol):
+    def windows(self) -> list[WindowInfo]:
+        """Application windows, bottom to top."""
+
+    def find(self, window_id: int) -> WindowInfo | None:
+        """Where *window_id* is now; None once it is gone or unmapped."""
+
+    def covering(self, window_id: int) -> list[Box]:
+        """Boxes of other windows stacked above *window_id*."""
+
+    def close(self) -> None: ...
+
+
+class ScreenChanges(Protocol):
+    async def wait_change(self) -> None:
+        """Return once something may have changed on the screen."""
+
+    def close(self) -> None: ...
+
+
+def _open_display(name: str | None) -> Any:
+    from Xlib import display
+
+    try:
+        return display.Display(name)
+    except Exception as e:
+        raise CaptureError(f"cannot open the X display {name or ''}: {e}") from e
+
+
+class X11Windows:
+    def __init__(self, display: str | None) -> None:
+        self._display = _open_display(display)
+        self._root = self._display.screen().root
+        atom = self._display.intern_atom
+        self._client_list = atom("_NET_CLIENT_LIST")
+        self._net_name = atom("_NET_WM_NAME")
+        self._utf8 = atom("UTF8_STRING")
+
+    def close(self) -> None:
+        self._display.close()
+
+    def windows(self) -> list[WindowInfo]:
+        found = []
+        for top, client in self._stack():
+            title = self._title(client)
+            box = self._box(client)
+            if title and box is not None and top is not None:
+                found.append(WindowInfo(client.id, title, box))
+        return found
+
+    def find(self, window_id: int) -> WindowInfo | None:
+        return next((w for w in self.windows() if w.id == window_id), None)
+
+    def covering(self, window_id: int) -> list[Box]:
+        above: list[Box] = []
+        seen = False
+        for top, client in self._stack():
+            if seen and top is not None and (box := self._box(top)) is not None:
+                above.append(box)
+            seen = seen or client.id == window_id
+        return above
+
+    def _stack(self) -> list[tuple[Any, Any]]:
+        """(top-level window, its application window) for each viewable one, bottom to top."""
+        from Xlib import X
+        from Xlib.error import XError
+
+        out = []
+        for top in self._root.query_tree().children:
+            try:
+                if top.get_attributes().map_state != X.IsViewable:
+                    continue
+                out.append((top, self._client_of(top)))
+            except XError:
+                continue  # gone while we looked
+        return out
+
+    def _client_of(self, top: Any) -> Any:
+        """The window inside a manager's frame that carries the application's name."""
+        if self._title(top):
+            return top
+        for child in top.query_tree().children:
+            if self._title(child):
+                return child
+        return top
+
+    def _title(self, window: Any) -> str:
+        from Xlib.error import XError
+
+        try:
+            prop = window.get_full_property(self._net_name, self._utf8)
+            if prop is not None and prop.value:
+                value = prop.value
+                return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+            name = window.get_wm_name()
+        except XError:
+            return ""
+        return name.decode("latin-1") if isinstance(name, bytes) else (name or "")
+
+    def _box(self, window: Any) -> Box | None:
+        from Xlib.error import XError
+
+        try:
+            geometry = window.get_geometry()
+            origin = window.translate_coords(self._root, 0, 0)
+        except XError:
+            return None
+        return Box(-origin.x, -origin.y, geometry.width, geometry.height)
+
+
+class DamageWatcher:
+    """Reports drawing on the screen through X DAMAGE; polls where DAMAGE is missing."""
+
+    def __init__(self, display: str | None) -> None:
+        from Xlib.ext import damage
+
+        self._display = _open_display(display)
+        self._damage: int | None = None
+        self._event_type = -1
+        if self._display.has_extension("DAMAGE"):
+            self._display.damage_query_version()
+            root = self._display.screen().root
+            self._damage = root.damage_create(damage.DamageReportNonEmpty)
+            self._event_type = self._display.extension_event.DamageNotify
+            self._display.flush()
+        else:
+            log.info("the X server has no DAMAGE extension; polling the screen instead")
+
+    @property
+    def polling(self) -> bool:
+        return self._damage is None
+
+    async def wait_change(self) -> None:
+        if self._damage is None:
+            await trio.sleep(POLL_INTERVAL)
+            return
+        display = self._display
+        while True:
+            while display.pending_events():
+                event = display.next_event()
+                if event.type == self._event_type:
+                    # Reset the region, so the next drawing reports again.
+                    display.damage_subtract(self._damage, 0, 0)
+                    display.flush()
+                    while display.pending_events():
+                        display.next_event()
+                    return
+            await trio.lowlevel.wait_readable(display.fileno())
+
+    def close(self) -> None:
+        self._display.close()

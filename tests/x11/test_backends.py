@@ -1,0 +1,151 @@
+"""The X11 adapters on a real Xvfb with a real Tk window: capture, windows, damage, input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import trio
+
+from codec import Monitor
+from peer import _capture
+from peer._capture import Box, CaptureError, MssSource, XlibSource, open_screen_source
+from peer._inject import XTestInput
+from peer._x11 import DamageWatcher, X11Windows
+from tests.x11.probe import open_probe
+from tests.x11.xvfb import open_xvfb, set_monitors
+
+RED = (0x30, 0x30, 0xD0)  # the probe's first band, as BGR
+
+
+def bgr_at(frame: np.ndarray, x: int, y: int) -> tuple[int, ...]:
+    return tuple(int(v) for v in frame[y, x, :3])
+
+
+async def test_capture_shows_the_window_where_it_is(xdisplay: str) -> None:
+    async with open_probe(xdisplay, x=100, y=80) as probe:
+        source = open_screen_source(xdisplay)
+        try:
+            frame = source.grab(source.bounds())
+            assert frame.shape == (800, 1280, 4)
+            x, y, _, _ = probe.box
+            assert bgr_at(frame, x + 5, y + 5) == RED
+            assert bgr_at(frame, x - 5, y + 5) != RED
+        finally:
+            source.close()
+
+
+async def test_mss_and_plain_x11_capture_the_same_pixels(xdisplay: str) -> None:
+    async with open_probe(xdisplay):
+        fast, plain = MssSource(xdisplay), XlibSource(xdisplay)
+        try:
+            box = Box(50, 40, 600, 400)
+            assert np.array_equal(fast.grab(box)[..., :3], plain.grab(box)[..., :3])
+        finally:
+            fast.close()
+            plain.close()
+
+
+def test_capture_falls_back_to_plain_x11_where_mss_fails(
+    xdisplay: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(display: str | None) -> None:
+        raise CaptureError("mss cannot read this screen: depth listed twice")
+
+    monkeypatch.setattr(_capture, "MssSource", refuse)
+    source = open_screen_source(xdisplay)
+    try:
+        assert isinstance(source, XlibSource)
+        assert source.grab(Box(0, 0, 8, 8)).shape == (8, 8, 4)
+    finally:
+        source.close()
+
+
+def test_no_display_is_a_clear_capture_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DISPLAY", raising=False)
+    with pytest.raises(CaptureError, match="no X display"):
+        open_screen_source(None)
+
+
+def test_two_monitors_are_listed_in_order() -> None:
+    with open_xvfb(2304, 800) as display:
+        set_monitors(display, (0, 0, 1280, 800), (1280, 0, 1024, 768))
+        for source in (MssSource(display), XlibSource(display)):
+            try:
+                assert source.monitors() == [Monitor(0, 0, 1280, 800), Monitor(1280, 0, 1024, 768)]
+            finally:
+                source.close()
+
+
+async def test_windows_are_found_by_title_and_followed_when_moved(xdisplay: str) -> None:
+    async with open_probe(xdisplay, x=100, y=80, title="Probe Ä") as probe:
+        windows = X11Windows(xdisplay)
+        try:
+            (found,) = [w for w in windows.windows() if w.title == "Probe Ä"]
+            assert found.box == Box(*probe.box)
+            await probe.command("move 300 200")
+            moved = windows.find(found.id)
+            assert moved is not None
+            assert (moved.box.x, moved.box.y) == (300, 200)
+        finally:
+            windows.close()
+
+
+async def test_a_window_on_top_is_reported_as_covering(xdisplay: str) -> None:
+    async with (
+        open_probe(xdisplay, x=100, y=80, title="Below") as below,
+        open_probe(xdisplay, x=300, y=200, width=200, height=150, title="Above") as above,
+    ):
+        await above.command("raise")
+        windows = X11Windows(xdisplay)
+        try:
+            (target,) = [w for w in windows.windows() if w.title == "Below"]
+            assert Box(*above.box) in windows.covering(target.id)
+            assert Box(*below.box) not in windows.covering(target.id)
+        finally:
+            windows.close()
+
+
+async def test_damage_reports_drawing_and_stays_quiet_when_idle(xdisplay: str) -> None:
+    async with open_probe(xdisplay) as probe:
+        watcher = DamageWatcher(xdisplay)
+        try:
+            assert not watcher.polling
+            await trio.sleep(0.2)
+            with trio.move_on_after(0.1):
+                while True:
+                    await watcher.wait_change()  # drain what was drawn before
+            with trio.move_on_after(0.3) as idle:
+                await watcher.wait_change()
+            assert idle.cancelled_caught
+            await probe.console.send("pattern 3")
+            with trio.fail_after(5):
+                await watcher.wait_change()
+        finally:
+            watcher.close()
+
+
+async def test_clicks_arrive_at_the_coordinates_given(xdisplay: str) -> None:
+    async with open_probe(xdisplay, x=100, y=80) as probe:
+        sink = XTestInput(xdisplay)
+        try:
+            sink.move(100 + 37, 80 + 52)
+            sink.button(1, down=True)
+            sink.button(1, down=False)
+            assert (await probe.next("click"))["click"] == [37, 52, 1]
+            sink.move(100 + 200, 80 + 10)
+            sink.button(3, down=True)
+            sink.button(3, down=False)
+            assert (await probe.next("click"))["click"] == [200, 10, 3]
+        finally:
+            sink.close()
+
+
+async def test_typed_text_arrives_including_characters_the_layout_lacks(xdisplay: str) -> None:
+    async with open_probe(xdisplay, x=100, y=80) as probe:
+        sink = XTestInput(xdisplay)
+        try:
+            sink.move(150, 150)
+            sink.type_text("aZ 9é€ж")
+            assert await probe.typed(7) == "aZ 9é€ж"
+        finally:
+            sink.close()
