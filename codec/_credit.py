@@ -53,14 +53,18 @@ class ScreenFlow:
     def should_capture(self) -> bool:
         return self.credit > 0 and (self.changed or self.keyframe_due)
 
-    def take_keyframe(self) -> bool:
-        """True once after a keyframe became due: encode this capture as one."""
+    def start_capture(self) -> bool:
+        """A capture begins now; True if it must be encoded as a keyframe.
+
+        Changes noted from here on belong to the next capture: this one may
+        already have read the screen before they were drawn.
+        """
+        self.changed = False
         due, self.keyframe_due = self.keyframe_due, False
         return due
 
     def captured(self, *, sent: bool) -> None:
-        """A capture was encoded; *sent* when it produced messages (it changed)."""
-        self.changed = False
+        """The capture was encoded; *sent* when it produced messages (it changed)."""
         if sent:
             if self.credit <= 0:
                 raise LocalProtocolError("a frame was sent without credit")

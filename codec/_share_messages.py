@@ -135,9 +135,10 @@ class MonitorList:
 
 @dataclass(frozen=True, slots=True)
 class ViewSelect:
-    """Rep → customer: view monitor *monitor* (1-based), or 0 for all of them."""
+    """Rep → customer: view monitor *monitor* (1-based, 0 for all); *lossy* for video areas."""
 
     monitor: int
+    lossy: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,8 +221,8 @@ def encode_share_message(msg: object) -> bytes:
         case MonitorList(monitors):
             boxes = [[m.x, m.y, m.width, m.height] for m in monitors]
             return pack({"t": "monitors", "monitors": boxes})
-        case ViewSelect(monitor):
-            return pack({"t": "view-select", "monitor": monitor})
+        case ViewSelect(monitor, lossy):
+            return pack({"t": "view-select", "monitor": monitor, "lossy": lossy})
         case PointerMotion(x, y):
             return pack({"t": "pointer", "x": x, "y": y})
         case PointerButton(button, down, x, y):
@@ -334,8 +335,8 @@ def _monitors(f: _Fields) -> MonitorList:
 
 
 def _view_select(f: _Fields) -> ViewSelect:
-    f.expect("monitor")
-    return ViewSelect(_int(f, "monitor", 0, MAX_MONITORS))
+    f.expect("monitor", "lossy")
+    return ViewSelect(_int(f, "monitor", 0, MAX_MONITORS), _bool(f, "lossy"))
 
 
 def _pointer(f: _Fields) -> PointerMotion:

@@ -52,9 +52,20 @@ class XTestInput:
             raise CaptureError("the X server has no XTEST extension: input cannot be injected")
         self._scratch: dict[int, int] = {}
         self._free = self._free_keycodes()
+        #: What the rep holds down now: released when control ends, so a revoke
+        #: in the middle of a drag leaves no button or modifier stuck.
+        self._buttons: set[int] = set()
+        self._keys: set[int] = set()
 
     def close(self) -> None:
-        self._display.close()
+        try:
+            for button in self._buttons:
+                self._fake(self._X.ButtonRelease, button)
+            for keycode in self._keys:
+                self._fake(self._X.KeyRelease, keycode)
+            self._display.sync()
+        finally:
+            self._display.close()
 
     def _fake(self, kind: int, detail: int = 0, **where: int) -> None:
         from Xlib.ext import xtest
@@ -66,6 +77,7 @@ class XTestInput:
         self._display.sync()
 
     def button(self, button: int, down: bool) -> None:
+        (self._buttons.add if down else self._buttons.discard)(button)
         self._fake(self._X.ButtonPress if down else self._X.ButtonRelease, button)
         self._display.sync()
 
@@ -83,6 +95,7 @@ class XTestInput:
     def key(self, keysym: int, down: bool) -> None:
         keycode = self._display.keysym_to_keycode(keysym) or self._remap(keysym)
         if keycode:
+            (self._keys.add if down else self._keys.discard)(keycode)
             self._fake(self._X.KeyPress if down else self._X.KeyRelease, keycode)
             self._display.sync()
 

@@ -29,6 +29,7 @@ from codec import (
     JoinTarget,
     Role,
     SessionCode,
+    ShareMessage,
 )
 from peer._config import default_name, load_config
 from peer._desk import CustomerDesk, Desk, RepDesk
@@ -40,6 +41,7 @@ from peer._events import (
     JoiningPaused,
     MemberJoined,
     MemberLeft,
+    MessageReceived,
     MessageRejected,
     PrimaryChanged,
     SessionEnded,
@@ -51,6 +53,7 @@ from peer._nursery import open_task_nursery
 from peer._open import open_hosted_session, open_joined_session
 from peer._policy import load_policy
 from peer._server_process import open_embedded_relay
+from peer._share_cli import SHARE_HELP, Sharing, open_sharing, share_command, share_lines
 
 if TYPE_CHECKING:
     from codec import Policy
@@ -210,11 +213,15 @@ async def _join(
 async def _drive(session: Session, desk: Desk | None = None) -> int:
     """Run the face until the session ends or the person leaves; the exit code."""
     outcome = 0
+    sharing = open_sharing(session)
     async with open_task_nursery() as nursery:
 
         async def show_events() -> None:
             nonlocal outcome
             async for event in session.events:
+                if isinstance(event, MessageReceived) and isinstance(event.message, ShareMessage):
+                    await sharing.receive(event.sender, event.message)
+                    continue
                 if desk is not None:
                     await desk.observe(event)
                 if isinstance(event, SessionEnded):
@@ -223,9 +230,17 @@ async def _drive(session: Session, desk: Desk | None = None) -> int:
                 _show(session, event)
             nursery.cancel_scope.cancel()
 
+        async def show_sharing() -> None:
+            async for event in sharing.events:
+                for line in share_lines(event):
+                    _say(line)
+
         async def read_commands() -> None:
             while (line := await _read_line()) is not None:
-                if not await _command(session, line.rstrip("\r\n"), desk):
+                if getattr(sharing, "asking", False):
+                    await sharing.answer(line)  # type: ignore[union-attr]
+                    continue
+                if not await _command(session, line.rstrip("\r\n"), desk, sharing):
                     break
             else:
                 await session.leave()
@@ -237,13 +252,17 @@ async def _drive(session: Session, desk: Desk | None = None) -> int:
                     await session.leave()
                     nursery.cancel_scope.cancel()
 
+        nursery.start_soon(sharing.run)
+        nursery.start_soon(show_sharing)
         nursery.start_soon(show_events)
         nursery.start_soon(read_commands)
         nursery.start_soon(on_signals)
     return outcome
 
 
-async def _command(session: Session, line: str, desk: Desk | None = None) -> bool:
+async def _command(
+    session: Session, line: str, desk: Desk | None = None, sharing: Sharing | None = None
+) -> bool:
     """Act on one typed line; False when the person is done."""
     word, _, rest = line.partition(" ")
     try:
@@ -297,7 +316,10 @@ async def _command(session: Session, line: str, desk: Desk | None = None) -> boo
             await session.set_primary(rest.strip())
         elif word == "/help":
             _say(HELP + ("\n" + desk.help if desk is not None else ""))
-        elif desk is not None and await desk.command(word, rest):
+            _say(SHARE_HELP[Role.REP if session.role is Role.REP else Role.CUSTOMER])
+        elif (desk is not None and await desk.command(word, rest)) or (
+            sharing is not None and await share_command(sharing, session, word, rest, _say)
+        ):
             pass
         else:
             _say(f"Unknown command {word}; /help lists the commands")

@@ -18,7 +18,7 @@ from codec import (
 def send_frame(flow: ScreenFlow) -> None:
     """What the sharer does with credit: capture, encode (a keyframe if due), send."""
     assert flow.should_capture()
-    flow.take_keyframe()
+    flow.start_capture()
     flow.captured(sent=True)
 
 
@@ -33,8 +33,8 @@ def test_a_new_viewer_gets_a_keyframe_first() -> None:
     flow = ScreenFlow()
     flow.grant(ViewerFlow().start())
     assert flow.should_capture()
-    assert flow.take_keyframe()
-    assert not flow.take_keyframe()
+    assert flow.start_capture()
+    assert not flow.start_capture()
 
 
 def test_sending_spends_credit_and_stops_when_it_is_gone() -> None:
@@ -66,8 +66,18 @@ def test_an_unchanged_screen_costs_no_credit() -> None:
     flow.grant(CreditGrant(1))
     assert not flow.should_capture()  # nothing changed since
     flow.note_change()
+    flow.start_capture()
     flow.captured(sent=False)  # the change was undone before the capture
     assert flow.credit == 1
+
+
+def test_a_change_during_a_capture_is_captured_next() -> None:
+    flow = ScreenFlow()
+    flow.grant(CreditGrant(2, keyframe=True))
+    flow.start_capture()
+    flow.note_change()  # drawn while the first capture was being encoded
+    flow.captured(sent=True)
+    assert flow.should_capture()
 
 
 def test_sending_without_credit_is_a_local_error() -> None:
@@ -100,4 +110,4 @@ def test_a_broken_viewer_asks_for_a_keyframe_once_and_resets_the_credit() -> Non
     assert reset == CreditGrant(VIEWER_WINDOW, keyframe=True)
     assert viewer.refused() is None  # stale messages still arriving do not ask again
     flow.grant(reset)
-    assert (flow.credit, flow.take_keyframe()) == (VIEWER_WINDOW, True)
+    assert (flow.credit, flow.start_capture()) == (VIEWER_WINDOW, True)

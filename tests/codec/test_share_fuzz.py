@@ -12,7 +12,7 @@ from tests.codec.test_share_messages import SHARE_MESSAGES
 
 SEEDS = [encode_message(m) for m in SHARE_MESSAGES]
 FIELDS = ["activity", "rep", "title", "detail", "reason", "data", "frames", "keyframe"]
-FIELDS += ["monitors", "monitor", "x", "y", "dx", "dy", "button", "down", "keysym", "text"]
+FIELDS += ["monitors", "monitor", "lossy", "x", "y", "dx", "dy", "button", "down", "keysym", "text"]
 TYPES = ["consent-request", "consent-grant", "consent-deny", "consent-revoke", "status"]
 TYPES += ["screen", "credit", "monitors", "view-select", "pointer", "button", "wheel", "key"]
 TYPES += ["clipboard"]

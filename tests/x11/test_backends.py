@@ -149,3 +149,19 @@ async def test_typed_text_arrives_including_characters_the_layout_lacks(xdisplay
             assert await probe.typed(7) == "aZ 9é€ж"
         finally:
             sink.close()
+
+
+async def test_closing_the_input_releases_what_the_rep_held(xdisplay: str) -> None:
+    async with open_probe(xdisplay, x=100, y=80) as probe:
+        sink = XTestInput(xdisplay)
+        sink.move(100 + 20, 80 + 20)
+        sink.button(1, down=True)  # control revoked mid-drag: no release comes
+        sink.close()
+        sink = XTestInput(xdisplay)
+        try:
+            await probe.next("click")
+            sink.button(1, down=True)  # would be swallowed if button 1 were still down
+            sink.button(1, down=False)
+            assert (await probe.next("click"))["click"] == [20, 20, 1]
+        finally:
+            sink.close()

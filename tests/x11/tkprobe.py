@@ -1,4 +1,5 @@
-"""A real Tk window for tests: draws a known pattern, records every key and click.
+"""A real Tk window for tests: draws a known pattern (colour bands, a
+checkerboard, a block of random pixels), records every key and click.
 
 Run as ``python -m tests.x11.tkprobe X Y W H TITLE`` with ``DISPLAY`` set.
 It prints one JSON line per event on stdout: ``{"ready": ...}`` once mapped,
@@ -10,11 +11,27 @@ redraws with another pattern, ``move X Y`` moves the window, ``raise``.
 from __future__ import annotations
 
 import json
+import random
 import sys
 import threading
 import tkinter as tk
 
 COLOURS = ["#d03030", "#30a040", "#3050d0", "#e0c020", "#202020", "#f0f0f0", "#a040c0"]
+
+
+#: Side of a block of random pixels: no codec can squeeze it, so any frame showing it is big.
+NOISE = 96
+
+
+def noise(pattern: int) -> tk.PhotoImage:
+    rng = random.Random(pattern)
+    image = tk.PhotoImage(width=NOISE, height=NOISE)
+    rows = (
+        "{" + " ".join(f"#{rng.getrandbits(24):06x}" for _ in range(NOISE)) + "}"
+        for _ in range(NOISE)
+    )
+    image.put(" ".join(rows))
+    return image
 
 
 def draw(canvas: tk.Canvas, width: int, height: int, pattern: int) -> None:
@@ -29,6 +46,9 @@ def draw(canvas: tk.Canvas, width: int, height: int, pattern: int) -> None:
         for x in range(0, width, 8):
             if (x // 8 + y // 8 + pattern) % 2:
                 canvas.create_rectangle(x, y, x + 8, y + 8, fill="#000000", width=0)
+    image = noise(pattern)
+    canvas.image = image  # type: ignore[attr-defined]  # Tk forgets images nobody holds
+    canvas.create_image(width - NOISE, height - NOISE, image=image, anchor="nw")
 
 
 def say(**fields: object) -> None:

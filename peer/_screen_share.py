@@ -1,0 +1,269 @@
+"""Both ends of one screen stream: the sharer that captures, the view that decodes.
+
+:class:`ScreenSharer` runs as one task per shared region. It captures only
+when a viewer holds credit and the screen changed (X DAMAGE says so, or a
+poll), always the newest screen, and keeps one encoder per viewer: a second
+viewer adds an encoder, not a second capture. It asks ``allowed()`` before
+every capture and again before anything leaves, so a revoke that lands
+while a frame is being encoded still stops that frame.
+
+:class:`ScreenView` is the receiving end: a :class:`codec.ScreenDecoder`,
+the credit it hands back, and ``/snapshot`` of exactly what it decoded.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import trio
+from PIL import Image
+
+from codec import (
+    CreditGrant,
+    ProtocolError,
+    ScreenDecoder,
+    ScreenEncoder,
+    ScreenFlow,
+    ScreenUpdate,
+    ViewerFlow,
+)
+from peer._capture import Box, CaptureError
+from peer._errors import PeerError
+from peer._nursery import open_task_nursery
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+    from pathlib import Path
+
+    from numpy.typing import NDArray
+
+    from codec import Message
+    from peer._capture import ScreenSource
+    from peer._x11 import ScreenChanges, WindowLookup
+
+__all__ = ["Region", "ScreenSharer", "ScreenView", "WindowGoneError"]
+
+log = logging.getLogger("helpline.peer")
+
+#: The encoder's message cap: well inside the channel's, large enough for a 4K keyframe slice.
+MESSAGE_BYTES = 1024 * 1024
+
+
+class WindowGoneError(PeerError):
+    """The shared application's window closed or was unmapped."""
+
+
+@dataclass(slots=True)
+class Region:
+    """What is shared: monitor *monitor* (0: all), or the one window *window*."""
+
+    monitor: int = 0
+    window: int | None = None
+
+
+@dataclass(slots=True)
+class _Viewer:
+    flow: ScreenFlow
+    encoder: ScreenEncoder | None = None
+    lossy: bool = False
+
+
+@dataclass(slots=True)
+class _Capture:
+    box: Box
+    frame: NDArray[np.uint8]
+    out: dict[int, list[bytes]] = field(default_factory=dict)
+
+
+class ScreenSharer:
+    """Captures *region* for the viewers it has, within what ``allowed`` says."""
+
+    def __init__(
+        self,
+        source: ScreenSource,
+        changes: ScreenChanges,
+        send: Callable[[int, Message], Awaitable[None]],
+        allowed: Callable[[int], bool],
+        *,
+        region: Region,
+        windows: WindowLookup | None = None,
+    ) -> None:
+        self._source = source
+        self._changes = changes
+        self._send = send
+        self._allowed = allowed
+        self._windows = windows
+        self.region = region
+        self._viewers: dict[int, _Viewer] = {}
+        self._wake = trio.Event()
+        #: The screen box of the last capture: where input coordinates start.
+        self.box = self._region_box()
+        self.frames_sent = 0
+        #: Captures begun (the screen read): none may begin without permission.
+        self.captures = 0
+
+    # What the controller tells it ------------------------------------------------
+
+    def add_viewer(self, viewer: int) -> None:
+        self._viewers.setdefault(viewer, _Viewer(ScreenFlow()))
+
+    def remove_viewer(self, viewer: int) -> None:
+        self._viewers.pop(viewer, None)
+
+    @property
+    def viewers(self) -> list[int]:
+        return list(self._viewers)
+
+    def grant(self, viewer: int, credit: CreditGrant) -> None:
+        """Credit from *viewer*; raises :class:`codec.ProtocolError` if it over-grants."""
+        self._viewers[viewer].flow.grant(credit)
+        self._poke()
+
+    def select(self, viewer: int, monitor: int, lossy: bool) -> None:
+        monitors = self._source.monitors()
+        if self.region.window is None and monitor > len(monitors):
+            raise PeerError(f"there is no monitor {monitor}; the customer has {len(monitors)}")
+        self.region.monitor = monitor if self.region.window is None else 0
+        self._viewers[viewer].lossy = lossy
+        for each in self._viewers.values():
+            each.flow.note_change()
+        self._poke()
+
+    def _poke(self) -> None:
+        self._wake.set()
+        self._wake = trio.Event()
+
+    # The task --------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Capture and send until cancelled (a revoke or a stop cancels it)."""
+        async with open_task_nursery() as nursery:
+            nursery.start_soon(self._watch)
+            while True:
+                ready = [vid for vid, v in self._viewers.items() if v.flow.should_capture()]
+                if not ready:
+                    await self._wake.wait()
+                    continue
+                ready = [vid for vid in ready if self._allowed(vid)]
+                if not ready:
+                    await self._wake.wait()
+                    continue
+                # Decided here, not in the worker: grants may change these meanwhile.
+                jobs = [
+                    (vid, self._viewers[vid], self._viewers[vid].flow.start_capture())
+                    for vid in ready
+                ]
+                self.captures += 1
+                capture = await trio.to_thread.run_sync(self._capture, jobs)
+                self.box = capture.box
+                for vid, messages in capture.out.items():
+                    viewer = self._viewers.get(vid)
+                    if viewer is None or not self._allowed(vid):
+                        # Revoked while encoding: this frame never leaves, and the
+                        # encoder's model of that viewer is void.
+                        if viewer is not None:
+                            viewer.flow.keyframe_due = True
+                        continue
+                    for data in messages:
+                        await self._send(vid, ScreenUpdate(data))
+                    viewer.flow.captured(sent=bool(messages))
+                    self.frames_sent += bool(messages)
+
+    async def _watch(self) -> None:
+        while True:
+            await self._changes.wait_change()
+            for viewer in self._viewers.values():
+                viewer.flow.note_change()
+            self._poke()
+
+    # In a worker thread ------------------------------------------------------------
+
+    def _region_box(self) -> Box:
+        if self.region.window is not None:
+            assert self._windows is not None
+            info = self._windows.find(self.region.window)
+            box = info.box.clip(self._source.bounds()) if info else None
+            if box is None:
+                raise WindowGoneError("the shared window was closed or hidden")
+            return box
+        if self.region.monitor:
+            return Box.of(self._source.monitors()[self.region.monitor - 1])
+        return self._source.bounds()
+
+    def _capture(self, jobs: list[tuple[int, _Viewer, bool]]) -> _Capture:
+        box = self._region_box()
+        frame = self._source.grab(box)
+        if self.region.window is not None:
+            assert self._windows is not None
+            frame = np.array(frame)  # our own copy, to blank what covers the window
+            for cover in self._windows.covering(self.region.window):
+                part = cover.clip(box)
+                if part is not None:
+                    x, y = part.x - box.x, part.y - box.y
+                    frame[y : y + part.height, x : x + part.width] = 0
+        capture = _Capture(box, frame)
+        for vid, viewer, keyframe in jobs:
+            if viewer.encoder is None:
+                viewer.encoder = ScreenEncoder(
+                    box.width, box.height, max_message_bytes=MESSAGE_BYTES
+                )
+            viewer.encoder.lossy = viewer.lossy
+            if keyframe:
+                viewer.encoder.keyframe()
+            capture.out[vid] = viewer.encoder.encode(frame)
+        return capture
+
+
+class ScreenView:
+    """One incoming screen stream: decode, give credit back, snapshot."""
+
+    def __init__(self) -> None:
+        self.decoder = ScreenDecoder()
+        self._flow = ViewerFlow()
+        self.frames = 0
+        self.refused = 0
+        #: Set and replaced each time a frame is complete (a GUI repaints then).
+        self.frame_done = trio.Event()
+
+    def start(self) -> CreditGrant:
+        return self._flow.start()
+
+    def feed(self, data: bytes) -> CreditGrant | None:
+        """Apply one update; the credit to send back, if any."""
+        try:
+            self.decoder.feed(data)
+        except ProtocolError as e:
+            self.refused += 1
+            log.warning("screen update refused (%s); asking for a fresh frame", e)
+            return self._flow.refused()
+        if self.decoder.frame_complete:
+            self.frames += 1
+            self.frame_done.set()
+            self.frame_done = trio.Event()
+        return self._flow.decoded(frame_complete=self.decoder.frame_complete)
+
+    def picture(self) -> NDArray[np.uint8]:
+        """The decoded screen as ``(height, width, 3)`` RGB."""
+        return np.ascontiguousarray(self.decoder.framebuffer[..., ::-1])
+
+    def snapshot(self, path: Path) -> tuple[int, int]:
+        """Save the decoded framebuffer, full size, as PNG; its (width, height).
+
+        Written beside the target and renamed into place, so a full disk
+        never leaves a half-written file under the name asked for.
+        """
+        width, height = self.decoder.size
+        if not width:
+            raise CaptureError("no picture yet: the first frame has not arrived")
+        partial = path.with_name(f".{path.name}.partial")
+        try:
+            Image.fromarray(self.picture(), "RGB").save(partial, "PNG")
+            os.replace(partial, path)
+        except OSError as e:
+            partial.unlink(missing_ok=True)
+            raise PeerError(f"could not save {path}: {e.strerror or e}") from e
+        return width, height

@@ -1,0 +1,451 @@
+"""The customer's side of sharing: consent decides, then capture and input follow.
+
+Every rep the customer deals with has a :class:`codec.ConsentMachine` here.
+A rep's request becomes a question for the person (:class:`ConsentAsked`);
+their next typed line answers it, and waiting never says yes. Before every
+capture, every injected event and every screen credit the machine is asked
+again, so a message from a rep without a current grant (a patched peer
+included) is dropped and reported, never acted on. A revoke cancels the
+capture task's scope at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import trio
+
+from codec import (
+    Activity,
+    ClipboardText,
+    ConsentDeny,
+    ConsentGrant,
+    ConsentMachine,
+    ConsentRequest,
+    ConsentRevoke,
+    ConsentState,
+    CreditGrant,
+    KeyInput,
+    MonitorList,
+    Party,
+    Permission,
+    PointerButton,
+    PointerMotion,
+    PointerWheel,
+    ProtocolError,
+    Role,
+    ScreenUpdate,
+    ViewSelect,
+)
+from peer._capture import CaptureError
+from peer._errors import PeerError
+from peer._nursery import open_task_nursery
+from peer._screen_share import Region, ScreenSharer, ScreenView, WindowGoneError
+from peer._share_events import (
+    ConsentAsked,
+    ShareEvent,
+    ShareNotice,
+    ShareRejected,
+    ViewClosed,
+    ViewOpened,
+)
+
+if TYPE_CHECKING:
+    from codec import Member, Message
+    from peer._inject import InputSink
+    from peer._share_backends import Backends, SharingSession
+    from peer._x11 import WindowInfo
+
+__all__ = ["CustomerSharing"]
+
+log = logging.getLogger("helpline.peer")
+
+_APPS = (Activity.VIEW_APP, Activity.CONTROL_APP)
+_INPUT = (PointerMotion, PointerButton, PointerWheel, KeyInput)
+
+
+@dataclass(slots=True)
+class _Question:
+    rep: Member
+    activity: Activity
+    windows: list[WindowInfo]
+
+
+class CustomerSharing:
+    def __init__(
+        self, session: SharingSession, backends: Backends, *, answer_timeout: float
+    ) -> None:
+        self._session = session
+        self._backends = backends
+        self._answer_timeout = answer_timeout
+        self._machines: dict[int, ConsentMachine] = {}
+        self._reps: dict[int, Member] = {}
+        self._question: _Question | None = None
+        self._sharer: ScreenSharer | None = None
+        self._share_scope: trio.CancelScope | None = None
+        self._input: InputSink | None = None
+        self._windows: dict[int, WindowInfo] = {}
+        #: Reps that had a screen: their credit may still be on the wire after it ends.
+        self._viewed_before: set[int] = set()
+        self._view: ScreenView | None = None
+        self._nursery: trio.Nursery | None = None
+        self._deadline_changed = trio.Event()
+        self._event_in, self.events = trio.open_memory_channel[ShareEvent](256)
+
+    # The person ------------------------------------------------------------------
+
+    @property
+    def asking(self) -> bool:
+        """True while a question waits for the person's next line."""
+        return self._question is not None
+
+    def status(self) -> str:
+        lines = [self._describe(rep_id) for rep_id in self._machines]
+        return "; ".join(line for line in lines if line) or "Nothing is shared."
+
+    async def answer(self, line: str) -> None:
+        question, self._question = self._question, None
+        if question is None:
+            return
+        machine = self._machines[question.rep.id]
+        if machine.asked is not question.activity:
+            return  # it expired or the rep withdrew it meanwhile
+        reply = line.strip().casefold()
+        window = None
+        if question.activity in _APPS:
+            if question.windows and len(question.windows) == 1 and reply in ("y", "yes"):
+                window = question.windows[0]
+            elif reply.isdigit() and 0 < int(reply) <= len(question.windows):
+                window = question.windows[int(reply) - 1]
+            yes = window is not None
+        else:
+            yes = reply in ("y", "yes")
+        if not yes:
+            machine.deny(question.activity)
+            await self._send(
+                question.rep.id, ConsentDeny(question.activity, question.rep.id, "declined")
+            )
+            await self._notice(
+                f"You declined: {question.rep.name} may not {question.activity.description}."
+            )
+            return
+        try:
+            await self._start(question.rep, question.activity, window)
+        except (CaptureError, PeerError) as e:
+            machine.deny(question.activity)
+            await self._send(
+                question.rep.id, ConsentDeny(question.activity, question.rep.id, str(e)[:200])
+            )
+            await self._notice(f"! Cannot share: {e}")
+            return
+        machine.grant(question.activity)
+        detail = window.title if window else ""
+        await self._send(
+            question.rep.id, ConsentGrant(question.activity, question.rep.id, detail[:200])
+        )
+        if self._sharer is not None and self._sharer.region.window is None:
+            monitors = self._sharer_monitors()
+            if monitors is not None:
+                await self._send(question.rep.id, monitors)
+        await self._notice(f"* Sharing: {self._describe(question.rep.id)}")
+
+    async def stop(self) -> None:
+        """The customer ends every activity, at once."""
+        ended = False
+        for rep_id, machine in self._machines.items():
+            if machine.state is not ConsentState.NOTHING_SHARED:
+                activity = machine.revoke()
+                await self._end(rep_id)
+                if activity is not None:
+                    await self._send(rep_id, ConsentRevoke(activity, rep_id))
+                ended = True
+        self._question = None
+        await self._notice(
+            "* Sharing stopped: nothing is shared." if ended else "Nothing is shared."
+        )
+
+    # The task ----------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Own the capture tasks and expire unanswered questions; runs until cancelled."""
+        try:
+            async with open_task_nursery() as nursery:
+                self._nursery = nursery
+                await self._expire_questions()
+        finally:
+            if self._input is not None:
+                self._input.close()
+                self._input = None
+
+    async def _expire_questions(self) -> None:
+        while True:
+            deadlines = [m.next_deadline() for m in self._machines.values()]
+            when = min((d for d in deadlines if d is not None), default=math.inf)
+            with trio.move_on_at(when):
+                await self._deadline_changed.wait()
+                self._deadline_changed = trio.Event()
+                continue
+            for rep_id, machine in self._machines.items():
+                denied = machine.expire(trio.current_time())
+                if denied is not None:
+                    self._question = None
+                    await self._send(rep_id, ConsentDeny(denied, rep_id, "no answer"))
+                    await self._notice(
+                        f"No answer given: {self._reps[rep_id].name}'s request is refused."
+                    )
+
+    # Messages ----------------------------------------------------------------------
+
+    async def receive(self, sender: Member, message: Message) -> None:
+        try:
+            await self._receive(sender, message)
+        except ProtocolError as e:
+            await self._reject(sender, str(e))
+
+    async def _receive(self, sender: Member, message: Message) -> None:
+        machine = self._machines.get(sender.id)
+        if isinstance(message, ConsentRequest):
+            await self._on_request(sender, message)
+        elif isinstance(message, ConsentRevoke):
+            if machine is None or message.rep != sender.id:
+                raise ProtocolError("a stop for an activity this rep does not have")
+            activity = machine.stop()
+            if self._question is not None and self._question.rep.id == sender.id:
+                self._question = None
+                await self._notice(f"{sender.name} withdrew the request.")
+            await self._end(sender.id)
+            if activity is not None:
+                await self._notice(f"* Sharing stopped by {sender.name}: {self.status()}")
+        elif isinstance(message, CreditGrant | ViewSelect):
+            if sender.id in self._viewed_before and not self._may_capture(sender.id):
+                log.info("late screen credit from %s after the view ended; dropped", sender.name)
+                return  # it crossed our revoke on the wire; nothing to report
+            if (
+                machine is None
+                or not machine.permits(Permission.SEND_SCREEN)
+                or self._sharer is None
+            ):
+                raise ProtocolError("screen requested without the customer's consent")
+            if isinstance(message, CreditGrant):
+                self._sharer.grant(sender.id, message)
+            else:
+                try:
+                    self._sharer.select(sender.id, message.monitor, message.lossy)
+                except PeerError as e:
+                    raise ProtocolError(str(e)) from None
+        elif isinstance(message, _INPUT):
+            if machine is None or not machine.permits(Permission.INJECT_INPUT):
+                raise ProtocolError("input sent without control granted; it was not injected")
+            self._inject(message)
+        elif isinstance(message, ClipboardText):
+            raise ProtocolError("clipboard sharing is not available on this machine")
+        elif isinstance(message, ScreenUpdate):
+            if (
+                machine is None
+                or not machine.permits(Permission.RECEIVE_REP_SCREEN)
+                or self._view is None
+            ):
+                raise ProtocolError("a screen the customer did not agree to see")
+            credit = self._view.feed(message.data)
+            if credit is not None:
+                await self._send(sender.id, credit)
+        else:
+            raise ProtocolError(f"a {type(message).__name__} is not for the customer to receive")
+
+    async def _on_request(self, sender: Member, request: ConsentRequest) -> None:
+        if sender.role not in (Role.REP, Role.ASSISTANT):
+            raise ProtocolError("only a rep can ask to share a screen")
+        if request.rep != sender.id:
+            raise ProtocolError("a request in another rep's name")
+        if self._question is not None:
+            await self._send(
+                sender.id, ConsentDeny(request.activity, sender.id, "another question is open")
+            )
+            return
+        machine = self._machines.setdefault(
+            sender.id, ConsentMachine(Party.CUSTOMER, answer_timeout=self._answer_timeout)
+        )
+        self._reps[sender.id] = sender
+        machine.request(request.activity, trio.current_time())
+        self._deadline_changed.set()
+        windows: list[WindowInfo] = []
+        what = request.activity.description
+        choices: tuple[str, ...] = ()
+        if request.activity in _APPS:
+            try:
+                lookup = self._backends.open_windows()
+                try:
+                    windows = lookup.windows()
+                finally:
+                    lookup.close()
+            except CaptureError:
+                windows = []
+            if request.title:
+                wanted = request.title.casefold()
+                windows = [w for w in windows if wanted in w.title.casefold()][:1]
+            if not windows:
+                machine.deny(request.activity)
+                reason = "no such window" if request.title else "no window to share"
+                await self._send(sender.id, ConsentDeny(request.activity, sender.id, reason))
+                return
+        self._question = _Question(sender, request.activity, windows)
+        if request.activity in _APPS and len(windows) == 1:
+            verb = "control" if request.activity is Activity.CONTROL_APP else "view"
+            what = f"{verb} the application “{windows[0].title}”"
+        elif request.activity in _APPS:
+            choices = tuple(f"  {n}) {w.title}" for n, w in enumerate(windows, 1))
+            await self._emit(
+                ConsentAsked(
+                    f"{sender.name} ({sender.role.value}) asks to {what}. "
+                    f"Share which? [1-{len(windows)}, Enter: none]",
+                    choices,
+                )
+            )
+            return
+        await self._emit(
+            ConsentAsked(f"{sender.name} ({sender.role.value}) asks to {what}. Allow? [y/N]")
+        )
+
+    # Activities ----------------------------------------------------------------------
+
+    async def _start(self, rep: Member, activity: Activity, window: WindowInfo | None) -> None:
+        assert self._nursery is not None
+        if activity is Activity.SHOW_REP_DESKTOP:
+            self._view = ScreenView()
+            await self._emit(ViewOpened(self._view, f"{rep.name}'s desktop", control=False))
+            await self._send(rep.id, self._view.start())
+            return
+        region = Region(window=window.id if window else None)
+        if self._sharer is not None and self._sharer.region == region:
+            self._sharer.add_viewer(rep.id)
+        else:
+            self._stop_capture()
+            source = self._backends.open_screen()
+            changes = self._backends.open_changes()
+            lookup = self._backends.open_windows() if window else None
+            self._sharer = ScreenSharer(
+                source, changes, self._send, self._may_capture, region=region, windows=lookup
+            )
+            self._sharer.add_viewer(rep.id)
+            self._share_scope = trio.CancelScope()
+            self._nursery.start_soon(
+                self._capture_task, self._sharer, self._share_scope, source, changes, lookup
+            )
+        self._viewed_before.add(rep.id)
+        if window is not None:
+            self._windows[rep.id] = window
+        if activity in (Activity.CONTROL_DESKTOP, Activity.CONTROL_APP) and self._input is None:
+            self._input = self._backends.open_input()
+
+    def _may_capture(self, rep_id: int) -> bool:
+        machine = self._machines.get(rep_id)
+        return machine is not None and machine.permits(Permission.SEND_SCREEN)
+
+    async def _capture_task(
+        self, sharer: ScreenSharer, scope: trio.CancelScope, *resources: object
+    ) -> None:
+        try:
+            with scope:
+                await sharer.run()
+        except (WindowGoneError, CaptureError) as e:
+            await self._notice(f"* Sharing stopped: {e}")
+            for rep_id in sharer.viewers:
+                activity = self._machines[rep_id].revoke()
+                if activity is not None:
+                    await self._send(rep_id, ConsentRevoke(activity, rep_id))
+                await self._end(rep_id)
+        finally:
+            for resource in resources:
+                if resource is not None:
+                    resource.close()  # type: ignore[attr-defined]
+
+    async def _end(self, rep_id: int) -> None:
+        """Whatever *rep_id* had stops now; the capture too once nobody views it."""
+        self._windows.pop(rep_id, None)
+        if self._sharer is not None:
+            self._sharer.remove_viewer(rep_id)
+            if not self._sharer.viewers:
+                self._stop_capture()
+        if (
+            not any(m.permits(Permission.INJECT_INPUT) for m in self._machines.values())
+            and self._input
+        ):
+            self._input.close()
+            self._input = None
+        if self._view is not None and not any(
+            m.permits(Permission.RECEIVE_REP_SCREEN) for m in self._machines.values()
+        ):
+            view, self._view = self._view, None
+            await self._emit(ViewClosed(view))
+
+    def _stop_capture(self) -> None:
+        if self._share_scope is not None:
+            self._share_scope.cancel()
+        self._sharer, self._share_scope = None, None
+
+    def _sharer_monitors(self) -> MonitorList | None:
+        source = self._backends.open_screen()
+        try:
+            monitors = source.monitors()
+        finally:
+            source.close()
+        return MonitorList(tuple(monitors[:16])) if monitors else None
+
+    def _inject(self, event: PointerMotion | PointerButton | PointerWheel | KeyInput) -> None:
+        sink, sharer = self._input, self._sharer
+        if sink is None or sharer is None:
+            return
+        if isinstance(event, KeyInput):
+            if event.text:
+                if event.down:
+                    sink.type_text(event.text)
+            else:
+                sink.key(event.keysym, event.down)
+            return
+        box = sharer.box
+        if not (event.x < box.width and event.y < box.height):
+            raise ProtocolError("a pointer position outside the shared screen")
+        sink.move(box.x + event.x, box.y + event.y)
+        if isinstance(event, PointerButton):
+            sink.button(event.button, event.down)
+        elif isinstance(event, PointerWheel):
+            sink.wheel(event.dx, event.dy)
+
+    def _describe(self, rep_id: int) -> str:
+        machine = self._machines[rep_id]
+        name = self._reps[rep_id].name
+        match machine.active:
+            case None:
+                return ""
+            case Activity.VIEW_DESKTOP:
+                return f"{name} views your desktop (no control)"
+            case Activity.CONTROL_DESKTOP:
+                return f"{name} controls your desktop"
+            case Activity.VIEW_APP:
+                return f"{name} views “{self._window_title(rep_id)}” (no control)"
+            case Activity.CONTROL_APP:
+                return f"{name} controls “{self._window_title(rep_id)}”"
+            case Activity.SHOW_REP_DESKTOP:
+                return f"{name} shows you their desktop"
+
+    def _window_title(self, rep_id: int) -> str:
+        window = self._windows.get(rep_id)
+        return window.title if window else "an application"
+
+    # Plumbing ------------------------------------------------------------------------
+
+    async def _send(self, to: int, message: Message) -> None:
+        await self._session.send_message(to, message)
+
+    async def _emit(self, event: ShareEvent) -> None:
+        await self._event_in.send(event)
+
+    async def _notice(self, text: str) -> None:
+        await self._emit(ShareNotice(text))
+
+    async def _reject(self, sender: Member, reason: str) -> None:
+        log.warning("dropped a sharing message from %s: %s", sender.name, reason)
+        await self._emit(ShareRejected(sender.name, reason))

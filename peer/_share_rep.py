@@ -1,0 +1,291 @@
+"""The rep's side of sharing: ask, view, control, show, stop.
+
+The rep's peer keeps a mirror :class:`codec.ConsentMachine` per customer,
+fed only by that customer's own answers, so the viewer, the banner and the
+input it forwards never claim more than the customer allowed. (The
+customer's peer enforces it regardless; this side just does not pretend.)
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import trio
+
+from codec import (
+    Activity,
+    ConsentDeny,
+    ConsentGrant,
+    ConsentMachine,
+    ConsentRequest,
+    ConsentRevoke,
+    ConsentState,
+    CreditGrant,
+    KeyInput,
+    LocalProtocolError,
+    MonitorList,
+    Party,
+    Permission,
+    PointerButton,
+    PointerMotion,
+    PointerWheel,
+    ProtocolError,
+    Role,
+    ScreenUpdate,
+    ViewSelect,
+)
+from peer._capture import CaptureError
+from peer._errors import NotAllowedError, PeerError
+from peer._nursery import open_task_nursery
+from peer._screen_share import Region, ScreenSharer, ScreenView
+from peer._share_events import ShareEvent, ShareNotice, ShareRejected, ViewClosed, ViewOpened
+
+if TYPE_CHECKING:
+    from codec import Member, Message
+    from peer._share_backends import Backends, SharingSession
+
+__all__ = ["RepSharing"]
+
+log = logging.getLogger("helpline.peer")
+
+InputMessage = PointerMotion | PointerButton | PointerWheel | KeyInput
+_VIEWING = (
+    Activity.VIEW_DESKTOP,
+    Activity.CONTROL_DESKTOP,
+    Activity.VIEW_APP,
+    Activity.CONTROL_APP,
+)
+
+
+class RepSharing:
+    def __init__(self, session: SharingSession, backends: Backends) -> None:
+        self._session = session
+        self._backends = backends
+        self._machines: dict[int, ConsentMachine] = {}
+        self._names: dict[int, str] = {}
+        self.view: ScreenView | None = None
+        self._view_of: int | None = None
+        #: Customers whose screen was viewed: late frames from them are no attack.
+        self._viewed: set[int] = set()
+        self._detail = ""
+        self.monitors: MonitorList | None = None
+        self._monitor = 0
+        self._lossy = False
+        self._sharer: ScreenSharer | None = None
+        self._show_scope: trio.CancelScope | None = None
+        self._nursery: trio.Nursery | None = None
+        self._event_in, self.events = trio.open_memory_channel[ShareEvent](256)
+
+    # The rep's commands -------------------------------------------------------------
+
+    async def ask(self, customer: Member, activity: Activity, title: str = "") -> None:
+        machine = self._machines.setdefault(customer.id, ConsentMachine(Party.REP))
+        self._names[customer.id] = customer.name
+        try:
+            machine.request(activity, trio.current_time())
+        except (ProtocolError, LocalProtocolError):
+            raise NotAllowedError(
+                f"{customer.name} has not answered the last request yet; wait, or /stop it"
+            ) from None
+        await self._send(customer.id, ConsentRequest(activity, self._session.id, title[:200]))
+        await self._notice(
+            f"Asked {customer.name} to allow: {activity.description.replace('your', 'their')}."
+        )
+
+    async def stop(self) -> None:
+        stopped = False
+        for cid, machine in self._machines.items():
+            if machine.state is not ConsentState.NOTHING_SHARED:
+                activity = machine.stop()
+                if activity is not None:
+                    await self._send(cid, ConsentRevoke(activity, self._session.id))
+                await self._ended(cid)
+                stopped = True
+        await self._notice("Stopped: nothing is shared." if stopped else "Nothing is shared.")
+
+    async def select(self, monitor: int | None = None, *, lossy: bool | None = None) -> None:
+        cid = self._view_of
+        if cid is None or self.view is None:
+            raise NotAllowedError("no screen is being viewed; /view first")
+        if monitor is not None:
+            count = len(self.monitors.monitors) if self.monitors else 1
+            if not 0 <= monitor <= count:
+                raise PeerError(
+                    f"{self._names[cid]} has {count} monitor(s); pick 1 to {count}, or all"
+                )
+            self._monitor = monitor
+        if lossy is not None:
+            self._lossy = lossy
+        await self._send(cid, ViewSelect(self._monitor, self._lossy))
+
+    def want_monitor(self, monitor: int) -> None:
+        """The monitor to ask for once the next view starts (0: all)."""
+        self._monitor = monitor
+
+    def snapshot(self, path: str) -> tuple[int, int]:
+        if self.view is None:
+            raise NotAllowedError("no screen is being viewed; /view first")
+        return self.view.snapshot(Path(path).expanduser())
+
+    @property
+    def control(self) -> bool:
+        cid = self._view_of
+        return cid is not None and self._machines[cid].permits(Permission.INJECT_INPUT)
+
+    async def send_input(self, event: InputMessage) -> None:
+        """The viewer's mouse and keyboard; dropped here unless control is granted."""
+        if self._view_of is not None and self.control:
+            await self._send(self._view_of, event)
+
+    def status(self) -> str:
+        parts = []
+        for cid, machine in self._machines.items():
+            name = self._names[cid]
+            if machine.active is not None:
+                control = "control on" if machine.permits(Permission.INJECT_INPUT) else "view only"
+                what = machine.active.value + (f" “{self._detail}”" if self._detail else "")
+                parts.append(f"{name}: {what} ({control})")
+            if machine.asked is not None:
+                parts.append(f"{name}: asked for {machine.asked.value}, no answer yet")
+        return "; ".join(parts) or "Nothing is shared."
+
+    # The task ----------------------------------------------------------------------
+
+    async def run(self) -> None:
+        async with open_task_nursery() as nursery:
+            self._nursery = nursery
+            await trio.sleep_forever()
+
+    # Messages ----------------------------------------------------------------------
+
+    async def receive(self, sender: Member, message: Message) -> None:
+        try:
+            await self._receive(sender, message)
+        except ProtocolError as e:
+            log.warning("dropped a sharing message from %s: %s", sender.name, e)
+            await self._emit(ShareRejected(sender.name, str(e)))
+
+    async def _receive(self, sender: Member, message: Message) -> None:
+        machine = self._machines.get(sender.id)
+        if isinstance(message, ConsentGrant | ConsentDeny | ConsentRevoke) and (
+            sender.role is not Role.CUSTOMER or machine is None or message.rep != self._session.id
+        ):
+            raise ProtocolError("an answer from someone this rep did not ask")
+        if isinstance(message, ConsentGrant):
+            assert machine is not None
+            machine.grant(message.activity)
+            await self._granted(sender, message)
+        elif isinstance(message, ConsentDeny):
+            assert machine is not None
+            machine.deny(message.activity)
+            reason = f" ({message.reason})" if message.reason else ""
+            await self._notice(f"{sender.name} declined: {message.activity.value}{reason}.")
+        elif isinstance(message, ConsentRevoke):
+            assert machine is not None
+            machine.revoke()
+            await self._ended(sender.id)
+            await self._notice(f"* {sender.name} stopped sharing: nothing is shared.")
+        elif isinstance(message, ScreenUpdate):
+            if machine is not None and machine.active is None and sender.id in self._viewed:
+                return  # frames already on the wire when the view ended
+            if machine is None or not machine.permits(Permission.SEND_SCREEN) or self.view is None:
+                raise ProtocolError("a screen update nobody agreed to")
+            credit = self.view.feed(message.data)
+            if credit is not None:
+                await self._send(sender.id, credit)
+        elif isinstance(message, MonitorList):
+            if machine is None or machine.active not in _VIEWING:
+                raise ProtocolError("a monitor list outside viewing")
+            self.monitors = message
+            listing = ", ".join(
+                f"{n}: {m.width}x{m.height}" for n, m in enumerate(message.monitors, 1)
+            )
+            await self._notice(f"{sender.name}'s monitors: {listing} (/view --monitor N|all)")
+        elif isinstance(message, CreditGrant):
+            if (
+                machine is None
+                or machine.active is not Activity.SHOW_REP_DESKTOP
+                or self._sharer is None
+            ):
+                raise ProtocolError("screen credit for a desktop nobody is showing")
+            self._sharer.grant(sender.id, message)
+        else:
+            raise ProtocolError(f"a {type(message).__name__} is not for the rep to receive")
+
+    async def _granted(self, customer: Member, grant: ConsentGrant) -> None:
+        self._detail = grant.detail
+        if grant.activity is Activity.SHOW_REP_DESKTOP:
+            await self._start_showing(customer)
+            await self._notice(f"* {customer.name} allowed: you are showing your desktop.")
+            return
+        if self.view is None or self._view_of != customer.id:
+            self.view = ScreenView()
+            self._view_of = customer.id
+            self._viewed.add(customer.id)
+            await self._send(customer.id, self.view.start())
+            if self._monitor or self._lossy:
+                await self._send(customer.id, ViewSelect(self._monitor, self._lossy))
+        control = self._machines[customer.id].permits(Permission.INJECT_INPUT)
+        what = (
+            "desktop"
+            if grant.activity in (Activity.VIEW_DESKTOP, Activity.CONTROL_DESKTOP)
+            else f"“{grant.detail}”"
+        )
+        banner = f"{customer.name}'s {what} — {'control on' if control else 'view only'}"
+        await self._emit(ViewOpened(self.view, banner, control))
+        await self._notice(f"* {customer.name} allowed: {grant.activity.value}. {banner}")
+
+    async def _start_showing(self, customer: Member) -> None:
+        assert self._nursery is not None
+        try:
+            source = self._backends.open_screen()
+            changes = self._backends.open_changes()
+        except CaptureError as e:
+            await self._notice(f"! Cannot show your desktop: {e}")
+            machine = self._machines[customer.id]
+            machine.stop()
+            await self._send(
+                customer.id, ConsentRevoke(Activity.SHOW_REP_DESKTOP, self._session.id)
+            )
+            return
+
+        def allowed(cid: int) -> bool:
+            return self._machines[cid].permits(Permission.RECEIVE_REP_SCREEN)
+
+        self._sharer = ScreenSharer(source, changes, self._send, allowed, region=Region())
+        self._sharer.add_viewer(customer.id)
+        self._show_scope = scope = trio.CancelScope()
+
+        async def show() -> None:
+            try:
+                with scope:
+                    assert self._sharer is not None
+                    await self._sharer.run()
+            finally:
+                source.close()
+                changes.close()
+
+        self._nursery.start_soon(show)
+
+    async def _ended(self, cid: int) -> None:
+        if self._view_of == cid and self.view is not None:
+            view = self.view
+            self.view, self._view_of, self.monitors, self._detail = None, None, None, ""
+            self._monitor = 0
+            await self._emit(ViewClosed(view))
+        if self._show_scope is not None:
+            self._show_scope.cancel()
+            self._sharer, self._show_scope = None, None
+
+    # Plumbing ------------------------------------------------------------------------
+
+    async def _send(self, to: int, message: Message) -> None:
+        await self._session.send_message(to, message)
+
+    async def _emit(self, event: ShareEvent) -> None:
+        await self._event_in.send(event)
+
+    async def _notice(self, text: str) -> None:
+        await self._emit(ShareNotice(text))

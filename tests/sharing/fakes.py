@@ -1,0 +1,60 @@
+"""Fakes for the OS adapters, for tests of the sharing logic that need no X server."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import trio
+
+from codec import Monitor
+from peer._capture import Box
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from numpy.typing import NDArray
+
+
+class FakeScreen:
+    """A 64x48 screen whose picture the test paints; counts every grab."""
+
+    def __init__(self, width: int = 64, height: int = 48) -> None:
+        self.pixels = np.zeros((height, width, 4), dtype=np.uint8)
+        self.grabs = 0
+        #: Called inside each grab (from the capture thread): a test can act mid-capture.
+        self.during_grab: Callable[[], None] | None = None
+
+    def bounds(self) -> Box:
+        return Box(0, 0, self.pixels.shape[1], self.pixels.shape[0])
+
+    def monitors(self) -> list[Monitor]:
+        return [Monitor(0, 0, self.pixels.shape[1], self.pixels.shape[0])]
+
+    def grab(self, box: Box) -> NDArray[np.uint8]:
+        self.grabs += 1
+        if self.during_grab is not None:
+            self.during_grab()
+        return self.pixels[box.y : box.y + box.height, box.x : box.x + box.width].copy()
+
+    def paint(self, value: int) -> None:
+        self.pixels[:, :, :3] = value
+
+    def close(self) -> None:
+        pass
+
+
+class FakeChanges:
+    """Reports a change each time the test calls :meth:`changed`."""
+
+    def __init__(self) -> None:
+        self._send, self._receive = trio.open_memory_channel[None](100)
+
+    def changed(self) -> None:
+        self._send.send_nowait(None)
+
+    async def wait_change(self) -> None:
+        await self._receive.receive()
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,107 @@
+"""The sharer on fake adapters: credit, coalescing, one capture for all viewers, consent checks."""
+
+from __future__ import annotations
+
+import trio
+
+from codec import CreditGrant, Message, ScreenDecoder, ScreenUpdate
+from peer._screen_share import Region, ScreenSharer
+from tests.sharing.fakes import FakeChanges, FakeScreen
+
+
+class Wire:
+    """Collects what the sharer sends, per viewer."""
+
+    def __init__(self) -> None:
+        self.sent: dict[int, list[bytes]] = {}
+        self.arrived = trio.Event()
+
+    async def send(self, to: int, message: Message) -> None:
+        assert isinstance(message, ScreenUpdate)
+        self.sent.setdefault(to, []).append(message.data)
+        self.arrived.set()
+        self.arrived = trio.Event()
+
+    async def wait(self, to: int, count: int) -> None:
+        with trio.fail_after(5):
+            while len(self.sent.get(to, [])) < count:
+                await self.arrived.wait()
+
+
+def sharer_on(
+    screen: FakeScreen, changes: FakeChanges, wire: Wire, allowed: set[int]
+) -> ScreenSharer:
+    return ScreenSharer(screen, changes, wire.send, lambda v: v in allowed, region=Region())
+
+
+async def test_nothing_is_captured_or_sent_without_permission(nursery: trio.Nursery) -> None:
+    screen, changes, wire = FakeScreen(), FakeChanges(), Wire()
+    sharer = sharer_on(screen, changes, wire, allowed=set())
+    sharer.add_viewer(1)
+    nursery.start_soon(sharer.run)
+    sharer.grant(1, CreditGrant(2, keyframe=True))
+    changes.changed()
+    await trio.testing.wait_all_tasks_blocked()
+    assert (sharer.captures, wire.sent) == (0, {})
+
+
+async def test_a_revoke_during_a_capture_stops_that_frame(nursery: trio.Nursery) -> None:
+    screen, changes, wire = FakeScreen(), FakeChanges(), Wire()
+    allowed = {1}
+    screen.during_grab = allowed.clear  # the customer revokes while the screen is read
+    sharer = sharer_on(screen, changes, wire, allowed)
+    sharer.add_viewer(1)
+    nursery.start_soon(sharer.run)
+    sharer.grant(1, CreditGrant(2, keyframe=True))
+    flow = sharer._viewers[1].flow
+    with trio.fail_after(5):
+        # Set from the capture thread and the sharer's task: nothing to wait on but the values.
+        while screen.grabs < 1 or not flow.keyframe_due:  # noqa: ASYNC110
+            await trio.sleep(0.01)
+    assert wire.sent == {}
+    screen.during_grab = None
+    screen.paint(77)
+    allowed.add(1)  # allowed again later: the first frame out shows the screen of then
+    changes.changed()
+    await wire.wait(1, 1)
+    decoder = ScreenDecoder()
+    decoder.feed(wire.sent[1][0])
+    assert int(decoder.framebuffer[0, 0, 0]) == 77
+
+
+async def test_changes_without_credit_arrive_as_one_frame_of_the_newest_screen(
+    nursery: trio.Nursery,
+) -> None:
+    screen, changes, wire = FakeScreen(), FakeChanges(), Wire()
+    sharer = sharer_on(screen, changes, wire, {1})
+    sharer.add_viewer(1)
+    nursery.start_soon(sharer.run)
+    sharer.grant(1, CreditGrant(1, keyframe=True))
+    await wire.wait(1, 1)
+    for value in range(10, 110, 10):  # ten changes while the viewer has no credit
+        screen.paint(value)
+        changes.changed()
+    await trio.testing.wait_all_tasks_blocked()
+    grabs = screen.grabs
+    sharer.grant(1, CreditGrant(1))
+    await wire.wait(1, 2)
+    await trio.testing.wait_all_tasks_blocked()
+    assert screen.grabs == grabs + 1
+    decoder = ScreenDecoder()
+    for data in wire.sent[1]:
+        decoder.feed(data)
+    assert int(decoder.framebuffer[0, 0, 0]) == 100
+
+
+async def test_two_viewers_share_one_capture(nursery: trio.Nursery) -> None:
+    screen, changes, wire = FakeScreen(), FakeChanges(), Wire()
+    sharer = sharer_on(screen, changes, wire, {1, 2})
+    sharer.add_viewer(1)
+    sharer.add_viewer(2)
+    nursery.start_soon(sharer.run)
+    sharer.grant(1, CreditGrant(2, keyframe=True))
+    sharer.grant(2, CreditGrant(2, keyframe=True))
+    await wire.wait(1, 1)
+    await wire.wait(2, 1)
+    await trio.testing.wait_all_tasks_blocked()
+    assert screen.grabs == 1
