@@ -102,6 +102,9 @@ class CustomerSharing:
         """True while a question waits for the person's next line."""
         return self._question is not None
 
+    async def send_input(self, event: object) -> None:
+        """The customer's viewer (of a rep's shown desktop) never controls it: ignored."""
+
     def status(self) -> str:
         lines = [self._describe(rep_id) for rep_id in self._machines]
         return "; ".join(line for line in lines if line) or "Nothing is shared."

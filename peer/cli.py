@@ -47,6 +47,7 @@ from peer._events import (
     SessionEnded,
     SessionEvent,
 )
+from peer._gui import ViewerFace, run_trio
 from peer._history_view import run_history
 from peer._host import HostSession
 from peer._nursery import open_task_nursery
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
-        code = trio.run(_run, args)
+        code = run_trio(_run, args)
     except HelplineError as e:
         print(f"helpline: {e}", file=sys.stderr, flush=True)
         code = 1
@@ -214,6 +215,7 @@ async def _drive(session: Session, desk: Desk | None = None) -> int:
     """Run the face until the session ends or the person leaves; the exit code."""
     outcome = 0
     sharing = open_sharing(session)
+    viewer = ViewerFace(sharing.send_input)
     async with open_task_nursery() as nursery:
 
         async def show_events() -> None:
@@ -234,6 +236,7 @@ async def _drive(session: Session, desk: Desk | None = None) -> int:
             async for event in sharing.events:
                 for line in share_lines(event):
                     _say(line)
+                await viewer.show(event)
 
         async def read_commands() -> None:
             while (line := await _read_line()) is not None:
@@ -253,6 +256,7 @@ async def _drive(session: Session, desk: Desk | None = None) -> int:
                     nursery.cancel_scope.cancel()
 
         nursery.start_soon(sharing.run)
+        nursery.start_soon(viewer.run)
         nursery.start_soon(show_sharing)
         nursery.start_soon(show_events)
         nursery.start_soon(read_commands)
