@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+import trio
+
+from codec import ProtocolError
 from peer._capture import open_screen_source
 from peer._inject import XTestInput
+from peer._share_events import ShareEvent, ShareNotice, ShareRejected
 from peer._x11 import DamageWatcher, X11Windows
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from codec import Message
+    from codec import Member, Message
     from peer._capture import ScreenSource
     from peer._inject import InputSink
     from peer._x11 import ScreenChanges, WindowLookup
 
-__all__ = ["Backends", "SharingSession", "x11_backends"]
+__all__ = ["Backends", "SharingSession", "SharingSide", "x11_backends"]
+
+log = logging.getLogger("helpline.peer")
 
 
 class SharingSession(Protocol):
@@ -50,3 +57,35 @@ def x11_backends(display: str | None = None) -> Backends:
         open_windows=lambda: X11Windows(display),
         open_input=lambda: XTestInput(display),
     )
+
+
+class SharingSide:
+    """What both sides share: the session, the adapters, the events for the face.
+
+    A message that breaks a rule raises :class:`codec.ProtocolError` in
+    :meth:`_receive`; :meth:`receive` drops it and reports it to the person.
+    """
+
+    def __init__(self, session: SharingSession, backends: Backends) -> None:
+        self._session = session
+        self._backends = backends
+        self._event_in, self.events = trio.open_memory_channel[ShareEvent](256)
+
+    async def receive(self, sender: Member, message: Message) -> None:
+        try:
+            await self._receive(sender, message)
+        except ProtocolError as e:
+            log.warning("dropped a sharing message from %s: %s", sender.name, e)
+            await self._emit(ShareRejected(sender.name, str(e)))
+
+    async def _receive(self, sender: Member, message: Message) -> None:
+        raise NotImplementedError
+
+    async def _send(self, to: int, message: Message) -> None:
+        await self._session.send_message(to, message)
+
+    async def _emit(self, event: ShareEvent) -> None:
+        await self._event_in.send(event)
+
+    async def _notice(self, text: str) -> None:
+        await self._emit(ShareNotice(text))

@@ -20,6 +20,7 @@ import trio
 
 from codec import (
     Activity,
+    ActivityStatus,
     ClipboardText,
     ConsentDeny,
     ConsentGrant,
@@ -44,11 +45,9 @@ from peer._capture import CaptureError
 from peer._errors import PeerError
 from peer._nursery import open_task_nursery
 from peer._screen_share import Region, ScreenSharer, ScreenView, WindowGoneError
+from peer._share_backends import SharingSide
 from peer._share_events import (
     ConsentAsked,
-    ShareEvent,
-    ShareNotice,
-    ShareRejected,
     ViewClosed,
     ViewOpened,
 )
@@ -74,12 +73,11 @@ class _Question:
     windows: list[WindowInfo]
 
 
-class CustomerSharing:
+class CustomerSharing(SharingSide):
     def __init__(
         self, session: SharingSession, backends: Backends, *, answer_timeout: float
     ) -> None:
-        self._session = session
-        self._backends = backends
+        super().__init__(session, backends)
         self._answer_timeout = answer_timeout
         self._machines: dict[int, ConsentMachine] = {}
         self._reps: dict[int, Member] = {}
@@ -93,7 +91,6 @@ class CustomerSharing:
         self._view: ScreenView | None = None
         self._nursery: trio.Nursery | None = None
         self._deadline_changed = trio.Event()
-        self._event_in, self.events = trio.open_memory_channel[ShareEvent](256)
 
     # The person ------------------------------------------------------------------
 
@@ -153,6 +150,7 @@ class CustomerSharing:
             monitors = self._sharer_monitors()
             if monitors is not None:
                 await self._send(question.rep.id, monitors)
+        await self._tell_status(question.rep.id)
         await self._notice(f"* Sharing: {self._describe(question.rep.id)}")
 
     async def stop(self) -> None:
@@ -164,6 +162,7 @@ class CustomerSharing:
                 await self._end(rep_id)
                 if activity is not None:
                     await self._send(rep_id, ConsentRevoke(activity, rep_id))
+                await self._tell_status(rep_id)
                 ended = True
         self._question = None
         await self._notice(
@@ -202,12 +201,6 @@ class CustomerSharing:
 
     # Messages ----------------------------------------------------------------------
 
-    async def receive(self, sender: Member, message: Message) -> None:
-        try:
-            await self._receive(sender, message)
-        except ProtocolError as e:
-            await self._reject(sender, str(e))
-
     async def _receive(self, sender: Member, message: Message) -> None:
         machine = self._machines.get(sender.id)
         if isinstance(message, ConsentRequest):
@@ -220,6 +213,7 @@ class CustomerSharing:
                 self._question = None
                 await self._notice(f"{sender.name} withdrew the request.")
             await self._end(sender.id)
+            await self._tell_status(sender.id)
             if activity is not None:
                 await self._notice(f"* Sharing stopped by {sender.name}: {self.status()}")
         elif isinstance(message, CreditGrant | ViewSelect):
@@ -343,6 +337,13 @@ class CustomerSharing:
         if activity in (Activity.CONTROL_DESKTOP, Activity.CONTROL_APP) and self._input is None:
             self._input = self._backends.open_input()
 
+    async def _tell_status(self, rep_id: int) -> None:
+        """What is on for *rep_id* now, as the customer's side sees it."""
+        machine = self._machines[rep_id]
+        window = self._windows.get(rep_id)
+        detail = window.title[:200] if window and machine.active else ""
+        await self._send(rep_id, ActivityStatus(machine.active, rep_id, detail))
+
     def _may_capture(self, rep_id: int) -> bool:
         machine = self._machines.get(rep_id)
         return machine is not None and machine.permits(Permission.SEND_SCREEN)
@@ -360,6 +361,7 @@ class CustomerSharing:
                 if activity is not None:
                     await self._send(rep_id, ConsentRevoke(activity, rep_id))
                 await self._end(rep_id)
+                await self._tell_status(rep_id)
         finally:
             for resource in resources:
                 if resource is not None:
@@ -437,18 +439,3 @@ class CustomerSharing:
     def _window_title(self, rep_id: int) -> str:
         window = self._windows.get(rep_id)
         return window.title if window else "an application"
-
-    # Plumbing ------------------------------------------------------------------------
-
-    async def _send(self, to: int, message: Message) -> None:
-        await self._session.send_message(to, message)
-
-    async def _emit(self, event: ShareEvent) -> None:
-        await self._event_in.send(event)
-
-    async def _notice(self, text: str) -> None:
-        await self._emit(ShareNotice(text))
-
-    async def _reject(self, sender: Member, reason: str) -> None:
-        log.warning("dropped a sharing message from %s: %s", sender.name, reason)
-        await self._emit(ShareRejected(sender.name, reason))

@@ -16,6 +16,7 @@ import trio
 
 from codec import (
     Activity,
+    ActivityStatus,
     ConsentDeny,
     ConsentGrant,
     ConsentMachine,
@@ -40,7 +41,8 @@ from peer._capture import CaptureError
 from peer._errors import NotAllowedError, PeerError
 from peer._nursery import open_task_nursery
 from peer._screen_share import Region, ScreenSharer, ScreenView
-from peer._share_events import ShareEvent, ShareNotice, ShareRejected, ViewClosed, ViewOpened
+from peer._share_backends import SharingSide
+from peer._share_events import ViewClosed, ViewOpened
 
 if TYPE_CHECKING:
     from codec import Member, Message
@@ -59,10 +61,9 @@ _VIEWING = (
 )
 
 
-class RepSharing:
+class RepSharing(SharingSide):
     def __init__(self, session: SharingSession, backends: Backends) -> None:
-        self._session = session
-        self._backends = backends
+        super().__init__(session, backends)
         self._machines: dict[int, ConsentMachine] = {}
         self._names: dict[int, str] = {}
         self.view: ScreenView | None = None
@@ -76,7 +77,6 @@ class RepSharing:
         self._sharer: ScreenSharer | None = None
         self._show_scope: trio.CancelScope | None = None
         self._nursery: trio.Nursery | None = None
-        self._event_in, self.events = trio.open_memory_channel[ShareEvent](256)
 
     # The rep's commands -------------------------------------------------------------
 
@@ -160,16 +160,10 @@ class RepSharing:
 
     # Messages ----------------------------------------------------------------------
 
-    async def receive(self, sender: Member, message: Message) -> None:
-        try:
-            await self._receive(sender, message)
-        except ProtocolError as e:
-            log.warning("dropped a sharing message from %s: %s", sender.name, e)
-            await self._emit(ShareRejected(sender.name, str(e)))
-
     async def _receive(self, sender: Member, message: Message) -> None:
         machine = self._machines.get(sender.id)
-        if isinstance(message, ConsentGrant | ConsentDeny | ConsentRevoke) and (
+        answers = ConsentGrant | ConsentDeny | ConsentRevoke | ActivityStatus
+        if isinstance(message, answers) and (
             sender.role is not Role.CUSTOMER or machine is None or message.rep != self._session.id
         ):
             raise ProtocolError("an answer from someone this rep did not ask")
@@ -187,6 +181,9 @@ class RepSharing:
             machine.revoke()
             await self._ended(sender.id)
             await self._notice(f"* {sender.name} stopped sharing: nothing is shared.")
+        elif isinstance(message, ActivityStatus):
+            assert machine is not None
+            await self._on_status(sender, machine, message)
         elif isinstance(message, ScreenUpdate):
             if machine is not None and machine.active is None and sender.id in self._viewed:
                 return  # frames already on the wire when the view ended
@@ -213,6 +210,19 @@ class RepSharing:
             self._sharer.grant(sender.id, message)
         else:
             raise ProtocolError(f"a {type(message).__name__} is not for the rep to receive")
+
+    async def _on_status(
+        self, customer: Member, machine: ConsentMachine, status: ActivityStatus
+    ) -> None:
+        """The customer's word on what is on: it wins over what this side believed."""
+        if status.activity is None and machine.active is not None:
+            machine.revoke()
+            await self._ended(customer.id)
+            await self._notice(f"* {customer.name} stopped sharing: nothing is shared.")
+        elif status.activity is not None and status.activity is not machine.active:
+            raise ProtocolError(f"a status naming {status.activity.value}, which was not granted")
+        elif status.detail:
+            self._detail = status.detail
 
     async def _granted(self, customer: Member, grant: ConsentGrant) -> None:
         self._detail = grant.detail
@@ -278,14 +288,3 @@ class RepSharing:
         if self._show_scope is not None:
             self._show_scope.cancel()
             self._sharer, self._show_scope = None, None
-
-    # Plumbing ------------------------------------------------------------------------
-
-    async def _send(self, to: int, message: Message) -> None:
-        await self._session.send_message(to, message)
-
-    async def _emit(self, event: ShareEvent) -> None:
-        await self._event_in.send(event)
-
-    async def _notice(self, text: str) -> None:
-        await self._emit(ShareNotice(text))

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 import numpy as np
+import trio
 from PIL import Image
 
 from peer._console import Console, open_console, python_command
@@ -50,11 +51,12 @@ async def test_the_customer_allows_a_view_and_the_rep_saves_what_it_sees(
         await bob.expect(r"^Alice views your desktop \(no control\)$")
         shot = tmp_path / "bob.png"
         expected = display_pixels(xdisplay)
-        for _ in range(20):  # the first frames may still be on their way
+        for _ in range(50):  # the first frames may still be on their way
             await alice.send(f"/snapshot {shot}")
             await alice.expect(rf"^(Saved 1280x800 to {shot}|! no picture yet.*)$")
             if shot.exists() and np.array_equal(np.asarray(Image.open(shot)), expected):
                 break
+            await trio.sleep(0.2)
         assert np.array_equal(np.asarray(Image.open(shot)), expected)
         await bob.send("/stop")
         await bob.expect(r"^\* Sharing stopped: nothing is shared\.$")

@@ -8,9 +8,9 @@ import numpy as np
 import trio
 from PIL import Image
 
-from codec import Activity, KeyInput, PointerButton, PointerMotion
+from codec import Activity, ActivityStatus, KeyInput, PointerButton, PointerMotion
 from peer._capture import Box
-from peer._share_events import ConsentAsked, ShareNotice, ViewClosed, ViewOpened
+from peer._share_events import ConsentAsked, ShareNotice, ShareRejected, ViewClosed, ViewOpened
 from tests.sharing.pair import Pair, display_pixels, next_share, open_pair, settled_view
 from tests.x11.probe import open_probe
 from tests.x11.xvfb import open_xvfb, set_monitors
@@ -172,3 +172,17 @@ async def test_one_monitor_or_all_each_exact(relay_url: str, tmp_path: Path) -> 
             await pair.rep_sharing.select(0)
             whole = display_pixels(display)
             assert np.array_equal(await settled_view(pair, whole), whole)
+
+
+async def test_the_customers_word_on_what_is_shared_wins(relay_url: str, xdisplay: str) -> None:
+    async with open_pair(relay_url, xdisplay) as pair:
+        await start(pair, Activity.VIEW_DESKTOP)
+        await next_share(pair.rep_sharing, ViewOpened)
+        rep = pair.rep.id
+        await pair.customer.send_message(rep, ActivityStatus(Activity.CONTROL_DESKTOP, rep))
+        rejected = await next_share(pair.rep_sharing, ShareRejected)
+        assert rejected.reason == "a status naming control-desktop, which was not granted"
+        assert not pair.rep_sharing.control
+        await pair.customer.send_message(rep, ActivityStatus(None, rep))
+        await next_share(pair.rep_sharing, ViewClosed)
+        assert pair.rep_sharing.status() == "Nothing is shared."
