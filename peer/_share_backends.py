@@ -10,6 +10,7 @@ import trio
 
 from codec import ProtocolError
 from peer._capture import open_screen_source
+from peer._clipboard import X11Clipboard
 from peer._inject import XTestInput
 from peer._share_events import ShareEvent, ShareNotice, ShareRejected
 from peer._x11 import DamageWatcher, X11Windows
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
     from codec import Member, Message
     from peer._capture import ScreenSource
+    from peer._clipboard import ClipboardSink
     from peer._inject import InputSink
     from peer._x11 import ScreenChanges, WindowLookup
 
@@ -47,6 +49,7 @@ class Backends:
     open_changes: Callable[[], ScreenChanges]
     open_windows: Callable[[], WindowLookup]
     open_input: Callable[[], InputSink]
+    open_clipboard: Callable[[], ClipboardSink]
 
 
 def x11_backends(display: str | None = None) -> Backends:
@@ -56,6 +59,7 @@ def x11_backends(display: str | None = None) -> Backends:
         open_changes=lambda: DamageWatcher(display),
         open_windows=lambda: X11Windows(display),
         open_input=lambda: XTestInput(display),
+        open_clipboard=lambda: X11Clipboard(display),
     )
 
 

@@ -42,6 +42,7 @@ from codec import (
     ViewSelect,
 )
 from peer._capture import CaptureError
+from peer._clipboard import ClipboardLink
 from peer._errors import PeerError
 from peer._nursery import open_task_nursery
 from peer._screen_share import Region, ScreenSharer, ScreenView, WindowGoneError
@@ -85,6 +86,8 @@ class CustomerSharing(SharingSide):
         self._sharer: ScreenSharer | None = None
         self._share_scope: trio.CancelScope | None = None
         self._input: InputSink | None = None
+        self._clipboard: ClipboardLink | None = None
+        self._clipboard_scope: trio.CancelScope | None = None
         self._windows: dict[int, WindowInfo] = {}
         #: Reps that had a screen: their credit may still be on the wire after it ends.
         self._viewed_before: set[int] = set()
@@ -142,6 +145,8 @@ class CustomerSharing(SharingSide):
             await self._notice(f"! Cannot share: {e}")
             return
         machine.grant(question.activity)
+        if machine.permits(Permission.CLIPBOARD):
+            await self._start_clipboard()
         detail = window.title if window else ""
         await self._send(
             question.rep.id, ConsentGrant(question.activity, question.rep.id, detail[:200])
@@ -238,7 +243,10 @@ class CustomerSharing(SharingSide):
                 raise ProtocolError("input sent without control granted; it was not injected")
             self._inject(message)
         elif isinstance(message, ClipboardText):
-            raise ProtocolError("clipboard sharing is not available on this machine")
+            if machine is None or not machine.permits(Permission.CLIPBOARD):
+                raise ProtocolError("clipboard text without control granted; it was not written")
+            if self._clipboard is not None:
+                self._clipboard.receive(message.text)
         elif isinstance(message, ScreenUpdate):
             if (
                 machine is None
@@ -337,6 +345,32 @@ class CustomerSharing(SharingSide):
         if activity in (Activity.CONTROL_DESKTOP, Activity.CONTROL_APP) and self._input is None:
             self._input = self._backends.open_input()
 
+    async def _start_clipboard(self) -> None:
+        if self._clipboard is not None:
+            return
+        assert self._nursery is not None
+        try:
+            clipboard = self._backends.open_clipboard()
+        except CaptureError as e:
+            await self._notice(f"! The clipboard is not shared: {e}")
+            return
+        self._clipboard = link = ClipboardLink(clipboard, self._send_clipboard, self._may_clip)
+        self._clipboard_scope = scope = trio.CancelScope()
+
+        async def run() -> None:
+            with scope:
+                await link.run()
+
+        self._nursery.start_soon(run)
+
+    def _may_clip(self) -> bool:
+        return any(m.permits(Permission.CLIPBOARD) for m in self._machines.values())
+
+    async def _send_clipboard(self, text: str) -> None:
+        for rep_id, machine in self._machines.items():
+            if machine.permits(Permission.CLIPBOARD):
+                await self._send(rep_id, ClipboardText(text))
+
     async def _tell_status(self, rep_id: int) -> None:
         """What is on for *rep_id* now, as the customer's side sees it."""
         machine = self._machines[rep_id]
@@ -380,6 +414,9 @@ class CustomerSharing(SharingSide):
         ):
             self._input.close()
             self._input = None
+        if self._clipboard_scope is not None and not self._may_clip():
+            self._clipboard_scope.cancel()
+            self._clipboard, self._clipboard_scope = None, None
         if self._view is not None and not any(
             m.permits(Permission.RECEIVE_REP_SCREEN) for m in self._machines.values()
         ):

@@ -17,6 +17,7 @@ import trio
 from codec import (
     Activity,
     ActivityStatus,
+    ClipboardText,
     ConsentDeny,
     ConsentGrant,
     ConsentMachine,
@@ -38,6 +39,7 @@ from codec import (
     ViewSelect,
 )
 from peer._capture import CaptureError
+from peer._clipboard import ClipboardLink
 from peer._errors import NotAllowedError, PeerError
 from peer._nursery import open_task_nursery
 from peer._screen_share import Region, ScreenSharer, ScreenView
@@ -76,6 +78,8 @@ class RepSharing(SharingSide):
         self._lossy = False
         self._sharer: ScreenSharer | None = None
         self._show_scope: trio.CancelScope | None = None
+        self._clipboard: ClipboardLink | None = None
+        self._clipboard_scope: trio.CancelScope | None = None
         self._nursery: trio.Nursery | None = None
 
     # The rep's commands -------------------------------------------------------------
@@ -200,6 +204,11 @@ class RepSharing(SharingSide):
                 f"{n}: {m.width}x{m.height}" for n, m in enumerate(message.monitors, 1)
             )
             await self._notice(f"{sender.name}'s monitors: {listing} (/view --monitor N|all)")
+        elif isinstance(message, ClipboardText):
+            if machine is None or not machine.permits(Permission.CLIPBOARD):
+                raise ProtocolError("clipboard text outside control")
+            if self._clipboard is not None:
+                self._clipboard.receive(message.text)
         elif isinstance(message, CreditGrant):
             if (
                 machine is None
@@ -238,6 +247,8 @@ class RepSharing(SharingSide):
             if self._monitor or self._lossy:
                 await self._send(customer.id, ViewSelect(self._monitor, self._lossy))
         control = self._machines[customer.id].permits(Permission.INJECT_INPUT)
+        if self._machines[customer.id].permits(Permission.CLIPBOARD):
+            await self._start_clipboard(customer.id)
         what = (
             "desktop"
             if grant.activity in (Activity.VIEW_DESKTOP, Activity.CONTROL_DESKTOP)
@@ -246,6 +257,31 @@ class RepSharing(SharingSide):
         banner = f"{customer.name}'s {what} — {'control on' if control else 'view only'}"
         await self._emit(ViewOpened(self.view, banner, control))
         await self._notice(f"* {customer.name} allowed: {grant.activity.value}. {banner}")
+
+    async def _start_clipboard(self, cid: int) -> None:
+        """The rep's own clipboard joined to the customer's while control lasts."""
+        if self._clipboard is not None:
+            return
+        assert self._nursery is not None
+        try:
+            clipboard = self._backends.open_clipboard()
+        except CaptureError:
+            return  # no display here: nothing to copy from or paste into
+
+        def allowed() -> bool:
+            return self._machines[cid].permits(Permission.CLIPBOARD)
+
+        async def send(text: str) -> None:
+            await self._send(cid, ClipboardText(text))
+
+        self._clipboard = link = ClipboardLink(clipboard, send, allowed)
+        self._clipboard_scope = scope = trio.CancelScope()
+
+        async def run() -> None:
+            with scope:
+                await link.run()
+
+        self._nursery.start_soon(run)
 
     async def _start_showing(self, customer: Member) -> None:
         assert self._nursery is not None
@@ -280,6 +316,9 @@ class RepSharing(SharingSide):
         self._nursery.start_soon(show)
 
     async def _ended(self, cid: int) -> None:
+        if self._clipboard_scope is not None:
+            self._clipboard_scope.cancel()
+            self._clipboard, self._clipboard_scope = None, None
         if self._view_of == cid and self.view is not None:
             view = self.view
             self.view, self._view_of, self.monitors, self._detail = None, None, None, ""

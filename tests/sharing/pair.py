@@ -65,8 +65,9 @@ async def _pump(
 
 @asynccontextmanager
 async def open_pair(
-    relay: str, display: str, *, answer_timeout: float = 60.0
+    relay: str, display: str, *, answer_timeout: float = 60.0, rep_display: str | None = None
 ) -> AsyncIterator[Pair]:
+    """*rep_display*: the rep's own screen and clipboard (default: the customer's display)."""
     backends = x11_backends(display)
     async with open_hosted_session(relay, "Alice") as rep:
         async with open_joined_session(JoinTarget(relay, rep.code), "Bob") as customer:
@@ -75,7 +76,7 @@ async def open_pair(
             pair = Pair(
                 rep,
                 customer,
-                RepSharing(rep, backends),
+                RepSharing(rep, x11_backends(rep_display or display)),
                 CustomerSharing(customer, backends, answer_timeout=answer_timeout),
                 display,
                 rep_events,

@@ -5,7 +5,8 @@ Run as ``python -m tests.x11.tkprobe X Y W H TITLE`` with ``DISPLAY`` set.
 It prints one JSON line per event on stdout: ``{"ready": ...}`` once mapped,
 then ``{"click": [x, y, button]}`` (window coordinates) and
 ``{"key": keysym, "char": text}``. Lines on stdin change it: ``pattern N``
-redraws with another pattern, ``move X Y`` moves the window, ``raise``.
+redraws with another pattern, ``move X Y`` moves the window, ``raise``,
+``copy TEXT`` puts TEXT on the clipboard, ``paste`` prints ``{"paste": text}``.
 """
 
 from __future__ import annotations
@@ -76,6 +77,14 @@ def main() -> None:
             root.geometry(f"+{args[0]}+{args[1]}")
         elif word == "raise":
             root.lift()
+        elif word == "copy":
+            root.clipboard_clear()
+            root.clipboard_append(line.split(" ", 1)[1].rstrip("\n"))
+        elif word == "paste":
+            try:
+                say(paste=root.clipboard_get())
+            except tk.TclError:
+                say(paste=None)
         root.update_idletasks()
         root.after(50, lambda: say(done=word))
 

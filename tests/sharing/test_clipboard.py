@@ -1,0 +1,71 @@
+"""Clipboard text both ways while control is on, never while only viewing (SPEC R3)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import trio
+
+from codec import Activity, ClipboardText
+from peer._share_events import ConsentAsked, ShareRejected, ViewOpened
+from tests.sharing.pair import next_share, open_pair, pending
+from tests.x11.probe import open_probe
+from tests.x11.xvfb import open_xvfb
+
+if TYPE_CHECKING:
+    from tests.sharing.pair import Pair
+    from tests.x11.probe import Probe
+
+
+async def grant(pair: Pair, activity: Activity) -> None:
+    await pair.rep_sharing.ask(pair.customer_member(), activity)
+    await next_share(pair.customer_sharing, ConsentAsked)
+    await pair.customer_sharing.answer("y")
+    await next_share(pair.rep_sharing, ViewOpened)
+
+
+async def pasted(probe: Probe, want: str | None, tries: int = 50) -> str | None:
+    """What the window pastes, asked until it is *want* (the text travels meanwhile)."""
+    got = None
+    for _ in range(tries):
+        await probe.console.send("paste")
+        got = (await probe.next("paste"))["paste"]
+        if got == want:
+            break
+    return got
+
+
+async def test_text_copied_on_either_side_can_be_pasted_on_the_other(
+    relay_url: str, xdisplay: str
+) -> None:
+    with open_xvfb() as rep_display:
+        async with (
+            open_probe(xdisplay, title="Customer app") as customer_app,
+            open_probe(rep_display, title="Rep app") as rep_app,
+            open_pair(relay_url, xdisplay, rep_display=rep_display) as pair,
+        ):
+            await grant(pair, Activity.CONTROL_DESKTOP)
+            await customer_app.command("copy error 0x80070005 — Zugriff verweigert")
+            assert await pasted(rep_app, "error 0x80070005 — Zugriff verweigert") == (
+                "error 0x80070005 — Zugriff verweigert"
+            )
+            await rep_app.command("copy ipconfig /flushdns")
+            assert await pasted(customer_app, "ipconfig /flushdns") == "ipconfig /flushdns"
+
+
+async def test_no_clipboard_while_only_viewing(relay_url: str, xdisplay: str) -> None:
+    with open_xvfb() as rep_display:
+        async with (
+            open_probe(xdisplay, title="Customer app") as customer_app,
+            open_probe(rep_display, title="Rep app") as rep_app,
+            open_pair(relay_url, xdisplay, rep_display=rep_display) as pair,
+        ):
+            await grant(pair, Activity.VIEW_DESKTOP)
+            await customer_app.command("copy my password")
+            await trio.sleep(0.5)  # time for a copy to travel, were it sent
+            await pair.rep.send_message(pair.customer.id, ClipboardText("rm -rf ~"))
+            rejected = await next_share(pair.customer_sharing, ShareRejected)
+            assert rejected.reason == "clipboard text without control granted; it was not written"
+            assert await pasted(customer_app, "my password", tries=1) == "my password"
+            assert await pasted(rep_app, None, tries=1) is None
+            assert not [e for e in pending(pair.rep_sharing) if isinstance(e, ShareRejected)]
