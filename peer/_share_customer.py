@@ -151,7 +151,9 @@ class CustomerSharing(SharingSide):
         await self._send(
             question.rep.id, ConsentGrant(question.activity, question.rep.id, detail[:200])
         )
-        if self._sharer is not None and self._sharer.region.window is None:
+        if question.activity is Activity.SHOW_REP_DESKTOP and self._view is not None:
+            await self._send(question.rep.id, self._view.start())  # credit, after the grant
+        elif self._sharer is not None and self._sharer.region.window is None:
             monitors = self._sharer_monitors()
             if monitors is not None:
                 await self._send(question.rep.id, monitors)
@@ -321,7 +323,6 @@ class CustomerSharing(SharingSide):
         if activity is Activity.SHOW_REP_DESKTOP:
             self._view = ScreenView()
             await self._emit(ViewOpened(self._view, f"{rep.name}'s desktop", control=False))
-            await self._send(rep.id, self._view.start())
             return
         region = Region(window=window.id if window else None)
         if self._sharer is not None and self._sharer.region == region:

@@ -186,3 +186,44 @@ async def test_the_customers_word_on_what_is_shared_wins(relay_url: str, xdispla
         await pair.customer.send_message(rep, ActivityStatus(None, rep))
         await next_share(pair.rep_sharing, ViewClosed)
         assert pair.rep_sharing.status() == "Nothing is shared."
+
+
+async def test_the_rep_shows_their_desktop_once_the_customer_agrees(
+    relay_url: str, xdisplay: str
+) -> None:
+    with open_xvfb() as rep_display:
+        async with (
+            open_probe(rep_display, title="Rep's notes"),
+            open_pair(relay_url, xdisplay, rep_display=rep_display) as pair,
+        ):
+            await pair.rep_sharing.ask(pair.customer_member(), Activity.SHOW_REP_DESKTOP)
+            asked = await next_share(pair.customer_sharing, ConsentAsked)
+            assert asked.prompt == "Alice (rep) asks to show you their desktop. Allow? [y/N]"
+            await pair.customer_sharing.answer("y")
+            opened = await next_share(pair.customer_sharing, ViewOpened)
+            assert opened.banner == "Alice's desktop"
+            expected = display_pixels(rep_display)
+            view = opened.view
+            with trio.fail_after(15):
+                while not (view.frames and np.array_equal(view.picture(), expected)):
+                    await view.frame_done.wait()
+            await pair.rep_sharing.stop()
+            await next_share(pair.customer_sharing, ViewClosed)
+
+
+async def test_an_application_view_follows_its_window_when_it_moves(
+    relay_url: str, xdisplay: str
+) -> None:
+    async with (
+        open_probe(xdisplay, x=100, y=80, title="Mover") as probe,
+        open_pair(relay_url, xdisplay) as pair,
+    ):
+        await start(pair, Activity.VIEW_APP, title="Mover")
+        await next_share(pair.rep_sharing, ViewOpened)
+        _, _, w, h = probe.box
+        first = display_pixels(xdisplay, Box(100, 80, w, h))
+        assert np.array_equal(await settled_view(pair, first), first)
+        await probe.command("move 600 400")
+        await probe.command("pattern 5")
+        moved = display_pixels(xdisplay, Box(600, 400, w, h))
+        assert np.array_equal(await settled_view(pair, moved), moved)
