@@ -28,6 +28,7 @@ from codec import (
     Welcome,
     decode_relay_envelope,
     encode_envelope,
+    relay_says,
 )
 from peer._errors import ConnectionLostError, RelayRefusedError, RelayUnreachableError
 
@@ -150,7 +151,8 @@ async def _greet(
         await probe._send(hello)
         first = await probe.receive()
     if isinstance(first, RelayRejected):
-        raise RelayRefusedError(first.message, reason=first.reason)
+        # The relay's own words could pose as ours: a fixed text, or attributed.
+        raise RelayRefusedError(relay_says(first.reason, first.message), reason=first.reason)
     if not isinstance(first, Welcome):
         raise ConnectionLostError("the relay did not welcome us; is that address a Helpline relay?")
     return RelayConnection(ws, first, limits)

@@ -22,6 +22,8 @@ from peer._events import (
     SessionEnded,
 )
 from peer._open import open_hosted_session, open_joined_session
+from relay import RunningRelay, serve_relay
+from tests.conftest import free_relay_settings
 from tests.peer.helpers import invite, next_event, pending_events
 from tests.peer.wiretap import open_wiretap, sealed_sends_to
 
@@ -209,3 +211,18 @@ async def test_chat_with_terminal_escapes_is_refused_before_sending(relay_url: s
     async with open_hosted_session(relay_url, "Alice") as rep:
         with pytest.raises(InvalidMessageError, match=r"not sent: U\+001B ESCAPE is not allowed"):
             await rep.send_chat("\x1b]0;pwned\x07")
+
+
+async def test_a_relay_refusal_is_told_in_helplines_words_not_the_relays(
+    nursery: trio.Nursery,
+) -> None:
+    relay: RunningRelay = await nursery.start(
+        serve_relay, free_relay_settings(max_endpoints_per_room=2)
+    )
+    async with open_hosted_session(relay.url, "Alice") as rep:
+        async with open_joined_session(invite(rep), "Bob"):
+            with pytest.raises(RelayRefusedError) as info:
+                async with open_joined_session(invite(rep), "Carol"):
+                    pass
+    assert str(info.value) == "the session is full"
+    assert info.value.reason == "room-full"
