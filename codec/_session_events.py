@@ -56,6 +56,8 @@ class SessionTimings:
     hello_timeout: float = 30.0
     #: A joiner waits this long for each answer of the host (reply, then roster).
     join_timeout: float = 20.0
+    #: A member told it is out has this long to leave before the relay is asked to drop it.
+    farewell_grace: float = 3.0
 
 
 # Actions -------------------------------------------------------------------

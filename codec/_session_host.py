@@ -99,6 +99,8 @@ class HostRules(SessionRules):
         self.max_customers = max_customers
         #: Whom the code each of those used was for.
         self._admitted_as: dict[int, Role] = {}
+        #: Endpoints told they are out, and when to ask the relay to drop them.
+        self._farewells: dict[int, float] = {}
 
     @property
     def code(self) -> SessionCode:
@@ -276,7 +278,12 @@ class HostRules(SessionRules):
         self._seal(out, endpoint, Leave(told), now)
         del self.links[endpoint]
         out.event(Refused(f"endpoint {endpoint}", f"refused a joiner: {shown}"))
-        out.actions.append(Disconnect(endpoint))
+        self._disconnect_later(endpoint, now)
+
+    def _disconnect_later(self, endpoint: int, now: float) -> None:
+        # Dropped at once, it might never read why: the relay's close can
+        # overtake the last message. It gets a moment to leave on its own.
+        self._farewells[endpoint] = now + self.timings.farewell_grace
 
     def _remove(self, out: Outbox, endpoint: int, *, said_goodbye: bool, now: float) -> None:
         member = self.members.pop(endpoint)
@@ -284,7 +291,7 @@ class HostRules(SessionRules):
         if not said_goodbye:
             # Tell it it is out, in case it is not really gone (the relay may lie).
             self._seal(out, endpoint, self._roster(), now)
-            out.actions.append(Disconnect(endpoint))
+            self._disconnect_later(endpoint, now)
         del self.links[endpoint]
         self._broadcast_roster(out, now)
         out.event(MemberRemoved(member, said_goodbye))
@@ -300,6 +307,8 @@ class HostRules(SessionRules):
         return True
 
     def _on_endpoint_left(self, out: Outbox, endpoint: int, now: float) -> None:
+        if self._farewells.pop(endpoint, None) is not None:
+            return
         if endpoint in self.awaiting_hello:
             del self.awaiting_hello[endpoint]
             del self.links[endpoint]
@@ -351,9 +360,14 @@ class HostRules(SessionRules):
             *super()._deadlines(),
             self.admission.next_deadline(),
             *self.awaiting_hello.values(),
+            *self._farewells.values(),
         ]
 
     def _tick(self, out: Outbox, now: float) -> None:
+        for eid, deadline in list(self._farewells.items()):
+            if deadline <= now:
+                del self._farewells[eid]
+                out.actions.append(Disconnect(eid))
         for failed in self.admission.expire(now):
             self._attempt_failed(out, failed)
         for eid, deadline in list(self.awaiting_hello.items()):
