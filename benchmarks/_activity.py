@@ -32,6 +32,7 @@ def main() -> None:
     root.title("Document")
     root.geometry("1400x900+60+40")
     text = tk.Text(root, font=("DejaVu Sans Mono", 13), wrap="none", bg="white", fg="#202020")
+    text.configure(insertofftime=0)  # a blinking cursor would be a change of its own
     text.pack(fill="both", expand=True)
     for n in range(2000):
         line = " ".join(WORDS[(n + i) % len(WORDS)] for i in range(12))

@@ -38,6 +38,9 @@ class SharingSession(Protocol):
     @property
     def name(self) -> str: ...
 
+    @property
+    def members(self) -> dict[int, Member]: ...
+
     async def send_message(self, to: int, message: Message) -> None: ...
 
 

@@ -64,10 +64,10 @@ def open_sharing(session: Session) -> Sharing:
 
 
 def _primary(session: Session) -> Member:
-    customers = [m for m in session.roster() if m.role is Role.CUSTOMER]
-    if not customers:
+    primary = session.primary
+    if primary is None:
         raise NotAllowedError("no customer has joined yet")
-    return customers[0]
+    return primary
 
 
 async def share_command(

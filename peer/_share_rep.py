@@ -109,6 +109,17 @@ class RepSharing(SharingSide):
                 stopped = True
         await self._notice("Stopped: nothing is shared." if stopped else "Nothing is shared.")
 
+    async def end_all(self, reason: str) -> None:
+        """Stop whatever is shared, saying why (the primary customer changed: SPEC M2)."""
+        if any(m.state is not ConsentState.NOTHING_SHARED for m in self._machines.values()):
+            for cid, machine in self._machines.items():
+                if machine.state is not ConsentState.NOTHING_SHARED:
+                    activity = machine.stop()
+                    if activity is not None and cid in self._session.members:
+                        await self._send(cid, ConsentRevoke(activity, self._session.id))
+                    await self._ended(cid)
+            await self._notice(f"* Sharing ended: {reason}")
+
     async def select(self, monitor: int | None = None, *, lossy: bool | None = None) -> None:
         cid = self._view_of
         if cid is None or self.view is None:

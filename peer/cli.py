@@ -56,6 +56,7 @@ from peer._open import open_hosted_session, open_joined_session
 from peer._policy import load_policy
 from peer._server_process import open_embedded_relay
 from peer._share_cli import SHARE_HELP, Sharing, open_sharing, share_command, share_lines
+from peer._share_rep import RepSharing
 
 if TYPE_CHECKING:
     from codec import Policy
@@ -225,6 +226,8 @@ async def _drive(session: Session, desk: Desk | None = None) -> int:
                 if isinstance(event, MessageReceived) and isinstance(event.message, ShareMessage):
                     await sharing.receive(event.sender, event.message)
                     continue
+                if isinstance(event, PrimaryChanged) and isinstance(sharing, RepSharing):
+                    await sharing.end_all("the primary customer changed")
                 if desk is not None:
                     await desk.observe(event)
                 if isinstance(event, SessionEnded):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -76,3 +77,22 @@ async def test_a_refusal_is_the_default_answer(
         await alice.expect(r"^Bob declined: control-desktop \(declined\)\.$")
         await alice.send("/snapshot nothing.png")
         await alice.expect(r"^! no screen is being viewed; /view first$")
+
+
+async def test_choosing_another_primary_customer_ends_the_sharing(
+    relay_process: str, xdisplay: str, tmp_path: Path
+) -> None:
+    tmp = os.fspath(tmp_path)
+    async with rep_and_customer(relay_process, tmp, xdisplay) as (alice, bob):
+        await alice.send("/view")
+        await bob.expect(r"Allow\? \[y/N\]$")
+        await bob.send("y")
+        await alice.expect(r"^\* Viewing: Bob's desktop")
+        codes = [m[1] for line in alice.lines if (m := re.match(rf"^Session code: {CODE}$", line))]
+        carol = ["join", codes[-1], "--name", "Carol", "--relay", relay_process]  # the next code
+        carol_argv = python_command("peer", *carol)
+        async with open_console("Carol", carol_argv, env={**_env(tmp), "DISPLAY": ""}):
+            await alice.expect(r"^\* Carol joined \(customer\)$")
+            await alice.send("/primary Carol")
+            await alice.expect(r"^\* Sharing ended: the primary customer changed$")
+            await bob.expect(r"^\* Sharing stopped by Alice")
