@@ -222,13 +222,14 @@ class TransferEngine:
         assert move.folder is not None
         try:
             self._check_room(offer.size, move.folder)
+            move.folder.mkdir(parents=True, exist_ok=True)
             move.store = IncomingFile(move.folder, offer.path, offer.size)
             held, prefix = move.store.prepare()
             self._check_room(offer.size - held, move.folder)
-        except FileTransferError as e:
+        except (PeerError, OSError) as e:
             if move.store is not None:
                 move.store.keep_for_resume()
-            self._refuse(move, str(e))
+            self._refuse(move, str(e) if isinstance(e, PeerError) else _why(e))
             return
         window = min(self.settings.window_bytes, max(offer.size - held, 1))
         self._queue(move.peer.id, move.machine.accept(held, prefix, max(window, 1)))
@@ -475,3 +476,7 @@ class TransferEngine:
         request = secrets.randbelow(2**52) + 1
         self._requests[request] = Request(peer, folder, advanced)
         return request
+
+
+def _why(e: OSError) -> str:
+    return f"cannot write to the download folder: {e.strerror or e}"

@@ -14,7 +14,13 @@ from peer._file_store import free_bytes
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["DEFAULT_MAX_FILE_BYTES", "FileSettings", "default_download_dir", "human_size"]
+__all__ = [
+    "DEFAULT_MAX_FILE_BYTES",
+    "FileSettings",
+    "default_download_dir",
+    "file_settings",
+    "human_size",
+]
 
 #: The largest single file accepted unless the site says otherwise.
 DEFAULT_MAX_FILE_BYTES = 100 * 1024**3
@@ -36,6 +42,13 @@ class FileSettings:
     window_bytes: int = DEFAULT_WINDOW_BYTES
     #: Free bytes in a folder's file system (a setting so tests can shrink the disk).
     free_space: Callable[[Path], int] = free_bytes
+
+
+def file_settings(download_dir: str | None = None) -> FileSettings:
+    """The settings for ``--download-dir DIR`` (or the default folder)."""
+    if download_dir is None:
+        return FileSettings()
+    return FileSettings(download_dir=Path(download_dir).expanduser().absolute())
 
 
 def human_size(size: float) -> str:

@@ -56,7 +56,12 @@ class FileStoreError(PeerError):
 
 
 def free_bytes(folder: Path) -> int:
-    """Bytes an unprivileged user may still write in *folder*'s file system."""
+    """Bytes an unprivileged user may still write in *folder*'s file system.
+
+    A folder not made yet counts as its nearest existing parent.
+    """
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
     st = os.statvfs(folder)
     return st.f_bavail * st.f_frsize
 

@@ -208,7 +208,7 @@ class FileTransfers(TransferEngine):
             case FileList(request, path) if from_rep:
                 self._list_asked(sender, request, path)
             case FileAccessState(granted, reason) if not from_rep:
-                state = "granted" if granted else reason or "refused"
+                state = "granted" if granted else f"withdrawn: {reason or 'refused'}"
                 self._notice(f"* File access {state} ({sender.name})")
                 if not granted:
                     self._stop_all(lambda m: m.advanced and m.peer.id == sender.id, reason)
