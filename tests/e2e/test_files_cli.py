@@ -35,7 +35,7 @@ async def test_share_get_access_put_and_revoke_from_the_command_line(
             await bob.send("y")
             await alice.expect(r"^\* File access granted \(Bob\)$")
             await alice.send(f"/put {tmp_path / 'tool.sh'} --to tools")
-            await bob.expect(r"^\? Alice \(rep\) wants to send you tools/tool.sh \(5.0 KB\).*Allow\?")
+            await bob.expect(r"^\? Alice \(rep\) wants to send you tools/tool.sh \(5.0 KB\)")
             await bob.send("y")
             await bob.expect(r"^\[2\] tools/tool.sh \(5.0 KB\) from Alice: complete, verified")
             assert sha256_of(into / "tools" / "tool.sh") == tool
