@@ -134,9 +134,15 @@ class TransferEngine:
                 return member
         raise FileTransferError("no customer is in the session yet")
 
-    def _rep_only(self) -> None:
+    def _rep_only(self, *, advanced: bool = False) -> None:
         if self.role is not Role.REP:
             raise FileTransferError("only the rep can do that")
+        self._allowed_by_policy(advanced=advanced)
+
+    def _allowed_by_policy(self, *, advanced: bool) -> None:
+        refusal = self.settings.advanced_off if advanced else self.settings.basic_off
+        if refusal is not None:
+            raise FileTransferError(refusal)
 
     def _check_sharing(self) -> None:
         refusal = self.gate.refusal(-1, needs_access=False)

@@ -158,7 +158,7 @@ async def _run(args: argparse.Namespace) -> int:
     config = load_config()
     policy = load_policy(args.policy)
     name = (args.name or config.name or default_name()).strip()
-    files = file_settings(args.download_dir)
+    files = file_settings(args.download_dir, policy)
     if args.command == "start":
         kind = policy.start(args.type or config.session_type, args.tracking or config.tracking)
         relay = args.relay or config.relay

@@ -160,3 +160,17 @@ async def test_ending_file_transfer_withdraws_the_list_and_access(
         assert (await next_file_event(bob, FileNotice)).text == "* Alice ended file transfer"
         assert bob.files.gate.access(rep.session.id) is AccessState.NOT_GRANTED
         assert bob.files.catalogue == {}
+
+
+async def test_the_site_policy_can_turn_advanced_transfer_off(
+    relay_url: str, tmp_path: Path
+) -> None:
+    off = (
+        "transferring files to or from the customer's computer is turned off by this site's policy"
+    )
+    async with open_pair(relay_url, tmp_path, advanced_off=off) as (rep, _):
+        make_file(tmp_path / "a.txt", 10)
+        for command in (rep.files.ask_access, lambda: rep.files.put([tmp_path / "a.txt"])):
+            with pytest.raises(FileTransferError, match="turned off by this site"):
+                command()
+        assert rep.files.share([tmp_path / "a.txt"])[0].name == "a.txt"  # basic stays on
