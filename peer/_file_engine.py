@@ -78,11 +78,13 @@ class TransferEngine:
         members: Callable[[], list[Member]],
         settings: FileSettings,
         sharing: ApplicationSharing | None = None,
+        primary: Callable[[], Member | None] = lambda: None,
     ) -> None:
         self.role = role
         self.settings = settings
         self._send = send
         self._members = members
+        self._primary = primary
         self.gate = FileGate(sharing)
         self._events_in, self.events = trio.open_memory_channel[FileEvent](math.inf)
         self._outbox_in, self._outbox = trio.open_memory_channel[tuple[int, "FileMessage"]](
@@ -128,7 +130,10 @@ class TransferEngine:
         return next((m for m in self._members() if m.id == mid), None)
 
     def customer(self) -> Member:
-        """The customer rep commands act on: the first customer who joined."""
+        """The customer rep commands act on: the primary one (SPEC M1), else the first."""
+        primary = self._primary()
+        if primary is not None:
+            return primary
         for member in self._members():
             if member.role is Role.CUSTOMER:
                 return member
@@ -473,7 +478,7 @@ class TransferEngine:
         move = self._moves.get(number)
         if move is None or move.machine.finished:
             raise FileTransferError(f"there is no transfer {number} in progress; /transfers")
-        self._stop(move, "cancelled by the other side")
+        self._stop(move, f"cancelled by the {self.role.value}")
 
     def transfers(self) -> list[TransferView]:
         return [self._view(m) for m in sorted(self._moves.values(), key=lambda m: m.number)]

@@ -365,6 +365,9 @@ class IncomingFile:
 
     def finish(self) -> str:
         """Give the verified file its final name (numbered if taken); that name."""
+        mask = os.umask(0o022)
+        os.umask(mask)
+        os.fchmod(self._fd, 0o666 & ~mask)  # private while partial, ordinary once whole
         os.fsync(self._fd)
         for n in range(1, MAX_NUMBERED):
             candidate = numbered_name(self.name, n)
