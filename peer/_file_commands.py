@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codec import Role
+from codec import ConsentSharing, Role
 from peer._file_events import (
     FileNotice,
     FileQuestion,
@@ -66,6 +66,12 @@ class FileDesk:
         self.files = files
         self._say = say
         self._progress = progress
+
+    def watch_sharing(self, sharing: object) -> None:
+        """F3: the customer's transfers wait while screen sharing shares an application."""
+        machines = getattr(sharing, "_machines", None)  # CustomerSharing's, one per rep
+        if isinstance(machines, dict):
+            self.files.gate.sharing = ConsentSharing(machines.values)
 
     @property
     def help(self) -> str:

@@ -235,6 +235,8 @@ async def _drive(
     """Run the face until the session ends or the person leaves; the exit code."""
     outcome = 0
     sharing = open_sharing(session)
+    if file_desk is not None:
+        file_desk.watch_sharing(sharing)
     viewer = ViewerFace(sharing.send_input)
     async with open_task_nursery() as nursery:
 
