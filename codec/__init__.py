@@ -58,9 +58,11 @@ from codec._errors import (
 )
 from codec._file_access import (
     ACCESS_TRANSITIONS,
+    APPLICATION_ACTIVITIES,
     APPLICATION_SHARING_REFUSAL,
     AccessState,
     ApplicationSharing,
+    ConsentSharing,
     FileGate,
     NoApplicationSharing,
 )
@@ -209,6 +211,7 @@ from codec.screen import ScreenDecoder, ScreenEncoder
 __all__ = [
     "ACCESS_TRANSITIONS",
     "ACTIVITY_PERMITS",
+    "APPLICATION_ACTIVITIES",
     "APPLICATION_SHARING_REFUSAL",
     "DEFAULT_ANSWER_TIMEOUT",
     "DEFAULT_CHUNK_BYTES",
@@ -261,6 +264,7 @@ __all__ = [
     "ConsentMachine",
     "ConsentRequest",
     "ConsentRevoke",
+    "ConsentSharing",
     "ConsentState",
     "CreateRoom",
     "CreditGrant",

@@ -17,16 +17,22 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
+from codec._consent import Activity
 from codec._errors import LocalProtocolError, ProtocolError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from codec._consent import ConsentMachine
     from codec._file_messages import FileOffer
 
 __all__ = [
     "ACCESS_TRANSITIONS",
+    "APPLICATION_ACTIVITIES",
     "APPLICATION_SHARING_REFUSAL",
     "AccessState",
     "ApplicationSharing",
+    "ConsentSharing",
     "FileGate",
     "NoApplicationSharing",
 ]
@@ -50,6 +56,20 @@ class NoApplicationSharing:
 
     def application_shared(self) -> bool:
         return False
+
+
+#: The activities that share one of the customer's applications (F3).
+APPLICATION_ACTIVITIES = frozenset({Activity.VIEW_APP, Activity.CONTROL_APP})
+
+
+class ConsentSharing:
+    """F3 read from screen sharing's consent machines, one per rep on the customer's side."""
+
+    def __init__(self, machines: Callable[[], Iterable[ConsentMachine]]) -> None:
+        self._machines = machines
+
+    def application_shared(self) -> bool:
+        return any(m.active in APPLICATION_ACTIVITIES for m in self._machines())
 
 
 class AccessState(Enum):

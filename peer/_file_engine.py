@@ -78,11 +78,13 @@ class TransferEngine:
         members: Callable[[], list[Member]],
         settings: FileSettings,
         sharing: ApplicationSharing | None = None,
+        primary: Callable[[], Member | None] = lambda: None,
     ) -> None:
         self.role = role
         self.settings = settings
         self._send = send
         self._members = members
+        self._primary = primary
         self.gate = FileGate(sharing)
         self._events_in, self.events = trio.open_memory_channel[FileEvent](math.inf)
         self._outbox_in, self._outbox = trio.open_memory_channel[tuple[int, "FileMessage"]](
@@ -128,15 +130,24 @@ class TransferEngine:
         return next((m for m in self._members() if m.id == mid), None)
 
     def customer(self) -> Member:
-        """The customer rep commands act on: the first customer who joined."""
+        """The customer rep commands act on: the primary one (SPEC M1), else the first."""
+        primary = self._primary()
+        if primary is not None:
+            return primary
         for member in self._members():
             if member.role is Role.CUSTOMER:
                 return member
         raise FileTransferError("no customer is in the session yet")
 
-    def _rep_only(self) -> None:
+    def _rep_only(self, *, advanced: bool = False) -> None:
         if self.role is not Role.REP:
             raise FileTransferError("only the rep can do that")
+        self._allowed_by_policy(advanced=advanced)
+
+    def _allowed_by_policy(self, *, advanced: bool) -> None:
+        refusal = self.settings.advanced_off if advanced else self.settings.basic_off
+        if refusal is not None:
+            raise FileTransferError(refusal)
 
     def _check_sharing(self) -> None:
         refusal = self.gate.refusal(-1, needs_access=False)
@@ -222,13 +233,14 @@ class TransferEngine:
         assert move.folder is not None
         try:
             self._check_room(offer.size, move.folder)
+            move.folder.mkdir(parents=True, exist_ok=True)
             move.store = IncomingFile(move.folder, offer.path, offer.size)
             held, prefix = move.store.prepare()
             self._check_room(offer.size - held, move.folder)
-        except FileTransferError as e:
+        except (PeerError, OSError) as e:
             if move.store is not None:
                 move.store.keep_for_resume()
-            self._refuse(move, str(e))
+            self._refuse(move, str(e) if isinstance(e, PeerError) else _why(e))
             return
         window = min(self.settings.window_bytes, max(offer.size - held, 1))
         self._queue(move.peer.id, move.machine.accept(held, prefix, max(window, 1)))
@@ -466,7 +478,7 @@ class TransferEngine:
         move = self._moves.get(number)
         if move is None or move.machine.finished:
             raise FileTransferError(f"there is no transfer {number} in progress; /transfers")
-        self._stop(move, "cancelled by the other side")
+        self._stop(move, f"cancelled by the {self.role.value}")
 
     def transfers(self) -> list[TransferView]:
         return [self._view(m) for m in sorted(self._moves.values(), key=lambda m: m.number)]
@@ -475,3 +487,7 @@ class TransferEngine:
         request = secrets.randbelow(2**52) + 1
         self._requests[request] = Request(peer, folder, advanced)
         return request
+
+
+def _why(e: OSError) -> str:
+    return f"cannot write to the download folder: {e.strerror or e}"

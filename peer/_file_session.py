@@ -23,7 +23,14 @@ async def open_file_transfers(
     session: Session, settings: FileSettings, sharing: ApplicationSharing | None = None
 ) -> AsyncIterator[FileTransfers]:
     """Run a :class:`FileTransfers` for *session* until the block ends."""
-    engine = FileTransfers(session.role, session.send_message, session.roster, settings, sharing)
+    engine = FileTransfers(
+        session.role,
+        session.send_message,
+        session.roster,
+        settings,
+        sharing,
+        primary=lambda: session.primary,
+    )
     async with open_task_nursery() as nursery:
         await nursery.start(engine.run)
         session.files = engine

@@ -8,13 +8,21 @@ from typing import TYPE_CHECKING
 
 import platformdirs
 
-from codec import DEFAULT_CHUNK_BYTES, DEFAULT_WINDOW_BYTES
+from codec import DEFAULT_CHUNK_BYTES, DEFAULT_WINDOW_BYTES, Feature
 from peer._file_store import free_bytes
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["DEFAULT_MAX_FILE_BYTES", "FileSettings", "default_download_dir", "human_size"]
+    from codec import Policy
+
+__all__ = [
+    "DEFAULT_MAX_FILE_BYTES",
+    "FileSettings",
+    "default_download_dir",
+    "file_settings",
+    "human_size",
+]
 
 #: The largest single file accepted unless the site says otherwise.
 DEFAULT_MAX_FILE_BYTES = 100 * 1024**3
@@ -36,6 +44,23 @@ class FileSettings:
     window_bytes: int = DEFAULT_WINDOW_BYTES
     #: Free bytes in a folder's file system (a setting so tests can shrink the disk).
     free_space: Callable[[Path], int] = free_bytes
+    #: Why the site policy turned basic (F1) or advanced (F2) file transfer off, if it did.
+    basic_off: str | None = None
+    advanced_off: str | None = None
+
+
+def file_settings(download_dir: str | None = None, policy: Policy | None = None) -> FileSettings:
+    """The settings for ``--download-dir DIR`` (or the default folder) under *policy*."""
+    folder = Path(download_dir).expanduser().absolute() if download_dir else default_download_dir()
+
+    def off(feature: Feature) -> str | None:
+        return None if policy is None or policy.allows(feature) else policy.refusal(feature)
+
+    return FileSettings(
+        download_dir=folder,
+        basic_off=off(Feature.FILE_TRANSFER_BASIC),
+        advanced_off=off(Feature.FILE_TRANSFER_ADVANCED),
+    )
 
 
 def human_size(size: float) -> str:

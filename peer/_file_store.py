@@ -56,7 +56,12 @@ class FileStoreError(PeerError):
 
 
 def free_bytes(folder: Path) -> int:
-    """Bytes an unprivileged user may still write in *folder*'s file system."""
+    """Bytes an unprivileged user may still write in *folder*'s file system.
+
+    A folder not made yet counts as its nearest existing parent.
+    """
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
     st = os.statvfs(folder)
     return st.f_bavail * st.f_frsize
 
@@ -360,6 +365,9 @@ class IncomingFile:
 
     def finish(self) -> str:
         """Give the verified file its final name (numbered if taken); that name."""
+        mask = os.umask(0o022)
+        os.umask(mask)
+        os.fchmod(self._fd, 0o666 & ~mask)  # private while partial, ordinary once whole
         os.fsync(self._fd)
         for n in range(1, MAX_NUMBERED):
             candidate = numbered_name(self.name, n)

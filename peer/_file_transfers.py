@@ -91,14 +91,14 @@ class FileTransfers(TransferEngine):
             self._send_catalogue(member)
 
     def ask_access(self) -> Member:
-        self._rep_only()
+        self._rep_only(advanced=True)
         customer = self.customer()
         self._queue(customer.id, FileAccessAsk())
         return customer
 
     def put(self, paths: list[Path], remote_dir: str = "") -> list[int]:
         """F2: offer *paths* to the customer, into *remote_dir* of its download folder."""
-        self._rep_only()
+        self._rep_only(advanced=True)
         self._check_sharing()
         customer = self.customer()
         numbers = []
@@ -110,7 +110,7 @@ class FileTransfers(TransferEngine):
 
     def fetch(self, remote_path: str, local_dir: Path | None = None) -> int:
         """F2: ask the customer for *remote_path* (a file or folder) into *local_dir*."""
-        self._rep_only()
+        self._rep_only(advanced=True)
         self._check_sharing()
         customer = self.customer()
         request = self._new_request(customer.id, local_dir or self.settings.download_dir, True)
@@ -118,7 +118,7 @@ class FileTransfers(TransferEngine):
         return request
 
     def list_remote(self, path: str = "") -> None:
-        self._rep_only()
+        self._rep_only(advanced=True)
         customer = self.customer()
         request = self._new_request(customer.id, self.settings.download_dir, True)
         self._queue(customer.id, FileList(request, path))
@@ -136,6 +136,7 @@ class FileTransfers(TransferEngine):
 
     def get(self, numbers: list[int]) -> None:
         """F1: download shared items *numbers* into the download folder."""
+        self._allowed_by_policy(advanced=False)
         self._check_sharing()
         for rep_id, items in self.catalogue.items():
             by_number = {i.number: i for i in items}
@@ -208,7 +209,7 @@ class FileTransfers(TransferEngine):
             case FileList(request, path) if from_rep:
                 self._list_asked(sender, request, path)
             case FileAccessState(granted, reason) if not from_rep:
-                state = "granted" if granted else reason or "refused"
+                state = "granted" if granted else f"withdrawn: {reason or 'refused'}"
                 self._notice(f"* File access {state} ({sender.name})")
                 if not granted:
                     self._stop_all(lambda m: m.advanced and m.peer.id == sender.id, reason)
@@ -298,6 +299,11 @@ class FileTransfers(TransferEngine):
 
     def _get_asked(self, customer: Member, request: int, number: int) -> None:
         shared = self._shared.get(number)
+        if self.settings.basic_off is not None:
+            self._queue(
+                customer.id, FileRequestAnswer(request, False, reason=self.settings.basic_off)
+            )
+            return
         if shared is None:
             self._queue(customer.id, FileRequestAnswer(request, False, reason="no such file"))
             return

@@ -48,6 +48,8 @@ from peer._events import (
     SessionEnded,
     SessionEvent,
 )
+from peer._file_commands import FileDesk, open_file_desk
+from peer._file_settings import FileSettings, file_settings
 from peer._gui import ViewerFace, run_trio
 from peer._history_view import run_history
 from peer._host import HostSession
@@ -137,6 +139,11 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("number", metavar="NUMBER", help="the session number (or #ID)")
     for command in (start, join):
         command.add_argument(
+            "--download-dir",
+            metavar="DIR",
+            help="where received files go (default: Helpline in your Downloads folder)",
+        )
+        command.add_argument(
             "--policy",
             metavar="FILE",
             help="site policy file "
@@ -153,12 +160,13 @@ async def _run(args: argparse.Namespace) -> int:
     config = load_config()
     policy = load_policy(args.policy)
     name = (args.name or config.name or default_name()).strip()
+    files = file_settings(args.download_dir, policy)
     if args.command == "start":
         kind = policy.start(args.type or config.session_type, args.tracking or config.tracking)
         relay = args.relay or config.relay
-        return await _start(relay, name, args.listen, kind, config.smtp, policy)
+        return await _start(relay, name, args.listen, kind, config.smtp, policy, files)
     target = _join_target(args.code, args.relay or config.relay)
-    return await _join(target, name, policy, assist=args.assist)
+    return await _join(target, name, policy, files, assist=args.assist)
 
 
 def _join_target(text: str, relay: str | None) -> JoinTarget:
@@ -180,6 +188,7 @@ async def _start(
     kind: tuple[str, str | None],
     smtp: SmtpConfig | None = None,
     policy: Policy = DEFAULT_POLICY,
+    files: FileSettings | None = None,
 ) -> int:
     async with AsyncExitStack() as stack:
         if relay is None:
@@ -195,28 +204,41 @@ async def _start(
         _say(f"Relay: {relay}")
         _say(f"Session type: {kind[0]}" + (f", tracking code {kind[1]}" if kind[1] else ""))
         desk = RepDesk.open(session, kind, _say, smtp, policy)
+        file_desk = await stack.enter_async_context(
+            open_file_desk(session, files or file_settings(), _say)
+        )
         try:
-            return await _drive(session, desk)
+            return await _drive(session, desk, file_desk)
         finally:
             desk.close(f"ended by {session.name}")
     raise AssertionError("unreachable")  # pragma: no cover
 
 
 async def _join(
-    target: JoinTarget, name: str, policy: Policy = DEFAULT_POLICY, *, assist: bool = False
+    target: JoinTarget,
+    name: str,
+    policy: Policy = DEFAULT_POLICY,
+    files: FileSettings | None = None,
+    *,
+    assist: bool = False,
 ) -> int:
     async with open_joined_session(target, name, assist=assist) as session:
         _say(f"Joined session {target.code.room} as {session.name}")
         others = [f"{m.name} ({m.role.value})" for m in session.roster() if m.id != session.id]
         _say(f"In this session: {', '.join(others)}")
-        return await _drive(session, CustomerDesk(session, policy, _say))
+        async with open_file_desk(session, files or file_settings(), _say) as file_desk:
+            return await _drive(session, CustomerDesk(session, policy, _say), file_desk)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-async def _drive(session: Session, desk: Desk | None = None) -> int:
+async def _drive(
+    session: Session, desk: Desk | None = None, file_desk: FileDesk | None = None
+) -> int:
     """Run the face until the session ends or the person leaves; the exit code."""
     outcome = 0
     sharing = open_sharing(session)
+    if file_desk is not None:
+        file_desk.watch_sharing(sharing)
     viewer = ViewerFace(sharing.send_input)
     async with open_task_nursery() as nursery:
 
@@ -247,7 +269,7 @@ async def _drive(session: Session, desk: Desk | None = None) -> int:
                 if getattr(sharing, "asking", False):
                     await sharing.answer(line)  # type: ignore[union-attr]
                     continue
-                if not await _command(session, line.rstrip("\r\n"), desk, sharing):
+                if not await _command(session, line.rstrip("\r\n"), desk, sharing, file_desk):
                     break
             else:
                 await session.leave()
@@ -269,12 +291,18 @@ async def _drive(session: Session, desk: Desk | None = None) -> int:
 
 
 async def _command(
-    session: Session, line: str, desk: Desk | None = None, sharing: Sharing | None = None
+    session: Session,
+    line: str,
+    desk: Desk | None = None,
+    sharing: Sharing | None = None,
+    file_desk: FileDesk | None = None,
 ) -> bool:
     """Act on one typed line; False when the person is done."""
     word, _, rest = line.partition(" ")
     try:
         if desk is not None and await desk.answer(line):
+            return True
+        if file_desk is not None and await file_desk.command(line):
             return True
         if not line.strip():
             return True
@@ -325,6 +353,8 @@ async def _command(
         elif word == "/help":
             _say(HELP + ("\n" + desk.help if desk is not None else ""))
             _say(SHARE_HELP[Role.REP if session.role is Role.REP else Role.CUSTOMER])
+            if file_desk is not None:
+                _say(file_desk.help)
         elif (desk is not None and await desk.command(word, rest)) or (
             sharing is not None and await share_command(sharing, session, word, rest, _say)
         ):

@@ -7,9 +7,13 @@ import pytest
 from codec import (
     APPLICATION_SHARING_REFUSAL,
     AccessState,
+    Activity,
+    ConsentMachine,
+    ConsentSharing,
     FileGate,
     FileOffer,
     LocalProtocolError,
+    Party,
     ProtocolError,
 )
 
@@ -119,3 +123,17 @@ def test_ending_the_file_activity_withdraws_access_and_requests() -> None:
 def test_the_customer_cannot_grant_what_was_never_asked() -> None:
     with pytest.raises(LocalProtocolError, match="grant"):
         FileGate().grant(REP)
+
+
+def test_f3_follows_screen_sharings_consent_machines() -> None:
+    desktop, application = ConsentMachine(Party.CUSTOMER), ConsentMachine(Party.CUSTOMER)
+    gate = FileGate(ConsentSharing(lambda: [desktop, application]))
+    desktop.request(Activity.VIEW_DESKTOP, now=0.0)
+    desktop.grant(Activity.VIEW_DESKTOP)
+    assert gate.refusal(REP, needs_access=False) is None  # the desktop is not an application
+    application.request(Activity.CONTROL_APP, now=0.0)
+    assert gate.refusal(REP, needs_access=False) is None  # asked, not yet on
+    application.grant(Activity.CONTROL_APP)
+    assert gate.refusal(REP, needs_access=False) == APPLICATION_SHARING_REFUSAL
+    application.revoke()
+    assert gate.refusal(REP, needs_access=False) is None

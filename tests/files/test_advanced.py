@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import pytest
 
-from codec import APPLICATION_SHARING_REFUSAL, AccessState
+from codec import APPLICATION_SHARING_REFUSAL, AccessState, Activity, ConsentMachine, Party, Role
+from peer._file_commands import FileDesk
 from peer._file_events import (
     FileNotice,
     FileQuestion,
@@ -14,7 +16,9 @@ from peer._file_events import (
     TransferEnded,
     TransferProgress,
 )
-from peer._file_transfers import FileTransferError
+from peer._file_progress import Progress
+from peer._file_settings import FileSettings
+from peer._file_transfers import FileTransferError, FileTransfers
 from tests.files.helpers import Side, make_file, next_file_event, open_pair, sha256_of
 
 if TYPE_CHECKING:
@@ -160,3 +164,28 @@ async def test_ending_file_transfer_withdraws_the_list_and_access(
         assert (await next_file_event(bob, FileNotice)).text == "* Alice ended file transfer"
         assert bob.files.gate.access(rep.session.id) is AccessState.NOT_GRANTED
         assert bob.files.catalogue == {}
+
+
+async def test_the_site_policy_can_turn_advanced_transfer_off(
+    relay_url: str, tmp_path: Path
+) -> None:
+    off = (
+        "transferring files to or from the customer's computer is turned off by this site's policy"
+    )
+    async with open_pair(relay_url, tmp_path, advanced_off=off) as (rep, _):
+        make_file(tmp_path / "a.txt", 10)
+        for command in (rep.files.ask_access, lambda: rep.files.put([tmp_path / "a.txt"])):
+            with pytest.raises(FileTransferError, match="turned off by this site"):
+                command()
+        assert rep.files.share([tmp_path / "a.txt"])[0].name == "a.txt"  # basic stays on
+
+
+def test_the_command_line_reads_f3_from_the_customers_sharing_state(tmp_path: Path) -> None:
+    files = FileTransfers(Role.CUSTOMER, send=None, members=list, settings=FileSettings(tmp_path))  # type: ignore[arg-type]
+    machine = ConsentMachine(Party.CUSTOMER)
+
+    state = SimpleNamespace(_machines={0: machine})  # CustomerSharing's: one machine per rep
+    FileDesk(files, print, Progress(print)).watch_sharing(state)
+    machine.request(Activity.VIEW_APP, now=0.0)
+    machine.grant(Activity.VIEW_APP)
+    assert files.gate.refusal(0, needs_access=False) == APPLICATION_SHARING_REFUSAL

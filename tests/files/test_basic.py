@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from peer._file_events import SharedFilesListed, TransferEnded
@@ -25,4 +26,7 @@ async def test_a_shared_file_arrives_identical_in_the_download_folder(
         ended = await next_file_event(bob, TransferEnded)
         assert ended.view.state == "complete"
         assert sha256_of(bob.folder / "notes 2024.txt") == digest
+        umask = os.umask(0o022)
+        os.umask(umask)
+        assert (bob.folder / "notes 2024.txt").stat().st_mode & 0o777 == 0o666 & ~umask
         assert (await next_file_event(rep, TransferEnded)).view.state == "complete"

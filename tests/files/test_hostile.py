@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from typing import TYPE_CHECKING
 
+import trio
+
+from codec import FileChunk, FileDone, FileOffer, FileStart
 from peer._file_events import FileQuestion, TransferEnded
 from tests.files.helpers import Side, make_file, next_file_event, open_pair
 from tests.files.test_advanced import grant_access
@@ -73,3 +77,26 @@ async def test_a_symlink_planted_in_the_download_folder_is_never_followed(
     assert (outside / "victim.txt").read_text() == "precious"
     assert sorted(os.listdir(outside)) == ["victim.txt"]
     assert (bob.folder / "report.txt").is_symlink()
+
+
+async def test_a_file_whose_digest_does_not_match_never_gets_its_name(
+    relay_url: str, tmp_path: Path
+) -> None:
+    async with open_pair(relay_url, tmp_path) as (rep, bob):
+        await grant_access(rep, bob)
+        bob_id = bob.session.id
+        # The rep's program is hostile: it writes the transfer's messages itself.
+        await rep.session.send_message(bob_id, FileOffer(77, "update.exe", 10))
+        await next_file_event(bob, FileQuestion)
+        bob.files.answer(True)
+        await trio.sleep(0.2)  # Bob's accept reaches the rep
+        for message in (
+            FileStart(77, 0),
+            FileChunk(77, 0, b"0123456789"),
+            FileDone(77, hashlib.sha256(b"something else").digest()),
+        ):
+            await rep.session.send_message(bob_id, message)
+        ended = await next_file_event(bob, TransferEnded)
+        assert ended.view.state == "cancelled"
+        assert "digest does not match" in ended.view.reason
+        assert os.listdir(bob.folder) == []
