@@ -48,7 +48,7 @@ HELP = """\
   /note TEXT      add a line to this session's notes
   /notes          show this session's notes
   /invite link    a join link to paste into a message
-  /invite email ADDRESS   e-mail an invitation (SMTP from the config, else your mail program)
+  /invite email ADDRESS [--rep]   e-mail an invitation (--rep: another rep, as an assistant)
   /sysinfo [NAME] ask the customer (the first to join, or NAME) for system information"""
 
 SYSINFO_MESSAGES = (SysinfoRequest, SysinfoReport, SysinfoRefused)
@@ -205,14 +205,15 @@ class RepDesk(Desk):
             self._say(f"Join link: {link}")
             self._say("(it admits one person; once someone joins, the next code is shown)")
             return
-        if len(args) < 2 or args[0] != "email" or any(a.startswith("--") for a in args[2:]):
-            raise InviteError("usage: /invite link, or /invite email ADDRESS")
-        if "--rep" in args[2:]:
-            raise InviteError(
-                "inviting another rep needs assistants, which this version does not have yet"
-            )
+        if len(args) < 2 or args[0] != "email" or set(args[2:]) - {"--rep"}:
+            raise InviteError("usage: /invite link, or /invite email ADDRESS [--rep]")
+        assist = "--rep" in args[2:]
+        if assist:
+            # A code admits one person of one role: an assistant needs a code issued for one.
+            await self.session.assistant_code()
+            link = self.session.link
         invitation = Invitation.to(
-            args[1], rep=self.session.name, code=str(self.session.code), link=link
+            args[1], rep=self.session.name, code=str(self.session.code), link=link, assist=assist
         )
         if self.smtp is not None:
             await send_smtp(invitation, self.smtp)

@@ -9,7 +9,9 @@ on a mail program being there.
 
 The invitation carries the code the rep's program would show the next
 person, so the rep reads out the next one (``Session code:``) once
-someone joins.
+someone joins. ``--rep`` invites another rep as an assistant: it issues a
+code that admits one assistant (which replaces the customer's code, as
+``/assistant`` does) and the mail says to join with ``--assist``.
 """
 
 from __future__ import annotations
@@ -47,26 +49,37 @@ class Invitation:
     code: str
     link: str
     address: str
+    #: Invites another rep, who joins as an assistant (SPEC M4) with a code issued for one.
+    assist: bool = False
 
     @classmethod
-    def to(cls, address: str, *, rep: str, code: str, link: str) -> Invitation:
+    def to(
+        cls, address: str, *, rep: str, code: str, link: str, assist: bool = False
+    ) -> Invitation:
         address = address.strip()
         if not _ADDRESS.fullmatch(address):
             raise InviteError(f"{address[:80]!r} is not an e-mail address like bob@example.org")
-        return cls(rep, code, link, address)
+        return cls(rep, code, link, address, assist)
 
     @property
     def subject(self) -> str:
-        return f"{self.rep} invites you to a Helpline support session"
+        what = "to assist in" if self.assist else "to"
+        return f"{self.rep} invites you {what} a Helpline support session"
 
     @property
     def body(self) -> str:
+        how = (
+            f"To join as an assistant, install Helpline and run: "
+            f"helpline join {self.link} --assist\n"
+            if self.assist
+            else f"To join, install Helpline and open the link, or run: helpline join {self.link}\n"
+        )
         return (
             f"Hello,\n\n"
-            f"{self.rep} invites you to a Helpline support session.\n\n"
+            f"{self.subject}.\n\n"
             f"Join link: {self.link}\n"
             f"Session code: {self.code}\n\n"
-            f"To join, install Helpline and open the link, or run: helpline join {self.link}\n"
+            f"{how}"
         )
 
     @property

@@ -64,7 +64,7 @@ class SysinfoRequester:
         self._asked: Member | None = None
 
     async def ask(self, name: str) -> None:
-        """Ask *name*, or the primary customer (the first to join) when no name is given."""
+        """Ask *name*, or the primary customer when no name is given."""
         customer = self._customer(name)
         request = self.asker.request(customer.id)  # FeatureDisabledError when the policy says no
         await self.session.send_message(customer.id, request)
@@ -79,10 +79,10 @@ class SysinfoRequester:
                     f"system information comes from a customer; {member.name} is not one"
                 )
             return member
-        customers = [m for m in self.session.roster() if m.role is Role.CUSTOMER]
-        if not customers:
+        primary = self.session.primary
+        if primary is None:
             raise NotAllowedError("no customer has joined yet")
-        return customers[0]
+        return primary
 
     def received(
         self, sender: Member, message: SysinfoReport | SysinfoRefused | SysinfoRequest

@@ -125,4 +125,40 @@ async def test_a_bad_address_or_form_is_refused_with_the_usage(
         await alice.send("/invite email not-an-address")
         await alice.expect(r"^! 'not-an-address' is not an e-mail address like bob@example\.org$")
         await alice.send("/invite sms 555")
-        await alice.expect(r"^! usage: /invite link, or /invite email ADDRESS$")
+        await alice.expect(r"^! usage: /invite link, or /invite email ADDRESS \[--rep\]$")
+
+
+async def test_invite_email_rep_mails_an_assistant_code_that_joins_as_assistant(
+    tmp_path: Path, relay_process: str
+) -> None:
+    rep, other = machine(tmp_path, "rep"), machine(tmp_path, "other-rep")
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        rep.write_config(
+            f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
+            'from = "alice@support.example"\n'
+        )
+        async with rep.run("alice", "start", "--relay", relay_process, "--name", "Alice") as alice:
+            await alice.expect(rf"^Session code: {CODE}$")
+            await alice.send("/invite email dave@support.example --rep")
+            await alice.expect(r"^Sent an invitation to dave@support\.example via 127\.0\.0\.1\.$")
+            (_, recipients, mail) = inbox.messages[0]
+            assert recipients == ["dave@support.example"]
+            assert mail["Subject"] == "Alice invites you to assist in a Helpline support session"
+            body = mail.get_payload(decode=True)
+            assert isinstance(body, bytes)
+            found = re.search(
+                r"^To join as an assistant, .*: helpline join (\S+) --assist\r?$",
+                body.decode(),
+                re.MULTILINE,
+            )
+            assert found is not None
+            async with other.run(
+                "dave", "join", found.group(1), "--assist", "--name", "Dave"
+            ) as dave:
+                await dave.expect(r"^Joined session \d+ as Dave$")
+                await alice.expect(r"^\* Dave joined \(assistant\)$")
+    finally:
+        controller.stop()

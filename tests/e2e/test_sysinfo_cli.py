@@ -122,3 +122,18 @@ async def test_the_reps_policy_refuses_before_anything_is_asked(
         await alice.send("still chatting")
         await bob.expect(r"^Alice: still chatting$")
         assert not any("system information" in line for line in bob.lines)
+
+
+async def test_sysinfo_asks_the_primary_customer(tmp_path: Path, relay_process: str) -> None:
+    async with rep_and_customer(tmp_path, relay_process) as (alice, bob, _, cust):
+        code = [line for line in alice.lines if line.startswith("Session code: ")][-1]
+        join = ["join", code.split()[-1], "--relay", relay_process, "--name", "Carol"]
+        async with cust.run("carol", *join) as carol:
+            await alice.expect(r"^\* Carol joined \(customer\)$")
+            await alice.send("/primary Carol")
+            await alice.send("/sysinfo")
+            await alice.expect(r"^Asked Carol for system information; waiting for the answer\.$")
+            await carol.expect(r"^Allow\? \[y/N\]$")
+            await carol.send("n")
+            await alice.expect(r"^! Carol refused system information: ")
+            assert not any("Allow?" in line for line in bob.lines)
