@@ -20,6 +20,7 @@ import trio
 from relay._errors import RelaySettingsError
 from relay._server import serve_relay
 from relay._settings import RelaySettings
+from relay._version import VERSION
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -53,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
             kwargs["type"] = type(f.default)
             kwargs["metavar"] = "N" if isinstance(f.default, int | float) else "ADDR"
         parser.add_argument(flag, default=f.default, **kwargs)
+    parser.add_argument("--version", action="version", version=f"helpline-relay {VERSION}")
     parser.add_argument(
         "--log-level",
         default="INFO",

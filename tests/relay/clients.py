@@ -241,9 +241,11 @@ async def start_relay(nursery: trio.Nursery, **overrides: Any) -> RunningRelay:
     return running
 
 
-async def http_get(url: str, path: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+async def http_get(
+    url: str, path: str, method: str = "GET", host: str = "x"
+) -> tuple[int, dict[str, str], bytes]:
     """One plain HTTP request to the relay; status, lower-case headers, body."""
-    return await http_exchange(url, f"{method} {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    return await http_exchange(url, f"{method} {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
 
 
 async def http_exchange(url: str, request: bytes) -> tuple[int, dict[str, str], bytes]:
