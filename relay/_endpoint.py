@@ -417,6 +417,8 @@ class Endpoint:
             return
         left_room = self.life.advance(event)
         if event is LifeEvent.DISCONNECTED:
+            # The clock may hold on to this object for a while: hold nothing big.
+            self._parser.discard()
             self._drop_outbox(keep_started_frame=False)
             self._writer_lot.unpark_all()
         self._space_lot.unpark_all()

@@ -140,10 +140,12 @@ class Router:
         size = len(prefix) + len(payload)
         if not target.admits(size):
             endpoint.liveness.pause()
+            self.metrics.senders_waiting += 1
             try:
                 while endpoint.life.open and not target.admits(size):
                     await target.wait_for_space(size)
             finally:
+                self.metrics.senders_waiting -= 1
                 endpoint.liveness.resume(trio.current_time())
                 self.schedule(endpoint)
         if endpoint.life.open:
@@ -218,6 +220,10 @@ class Router:
     def schedule(self, endpoint: Endpoint) -> None:
         """Make sure the clock looks at *endpoint* by its next deadline."""
         deadline = endpoint.liveness.next_deadline()
+        if len(self._alarms) > 2 * self.metrics.connections_open + 64:
+            # Entries of endpoints long gone wait for their time otherwise.
+            self._alarms = [a for a in self._alarms if a[2].life.open]
+            heapq.heapify(self._alarms)
         if deadline < endpoint.alarm_at:
             endpoint.alarm_at = deadline
             heapq.heappush(self._alarms, (deadline, next(self._alarm_order), endpoint))

@@ -39,6 +39,7 @@ from relay._http import (
     render_response,
     upgrade_response,
 )
+from relay._memory import return_free_memory
 from relay._metrics import RelayMetrics
 from relay._quotas import AddressQuota
 from relay._router import Router
@@ -57,6 +58,10 @@ logger = logging.getLogger("helpline.relay")
 #: One read of the relay takes at most this much; the buffer is shared by all
 #: connections (reads are handled to the end before the next one starts).
 RECEIVE_BUFFER_BYTES = 256 * 1024
+
+#: After this many connections have ended, free heap pages go back to the
+#: system (a trim costs about a millisecond; see relay._memory).
+TRIM_AFTER_CLOSES = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +96,7 @@ class Relay:
         self._per_address = AddressQuota(settings.max_connections_per_address)
         self._connections: set[_Connection] = set()
         self._shutting_down = False
+        self._closed_since_trim = 0
 
     def spawn(self, task: Callable[[], Awaitable[None]]) -> None:
         self._nursery.start_soon(task)
@@ -99,6 +105,9 @@ class Relay:
         # From here on the relay drives the socket itself (see relay._socket).
         sock = socket.socket(fileno=stream.socket.detach())
         sock.setblocking(False)
+        # Left to autotuning, the kernel grows a stalled receiver's send buffer
+        # to megabytes the relay's own budget never sees.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.settings.send_buffer_bytes)
         self.metrics.connections_open += 1
         self.metrics.connections_total += 1
         connection = _Connection(trio.CancelScope(shield=True))
@@ -112,6 +121,10 @@ class Relay:
         finally:
             self._connections.discard(connection)
             self.metrics.connections_open -= 1
+            self._closed_since_trim += 1
+            if self._closed_since_trim >= TRIM_AFTER_CLOSES:
+                self._closed_since_trim = 0
+                return_free_memory()
             if connection.endpoint is not None and connection.endpoint.aborted:
                 _socket.abort(sock)
             else:

@@ -61,6 +61,13 @@ class RelaySettings:
         default=8 * MiB,
         metadata=_doc("bytes queued for one receiver before the relay stops reading its senders"),
     )
+    send_buffer_bytes: int = field(
+        default=1 * MiB,
+        metadata=_doc(
+            "kernel send buffer per connection (SO_SNDBUF): what a stalled receiver can"
+            " hold beyond the relay's own queue"
+        ),
+    )
     total_buffer_bytes: int = field(
         default=256 * MiB,
         metadata=_doc(

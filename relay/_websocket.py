@@ -150,6 +150,12 @@ class FrameParser:
         """Bytes of an unfinished message held here."""
         return len(self._message)
 
+    def discard(self) -> None:
+        """Forget any unfinished message and parse nothing more."""
+        self._done = True
+        self._message = bytearray()
+        self._pending = b""
+
     def receive_data(self, data: bytes | bytearray | memoryview) -> list[WebSocketEvent]:
         events: list[WebSocketEvent] = []
         if self._done:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import trio
 
 from relay._errors import RelaySettingsError
+from relay._memory import tune_allocator
 from relay._server import serve_relay
 from relay._settings import RelaySettings
 from relay._version import VERSION
@@ -78,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    tune_allocator()
     problem = trio.run(_run, settings)
     if problem is not None:
         print(f"helpline-relay: {problem}", file=sys.stderr)

@@ -160,6 +160,7 @@ class RawClient:
         room: str,
         *,
         rcvbuf: int | None = None,
+        sndbuf: int | None = None,
         headers: list[tuple[bytes, str]] | None = None,
     ) -> RawClient:
         host, port = host_port(url)
@@ -167,6 +168,9 @@ class RawClient:
         if rcvbuf is not None:
             # A small fixed receive buffer makes "stops reading" bite quickly.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        if sndbuf is not None:
+            # And a small send buffer makes "is blocked" show quickly.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf)
         await sock.connect((host, port))
         client = cls(trio.SocketStream(sock))
         await client.send(
