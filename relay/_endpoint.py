@@ -177,10 +177,12 @@ class Endpoint:
         code: int = CloseCode.POLICY_VIOLATION,
         *,
         quiet: bool = False,
+        flush: bool = False,
     ) -> None:
         """Tell the endpoint it was refused; close it too if *rejection* is fatal.
 
         *quiet* logs it at debug level only: an ordinary race, not a refusal.
+        *flush* delivers what is already queued first (see :meth:`close`).
         """
         self._metrics.reject(rejection.reason)
         logger.log(
@@ -191,15 +193,27 @@ class Endpoint:
             rejection.reason,
         )
         if rejection.fatal:
-            self.close(code, rejection)
+            self.close(code, rejection, flush=flush)
         else:
             self.send_envelope(rejection)
 
-    def close(self, code: int, rejection: RelayRejected | None = None, reason: str = "") -> None:
-        """Leave the room now; send *rejection* (if any), then a close frame with *code*."""
+    def close(
+        self,
+        code: int,
+        rejection: RelayRejected | None = None,
+        reason: str = "",
+        *,
+        flush: bool = False,
+    ) -> None:
+        """Leave the room now; send *rejection* (if any), then a close frame with *code*.
+
+        What is still queued for the endpoint is dropped, unless *flush*: a
+        member the host removes gets the host's last words first.
+        """
         if not self.life.open:
             return
-        self._drop_outbox()
+        if not flush:
+            self._drop_outbox()
         now = trio.current_time()
         frame = close_frame(code, reason or (rejection.reason if rejection else ""))
         if rejection is not None:

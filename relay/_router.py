@@ -122,7 +122,9 @@ class Router:
                 await self._forward(endpoint, to, memoryview(payload))
             case Kick(victim_id):
                 victim = self._rooms.kick(endpoint.room_id, endpoint.id, victim_id)
-                victim.reject(RelayRejected("kicked", "removed by the session host", True))
+                victim.reject(
+                    RelayRejected("kicked", "removed by the session host", True), flush=True
+                )
             case CreateRoom() | JoinRoom():
                 raise AlreadyJoinedError(f"you are already in session {endpoint.room_id}")
 
