@@ -91,6 +91,7 @@ from codec._file_messages import (
     SharedItem,
     TransferMessage,
 )
+from codec._forwarding import delivered_prefix, split_send
 from codec._handshake import WRONG_CODE_TEXT, JoinerHandshake, abort_payload
 from codec._keys import SESSION_ID_BYTES, ChannelKeys, check_public_key, member_channel_keys
 from codec._limits import DEFAULT_LIMITS, Limits
@@ -381,6 +382,7 @@ __all__ = [
     "decode_client_envelope",
     "decode_message",
     "decode_relay_envelope",
+    "delivered_prefix",
     "encode_envelope",
     "encode_message",
     "is_clean_text",
@@ -397,5 +399,6 @@ __all__ = [
     "render_report",
     "safe_relative_path",
     "split_relative_path",
+    "split_send",
     "text_problem",
 ]

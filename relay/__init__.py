@@ -11,9 +11,11 @@ from relay._errors import RejectedError, RelayError, RelaySettingsError
 from relay._metrics import RelayMetrics
 from relay._server import RunningRelay, serve_relay
 from relay._settings import DEFAULT_SETTINGS, RelaySettings
+from relay._version import VERSION
 
 __all__ = [
     "DEFAULT_SETTINGS",
+    "VERSION",
     "RejectedError",
     "RelayError",
     "RelayMetrics",

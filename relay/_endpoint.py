@@ -1,77 +1,83 @@
-"""One connected endpoint: its reader, its writer, its keepalive and its outbox.
+"""One WebSocket endpoint: its reader, its writer and its outbox.
 
 Theory of operation
 -------------------
-Each endpoint runs three tasks in one nursery:
+After the upgrade, the connection's own task becomes the endpoint's
+*reader*: it reads into the relay's shared buffer, lets the
+:class:`~relay._websocket.FrameParser` cut messages out of it and hands each
+to the router (``relay._router``), which may make it wait while a receiver
+is full. A second task, the *writer*, drains the outbox: queued frames leave
+in one ``sendmsg``, a forwarded payload still in the buffer it arrived in.
 
-* the **reader** takes envelopes off the WebSocket and hands them to the
-  relay (:class:`EndpointHooks`). Forwarding a Send may wait for room in the
-  receiver's outbox; while it waits, nothing more is read from this socket,
-  so TCP pushes back on the sender and the relay's memory stays bounded.
-* the **writer** is the only task that sends data frames: it drains the
-  outbox in order. A receiver that cannot take one message within
-  ``slow_receiver_timeout`` is dropped, which in turn frees its senders.
-* the **keepalive** sleeps until the :class:`Liveness` deadline, then pings
-  or closes.
-
-Closing is one path for every reason (a rejection, a kick, a timeout, the
-relay shutting down): :meth:`Endpoint.close` leaves the room at once, drops
-what is queued, queues the ``RelayRejected`` envelope, and the writer sends
-it and closes the WebSocket with the close code, bounded in time.
+The endpoint's life is an :class:`~relay._state.EndpointLife`; every way out
+of a room (a close by either side, a vanished client, a receiver stuck past
+its time-out) goes through :meth:`Endpoint._advance`, which tells the
+router once. Closing queues the last words (a rejection, the close frame);
+the reader then only waits for the client's close, within
+``close_timeout``, and the connection's owner closes the socket.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 from collections import deque
+from itertools import islice
 from typing import TYPE_CHECKING, Protocol
 
 import trio
-from trio_websocket import ConnectionClosed, WebSocketConnection
 
-from codec import (
-    ClientEnvelope,
-    Limits,
-    ProtocolError,
-    RelayEnvelope,
-    RelayRejected,
-    decode_client_envelope,
-    encode_envelope,
+from codec import RelayRejected, encode_envelope
+from relay._liveness import Liveness
+from relay._socket import LINGER_QUIET_SECONDS
+from relay._state import EndpointLife, EndpointState, LifeEvent
+from relay._websocket import (
+    BinaryMessage,
+    ClientClosed,
+    CloseCode,
+    FrameParser,
+    Opcode,
+    Ping,
+    Pong,
+    TextMessage,
+    Violation,
+    WebSocketEvent,
+    close_frame,
+    frame_header,
+    ping_frame,
+    pong_frame,
 )
-from relay._errors import RejectedError
-from relay._liveness import Liveness, LivenessAction
 
 if TYPE_CHECKING:
-    from relay._http import ReplayStream
+    import socket
+    from collections.abc import Awaitable, Callable
+
+    from codec import RelayEnvelope
     from relay._metrics import RelayMetrics
+    from relay._quotas import BufferBudget
     from relay._settings import RelaySettings
 
-__all__ = ["CloseCode", "Endpoint", "EndpointHooks"]
-
-#: The writer sends queued messages up to this many bytes with one system
-#: call; small chat and input messages then cost a fraction of a syscall each.
-WRITE_BATCH_BYTES = 256 * 1024
+__all__ = ["Endpoint", "EndpointHooks"]
 
 logger = logging.getLogger("helpline.relay")
 
+#: How long a rejected client may take to close first (see Endpoint.close).
+CLOSE_GRACE_SECONDS = 0.25
 
-class CloseCode:
-    """WebSocket close codes the relay uses (RFC 6455, section 7.4.1)."""
+#: Buffers handed to one ``sendmsg`` (the kernel takes at most IOV_MAX, 1024).
+WRITE_BATCH_BUFFERS = 512
 
-    NORMAL = 1000
-    GOING_AWAY = 1001
-    PROTOCOL_ERROR = 1002
-    UNSUPPORTED_DATA = 1003
-    POLICY_VIOLATION = 1008
-    MESSAGE_TOO_BIG = 1009
-    INTERNAL_ERROR = 1011
+_VIOLATION_REASONS: dict[int, str] = {
+    CloseCode.PROTOCOL_ERROR: "protocol-error",
+    CloseCode.INVALID_DATA: "bad-utf8",
+    CloseCode.POLICY_VIOLATION: "too-many-fragments",
+    CloseCode.MESSAGE_TOO_BIG: "too-big",
+}
 
 
 class EndpointHooks(Protocol):
-    """What the relay does with an endpoint's envelopes; see ``relay._server``."""
+    """What the router does for an endpoint; see ``relay._router``."""
 
-    async def handle(self, endpoint: Endpoint, envelope: ClientEnvelope, now: float) -> None: ...
+    async def message(self, endpoint: Endpoint, data: bytearray, now: float) -> None: ...
 
     def left(self, endpoint: Endpoint) -> None: ...
 
@@ -79,48 +85,55 @@ class EndpointHooks(Protocol):
 class Endpoint:
     def __init__(
         self,
-        ws: WebSocketConnection,
-        raw_stream: trio.abc.Stream,
+        sock: socket.socket,
         *,
-        gather: ReplayStream | None = None,
         room_id: str,
         address: str,
         opened_at: float,
         settings: RelaySettings,
         metrics: RelayMetrics,
+        budget: BufferBudget,
         hooks: EndpointHooks,
+        scratch: bytearray,
     ) -> None:
         self.room_id = room_id
         self.address = address
-        #: Assigned by the relay on CreateRoom/JoinRoom.
+        #: Assigned by the router on CreateRoom/JoinRoom.
         self.id: int | None = None
-        #: True from joining until leaving; a room id can be reused after it
-        #: empties, so leaving twice must never touch the new room.
-        self.in_room = False
-        #: True once the endpoint accepts no more messages (closing or gone).
-        self.gone = False
+        self.life = EndpointLife()
         self.liveness = Liveness(
             opened_at=opened_at,
             handshake_timeout=settings.handshake_timeout,
             idle_timeout=settings.idle_timeout,
         )
-        self._ws = ws
-        self._raw_stream = raw_stream
-        self._gather = gather
+        #: When the relay's clock will next look at this endpoint.
+        self.alarm_at = float("inf")
+        #: True if the connection must end with a reset (a frame was half sent).
+        self.aborted = False
+        self._sock = sock
+        self._scratch = scratch
         self._settings = settings
         self._metrics = metrics
+        self._budget = budget
         self._hooks = hooks
-        self._limits = Limits(max_envelope_bytes=settings.max_message_bytes)
-        self._outbox: deque[bytes] = deque()
-        # Includes the message the writer is sending: it is still in memory.
+        self._parser = FrameParser(settings.max_message_bytes)
+        self._outbox: deque[bytes | memoryview] = deque()
         self._outbox_bytes = 0
+        #: Sizes of the frames in the outbox, and how much of the first is sent:
+        #: a close may drop whole frames only, never the rest of a started one.
+        self._frames: deque[int] = deque()
+        self._front_sent = 0
         self._writer_lot = trio.lowlevel.ParkingLot()
         self._space_lot = trio.lowlevel.ParkingLot()
-        self._closing: tuple[int, str] | None = None
-        self._nursery: trio.Nursery | None = None
         self._reader_scope = trio.CancelScope()
-        self._alarm: trio.CancelScope | None = None
-        self._ping_ids = itertools.count()
+        # Shielded like the connection's guard: at shutdown the writer must
+        # still send the 1001 close; close() bounds it in time instead.
+        self._writer_scope = trio.CancelScope(shield=True)
+        self._writer_done = trio.Event()
+        self._close_queued = False
+        #: A close frame held back until ``_close_at`` (see :meth:`close`).
+        self._pending_close: bytes | None = None
+        self._close_at = 0.0
 
     def __str__(self) -> str:
         return f"endpoint {self.id if self.id is not None else '?'} of room {self.room_id}"
@@ -129,168 +142,278 @@ class Endpoint:
     def buffered_bytes(self) -> int:
         return self._outbox_bytes
 
-    # -- called from any task -----------------------------------------------
+    # -- called by the router and the clock --------------------------------
 
-    def has_room_for(self, n: int) -> bool:
-        """Would queueing *n* bytes keep this receiver within its budget?
+    def admits(self, n: int) -> bool:
+        """May *n* more bytes be queued for this endpoint now?"""
+        return not self.life.open or self._budget.admits(self._outbox_bytes, n)
 
-        An empty outbox always takes one message, so a message larger than the
-        budget still goes through, alone.
-        """
-        return (
-            self.gone
-            or not self._outbox_bytes
-            or self._outbox_bytes + n <= self._settings.receiver_buffer_bytes
-        )
-
-    async def wait_for_room(self, n: int) -> None:
-        while not self.has_room_for(n):
+    async def wait_for_space(self, n: int) -> None:
+        while not self.admits(n):
             await self._space_lot.park()
 
-    def enqueue(self, data: bytes) -> None:
-        """Queue *data* for sending; a no-op once the endpoint is gone."""
-        if self.gone:
-            return
-        self._outbox.append(data)
-        self._outbox_bytes += len(data)
-        self._metrics.queued(len(data), self._outbox_bytes)
-        self._writer_lot.unpark_all()
+    def forward(self, prefix: bytes, payload: memoryview) -> None:
+        """Queue one Delivered envelope: *prefix* then *payload*, unchanged."""
+        if self.life.open:
+            size = len(prefix) + len(payload)
+            self._push(frame_header(Opcode.BINARY, size) + prefix, payload)
 
     def send_envelope(self, envelope: RelayEnvelope) -> None:
-        self.enqueue(encode_envelope(envelope))
+        if self.life.open:
+            self._push_envelope(envelope)
 
     def joined(self, endpoint_id: int, now: float) -> None:
         self.id = endpoint_id
-        self.in_room = True
+        self.life.advance(LifeEvent.ENTERED)
         self.liveness.joined(now)
-        self._reschedule()
 
-    def reject(self, rejection: RelayRejected, code: int = CloseCode.POLICY_VIOLATION) -> None:
-        """Tell the endpoint it was refused; close it too if *rejection* is fatal."""
+    def ping(self, payload: bytes) -> None:
+        if self.life.open:
+            self._push(ping_frame(payload))
+
+    def reject(
+        self,
+        rejection: RelayRejected,
+        code: int = CloseCode.POLICY_VIOLATION,
+        *,
+        quiet: bool = False,
+        flush: bool = False,
+    ) -> None:
+        """Tell the endpoint it was refused; close it too if *rejection* is fatal.
+
+        *quiet* logs it at debug level only: an ordinary race, not a refusal.
+        *flush* delivers what is already queued first (see :meth:`close`).
+        """
         self._metrics.reject(rejection.reason)
-        logger.info("%s (%s): refused, %s", self, self.address, rejection.reason)
+        logger.log(
+            logging.DEBUG if quiet else logging.INFO,
+            "%s (%s): refused, %s",
+            self,
+            self.address,
+            rejection.reason,
+        )
         if rejection.fatal:
-            self.close(code, rejection)
+            self.close(code, rejection, flush=flush)
         else:
             self.send_envelope(rejection)
 
-    def close(self, code: int, rejection: RelayRejected | None = None) -> None:
-        """Leave the room now; send *rejection* (if any), then close with *code*."""
-        if self.gone:
+    def close(
+        self,
+        code: int,
+        rejection: RelayRejected | None = None,
+        reason: str = "",
+        *,
+        flush: bool = False,
+    ) -> None:
+        """Leave the room now; send *rejection* (if any), then a close frame with *code*.
+
+        What is still queued for the endpoint is dropped, unless *flush*: a
+        member the host removes gets the host's last words first.
+        """
+        if not self.life.open:
             return
-        self._drop_outbox()
-        if rejection is not None:
-            self.send_envelope(rejection)
-        self.gone = True
-        self._closing = (code, rejection.reason if rejection is not None else "")
-        self._reader_scope.cancel()
-        self._writer_lot.unpark_all()
-        self._space_lot.unpark_all()
-        self._hooks.left(self)
-
-    # -- the endpoint's own tasks -------------------------------------------
-
-    async def run(self) -> None:
-        """Serve this endpoint until it leaves or is closed."""
-        try:
-            async with trio.open_nursery() as nursery:
-                self._nursery = nursery
-                nursery.start_soon(self._writer)
-                nursery.start_soon(self._keepalive)
-                with self._reader_scope:
-                    await self._read_loop()
-                if self._closing is None:
-                    # The peer went away: nothing queued can reach it any more.
-                    nursery.cancel_scope.cancel()
-        finally:
-            self.gone = True
+        if not flush:
             self._drop_outbox()
-            self._space_lot.unpark_all()
-            self._hooks.left(self)
+        now = trio.current_time()
+        frame = close_frame(code, reason or (rejection.reason if rejection else ""))
+        if rejection is not None:
+            # Give the client a moment to read the rejection and close first:
+            # trio-websocket clients leak their socket when the server's close
+            # frame arrives before they close (and the RFC allows either).
+            self._push_envelope(rejection)
+            self._pending_close = frame
+            self._close_at = now + CLOSE_GRACE_SECONDS
+        else:
+            self._queue_close(frame)
+        self._reader_scope.deadline = now + self._settings.close_timeout
+        self._writer_scope.deadline = now + 2 * self._settings.close_timeout
+        self._advance(LifeEvent.CLOSE_STARTED)
 
-    async def _read_loop(self) -> None:
+    # -- the endpoint's two tasks ----------------------------------------------
+
+    async def run(
+        self, spawn: Callable[[Callable[[], Awaitable[None]]], None], initial: bytes = b""
+    ) -> None:
+        """Serve this endpoint until it is gone; the caller then closes the socket.
+
+        *initial* is what the client sent right after its upgrade request, in
+        the same read. *spawn* starts the writer task in the relay's nursery.
+        """
+        spawn(self._writer)
+        try:
+            with self._reader_scope:
+                await self._read_loop(initial)
+            if self.life.state is EndpointState.CLOSING:
+                with trio.move_on_after(self._settings.close_timeout):
+                    await self._writer_done.wait()
+        finally:
+            self._writer_scope.cancel()
+            self._advance(LifeEvent.DISCONNECTED)
+
+    async def _read_loop(self, initial: bytes) -> None:
+        sock, scratch, parser = self._sock, self._scratch, self._parser
         while True:
-            try:
-                message = await self._ws.get_message()
-            except ConnectionClosed as exc:
-                if exc.reason is not None and exc.reason.code == CloseCode.MESSAGE_TOO_BIG:
-                    # trio-websocket has already sent the 1009 close frame.
-                    self._metrics.reject("too-big")
-                    logger.info("%s (%s): refused, too-big", self, self.address)
-                return
-            now = trio.current_time()
-            self.liveness.heard(now)
-            if isinstance(message, str):
+            while self.life.open and self._outbox_bytes > self._budget.per_receiver_bytes:
+                # A client that sends (pings, say) and never reads what it
+                # gets: stop reading it until it does.
+                await self._space_lot.park()
+            if initial:
+                data, initial = memoryview(initial), b""
+            else:
+                try:
+                    n = sock.recv_into(scratch)
+                except BlockingIOError:
+                    if self.life.open:
+                        await trio.lowlevel.wait_readable(sock)
+                        continue
+                    # Closing: read on only while the client is still talking,
+                    # so that closing the socket cannot reset our last words.
+                    with trio.move_on_after(LINGER_QUIET_SECONDS) as quiet:
+                        await trio.lowlevel.wait_readable(sock)
+                    if quiet.cancelled_caught:
+                        return
+                    continue
+                except OSError:
+                    return
+                if not n:
+                    return
+                data = memoryview(scratch)[:n]
+            for event in parser.receive_data(data):
+                if not self.life.open:
+                    if isinstance(event, ClientClosed):
+                        if self._pending_close is not None:
+                            code = CloseCode.NORMAL if event.code is None else event.code
+                            self._queue_close(close_frame(code))
+                        return  # the close handshake is complete
+                    continue
+                await self._on_event(event)
+            await trio.lowlevel.checkpoint()  # one read per turn: others' turn now
+
+    async def _on_event(self, event: WebSocketEvent) -> None:
+        now = trio.current_time()
+        match event:
+            case BinaryMessage(data):
+                self.liveness.heard(now)
+                await self._hooks.message(self, data, now)
+            case Ping(payload):
+                self.liveness.heard(now)
+                self._push(pong_frame(payload))
+            case Pong():
+                self.liveness.heard(now)
+            case TextMessage():
                 self.reject(
                     RelayRejected(
                         "text-message", "the relay accepts binary WebSocket messages only", True
                     ),
                     CloseCode.UNSUPPORTED_DATA,
                 )
-                return
-            try:
-                envelope = decode_client_envelope(message, self._limits)
-            except ProtocolError as exc:
-                self.reject(RelayRejected(exc.reason, str(exc), True), CloseCode.PROTOCOL_ERROR)
-                return
-            try:
-                await self._hooks.handle(self, envelope, now)
-            except RejectedError as exc:
-                self.reject(RelayRejected(exc.reason, str(exc), exc.fatal))
-                if exc.fatal:
-                    return
+            case ClientClosed(code):
+                self.close(CloseCode.NORMAL if code is None else code)
+                self._reader_scope.cancel()  # nothing more will come: no need to wait
+            case Violation(code, reason):
+                label = _VIOLATION_REASONS.get(code, "protocol-error")
+                self._metrics.reject(label)
+                logger.info("%s (%s): refused, %s: %s", self, self.address, label, reason)
+                self.close(code, reason=reason)
 
     async def _writer(self) -> None:
-        while True:
-            if not self._outbox:
-                if self._closing is not None:
-                    await self._finish_close(*self._closing)
-                    return
-                await self._writer_lot.park()
-                continue
-            batch = self._take_batch()
-            size = sum(len(data) for data in batch)
-            try:
-                with trio.move_on_after(self._settings.slow_receiver_timeout) as timer:
-                    await self._send_batch(batch)
-            except ConnectionClosed:
-                self._stop()
-                return
-            finally:
-                self._outbox_bytes -= size
-                self._metrics.queued(-size, self._outbox_bytes)
-                self._space_lot.unpark_all()
-            if timer.cancelled_caught:
-                await self._drop_stuck_receiver()
-                return
-
-    def _take_batch(self) -> list[bytes]:
-        batch = [self._outbox.popleft()]
-        size = len(batch[0])
-        while self._outbox and size + len(self._outbox[0]) <= WRITE_BATCH_BYTES:
-            size += len(self._outbox[0])
-            batch.append(self._outbox.popleft())
-        return batch
-
-    async def _send_batch(self, batch: list[bytes]) -> None:
-        if len(batch) == 1 or self._gather is None:
-            for data in batch:
-                await self._ws.send_message(data)
-            return
-        self._gather.gather()
+        sock = self._sock
         try:
-            for data in batch[:-1]:
-                await self._ws.send_message(data)
-            self._gather.flush_on_next_write()
-            await self._ws.send_message(batch[-1])
+            with self._writer_scope:
+                while self.life.state is not EndpointState.GONE:
+                    if not self._outbox:
+                        if self._close_queued:
+                            return  # the close frame is out
+                        if self._pending_close is None:
+                            await self._writer_lot.park()
+                        elif trio.current_time() < self._close_at:
+                            with trio.move_on_at(self._close_at):
+                                await self._writer_lot.park()
+                        else:
+                            self._queue_close(self._pending_close)
+                        continue
+                    try:
+                        sent = sock.sendmsg(list(islice(self._outbox, WRITE_BATCH_BUFFERS)))
+                    except BlockingIOError:
+                        with trio.move_on_after(self._settings.slow_receiver_timeout) as timer:
+                            await trio.lowlevel.wait_writable(sock)
+                        if timer.cancelled_caught:
+                            self._drop_stuck_receiver()
+                            return
+                        continue
+                    except OSError:
+                        self._advance(LifeEvent.DISCONNECTED)
+                        self._reader_scope.cancel()
+                        return
+                    self._consume(sent)
+                    await trio.lowlevel.checkpoint()
         finally:
-            # Only reached with bytes still gathered if a send failed or was
-            # cancelled; the connection is being dropped then anyway.
-            self._gather.discard_gathered()
+            self._writer_done.set()
 
-    async def _drop_stuck_receiver(self) -> None:
-        # A frame may be half written, so no clean close is possible: cut the
-        # TCP connection. This also unblocks every sender waiting on us.
+    # -- internals ----------------------------------------------------------
+
+    def _queue_close(self, frame: bytes) -> None:
+        self._pending_close = None
+        self._push(frame)
+        self._close_queued = True
+
+    def _push_envelope(self, envelope: RelayEnvelope) -> None:
+        data = encode_envelope(envelope)
+        self._push(frame_header(Opcode.BINARY, len(data)) + data)
+
+    def _push(self, *buffers: bytes | memoryview) -> None:
+        size = 0
+        for buffer in buffers:
+            self._outbox.append(buffer)
+            size += len(buffer)
+        self._frames.append(size)
+        self._outbox_bytes += size
+        self._budget.charge(size)
+        self._metrics.queued(size, self._outbox_bytes)
+        self._writer_lot.unpark_all()
+
+    def _consume(self, sent: int) -> None:
+        self._release(sent)
+        outbox, frames = self._outbox, self._frames
+        left = sent
+        while left:
+            first = outbox[0]
+            if len(first) <= left:
+                left -= len(first)
+                outbox.popleft()
+            else:
+                outbox[0] = memoryview(first)[left:]
+                left = 0
+        left = sent + self._front_sent
+        while frames and frames[0] <= left:
+            left -= frames.popleft()
+        self._front_sent = left
+
+    def _drop_outbox(self, *, keep_started_frame: bool = True) -> None:
+        """Forget what is queued, except the rest of a frame already begun."""
+        keep = 0
+        if keep_started_frame and self._front_sent:
+            keep = self._frames[0] - self._front_sent
+        kept: deque[bytes | memoryview] = deque()
+        while sum(len(b) for b in kept) < keep:
+            kept.append(self._outbox.popleft())
+        dropped = self._outbox_bytes - keep
+        self._outbox = kept
+        self._frames = deque([self._frames[0]]) if keep else deque()
+        if not keep:
+            self._front_sent = 0
+        self._release(dropped)
+
+    def _release(self, n: int) -> None:
+        if n:
+            self._outbox_bytes -= n
+            self._budget.release(n)
+            self._metrics.queued(-n, self._outbox_bytes)
+            self._space_lot.unpark_all()
+
+    def _drop_stuck_receiver(self) -> None:
+        # A frame may be half written, so no clean close is possible: reset
+        # the connection. This also unblocks every sender waiting on us.
         self._metrics.reject("slow-receiver")
         logger.info(
             "%s (%s): dropped, took over %s s to accept a message",
@@ -298,74 +421,20 @@ class Endpoint:
             self.address,
             self._settings.slow_receiver_timeout,
         )
-        self.gone = True
-        self._drop_outbox()
-        self._space_lot.unpark_all()
-        self._hooks.left(self)
-        await trio.aclose_forcefully(self._raw_stream)
-        self._stop()
+        self.aborted = True
+        self._advance(LifeEvent.DISCONNECTED)
+        self._reader_scope.cancel()
 
-    async def _finish_close(self, code: int, reason: str) -> None:
-        with trio.move_on_after(self._settings.close_timeout):
-            await self._ws.aclose(code, reason)
-        self._stop()
-
-    async def _keepalive(self) -> None:
-        while True:
-            with trio.CancelScope(deadline=self.liveness.next_deadline()) as self._alarm:
-                await trio.sleep_forever()
-            self._alarm = None
-            match self.liveness.poll(trio.current_time()):
-                case LivenessAction.SEND_PING:
-                    assert self._nursery is not None
-                    self._nursery.start_soon(self._ping)
-                case LivenessAction.HANDSHAKE_EXPIRED:
-                    self.reject(
-                        RelayRejected(
-                            "handshake-timeout",
-                            f"no CreateRoom or JoinRoom within {self._settings.handshake_timeout}"
-                            " s of connecting",
-                            True,
-                        )
-                    )
-                    return
-                case LivenessAction.IDLE_EXPIRED:
-                    self.reject(
-                        RelayRejected(
-                            "idle-timeout",
-                            f"nothing heard for {self._settings.idle_timeout} s",
-                            True,
-                        )
-                    )
-                    return
-                case LivenessAction.NOTHING:
-                    pass
-
-    async def _ping(self) -> None:
-        try:
-            await self._ws.ping(next(self._ping_ids).to_bytes(8, "big"))
-        except ConnectionClosed:
+    def _advance(self, event: LifeEvent) -> None:
+        """The one way along the endpoint's life; leaving the room is told once."""
+        if self.life.state is EndpointState.GONE:
             return
-        self.liveness.heard(trio.current_time())
-
-    def pause_reading(self) -> None:
-        """The reader is waiting on a full receiver: silence is not the peer's fault."""
-        self.liveness.pause()
-
-    def resume_reading(self, now: float) -> None:
-        self.liveness.resume(now)
-        self._reschedule()
-
-    def _reschedule(self) -> None:
-        if self._alarm is not None:
-            self._alarm.deadline = self.liveness.next_deadline()
-
-    def _drop_outbox(self) -> None:
-        dropped = sum(len(d) for d in self._outbox)
-        self._outbox.clear()
-        self._outbox_bytes -= dropped
-        self._metrics.queued(-dropped, self._outbox_bytes)
-
-    def _stop(self) -> None:
-        if self._nursery is not None:
-            self._nursery.cancel_scope.cancel()
+        left_room = self.life.advance(event)
+        if event is LifeEvent.DISCONNECTED:
+            # The clock may hold on to this object for a while: hold nothing big.
+            self._parser.discard()
+            self._drop_outbox(keep_started_frame=False)
+            self._writer_lot.unpark_all()
+        self._space_lot.unpark_all()
+        if left_room:
+            self._hooks.left(self)

@@ -2,19 +2,21 @@
 
 Theory of operation
 -------------------
-A connection has until ``opened_at + handshake_timeout`` to send its first
-envelope (CreateRoom or JoinRoom); otherwise it is closed as
-``HANDSHAKE_EXPIRED``. After that, anything heard from the endpoint (a
-message or a pong) restarts the idle clock. After half the idle timeout of
-silence the relay sends a ping; if the whole idle timeout passes with nothing
-heard, the connection is ``IDLE_EXPIRED``.
+A connection is ``AWAITING_HELLO`` until its first envelope (CreateRoom or
+JoinRoom); at ``opened_at + handshake_timeout`` it is ``HANDSHAKE_EXPIRED``.
+Then it is ``ATTENTIVE``: anything heard (a message or a pong) restarts the
+idle clock. After half the idle timeout of silence the relay pings and the
+endpoint is ``PINGED``; if the whole idle timeout passes with nothing heard,
+it is ``IDLE_EXPIRED``. While the relay has stopped reading an endpoint
+(backpressure: a receiver of its is full) silence is the relay's doing, so
+the endpoint is ``PAUSED`` with no deadline; resuming counts as hearing it.
 
-While the relay itself has stopped reading an endpoint (backpressure: one of
-its receivers is full) silence is the relay's doing, not the endpoint's, so
-the clock is *paused*; resuming counts as hearing from it.
+A room's creator also has a *pairing* deadline: a room that never gets a
+second member is closed (``PAIRING_EXPIRED``) rather than held forever.
 
-The server sleeps until :meth:`Liveness.next_deadline` and then asks
-:meth:`Liveness.poll` what to do; no clock is read here.
+The relay sleeps until :meth:`Liveness.next_deadline` and then asks
+:meth:`Liveness.poll` what to do; no clock is read here. States and their
+edges are one table; an edge not in it raises.
 """
 
 from __future__ import annotations
@@ -22,7 +24,16 @@ from __future__ import annotations
 import math
 from enum import Enum
 
-__all__ = ["Liveness", "LivenessAction"]
+from relay._state import InvalidTransitionError
+
+__all__ = ["Liveness", "LivenessAction", "LivenessState"]
+
+
+class LivenessState(Enum):
+    AWAITING_HELLO = "awaiting-hello"
+    ATTENTIVE = "attentive"
+    PINGED = "pinged"
+    PAUSED = "paused"
 
 
 class LivenessAction(Enum):
@@ -30,49 +41,92 @@ class LivenessAction(Enum):
     SEND_PING = "send-ping"
     HANDSHAKE_EXPIRED = "handshake-expired"
     IDLE_EXPIRED = "idle-expired"
+    PAIRING_EXPIRED = "pairing-expired"
+
+
+_L = LivenessState
+#: (state, what happened) -> new state. "heard" is a message or pong.
+_EDGES: dict[tuple[LivenessState, str], LivenessState] = {
+    (_L.AWAITING_HELLO, "joined"): _L.ATTENTIVE,
+    (_L.AWAITING_HELLO, "heard"): _L.AWAITING_HELLO,
+    (_L.ATTENTIVE, "heard"): _L.ATTENTIVE,
+    (_L.ATTENTIVE, "pinged"): _L.PINGED,
+    (_L.ATTENTIVE, "pause"): _L.PAUSED,
+    (_L.PINGED, "heard"): _L.ATTENTIVE,
+    (_L.PINGED, "pause"): _L.PAUSED,
+    (_L.PAUSED, "heard"): _L.PAUSED,
+    (_L.PAUSED, "resume"): _L.ATTENTIVE,
+}
 
 
 class Liveness:
+    __slots__ = (
+        "_handshake_deadline",
+        "_idle_timeout",
+        "_last_heard",
+        "_pairing_deadline",
+        "state",
+    )
+
     def __init__(self, *, opened_at: float, handshake_timeout: float, idle_timeout: float) -> None:
+        self.state = LivenessState.AWAITING_HELLO
         self._handshake_deadline = opened_at + handshake_timeout
         self._idle_timeout = idle_timeout
-        self._joined = False
-        self._paused = False
-        self._ping_pending = False
         self._last_heard = opened_at
+        self._pairing_deadline = math.inf
+
+    def _go(self, what: str) -> None:
+        try:
+            self.state = _EDGES[(self.state, what)]
+        except KeyError:
+            raise InvalidTransitionError(
+                f"liveness {self.state.value} has no edge {what!r}"
+            ) from None
 
     def joined(self, now: float) -> None:
-        self._joined = True
-        self.heard(now)
+        self._go("joined")
+        self._last_heard = max(self._last_heard, now)
+
+    def await_partner(self, deadline: float) -> None:
+        """This endpoint created a room: close it unless someone joins by *deadline*."""
+        self._pairing_deadline = deadline
+
+    def paired(self) -> None:
+        self._pairing_deadline = math.inf
 
     def heard(self, now: float) -> None:
         self._last_heard = max(self._last_heard, now)
-        self._ping_pending = False
+        self._go("heard")
 
     def pause(self) -> None:
-        self._paused = True
+        self._go("pause")
 
     def resume(self, now: float) -> None:
-        self._paused = False
-        self.heard(now)
+        self._go("resume")
+        self._last_heard = max(self._last_heard, now)
 
     def next_deadline(self) -> float:
-        if not self._joined:
-            return self._handshake_deadline
-        if self._paused:
-            return math.inf
-        if self._ping_pending:
-            return self._last_heard + self._idle_timeout
-        return self._last_heard + self._idle_timeout / 2
+        match self.state:
+            case LivenessState.AWAITING_HELLO:
+                return self._handshake_deadline
+            case LivenessState.PAUSED:
+                return self._pairing_deadline
+            case LivenessState.PINGED:
+                idle = self._last_heard + self._idle_timeout
+            case LivenessState.ATTENTIVE:
+                idle = self._last_heard + self._idle_timeout / 2
+        return min(idle, self._pairing_deadline)
 
     def poll(self, now: float) -> LivenessAction:
-        if not self._joined:
+        if self.state is LivenessState.AWAITING_HELLO:
             if now >= self._handshake_deadline:
                 return LivenessAction.HANDSHAKE_EXPIRED
             return LivenessAction.NOTHING
-        if self._paused or now < self.next_deadline():
+        if now >= self._pairing_deadline:
+            return LivenessAction.PAIRING_EXPIRED
+        if self.state is LivenessState.PAUSED or now < self.next_deadline():
             return LivenessAction.NOTHING
-        if self._ping_pending:
+        if self.state is LivenessState.PINGED:
             return LivenessAction.IDLE_EXPIRED
-        self._ping_pending = True
+        self._go("pinged")
         return LivenessAction.SEND_PING

@@ -29,6 +29,8 @@ class RelayMetrics:
         #: The most bytes ever queued for one receiver: stays within the
         #: per-receiver budget (plus at most one message) if backpressure works.
         self.receiver_buffered_bytes_peak = 0
+        #: Endpoints whose reading is paused because a receiver of theirs is full.
+        self.senders_waiting = 0
         self.rejections: Counter[str] = Counter()
 
     def reject(self, reason: str) -> None:
@@ -85,6 +87,12 @@ class RelayMetrics:
             "gauge",
             "Most bytes ever queued for one receiver.",
             [("", self.receiver_buffered_bytes_peak)],
+        )
+        metric(
+            "senders_waiting",
+            "gauge",
+            "Endpoints not being read because a receiver of theirs is full.",
+            [("", self.senders_waiting)],
         )
         metric(
             "rejections_total",

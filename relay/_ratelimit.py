@@ -1,23 +1,28 @@
-"""Join attempts per client address, as a token bucket per address.
+"""Attempts per client address, as a token bucket per address.
 
 Each address starts with a full bucket of ``per_minute`` tokens, refilled
-continuously at ``per_minute / 60`` a second; a JoinRoom costs one token. A
-burst of a few joins (a customer retrying) passes, a scan of room ids does
-not. A full bucket carries no information, so it is forgotten, which keeps
+continuously at ``per_minute / 60`` a second; an attempt costs one token.
+The relay keeps one limiter for rooms created and one for join attempts: a
+burst (a rep starting sessions, a customer retrying a mistyped code)
+passes, a flood of rooms or a scan of room ids does not. Every join costs
+the same, whether its room exists or not, so the answers reveal nothing
+about which rooms exist to an address that has run out.
+
+A full bucket carries no information, so it is forgotten, which keeps
 memory proportional to the addresses active in the last minute; a hard cap
 on tracked addresses bounds it even under a flood of spoofed ones.
 """
 
 from __future__ import annotations
 
-__all__ = ["JoinRateLimiter"]
+__all__ = ["RateLimiter"]
 
 #: Addresses tracked at most; past it, the least recently seen are forgotten
 #: (which lets them in again early, the safe direction for a legitimate user).
 MAX_TRACKED_ADDRESSES = 100_000
 
 
-class JoinRateLimiter:
+class RateLimiter:
     def __init__(self, per_minute: int, *, max_tracked: int = MAX_TRACKED_ADDRESSES) -> None:
         self._capacity = float(per_minute)
         self._rate = per_minute / 60.0

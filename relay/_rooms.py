@@ -98,6 +98,11 @@ class Rooms(Generic[T]):
             raise NoSuchMemberError(f"endpoint {endpoint_id} is not in this session")
         return room.members[endpoint_id]
 
+    def has_had(self, room_id: str, endpoint_id: int) -> bool:
+        """Was *endpoint_id* ever given out in this room (it may have left)?"""
+        room = self._rooms.get(room_id)
+        return room is not None and 0 < endpoint_id < room.next_id
+
     def kick(self, room_id: str, by: int, target: int) -> T:
         """Check that *by* may remove *target*; return *target*'s object.
 

@@ -34,6 +34,23 @@ class RelaySettings:
         default=20_000,
         metadata=_doc("TCP connections open at once; more are answered 503 and closed"),
     )
+    max_connections_per_address: int = field(
+        default=256,
+        metadata=_doc(
+            "TCP connections one client address may hold open (an office behind one NAT"
+            " shares it); more are answered 429 and closed"
+        ),
+    )
+    max_rooms_per_address: int = field(
+        default=32, metadata=_doc("rooms one client address may hold open at once")
+    )
+    rooms_per_minute: int = field(
+        default=30, metadata=_doc("CreateRoom requests allowed per client address per minute")
+    )
+    pairing_timeout: float = field(
+        default=900.0,
+        metadata=_doc("seconds a room may wait for its first joiner before it is closed"),
+    )
     # The codec refuses larger envelopes anyway, so a bigger relay limit would
     # only forward messages every peer drops.
     max_message_bytes: int = field(
@@ -43,6 +60,20 @@ class RelaySettings:
     receiver_buffer_bytes: int = field(
         default=8 * MiB,
         metadata=_doc("bytes queued for one receiver before the relay stops reading its senders"),
+    )
+    send_buffer_bytes: int = field(
+        default=1 * MiB,
+        metadata=_doc(
+            "kernel send buffer per connection (SO_SNDBUF): what a stalled receiver can"
+            " hold beyond the relay's own queue"
+        ),
+    )
+    total_buffer_bytes: int = field(
+        default=256 * MiB,
+        metadata=_doc(
+            "bytes queued for all receivers together; beyond it each receiver gets one"
+            " message at a time"
+        ),
     )
     slow_receiver_timeout: float = field(
         default=30.0,

@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import trio
 
 from relay._errors import RelaySettingsError
+from relay._memory import tune_allocator
 from relay._server import serve_relay
 from relay._settings import RelaySettings
+from relay._version import VERSION
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -53,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
             kwargs["type"] = type(f.default)
             kwargs["metavar"] = "N" if isinstance(f.default, int | float) else "ADDR"
         parser.add_argument(flag, default=f.default, **kwargs)
+    parser.add_argument("--version", action="version", version=f"helpline-relay {VERSION}")
     parser.add_argument(
         "--log-level",
         default="INFO",
@@ -76,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    tune_allocator()
     problem = trio.run(_run, settings)
     if problem is not None:
         print(f"helpline-relay: {problem}", file=sys.stderr)

@@ -160,6 +160,7 @@ class RawClient:
         room: str,
         *,
         rcvbuf: int | None = None,
+        sndbuf: int | None = None,
         headers: list[tuple[bytes, str]] | None = None,
     ) -> RawClient:
         host, port = host_port(url)
@@ -167,6 +168,9 @@ class RawClient:
         if rcvbuf is not None:
             # A small fixed receive buffer makes "stops reading" bite quickly.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        if sndbuf is not None:
+            # And a small send buffer makes "is blocked" show quickly.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf)
         await sock.connect((host, port))
         client = cls(trio.SocketStream(sock))
         await client.send(
@@ -241,9 +245,11 @@ async def start_relay(nursery: trio.Nursery, **overrides: Any) -> RunningRelay:
     return running
 
 
-async def http_get(url: str, path: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+async def http_get(
+    url: str, path: str, method: str = "GET", host: str = "x"
+) -> tuple[int, dict[str, str], bytes]:
     """One plain HTTP request to the relay; status, lower-case headers, body."""
-    return await http_exchange(url, f"{method} {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    return await http_exchange(url, f"{method} {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
 
 
 async def http_exchange(url: str, request: bytes) -> tuple[int, dict[str, str], bytes]:

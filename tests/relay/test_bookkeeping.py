@@ -15,7 +15,7 @@ from relay._errors import (
     TooManyRoomsError,
 )
 from relay._liveness import Liveness, LivenessAction
-from relay._ratelimit import JoinRateLimiter
+from relay._ratelimit import RateLimiter
 from relay._rooms import Rooms
 
 
@@ -121,13 +121,13 @@ def test_kicking_or_sending_to_an_unknown_id_is_refused() -> None:
 
 
 def test_rate_limiter_allows_a_burst_then_refuses() -> None:
-    limiter = JoinRateLimiter(3)
+    limiter = RateLimiter(3)
     assert [limiter.allow("1.2.3.4", now=0.0) for _ in range(4)] == [True, True, True, False]
     assert limiter.allow("5.6.7.8", now=0.0)
 
 
 def test_rate_limiter_refills_over_the_minute() -> None:
-    limiter = JoinRateLimiter(6)  # one token every 10 s
+    limiter = RateLimiter(6)  # one token every 10 s
     for _ in range(6):
         limiter.allow("a", now=0.0)
     assert not limiter.allow("a", now=5.0)
@@ -136,7 +136,7 @@ def test_rate_limiter_refills_over_the_minute() -> None:
 
 
 def test_rate_limiter_forgets_idle_addresses() -> None:
-    limiter = JoinRateLimiter(6, max_tracked=2)
+    limiter = RateLimiter(6, max_tracked=2)
     limiter.allow("a", now=0.0)
     limiter.allow("b", now=0.0)
     limiter.allow("c", now=100.0)  # a and b are full again by now
@@ -144,7 +144,7 @@ def test_rate_limiter_forgets_idle_addresses() -> None:
 
 
 def test_rate_limiter_memory_is_capped_under_a_flood() -> None:
-    limiter = JoinRateLimiter(6, max_tracked=10)
+    limiter = RateLimiter(6, max_tracked=10)
     for i in range(100):
         limiter.allow(f"10.0.0.{i}", now=0.0)
     assert len(limiter) <= 10

@@ -7,6 +7,7 @@ import re
 import trio
 
 from codec import MemberJoined, Send
+from relay import VERSION
 from tests.relay.clients import WAIT, http_exchange, http_get, metric, open_member
 
 
@@ -61,23 +62,49 @@ async def test_metrics_count_rooms_connections_and_forwarded_traffic(relay_url: 
             assert await metric(relay_url, 'rejections_total{reason="no-such-member"}') == 1
 
 
-async def test_join_page_shows_the_command_without_sending_the_code(relay_url: str) -> None:
-    status, headers, body = await http_get(relay_url, "/join")
+async def test_join_page_explains_installing_and_joining_without_a_script(
+    relay_url: str,
+) -> None:
+    status, headers, body = await http_get(relay_url, "/join", host="relay.example:8765")
     assert status == 200
     assert headers["content-type"] == "text/html; charset=utf-8"
     page = body.decode()
-    assert "helpline join" in page
-    assert "location.hash" in page  # the code is read in the browser, from after "#"
-    assert "textContent" in page
-    assert "innerHTML" not in page
+    assert "Install Helpline" in page
+    assert "python3 -m pip install" in page
+    assert "helpline join --relay ws://relay.example:8765 CODE" in page
+    assert "helpline:" in page  # how a helpline: link is used
+    assert "never asks for your session code" in page
+    # Nothing on the page can read the address bar or send anything anywhere.
+    assert "<script" not in page.lower()
+    assert "<form" not in page.lower()
+    assert "<input" not in page.lower()
     csp = headers["content-security-policy"]
     assert "default-src 'none'" in csp
-    assert "script-src 'sha256-" in csp
+    assert "script-src" not in csp
     assert headers["referrer-policy"] == "no-referrer"
 
 
+async def test_join_page_shows_no_hostile_host_header(relay_url: str) -> None:
+    _, _, body = await http_get(relay_url, "/join", host="<b>x</b>")
+    page = body.decode()
+    assert "<b>x</b>" not in page
+    assert "ws://THIS-RELAY" in page
+
+
+async def test_front_page_names_the_relay_and_links_the_join_page(relay_url: str) -> None:
+    status, headers, body = await http_get(relay_url, "/", host="relay.example")
+    assert status == 200
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    page = body.decode()
+    assert "<title>Helpline relay</title>" in page
+    assert f"version {VERSION}" in page
+    assert "ws://relay.example" in page
+    assert '<a href="/join">' in page
+    assert "<script" not in page.lower()
+
+
 async def test_unknown_paths_are_404(relay_url: str) -> None:
-    for path in ("/", "/s/", "/s/bad%20room", "/s/a/b", "/favicon.ico", "/s/" + "a" * 33):
+    for path in ("/s/", "/s/bad%20room", "/s/a/b", "/favicon.ico", "/s/" + "a" * 33):
         assert (await http_get(relay_url, path))[0] == 404, path
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import trio
+import wsproto.events
 
 from codec import (
     CreateRoom,
@@ -14,8 +15,9 @@ from codec import (
     RelayRejected,
     Send,
     Welcome,
+    encode_envelope,
 )
-from tests.relay.clients import WAIT, Member, open_member, open_ws, refused
+from tests.relay.clients import WAIT, Member, RawClient, open_member, open_ws, refused
 
 
 async def test_host_is_welcomed_as_endpoint_1_of_an_empty_room(relay_url: str) -> None:
@@ -185,6 +187,30 @@ async def test_host_kicks_a_member(relay_url: str) -> None:
             assert close.code == 1008
             assert await host.receive() == MemberLeft(guest.id)
             assert await bystander.receive() == MemberLeft(guest.id)
+
+
+async def test_a_kicked_member_gets_what_the_host_sent_before_the_kick(relay_url: str) -> None:
+    with trio.fail_after(WAIT):
+        host = await RawClient.connect(relay_url, "room1")
+        try:
+            await host.send_envelope(CreateRoom())
+            await host.first_envelope()
+            async with open_member(relay_url, "room1") as guest:
+                await host.read_until(lambda: MemberJoined(guest.id) in host.envelopes())
+                # The last words and the kick in one write: the relay reads
+                # both before it has sent the first.
+                last_words = Send(guest.id, b"you are out because ...")
+                await host.stream.send_all(
+                    b"".join(
+                        host.ws.send(wsproto.events.BytesMessage(encode_envelope(e)))
+                        for e in (last_words, Kick(guest.id))
+                    )
+                )
+                seen, close = await guest.closed()
+                assert seen == [Delivered(1, b"you are out because ..."), _KICKED]
+                assert close.code == 1008
+        finally:
+            await host.stream.aclose()
 
 
 async def test_a_member_who_is_not_host_cannot_kick(relay_url: str) -> None:
