@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import signal
 import sys
 from contextlib import AsyncExitStack
@@ -66,7 +67,7 @@ __all__ = ["main"]
 
 HELP = """\
 Type a line to send it to everyone.
-  /to NAME text   a private message to NAME
+  /to NAME[,NAME...] text   a private message to those named
   /who            who is in the session
   /quit           leave the session (the rep's /quit ends it)
   /end            end the session for everyone (controlling rep only)
@@ -282,10 +283,10 @@ async def _command(
             if desk is not None:
                 desk.sent_chat(line)
         elif word == "/to":
-            member_name, text = _split_recipient(session, rest)
-            await session.send_chat(text, to=[member_name])
+            names, text = _split_recipients(session, rest)
+            await session.send_chat(text, to=names)
             if desk is not None:
-                desk.sent_chat(text, [member_name])
+                desk.sent_chat(text, names)
         elif word == "/who":
             primary = session.primary
             for m in session.roster():
@@ -335,14 +336,21 @@ async def _command(
     return True
 
 
-def _split_recipient(session: Session, rest: str) -> tuple[str, str]:
-    """Names may hold spaces: the longest member name the line starts with wins."""
+def _split_recipients(session: Session, rest: str) -> tuple[list[str], str]:
+    """``NAME[,NAME...] text``: names may hold spaces; the longest member name wins each time."""
     names = sorted((m.name for m in session.roster() if m.id != session.id), key=len, reverse=True)
-    for name in names:
-        if rest.casefold().startswith(name.casefold() + " "):
-            return name, rest[len(name) + 1 :].strip()
-    first, _, text = rest.partition(" ")
-    return first, text.strip()
+    wanted: list[str] = []
+    while True:
+        rest = rest.lstrip()
+        match = next((n for n in names if rest.casefold().startswith(n.casefold())), None)
+        after = rest[len(match) :] if match is not None else ""
+        if match is None or not (after == "" or after[0] in ", "):
+            token = re.split(r"[ ,]", rest, maxsplit=1)[0]
+            match, after = token, rest[len(token) :]
+        wanted.append(match)
+        if not after.startswith(","):
+            return wanted, after.strip()
+        rest = after[1:]
 
 
 def _show(session: Session, event: SessionEvent) -> None:

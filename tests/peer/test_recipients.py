@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, cast
 import pytest
 
 from codec import Member, Role
-from peer.cli import _split_recipient
+from peer.cli import _split_recipients
 
 if TYPE_CHECKING:
     from peer._session import Session
@@ -35,7 +35,13 @@ class _Roster:
 
 
 def split(names: list[str], rest: str) -> tuple[str, str]:
-    return _split_recipient(cast("Session", _Roster(names)), rest)
+    """The one recipient of *rest*, and the text."""
+    [name], text = _split_recipients(cast("Session", _Roster(names)), rest)
+    return name, text
+
+
+def split_many(names: list[str], rest: str) -> tuple[list[str], str]:
+    return _split_recipients(cast("Session", _Roster(names)), rest)
 
 
 def test_a_one_word_name_is_the_first_word() -> None:
@@ -71,3 +77,17 @@ def test_an_unknown_name_is_passed_on_as_the_first_word() -> None:
 @pytest.mark.parametrize("rest", ["Bob", "Bob   "])
 def test_a_name_with_no_text_gives_empty_text(rest: str) -> None:
     assert split(["Alice", "Bob"], rest) == ("Bob", "")
+
+
+def test_several_recipients_are_separated_by_commas() -> None:
+    names = ["Alice", "Bob Smith", "Carol", "Dave"]
+    assert split_many(names, "Bob Smith,Carol hello both") == (["Bob Smith", "Carol"], "hello both")
+    assert split_many(names, "carol, dave, Bob Smith hi") == (["Carol", "Dave", "Bob Smith"], "hi")
+
+
+def test_an_unknown_name_among_several_is_passed_on_for_the_session_to_refuse() -> None:
+    assert split_many(["Alice", "Bob"], "Bob,Zed hi") == (["Bob", "Zed"], "hi")
+
+
+def test_a_name_that_only_starts_like_a_member_is_not_that_member() -> None:
+    assert split_many(["Alice", "Bob"], "Bobby hi") == (["Bobby"], "hi")
