@@ -104,13 +104,6 @@ def decode_image(data: bytes, width: int, height: int) -> NDArray[np.uint8]:
     return np.frombuffer(raw, dtype=np.uint8).reshape(height, width, 3)
 
 
-def _flat_share(block: NDArray[np.uint8]) -> float:
-    if block.shape[1] < 2 or block.shape[0] == 0:
-        return 1.0
-    same = ~pixels_differ(block[:, 1:], block[:, :-1])
-    return float(np.count_nonzero(same)) / same.size
-
-
 def flat_pixels(pixels: NDArray[np.uint8]) -> NDArray[np.bool_]:
     """Per pixel: does it equal two or more of its eight neighbours (lines, fills, text ground)?
 
@@ -164,6 +157,7 @@ class LossyTracker:
         self._still_streak = np.zeros((-(-height // BLOCK), -(-width // BLOCK)), dtype=np.int32)
         self._prev: NDArray[np.uint8] | None = None
         self._moving = np.zeros((height, width), dtype=bool)
+        self._moving_blocks = np.zeros(self._still_streak.shape, dtype=bool)
 
     def observe(self, cur: NDArray[np.uint8]) -> None:
         """Count, per tile, how long it has been moving or still in the captured frames."""
@@ -182,7 +176,7 @@ class LossyTracker:
                 box = np.s_[y0:y1, x0:x1]
                 self._moving[box] = pixels_differ(cur[box], self._prev[box])
                 by0, bx0 = y0 // BLOCK, x0 // BLOCK
-                found = _tile_any(self._moving[box], BLOCK)
+                found = _block_any(self._moving[box])
                 moving_blocks[by0 : by0 + found.shape[0], bx0 : bx0 + found.shape[1]] = found
         self._prev = cur
         per_tile = TILE // BLOCK
@@ -192,6 +186,7 @@ class LossyTracker:
         moving_tiles = padded.reshape(tile_rows, per_tile, tile_cols, per_tile).any(axis=(1, 3))
         self._moving_streak = np.where(moving_tiles, self._moving_streak + 1, 0)
         self._still_streak = np.where(moving_blocks, 0, self._still_streak + 1)
+        self._moving_blocks = moving_blocks
 
     @property
     def moving(self) -> NDArray[np.bool_]:
@@ -226,23 +221,28 @@ class LossyTracker:
         photographic row or column at its edge; the caller keeps the
         :func:`flat_pixels` among them exact, so text and interface never go lossy.
         """
-        tiles = np.flatnonzero(self._moving_streak.any(axis=1))
-        cols = np.flatnonzero(self._moving_streak.any(axis=0))
-        if tiles.size == 0:
-            return []
         height, width = self.mask.shape
-        y0, y1 = int(tiles[0]) * TILE, min(height, (int(tiles[-1]) + 1) * TILE)
-        x0, x1 = int(cols[0]) * TILE, min(width, (int(cols[-1]) + 1) * TILE)
-        y1, x1 = y0 + (y1 - y0) // BLOCK * BLOCK, x0 + (x1 - x0) // BLOCK * BLOCK
-        if y1 <= y0 or x1 <= x0:
-            return []
-        box = np.s_[y0:y1, x0:x1]
-        moving = self._moving[box]
-        bh, bw = (y1 - y0) // BLOCK, (x1 - x0) // BLOCK
-        moved = moving.reshape(bh, BLOCK, bw, BLOCK).any(axis=(1, 3))
-        eligible = moved & photo_blocks(cur[box])
+        full_rows, full_cols = height // BLOCK, width // BLOCK
+        eligible = np.zeros((full_rows, full_cols), dtype=bool)
+        per_tile = TILE // BLOCK
+        # Judged band by band of tiles, over the span that moved: typing on one line
+        # and a clock in the status bar are two thin bands, not the screen between.
+        for ty in np.flatnonzero(self._moving_streak.any(axis=1)).tolist():
+            cols = np.flatnonzero(self._moving_streak[ty])
+            by0, by1 = ty * per_tile, min(full_rows, (ty + 1) * per_tile)
+            bx0, bx1 = int(cols[0]) * per_tile, min(full_cols, (int(cols[-1]) + 1) * per_tile)
+            if by1 <= by0 or bx1 <= bx0:
+                continue
+            moved = self._moving_blocks[by0:by1, bx0:bx1]
+            if moved.any():
+                band = cur[by0 * BLOCK : by1 * BLOCK, bx0 * BLOCK : bx1 * BLOCK]
+                eligible[by0:by1, bx0:bx1] = moved & photo_blocks(band)
+        x0 = y0 = 0
         out = []
         for by0, by1, bx0, bx1 in _block_rects(eligible):
+            if (by1 - by0) * (bx1 - bx0) * BLOCK * BLOCK < _MIN_AREA:
+                # A few stray blocks (dense glyphs can look grainy) are not a picture.
+                continue
             rect = self._grow(
                 cur, x0 + bx0 * BLOCK, y0 + by0 * BLOCK, x0 + bx1 * BLOCK, y0 + by1 * BLOCK
             )
@@ -255,32 +255,52 @@ class LossyTracker:
         return out
 
     def _grow(self, cur: NDArray[np.uint8], x0: int, y0: int, x1: int, y1: int) -> Rect:
-        """Extend a block-aligned rectangle to the picture's real edge, pixel by pixel."""
+        """Extend a block-aligned rectangle to the picture's real edge, pixel by pixel.
+
+        Each side gains the run of up to ``BLOCK - 1`` rows (or columns) next to it
+        that are themselves photographic and moving; the first flat one stops it.
+        """
         height, width = self.mask.shape
+        reach = BLOCK - 1
 
-        def photo_row(y: int) -> bool:
-            return _flat_share(cur[y : y + 1, x0:x1]) < PHOTO_FLAT_SHARE and bool(
-                self._moving[y, x0:x1].mean() > 0.5
-            )
+        def rows_ok(r0: int, r1: int) -> NDArray[np.bool_]:
+            band = cur[r0:r1, x0:x1]
+            same = ~pixels_differ(band[:, 1:], band[:, :-1])
+            flat = same.mean(axis=1) < PHOTO_FLAT_SHARE
+            return np.asarray(flat & (self._moving[r0:r1, x0:x1].mean(axis=1) > 0.5))
 
-        def photo_col(x: int) -> bool:
-            column = cur[y0:y1, x : x + 2] if x + 2 <= width else cur[y0:y1, x - 1 : x + 1]
-            flat = float(np.count_nonzero(~pixels_differ(column[:, :1], column[:, 1:]))) / (y1 - y0)
-            return flat < PHOTO_FLAT_SHARE and bool(self._moving[y0:y1, x].mean() > 0.5)
-
-        for _ in range(BLOCK - 1):
-            if y0 > 0 and photo_row(y0 - 1):
-                y0 -= 1
-            if y1 < height and photo_row(y1):
-                y1 += 1
-        for _ in range(BLOCK - 1):
+        def cols_ok(c0: int, c1: int) -> NDArray[np.bool_]:
             # A column is judged against its outer neighbour: the picture's own edge
             # column differs from the flat page beside it, so growth stops there.
-            if x0 > 1 and photo_col(x0 - 2):
-                x0 -= 1
-            if x1 < width - 1 and photo_col(x1):
-                x1 += 1
+            band = cur[y0:y1, c0 - 1 : c1 + 1]
+            same = ~pixels_differ(band[:, 1:], band[:, :-1])
+            flat = (same[:, :-1] if c0 < x0 else same[:, 1:]).mean(axis=0) < PHOTO_FLAT_SHARE
+            return np.asarray(flat & (self._moving[y0:y1, c0:c1].mean(axis=0) > 0.5))
+
+        def run(ok: NDArray[np.bool_]) -> int:
+            bad = np.flatnonzero(~ok)
+            return int(bad[0]) if bad.size else int(ok.size)
+
+        top, bottom = max(0, y0 - reach), min(height, y1 + reach)
+        y0 -= run(rows_ok(top, y0)[::-1]) if top < y0 else 0
+        y1 += run(rows_ok(y1, bottom)) if y1 < bottom else 0
+        left, right = max(1, x0 - reach), min(width - 1, x1 + reach)
+        x0 -= run(cols_ok(left, x0)[::-1]) if left < x0 else 0
+        x1 += run(cols_ok(x1, right)) if x1 < right else 0
         return Rect(x0, y0, x1 - x0, y1 - y0)
+
+
+def _block_any(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Per :data:`BLOCK` x :data:`BLOCK` block: any True? (Eight bools read as one word.)"""
+    h, w = mask.shape
+    rows, cols = -(-h // BLOCK), -(-w // BLOCK)
+    padded = np.zeros((rows * BLOCK, cols * BLOCK), dtype=bool)
+    padded[:h, :w] = mask
+    words = padded.view(np.uint64).reshape(rows, BLOCK, cols)
+    folded = words[:, 0].copy()
+    for row in range(1, BLOCK):
+        folded |= words[:, row]
+    return np.asarray(folded != 0)
 
 
 def _tile_any(mask: NDArray[np.bool_], side: int = TILE) -> NDArray[np.bool_]:
