@@ -67,6 +67,11 @@ _PHOTO_FLAT_SHARE = 0.5
 _PENDING_BOUND = 128 * 1024 + 1024
 
 
+def _magnitude(residual: NDArray[np.uint8]) -> int:
+    """How large a filtered residual is, as signed bytes, from every fourth row."""
+    return int(np.abs(residual[::4].view(np.int8), dtype=np.int32).sum())
+
+
 class ScreenEncoder:
     """Turns captured frames into update messages for one :class:`ScreenDecoder`.
 
@@ -197,7 +202,8 @@ class ScreenEncoder:
         self._stream.reset()
         self._ref[:] = 0
         self._motion.invalidate(Rect(0, 0, self._padded, self._height))
-        if self._tracker is not None:
+        if self._lossy:
+            # Watching starts with the keyframe, so the next frame can already go lossy.
             self._tracker = LossyTracker(self._height, self._padded)
             self._tracker.observe(cur)
         whole = Rect(0, 0, self._width, self._height)
@@ -211,8 +217,16 @@ class ScreenEncoder:
             flat = np.count_nonzero(pixels_differ(block[:, 1:], block[:, :-1]))
             if flat > (1 - _PHOTO_FLAT_SHARE) * rect.h * (rect.w - 1):
                 kind = PixelFilter.GRADIENT
-        op = PixelsOp(rect, kind, filter_pixels(block, kind).reshape(-1).data)
-        self._ref[rect.y : rect.y + rect.h, rect.x : rect.x + rect.w] = block
+        before = self._ref[rect.y : rect.y + rect.h, rect.x : rect.x + rect.w]
+        data = filter_pixels(block, kind)
+        if kind is PixelFilter.GRADIENT:
+            # A shadow or fade over a photograph the viewer already has: the change is
+            # smoother than the picture. Whichever residual is smaller wins.
+            change = filter_pixels(block, PixelFilter.TEMPORAL, before)
+            if _magnitude(change) < _magnitude(data):
+                kind, data = PixelFilter.TEMPORAL, change
+        op = PixelsOp(rect, kind, data.reshape(-1).data)
+        before[...] = block
         self._motion.invalidate(rect)
         if self._tracker is not None:
             self._tracker.mask[rect.y : rect.y + rect.h, rect.x : rect.x + rect.w] = False

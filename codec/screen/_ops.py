@@ -66,6 +66,10 @@ class PixelFilter(IntEnum):
     #: Each byte minus its up, left and up-left neighbours (mod 256): photographs turn
     #: into small residuals that zstd's entropy stage packs far better than raw bytes.
     GRADIENT = 1
+    #: The change from what the framebuffer already holds there, then GRADIENT: a soft
+    #: shadow sliding over a photograph darkens it by a smooth ramp, so the change is
+    #: smooth even where the photograph is not.
+    TEMPORAL = 2
 
 
 _RECT = struct.Struct("<HHHH")
@@ -223,10 +227,7 @@ def parse_ops(
     return ops
 
 
-def filter_pixels(pixels: Pixels, kind: PixelFilter) -> Pixels:
-    """Apply ``kind`` to a ``(h, w, 3)`` block; the result is contiguous."""
-    if kind is PixelFilter.NONE:
-        return np.ascontiguousarray(pixels)
+def _gradient(pixels: Pixels) -> Pixels:
     # 2-D difference: d[y, x] = p[y, x] - p[y-1, x] - p[y, x-1] + p[y-1, x-1] (mod 256).
     vertical = pixels.copy()
     vertical[1:] -= pixels[:-1]
@@ -235,11 +236,28 @@ def filter_pixels(pixels: Pixels, kind: PixelFilter) -> Pixels:
     return out
 
 
-def unfilter_pixels(data: Pixels, kind: PixelFilter) -> Pixels:
+def filter_pixels(pixels: Pixels, kind: PixelFilter, before: Pixels | None = None) -> Pixels:
+    """Apply ``kind`` to a ``(h, w, 3)`` block; the result is contiguous.
+
+    ``before`` is what the framebuffer holds under the block (TEMPORAL only).
+    """
+    if kind is PixelFilter.NONE:
+        return np.ascontiguousarray(pixels)
+    if kind is PixelFilter.TEMPORAL:
+        assert before is not None
+        return _gradient(pixels - before)  # uint8 wraps, as the viewer's sum does
+    return _gradient(pixels)
+
+
+def unfilter_pixels(data: Pixels, kind: PixelFilter, before: Pixels | None = None) -> Pixels:
     if kind is PixelFilter.NONE:
         return data
     # The inverse of a 2-D difference is a 2-D running sum; uint8 wraps like the encoder.
-    return np.cumsum(np.cumsum(data, axis=0, dtype=np.uint8), axis=1, dtype=np.uint8)
+    summed = np.cumsum(np.cumsum(data, axis=0, dtype=np.uint8), axis=1, dtype=np.uint8)
+    if kind is PixelFilter.TEMPORAL:
+        assert before is not None
+        summed += before
+    return summed
 
 
 def apply_copy(fb: Pixels, op: CopyOp) -> None:
@@ -251,4 +269,5 @@ def apply_copy(fb: Pixels, op: CopyOp) -> None:
 def apply_pixels(fb: Pixels, op: PixelsOp) -> None:
     r = op.rect
     data = np.frombuffer(op.payload, dtype=np.uint8).reshape(r.h, r.w, 3)
-    fb[r.y : r.y + r.h, r.x : r.x + r.w] = unfilter_pixels(data, op.filter)
+    area = fb[r.y : r.y + r.h, r.x : r.x + r.w]
+    area[...] = unfilter_pixels(data, op.filter, area)

@@ -441,3 +441,15 @@ def test_mutated_video_messages_raise_only_protocol_errors(
     except ProtocolError:
         return
     assert decoder.framebuffer.shape == (96, 128, 3)
+
+
+def test_temporal_pixels_add_to_what_the_framebuffer_holds(
+    started: tuple[Sender, ScreenDecoder],
+) -> None:
+    sender, decoder = started
+    # TEMPORAL: a 2-D running sum of the residual, added to the pixels already there (7).
+    residual = bytearray(2 * 2 * 3)
+    residual[0:3] = b"\x03\x03\x03"  # +3 at the top-left spreads over the whole block
+    op = struct.pack("<BHHHHB", 2, 10, 10, 2, 2, 2) + bytes(residual)
+    decoder.feed(sender.message(op))
+    assert decoder.framebuffer[10:12, 10:12].tolist() == [[[10] * 3] * 2] * 2

@@ -181,3 +181,28 @@ def test_sequence_of_mixed_changes_stays_exact(pair: tuple[ScreenEncoder, Screen
         else:
             frame[y : y + 8, x : x + 30] = noise(step)[:8, :30]
         send(encoder, decoder, frame)
+
+
+def test_a_soft_shadow_sliding_over_a_photo_costs_less_than_the_photo() -> None:
+    """The shadow is the wallpaper darkened by a smooth ramp: its change is what travels."""
+    y, x = np.mgrid[0:H, 0:W]
+    smooth = 140 + 60 * np.sin(x / 19.0) * np.cos(y / 27.0)
+    grain = np.random.default_rng(11).normal(0, 2.5, (H, W, 3))  # a photo: smooth, grainy
+    wallpaper = np.full((H, W, 4), 255, dtype=np.uint8)
+    wallpaper[..., :3] = np.clip(smooth[..., None] + grain, 0, 255).astype(np.uint8)
+
+    def shaded(centre: int) -> np.ndarray:
+        frame = wallpaper.copy()
+        shade = 1 - 0.45 * np.exp(-(((np.arange(W) - centre) / 20.0) ** 2))  # soft, blurred
+        frame[..., :3] = np.rint(wallpaper[..., :3] * shade[None, :, None]).astype(np.uint8)
+        return frame
+
+    encoder, decoder = ScreenEncoder(W, H), ScreenDecoder()
+    send(encoder, decoder, shaded(100))
+    slid = send(encoder, decoder, shaded(112))
+    # The same pixels where the viewer had a flat panel instead of the photo.
+    fresh, before = ScreenEncoder(W, H), shaded(112)
+    before[:, 56:158, :3] = 128  # exactly the columns the shadow changes
+    fresh.encode(before)
+    photo_only = sum(len(m) for m in fresh.encode(shaded(112)))
+    assert slid < photo_only * 2 // 3
