@@ -57,11 +57,11 @@ async def demo() -> None:
                 await rep.expect(r"^\* Bob joined \(customer\)$")
 
                 await _type(rep, "Hello Bob, this is Alice from support. What is wrong?")
-                await customer.expect(r"^Alice: Hello Bob")
+                await customer.expect(r"^\[rep\] Alice: Hello Bob")
                 await _type(customer, "My printer says it is offline.")
-                await rep.expect(r"^Bob: My printer says it is offline\.$")
+                await rep.expect(r"^\[customer\] Bob: My printer says it is offline\.$")
                 await _type(rep, "/to Bob Only you can read this one.")
-                await customer.expect(r"^Alice \(private\): Only you can read this one\.$")
+                await customer.expect(r"^\[rep\] Alice \(private\): Only you can read this one\.$")
                 await _type(customer, "/who")
                 await customer.expect(r"Alice \(rep\)")
 
