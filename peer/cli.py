@@ -446,7 +446,7 @@ async def _command(session: Session, line: str, face: _Face) -> bool:
                 raise NotAllowedError("only the controlling rep can choose the primary customer")
             await session.set_primary(rest.strip())
         elif word == "/help":
-            _say(HELP + ("\n" + desk.help if desk is not None else ""))
+            _say(HELP + ("\n" + desk.help if desk is not None and desk.help else ""))
             _say(SHARE_HELP[Role.REP if session.role is Role.REP else Role.CUSTOMER])
         elif (desk is not None and await desk.command(word, rest)) or (
             sharing is not None and await share_command(sharing, session, word, rest, _say)
