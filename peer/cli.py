@@ -92,7 +92,20 @@ Type a line and press Enter to send it to everyone.
 
 #: Said once to each person when the conversation can start.
 HINT = "Type a message and press Enter to send it; /help lists the commands."
-COMMANDS = ("/to", "/who", "/help", "/quit", "/end", "/reopen", "/note", "/notes")
+COMMANDS = (
+    "/to",
+    "/who",
+    "/help",
+    "/quit",
+    "/end",
+    "/reopen",
+    "/note",
+    "/notes",
+    "/assistant",
+    "/primary",
+    "/invite",
+    "/sysinfo",
+)
 
 
 def main(argv: list[str] | None = None) -> None:
