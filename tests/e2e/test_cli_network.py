@@ -119,6 +119,9 @@ async def test_a_frozen_relay_ends_both_sides_and_names_the_lines_not_delivered(
     async with in_session(tmp_path) as (relay, alice, bob):
         await alice.send("before the freeze")
         await bob.expect(r"^\[rep\] Alice: before the freeze$")
+        # A round trip through Bob gives Alice's ping after that line time to come back.
+        await bob.send("got it")
+        await alice.expect(r"^\[customer\] Bob: got it$")
         relay.send_signal(signal.SIGSTOP)
         try:
             await alice.send("typed during the freeze")
