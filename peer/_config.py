@@ -51,6 +51,8 @@ class PeerConfig:
     session_type: str | None = None
     tracking: str | None = None
     smtp: SmtpConfig | None = None
+    #: Seconds the relay may leave a ping unanswered before the session counts as lost.
+    relay_timeout: float | None = None
 
 
 def config_path() -> Path:
@@ -74,8 +76,20 @@ def load_config() -> PeerConfig:
         raise ConfigError(f'{path}: relay must be a string like "ws://HOST:PORT"')
     name, session_type, tracking = (_text(path, data, key) for key in ("name", "type", "tracking"))
     smtp = _smtp(path, data.get("smtp"))
+    relay_timeout = data.get("relay_timeout")
+    if relay_timeout is not None and (
+        isinstance(relay_timeout, bool)
+        or not isinstance(relay_timeout, int | float)
+        or not 0.5 <= relay_timeout <= 600
+    ):
+        raise ConfigError(f"{path}: relay_timeout is a number of seconds from 0.5 to 600")
     return PeerConfig(
-        relay=relay, name=name, session_type=session_type, tracking=tracking, smtp=smtp
+        relay=relay,
+        name=name,
+        session_type=session_type,
+        tracking=tracking,
+        smtp=smtp,
+        relay_timeout=None if relay_timeout is None else float(relay_timeout),
     )
 
 

@@ -1,12 +1,24 @@
 """The peer's one WebSocket to the relay, speaking relay envelopes.
 
-Everything trio-websocket can raise is translated here, once, into
-:mod:`peer._errors`; nothing above this module sees a ``ConnectionClosed``.
+Everything trio-websocket and the network can raise is translated here,
+once, into :mod:`peer._errors`, each cause in its own sentence that says
+what to do; nothing above this module sees a ``ConnectionClosed``, an
+``OSError`` or a ``DisconnectionTimeout``.
+
+The connection also knows which of its frames the relay has certainly read:
+after each burst of sends it pings, and a pong proves that everything sent
+before the ping reached the relay (it reads a connection in order). A face
+can then tell its person which typed lines were not delivered when the
+relay stops answering.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+import math
+import socket
+import ssl
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
@@ -18,6 +30,7 @@ from codec import (
     DEFAULT_LIMITS,
     ClientEnvelope,
     CreateRoom,
+    HelplineError,
     JoinRoom,
     Kick,
     Limits,
@@ -35,17 +48,24 @@ from peer._errors import ConnectionLostError, RelayRefusedError, RelayUnreachabl
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-__all__ = ["CONNECT_TIMEOUT", "RelayConnection", "open_relay_connection", "room_url"]
+__all__ = [
+    "RELAY_TIMEOUT",
+    "RelayConnection",
+    "connect_failure",
+    "open_relay_connection",
+    "room_url",
+]
 
 log = logging.getLogger("helpline.peer")
 
-#: A relay that has not accepted us by then is down or unreachable.
-CONNECT_TIMEOUT = 10.0
 #: Large receive buffer: trio-websocket's 4 KiB default halves throughput.
 RECEIVE_BUFFER = 256 * 1024
-#: How often we check that the relay still answers, and how long it may take.
-PING_INTERVAL = 15.0
-PING_TIMEOUT = 20.0
+#: How long the relay may leave a ping unanswered before we call it lost
+#: (the ``relay_timeout`` setting); connecting may take half of it.
+RELAY_TIMEOUT = 20.0
+CONNECT_SHARE = 0.5
+#: Pings go out this share of RELAY_TIMEOUT after the last one when nothing is sent.
+PING_SHARE = 0.75
 #: Close handshake budget when leaving; after that the socket is just dropped.
 CLOSE_TIMEOUT = 2.0
 
@@ -63,11 +83,20 @@ def room_url(relay: str, room: str) -> str:
 
 class RelayConnection:
     def __init__(
-        self, ws: trio_websocket.WebSocketConnection, welcome: Welcome, limits: Limits
+        self,
+        ws: trio_websocket.WebSocketConnection,
+        welcome: Welcome,
+        limits: Limits,
+        relay_timeout: float = RELAY_TIMEOUT,
     ) -> None:
         self._ws = ws
         self.welcome = welcome
         self._limits = limits
+        self.relay_timeout = relay_timeout
+        #: Data frames handed to the socket, and how many of them the relay has read.
+        self.sent = 0
+        self.confirmed = 0
+        self._sent_something = trio.Event()
 
     @property
     def id(self) -> int:
@@ -75,27 +104,35 @@ class RelayConnection:
 
     async def send(self, to: int, payload: bytes) -> None:
         await self._send(Send(to, payload))
+        self.sent += 1
+        self._sent_something.set()
 
     async def kick(self, endpoint: int) -> None:
         await self._send(Kick(endpoint))
 
     async def keep_alive(self) -> None:
-        """Ping the relay now and then; a relay that stops answering is lost.
+        """Ping after each burst of sends, and now and then; a silent relay is lost.
 
         The relay pings us too, but only we can notice that *it* went silent
-        (a machine that vanished sends no FIN).
+        (a machine that vanished, or a frozen process, sends no FIN).
         """
         while True:
-            await trio.sleep(PING_INTERVAL)
-            with trio.move_on_after(PING_TIMEOUT) as scope:
+            with trio.move_on_after(self.relay_timeout * PING_SHARE):
+                await self._sent_something.wait()
+            self._sent_something = trio.Event()
+            upto = self.sent
+            with trio.move_on_after(self.relay_timeout) as scope:
                 try:
                     await self._ws.ping()
-                except (trio_websocket.ConnectionClosed, trio.BrokenResourceError) as e:
-                    raise ConnectionLostError(f"the connection to the relay broke ({e})") from None
+                except trio_websocket.ConnectionClosed as e:
+                    raise ConnectionLostError(_closed_reason(e)) from None
+                except trio.BrokenResourceError:
+                    raise ConnectionLostError(_BROKEN) from None
             if scope.cancelled_caught:
                 raise ConnectionLostError(
-                    f"the relay stopped answering (no reply in {PING_TIMEOUT:.0f} s)"
+                    f"the relay stopped answering (no reply in {self.relay_timeout:g} s)"
                 )
+            self.confirmed = max(self.confirmed, upto)
 
     async def receive(self) -> RelayEnvelope:
         """The next envelope from the relay; a garbled one is skipped and logged."""
@@ -115,60 +152,209 @@ class RelayConnection:
     async def _send(self, env: ClientEnvelope) -> None:
         try:
             await self._ws.send_message(encode_envelope(env))
-        except (trio_websocket.ConnectionClosed, trio.BrokenResourceError) as e:
-            raise ConnectionLostError(f"the connection to the relay broke ({e})") from None
+        except trio_websocket.ConnectionClosed as e:
+            raise ConnectionLostError(_closed_reason(e)) from None
+        except trio.BrokenResourceError:
+            raise ConnectionLostError(_BROKEN) from None
 
 
 @asynccontextmanager
 async def open_relay_connection(
-    relay: str, room: str, *, create: bool, limits: Limits = DEFAULT_LIMITS
+    relay: str,
+    room: str,
+    *,
+    create: bool,
+    limits: Limits = DEFAULT_LIMITS,
+    relay_timeout: float = RELAY_TIMEOUT,
 ) -> AsyncIterator[RelayConnection]:
     """Connect to *room* on *relay*, create or join it, and wait for the welcome."""
     url = room_url(relay, room)
-    connected = False
-    try:
-        async with trio_websocket.open_websocket_url(
-            url,
-            max_message_size=limits.max_envelope_bytes,
-            receive_buffer_size=RECEIVE_BUFFER,
-            connect_timeout=CONNECT_TIMEOUT,
-            disconnect_timeout=CLOSE_TIMEOUT,
-        ) as ws:
-            connected = True
-            yield await _greet(ws, create=create, limits=limits)
-    except (OSError, trio_websocket.HandshakeError) as e:
-        if connected:
-            raise
-        raise RelayUnreachableError(f"cannot reach the relay at {relay}: {_describe(e)}") from None
+    connect_timeout = relay_timeout * CONNECT_SHARE
+    failure: BaseException | None = None
+    yielded = False
+    # trio-websocket turns a TLS failure or a server speaking something else
+    # into a wait that can outlast its own connect timeout: bound it all here.
+    deadline = trio.current_time() + connect_timeout + CLOSE_TIMEOUT
+    with trio.CancelScope(deadline=deadline) as connecting:
+        try:
+            async with trio_websocket.open_websocket_url(
+                url,
+                max_message_size=limits.max_envelope_bytes,
+                receive_buffer_size=RECEIVE_BUFFER,
+                connect_timeout=connect_timeout,
+                disconnect_timeout=CLOSE_TIMEOUT,
+            ) as ws:
+                conn = await _greet(
+                    ws, relay, create=create, limits=limits, relay_timeout=relay_timeout
+                )
+                connecting.deadline = math.inf
+                yielded = True
+                yield conn
+        except trio_websocket.DisconnectionTimeout as e:
+            # The close handshake got no answer (a frozen relay): we were leaving
+            # anyway. Whatever ended the block is what the person must hear.
+            if isinstance(e.__context__, HelplineError):
+                raise e.__context__ from None
+            log.info("the relay did not answer our goodbye; connection dropped")
+        except (OSError, trio_websocket.HandshakeError) as e:
+            if yielded:
+                raise
+            failure = e
+    if not yielded:
+        reason = failure or trio_websocket.ConnectionTimeout()
+        raise RelayUnreachableError(await _explain(relay, reason, connect_timeout))
 
 
 async def _greet(
-    ws: trio_websocket.WebSocketConnection, *, create: bool, limits: Limits
+    ws: trio_websocket.WebSocketConnection,
+    relay: str,
+    create: bool,
+    limits: Limits,
+    relay_timeout: float,
 ) -> RelayConnection:
     hello: ClientEnvelope = CreateRoom() if create else JoinRoom()
     probe = RelayConnection(ws, Welcome(0, 0, ()), limits)
-    with trio.fail_after(CONNECT_TIMEOUT):
+    first: RelayEnvelope | None = None
+    with trio.move_on_after(relay_timeout * CONNECT_SHARE):
         await probe._send(hello)
         first = await probe.receive()
     if isinstance(first, RelayRejected):
         # The relay's own words could pose as ours: a fixed text, or attributed.
         raise RelayRefusedError(relay_says(first.reason, first.message), reason=first.reason)
     if not isinstance(first, Welcome):
-        raise ConnectionLostError("the relay did not welcome us; is that address a Helpline relay?")
-    return RelayConnection(ws, first, limits)
+        raise RelayUnreachableError(
+            f"{relay} accepted a WebSocket but did not greet us as a Helpline relay does; "
+            "check the address (the rep's program prints it)"
+        )
+    return RelayConnection(ws, first, limits, relay_timeout)
+
+
+_BROKEN = (
+    "the connection to the relay broke (the relay stopped, or the network dropped); "
+    "the session is over"
+)
+_CLOSED = {
+    1000: "the relay closed the connection",
+    1001: "the relay is shutting down",
+    1006: _BROKEN,
+    1008: "the relay closed the connection: we broke one of its rules",
+    1009: "the relay closed the connection: a message was too large for it",
+    1011: "the relay closed the connection after an internal error",
+}
 
 
 def _closed_reason(e: trio_websocket.ConnectionClosed) -> str:
-    reason = e.reason
-    if reason is None:
-        return "the relay closed the connection"
-    detail = f": {reason.reason}" if reason.reason else ""
-    return f"the relay closed the connection ({reason.name}{detail})"
+    # The relay's own close text is not shown: it is untrusted, and the code says enough.
+    code = e.reason.code if e.reason is not None else 1006
+    return _CLOSED.get(code, f"the relay closed the connection (WebSocket code {code})")
 
 
-def _describe(e: BaseException) -> str:
-    if isinstance(e, trio.TooSlowError):
-        return "no answer in time"
-    if isinstance(e, trio_websocket.ConnectionRejected):
-        return f"it refused the WebSocket (HTTP {e.status_code})"
-    return str(e) or type(e).__name__
+async def _explain(relay: str, failure: BaseException, waited: float) -> str:
+    """The sentence for a failed connect; a time-out is looked into once more."""
+    if isinstance(_root_cause(failure), trio_websocket.ConnectionTimeout):
+        found = None
+        with trio.move_on_after(waited):
+            found = await _probe(relay, waited)
+        if found is not None:
+            return found
+    return connect_failure(relay, failure, waited)
+
+
+async def _probe(relay: str, waited: float) -> str | None:
+    """Open TCP (and TLS) by hand and ask for ``/``: say what answers, if anything does."""
+    parts = urlsplit(relay)
+    host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "wss" else 80)
+    if parts.scheme == "wss":
+        try:
+            with trio.move_on_after(waited / 2):
+                stream = await trio.open_ssl_over_tcp_stream(
+                    host, port, ssl_context=ssl.create_default_context()
+                )
+                await stream.do_handshake()
+                return None  # TLS works; whatever failed came after it
+        except trio.BrokenResourceError as e:  # trio's SSLStream wraps the ssl error
+            return connect_failure(relay, e.__cause__ or e, waited)
+        except OSError as e:
+            return connect_failure(relay, e, waited)
+    first = b""
+    with trio.move_on_after(waited / 2):
+        first = await _first_bytes(host, port)
+    if first.startswith(b"HTTP/") and parts.scheme == "wss":
+        plain = urlunsplit(("ws", parts.netloc, parts.path, "", ""))
+        return f"{relay} answers without TLS; its address is {plain} (ws://, not wss://)"
+    if first and not first.startswith(b"HTTP/"):
+        return (
+            f"{relay} does not speak HTTP, so it is not a Helpline relay; "
+            "check the address and the port"
+        )
+    return None
+
+
+async def _first_bytes(host: str, port: int) -> bytes:
+    """What a server at *host*:*port* answers a plain ``GET /`` with (b"" if nothing)."""
+    try:
+        async with await trio.open_tcp_stream(host, port) as stream:
+            request = f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+            await stream.send_all(request.encode())
+            return bytes(await stream.receive_some(16))
+    except (OSError, trio.BrokenResourceError):
+        return b""
+
+
+def _root_cause(e: BaseException) -> BaseException:
+    """The most specific error under *e*: trio-websocket and trio wrap the OS's.
+
+    ``HandshakeError`` wraps an ``OSError("all attempts to connect ... failed")``,
+    whose cause is a group of one error per address tried.
+    """
+    for _ in range(8):
+        inner: BaseException | None = e.__cause__
+        if isinstance(e, BaseExceptionGroup) and e.exceptions:
+            inner = e.exceptions[0]
+        if inner is None:
+            return e
+        e = inner
+    return e
+
+
+def connect_failure(relay: str, e: BaseException, waited: float) -> str:
+    """Why no WebSocket to *relay* could be opened, and what to do, in one sentence."""
+    cause = _root_cause(e)
+    host = urlsplit(relay).hostname or relay
+    if isinstance(cause, trio_websocket.ConnectionTimeout | trio.TooSlowError):
+        return (
+            f"the relay at {relay} did not answer within {waited:g} s; check the "
+            "address, and that no firewall stands between this machine and the relay"
+        )
+    if isinstance(cause, trio_websocket.ConnectionRejected):
+        return (
+            f"{relay} answered, but not as a Helpline relay (HTTP {cause.status_code}); check "
+            "the address (a relay behind TLS starts with wss://)"
+        )
+    if isinstance(cause, ConnectionRefusedError):
+        return (
+            f"nothing is listening at {relay} (connection refused); check the port, "
+            "and that the relay is running"
+        )
+    if isinstance(cause, socket.gaierror):
+        if cause.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)):
+            return f"there is no host called {host!r}; check the relay address"
+        return (
+            f"cannot look up the host {host!r} ({cause.strerror}); "
+            "check this machine's network connection"
+        )
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        return (
+            f"the relay at {relay} failed the TLS certificate check ({cause.verify_message}); "
+            "check the address: someone may be intercepting the connection"
+        )
+    if isinstance(cause, ssl.SSLError):
+        return (
+            f"TLS with {relay} failed ({cause.reason or cause.strerror}); if that relay does "
+            "not use TLS, its address starts with ws:// rather than wss://"
+        )
+    if isinstance(cause, OSError) and cause.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+        return f"cannot reach {relay}: {cause.strerror}; check this machine's network connection"
+    if isinstance(cause, OSError) and cause.strerror:
+        return f"cannot reach the relay at {relay}: {cause.strerror}"
+    return f"cannot reach the relay at {relay} ({type(cause).__name__}); check the address"

@@ -22,14 +22,14 @@ from codec import (
     SessionTimings,
     name_problem,
 )
-from peer._connection import RelayConnection, open_relay_connection
+from peer._connection import RELAY_TIMEOUT, RelayConnection, open_relay_connection
 from peer._errors import InvalidMessageError, RelayRefusedError
 from peer._host import HostSession
 from peer._nursery import open_task_nursery
 from peer._session import MemberSession
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Callable
 
     from codec import JoinTarget
 
@@ -50,11 +50,12 @@ async def open_hosted_session(
     handshake_timeout: float = DEFAULT_HANDSHAKE_TIMEOUT,
     timings: SessionTimings | None = None,
     max_customers: int | None = None,
+    relay_timeout: float = RELAY_TIMEOUT,
 ) -> AsyncIterator[HostSession]:
     """Create a room with a fresh code and host a session in it (at most *max_customers*)."""
     _check_name(name, limits)
     async with AsyncExitStack() as stack:
-        conn, code = await _create_room(stack, relay, limits)
+        conn, code = await _create_room(stack, relay, limits, relay_timeout)
         rules = HostRules(
             conn.id,
             name,
@@ -76,13 +77,15 @@ async def open_hosted_session(
 
 
 async def _create_room(
-    stack: AsyncExitStack, relay: str, limits: Limits
+    stack: AsyncExitStack, relay: str, limits: Limits, relay_timeout: float
 ) -> tuple[RelayConnection, SessionCode]:
     for _ in range(ROOM_ATTEMPTS):
         code = SessionCode.generate()
         try:
             conn = await stack.enter_async_context(
-                open_relay_connection(relay, code.room, create=True, limits=limits)
+                open_relay_connection(
+                    relay, code.room, create=True, limits=limits, relay_timeout=relay_timeout
+                )
             )
         except RelayRefusedError as e:
             if e.reason == "room-exists":
@@ -100,13 +103,25 @@ async def open_joined_session(
     limits: Limits = DEFAULT_LIMITS,
     timings: SessionTimings | None = None,
     assist: bool = False,
+    relay_timeout: float = RELAY_TIMEOUT,
+    on_connected: Callable[[], None] | None = None,
 ) -> AsyncIterator[MemberSession]:
-    """Join the session *target* names; raises WrongCodeError on a wrong code."""
+    """Join the session *target* names; raises WrongCodeError on a wrong code.
+
+    *on_connected* is called once the relay has let us in, as the code is
+    being checked with the rep (a face says so: that can take a moment).
+    """
     _check_name(name, limits)
     try:
         async with open_relay_connection(
-            target.relay, target.code.room, create=False, limits=limits
+            target.relay,
+            target.code.room,
+            create=False,
+            limits=limits,
+            relay_timeout=relay_timeout,
         ) as conn:
+            if on_connected is not None:
+                on_connected()
             rules = MemberRules(
                 conn.id,
                 conn.welcome.host,

@@ -143,6 +143,16 @@ class Session:
         """Everyone in the session, this person included, in joining order."""
         return self.rules.roster()
 
+    @property
+    def frames_sent(self) -> int:
+        """Frames handed to the relay so far; those past :attr:`frames_confirmed`
+        may not have reached it (a face names the typed lines among them)."""
+        return self._conn.sent
+
+    @property
+    def frames_confirmed(self) -> int:
+        return self._conn.confirmed
+
     # Faces call these ---------------------------------------------------------
 
     async def send_chat(self, text: str, to: list[str] | None = None) -> None:

@@ -5,9 +5,15 @@
     helpline history [show NUMBER]                 (the rep's recorded sessions)
 
 Lines typed are chat; ``/to NAME text``, ``/who``, ``/quit``, ``/end`` and
-``/help`` are commands. Scripts read our stdout, so its line forms are
-stable: ``Session code: 4821-093617``, ``Joined session 4821 as Bob``,
-``NAME: text``, ``NAME (private): text``, ``Session ended by NAME``.
+``/help`` are commands. At a terminal the line being typed can be edited,
+earlier lines come back with Up, Tab completes commands and names, and
+what arrives is printed above the line being typed; anywhere else (a pipe,
+a file) lines are read as they come. Scripts read our stdout, so its line
+forms are stable: ``Session code: 4821-093617``, ``Joined session 4821 as
+Bob``, ``[ROLE] NAME: text``, ``[ROLE] NAME (private): text`` (the role as
+the rep's program states it, e.g. ``[rep] Alice: Hello``), ``Session ended
+by NAME``. Failures are one line on stderr starting ``helpline:`` and a
+non-zero exit status.
 """
 
 from __future__ import annotations
@@ -18,11 +24,15 @@ import re
 import signal
 import sys
 from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import trio
 
 from codec import (
+    DEFAULT_LIMITS,
     DEFAULT_POLICY,
     BadCodeError,
     CodeCause,
@@ -31,8 +41,11 @@ from codec import (
     Role,
     SessionCode,
     ShareMessage,
+    name_problem,
 )
-from peer._config import default_name, load_config
+from peer._addresses import LOOPBACK_HOSTS, WILDCARD_HOSTS, relay_urls
+from peer._config import PeerConfig, default_name, load_config
+from peer._connection import RELAY_TIMEOUT
 from peer._desk import CustomerDesk, Desk, RepDesk
 from peer._errors import NotAllowedError, PeerError
 from peer._events import (
@@ -59,6 +72,7 @@ from peer._policy import load_policy
 from peer._server_process import open_embedded_relay
 from peer._share_cli import SHARE_HELP, Sharing, open_sharing, share_command, share_lines
 from peer._share_rep import RepSharing
+from peer._terminal import LineInput, open_line_input
 
 if TYPE_CHECKING:
     from codec import Policy
@@ -68,39 +82,94 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 HELP = """\
-Type a line to send it to everyone.
+Type a line and press Enter to send it to everyone.
   /to NAME[,NAME...] text   a private message to those named
   /who            who is in the session
-  /quit           leave the session (the rep's /quit ends it)
+  /quit           leave the session (the rep's /quit, or Ctrl-C, ends it for everyone)
   /end            end the session for everyone (controlling rep only)
   /reopen         a fresh code, and joining reopened after a pause (rep only)
   /assistant      a code that admits one assistant (rep only)
   /primary NAME   make NAME the primary customer (rep only)"""
 
 
+#: Said once to each person when the conversation can start.
+HINT = "Type a message and press Enter to send it; /help lists the commands."
+COMMANDS = (
+    "/to",
+    "/who",
+    "/help",
+    "/quit",
+    "/end",
+    "/reopen",
+    "/note",
+    "/notes",
+    "/assistant",
+    "/primary",
+    "/invite",
+    "/sysinfo",
+)
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(),
         stream=sys.stderr,
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
-        code = run_trio(_run, args)
+        config = load_config() if args.command != "history" else PeerConfig()
+        if args.command != "history":
+            args.name = _name(args.name, config)
+        code = run_trio(_run, args, config)
+    except _UsageError as e:
+        parser.error(str(e))
     except HelplineError as e:
-        print(f"helpline: {e}", file=sys.stderr, flush=True)
+        _fail(str(e))
         code = 1
     except KeyboardInterrupt:
+        _fail("stopped (Ctrl-C) before the session began")
         code = 130
     sys.exit(code)
+
+
+class _UsageError(Exception):
+    """A flag that cannot work; argparse prints it with the usage line."""
+
+
+def _name(given: str | None, config: PeerConfig) -> str:
+    """The name to use, refused here (not after connecting) when nobody could carry it."""
+    if given is not None:
+        source, name = "--name", given.strip()
+    elif config.name is not None:
+        source, name = "the config file's name", config.name.strip()
+    else:
+        source, name = "your login name", default_name().strip()
+    problem = name_problem(name, max_chars=DEFAULT_LIMITS.max_name_chars)
+    if problem is not None:
+        raise _UsageError(f"{source} {name!r} cannot be used: {problem}; pass --name NAME")
+    return name
+
+
+def _version() -> str:
+    try:
+        return version("helpline")
+    except PackageNotFoundError:  # pragma: no cover - running from a tree never installed
+        return "unknown"
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="helpline", description="End-to-end encrypted remote support."
     )
+    parser.add_argument("--version", action="version", version=f"helpline {_version()}")
     parser.add_argument(
-        "--log-level", default="error", choices=["debug", "info", "warning", "error"]
+        "--log-level",
+        default="error",
+        type=str.lower,
+        choices=["debug", "info", "warning", "error"],
+        help="how much to log on stderr (any case; default: error)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     start = sub.add_parser("start", help="start a support session (the rep)")
@@ -125,6 +194,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="HOST",
         help="address the built-in relay listens on (default 127.0.0.1; "
         "0.0.0.0 lets customers on other machines reach it)",
+    )
+    start.add_argument(
+        "--port",
+        type=int,
+        metavar="N",
+        help="port the built-in relay listens on (default: any free port)",
     )
     join = sub.add_parser("join", help="join a session with the code or link the rep gave you")
     join.add_argument("code", metavar="CODE|LINK", help="like 4821-093617, or the join link")
@@ -152,21 +227,25 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _run(args: argparse.Namespace) -> int:
+async def _run(args: argparse.Namespace, config: PeerConfig) -> int:
     if args.command == "history":
         for line in run_history(getattr(args, "number", None)):
             _say(line)
         return 0
-    config = load_config()
     policy = load_policy(args.policy)
-    name = (args.name or config.name or default_name()).strip()
     files = file_settings(args.download_dir, policy)
+    relay_timeout = config.relay_timeout or RELAY_TIMEOUT
     if args.command == "start":
         kind = policy.start(args.type or config.session_type, args.tracking or config.tracking)
         relay = args.relay or config.relay
-        return await _start(relay, name, args.listen, kind, config.smtp, policy, files)
+        if relay is not None and args.port is not None:
+            raise _UsageError("--port is for the relay started on this machine; drop --relay")
+        listen = (args.listen, args.port or 0)
+        return await _start(
+            relay, args.name, listen, kind, relay_timeout, config.smtp, policy, files
+        )
     target = _join_target(args.code, args.relay or config.relay)
-    return await _join(target, name, policy, files, assist=args.assist)
+    return await _join(target, args.name, relay_timeout, policy, files, assist=args.assist)
 
 
 def _join_target(text: str, relay: str | None) -> JoinTarget:
@@ -181,34 +260,65 @@ def _join_target(text: str, relay: str | None) -> JoinTarget:
     return JoinTarget(relay, SessionCode.parse(text))
 
 
+@dataclass
+class _Face:
+    """What the CLI keeps about one session while it runs."""
+
+    lines: LineInput
+    #: The relay addresses to give others (several when this machine has several).
+    relays: list[str]
+    desk: Desk | None = None
+    #: Names of the others, for Tab; refreshed by the trio side after each event.
+    names: tuple[str, ...] = ()
+    #: Typed lines sent, each with the frame count once it had left.
+    sent: list[tuple[int, str]] = field(default_factory=list)
+    quit_asked: bool = False
+    hinted: bool = False
+    sharing: Sharing | None = None
+    file_desk: FileDesk | None = None
+
+
 async def _start(
     relay: str | None,
     name: str,
-    listen: str,
+    listen: tuple[str, int],
     kind: tuple[str, str | None],
+    relay_timeout: float,
     smtp: SmtpConfig | None = None,
     policy: Policy = DEFAULT_POLICY,
     files: FileSettings | None = None,
 ) -> int:
     async with AsyncExitStack() as stack:
         if relay is None:
-            relay = await stack.enter_async_context(open_embedded_relay(listen))
-            _say(f"Started a relay on this machine: {relay}")
-            if listen in ("127.0.0.1", "localhost", "::1"):
-                _say("(only this machine can reach it; use --listen 0.0.0.0 for others)")
+            host, port = listen
+            local = await stack.enter_async_context(open_embedded_relay(host, port))
+            actual = urlsplit(local).port or port
+            shown = relay_urls(host, actual)
+            # The rep's own program talks to it over loopback whatever it listens on.
+            relay = f"ws://127.0.0.1:{actual}" if host in WILDCARD_HOSTS else local
+            _say(f"Started a relay on this machine: {', '.join(shown)}")
+            if host in LOOPBACK_HOSTS:
+                _say("(only this machine can reach it; --listen 0.0.0.0 lets others reach it)")
+        else:
+            shown = [relay]
         session = await stack.enter_async_context(
-            open_hosted_session(relay, name, max_customers=policy.max_customers)
+            open_hosted_session(
+                relay, name, max_customers=policy.max_customers, relay_timeout=relay_timeout
+            )
         )
         _say(f"Session code: {session.code}")
-        _say(f"Join link: {session.link}")
-        _say(f"Relay: {relay}")
+        for url in shown:
+            _say(f"Join link: {JoinTarget(url, session.code).link}")
+        for url in shown:
+            _say(f"Relay: {url}")
         _say(f"Session type: {kind[0]}" + (f", tracking code {kind[1]}" if kind[1] else ""))
+        _say("Waiting for someone to join…")
         desk = RepDesk.open(session, kind, _say, smtp, policy)
         file_desk = await stack.enter_async_context(
             open_file_desk(session, files or file_settings(), _say)
         )
         try:
-            return await _drive(session, desk, file_desk)
+            return await _drive(session, shown, desk, file_desk)
         finally:
             desk.close(f"ended by {session.name}")
     raise AssertionError("unreachable")  # pragma: no cover
@@ -217,22 +327,36 @@ async def _start(
 async def _join(
     target: JoinTarget,
     name: str,
+    relay_timeout: float,
     policy: Policy = DEFAULT_POLICY,
     files: FileSettings | None = None,
     *,
     assist: bool = False,
 ) -> int:
-    async with open_joined_session(target, name, assist=assist) as session:
+    _say(f"Connecting to the relay at {target.relay}…")
+    async with open_joined_session(
+        target,
+        name,
+        assist=assist,
+        relay_timeout=relay_timeout,
+        on_connected=lambda: _say("Checking the code with the rep…"),
+    ) as session:
         _say(f"Joined session {target.code.room} as {session.name}")
         others = [f"{m.name} ({m.role.value})" for m in session.roster() if m.id != session.id]
         _say(f"In this session: {', '.join(others)}")
+        _say(HINT)
         async with open_file_desk(session, files or file_settings(), _say) as file_desk:
-            return await _drive(session, CustomerDesk(session, policy, _say), file_desk)
+            return await _drive(
+                session, [target.relay], CustomerDesk(session, policy, _say), file_desk
+            )
     raise AssertionError("unreachable")  # pragma: no cover
 
 
 async def _drive(
-    session: Session, desk: Desk | None = None, file_desk: FileDesk | None = None
+    session: Session,
+    relays: list[str],
+    desk: Desk | None = None,
+    file_desk: FileDesk | None = None,
 ) -> int:
     """Run the face until the session ends or the person leaves; the exit code."""
     outcome = 0
@@ -240,7 +364,17 @@ async def _drive(
     if file_desk is not None:
         file_desk.watch_sharing(sharing)
     viewer = ViewerFace(sharing.send_input)
-    async with open_task_nursery() as nursery:
+
+    def others() -> tuple[str, ...]:
+        return tuple(m.name for m in session.roster() if m.id != session.id)
+
+    async with (
+        open_line_input(COMMANDS, lambda: face.names) as lines,
+        open_task_nursery() as nursery,
+    ):
+        face = _Face(lines, relays, desk, others(), hinted=session.role is not Role.REP)
+        face.sharing = sharing
+        face.file_desk = file_desk
 
         async def show_events() -> None:
             nonlocal outcome
@@ -252,10 +386,11 @@ async def _drive(
                     await sharing.end_all("the primary customer changed")
                 if desk is not None:
                     await desk.observe(event)
+                face.names = others()
                 if isinstance(event, SessionEnded):
-                    outcome = _show_end(event)
+                    outcome = _show_end(session, event, face)
                     break
-                _show(session, event)
+                _show(event, face)
             nursery.cancel_scope.cancel()
 
         async def show_sharing() -> None:
@@ -265,11 +400,11 @@ async def _drive(
                 await viewer.show(event)
 
         async def read_commands() -> None:
-            while (line := await _read_line()) is not None:
+            while (line := await lines.read_line()) is not None:
                 if getattr(sharing, "asking", False):
                     await sharing.answer(line)  # type: ignore[union-attr]
                     continue
-                if not await _command(session, line.rstrip("\r\n"), desk, sharing, file_desk):
+                if not await _command(session, line, face):
                     break
             else:
                 await session.leave()
@@ -279,6 +414,7 @@ async def _drive(
             with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
                 async for _ in signals:
                     await session.leave()
+                    _say(_left_words(session))
                     nursery.cancel_scope.cancel()
 
         nursery.start_soon(sharing.run)
@@ -290,14 +426,10 @@ async def _drive(
     return outcome
 
 
-async def _command(
-    session: Session,
-    line: str,
-    desk: Desk | None = None,
-    sharing: Sharing | None = None,
-    file_desk: FileDesk | None = None,
-) -> bool:
+async def _command(session: Session, line: str, face: _Face) -> bool:
     """Act on one typed line; False when the person is done."""
+    asked, face.quit_asked = face.quit_asked, False
+    desk, sharing, file_desk = face.desk, face.sharing, face.file_desk
     word, _, rest = line.partition(" ")
     try:
         if desk is not None and await desk.answer(line):
@@ -308,11 +440,13 @@ async def _command(
             return True
         if not line.startswith("/"):
             await session.send_chat(line)
+            face.sent.append((session.frames_sent, line))
             if desk is not None:
                 desk.sent_chat(line)
         elif word == "/to":
             names, text = _split_recipients(session, rest)
             await session.send_chat(text, to=names)
+            face.sent.append((session.frames_sent, line))
             if desk is not None:
                 desk.sent_chat(text, names)
         elif word == "/who":
@@ -323,18 +457,21 @@ async def _command(
                 marks += ["you"] if m.id == session.id else []
                 _say(f"  {m.name} ({', '.join(marks)})")
         elif word == "/quit":
+            if session.role is Role.REP and face.lines.interactive and face.names and not asked:
+                face.quit_asked = True
+                _say(
+                    f"! {', '.join(face.names)} still in the session: /quit again (or Ctrl-C) "
+                    "ends it for everyone; anything else carries on."
+                )
+                return True
             if desk is not None:
-                await desk.before_end(_read_line)
+                await desk.before_end(face.lines.read_line)
             await session.leave()
-            _say(
-                "You left the session."
-                if session.role is not Role.REP
-                else f"Session ended by {session.name}"
-            )
+            _say(_left_words(session))
             return False
         elif word == "/end":
             if desk is not None and session.role is Role.REP:
-                await desk.before_end(_read_line)
+                await desk.before_end(face.lines.read_line)
             await session.end()
             _say(f"Session ended by {session.name}")
             return False
@@ -351,7 +488,7 @@ async def _command(
                 raise NotAllowedError("only the controlling rep can choose the primary customer")
             await session.set_primary(rest.strip())
         elif word == "/help":
-            _say(HELP + ("\n" + desk.help if desk is not None else ""))
+            _say(HELP + ("\n" + desk.help if desk is not None and desk.help else ""))
             _say(SHARE_HELP[Role.REP if session.role is Role.REP else Role.CUSTOMER])
             if file_desk is not None:
                 _say(file_desk.help)
@@ -364,6 +501,13 @@ async def _command(
     except PeerError as e:
         _say(f"! {e}")
     return True
+
+
+def _left_words(session: Session) -> str:
+    """What /quit prints (and Ctrl-C): the rep's leaving ends the session."""
+    if session.role is Role.REP:
+        return f"Session ended by {session.name}"
+    return "You left the session."
 
 
 def _split_recipients(session: Session, rest: str) -> tuple[list[str], str]:
@@ -383,25 +527,34 @@ def _split_recipients(session: Session, rest: str) -> tuple[list[str], str]:
         rest = after[1:]
 
 
-def _show(session: Session, event: SessionEvent) -> None:
+def _show(event: SessionEvent, face: _Face) -> None:
     match event:
-        case ChatReceived(sender, text, private):
+        case ChatReceived(sender, text, private, role):
+            # The role in brackets comes from the rep's roster; no name may hold
+            # brackets or role words, so no one can forge a mark.
+            mark = role.value if role is not None else "unknown"
             tag = " (private)" if private else ""
-            _say(f"{sender}{tag}: {text.replace(chr(10), ' / ')}")
+            _say(f"[{mark}] {sender}{tag}: {text.replace(chr(10), ' / ')}")
         case MemberJoined(name, role):
             _say(f"* {name} joined ({role.value})")
+            if not face.hinted:
+                face.hinted = True
+                _say(HINT)
         case MemberLeft(name, said_goodbye):
             _say(f"* {name} left" + ("" if said_goodbye else " (connection lost)"))
         case JoinAttemptFailed(reason, failures, max_failures):
             _say(f"! failed join attempt ({failures} of {max_failures}): {reason}")
-        case CodeChanged(code, link, CodeCause.FOR_ASSISTANT):
+        case CodeChanged(code, _link, CodeCause.FOR_ASSISTANT):
             _say("* A code for one assistant (the customer's code is replaced too):")
             _say(f"Assistant code: {code}")
+            link = JoinTarget(face.relays[0], SessionCode.parse(code)).link
             _say(f"The assistant joins with: helpline join {link} --assist")
-        case CodeChanged(code, link, cause):
+        case CodeChanged(code, _link, cause):
             _say(_CODE_NOTES[cause])
             _say(f"Session code: {code}")
-            _say(f"Join link: {link}")
+            parsed = SessionCode.parse(code)
+            for url in face.relays:
+                _say(f"Join link: {JoinTarget(url, parsed).link}")
         case PrimaryChanged(name):
             _say(f"* {name} is now the primary customer" if name else "* No customer is left")
         case JoiningPaused(failures):
@@ -421,19 +574,28 @@ _CODE_NOTES = {
 }
 
 
-def _show_end(event: SessionEnded) -> int:
+def _show_end(session: Session, event: SessionEnded, face: _Face) -> int:
     if event.by is not None:
         _say(f"Session ended by {event.by}")
         return 0
-    print(f"helpline: {event.lost}", file=sys.stderr, flush=True)
+    advice = (
+        "start a new session with helpline start"
+        if session.role is Role.REP
+        else "ask the rep for a new code"
+    )
+    _fail(f"{event.lost}; to go on, {advice}")
+    lost = [text for mark, text in face.sent if mark > session.frames_confirmed]
+    if lost:
+        shown = " / ".join(f"{text[:60]!r}" for text in lost[:5])
+        more = f" and {len(lost) - 5} more" if len(lost) > 5 else ""
+        count = f"{len(lost)} typed line" + ("s" if len(lost) > 1 else "")
+        _fail(f"not delivered ({count}): {shown}{more}")
     return 1
-
-
-async def _read_line() -> str | None:
-    # A thread, not an FdStream: stdin may be a file or /dev/null, which epoll refuses.
-    line = await trio.to_thread.run_sync(sys.stdin.readline, abandon_on_cancel=True)
-    return line or None
 
 
 def _say(text: str) -> None:
     print(text, flush=True)
+
+
+def _fail(text: str) -> None:
+    print(f"helpline: {text}", file=sys.stderr, flush=True)

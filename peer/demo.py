@@ -3,10 +3,13 @@
 Three real programs, as a newcomer would run them by hand in three
 terminals: ``helpline-relay``, ``helpline start`` and ``helpline join``.
 The demo types into them and shows what each prints, then ends the session.
+It says what it is doing while the programs start, and pauses between
+steps so a person can read along (``--pace 0`` for none).
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 import trio
@@ -16,6 +19,9 @@ from peer._console import Console, ConsoleError, open_console, python_command
 __all__ = ["main"]
 
 WIDTH = 9
+#: Seconds between the demo's steps: time to read what the last one printed.
+DEFAULT_PACE = 1.5
+_pace = DEFAULT_PACE
 
 
 def _echo(label: str, line: str) -> None:
@@ -27,27 +33,35 @@ def _narrate(text: str) -> None:
 
 
 async def _type(console: Console, line: str) -> None:
+    await trio.sleep(_pace)
     _echo(console.label, f"> {line}")
     await console.send(line)
 
 
+async def _step(text: str) -> None:
+    await trio.sleep(_pace)
+    _narrate(text)
+
+
 async def demo() -> None:
     _narrate("Helpline demo: a relay, a rep (Alice) and a customer (Bob) on this machine")
+    _narrate("Starting the relay (helpline-relay) on a free port of this machine…")
     async with open_console(
         "relay", python_command("relay", "--host", "127.0.0.1", "--port", "0"), echo=_echo
     ) as relay:
         relay_url = (await relay.expect(r"^Relay listening on (ws://\S+)")).group(1)
 
-        _narrate("The rep starts a session and reads the code to the customer on the phone")
+        await _step("The rep starts a session (helpline start); the program is starting…")
         async with open_console(
             "Alice",
             python_command("peer", "start", "--relay", relay_url, "--name", "Alice"),
             echo=_echo,
         ) as rep:
             code = (await rep.expect(r"^Session code: (\S+)")).group(1)
-            await rep.expect(r"^Join link: ")
+            await rep.expect(r"^Waiting for someone to join")
 
-            _narrate(f"The customer joins with the code {code} and nothing else")
+            await _step(f"The rep reads {code} to the customer on the phone")
+            await _step(f"The customer joins with the code and nothing else (helpline join {code})")
             async with open_console(
                 "Bob",
                 python_command("peer", "join", code, "--relay", relay_url, "--name", "Bob"),
@@ -55,20 +69,21 @@ async def demo() -> None:
             ) as customer:
                 await customer.expect(r"^Joined session \d+ as Bob$")
                 await rep.expect(r"^\* Bob joined \(customer\)$")
+                await _step("Every chat line shows the sender's role, set by the rep's program")
 
                 await _type(rep, "Hello Bob, this is Alice from support. What is wrong?")
-                await customer.expect(r"^Alice: Hello Bob")
+                await customer.expect(r"^\[rep\] Alice: Hello Bob")
                 await _type(customer, "My printer says it is offline.")
-                await rep.expect(r"^Bob: My printer says it is offline\.$")
+                await rep.expect(r"^\[customer\] Bob: My printer says it is offline\.$")
                 await _type(rep, "/to Bob Only you can read this one.")
-                await customer.expect(r"^Alice \(private\): Only you can read this one\.$")
+                await customer.expect(r"^\[rep\] Alice \(private\): Only you can read this one\.$")
                 await _type(customer, "/who")
                 await customer.expect(r"Alice \(rep\)")
 
-                _narrate("Only the controlling rep may end the session")
+                await _step("Only the controlling rep may end the session")
                 await _type(customer, "/end")
                 await customer.expect(r"only the controlling rep can end the session")
-                _narrate("The rep keeps notes; ending offers one last edit")
+                await _step("The rep keeps notes; ending offers one last edit")
                 await _type(rep, "/note Printer offline: cable was loose")
                 await rep.expect(r"^Noted")
                 await _type(rep, "/end")
@@ -86,7 +101,17 @@ async def demo() -> None:
     _narrate("Done: chat went end-to-end encrypted through the relay, and all three exited 0.")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    global _pace
+    parser = argparse.ArgumentParser(prog="./dev demo", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=DEFAULT_PACE,
+        metavar="SECONDS",
+        help=f"pause between steps (default {DEFAULT_PACE})",
+    )
+    _pace = max(0.0, parser.parse_args(argv).pace)
     try:
         trio.run(demo)
     except ConsoleError as e:

@@ -34,9 +34,9 @@ async def test_a_session_is_recorded_whole_and_listed_newest_first(
         async with cust.run("bob", "join", code, *join) as bob:
             await alice.expect(r"^\* Bob joined \(customer\)$")
             await bob.send("my printer is stuck")
-            await alice.expect(r"^Bob: my printer is stuck$")
+            await alice.expect(r"^\[customer\] Bob: my printer is stuck$")
             await alice.send("/to Bob try turning it off")
-            await bob.expect(r"^Alice \(private\): try turning it off$")
+            await bob.expect(r"^\[rep\] Alice \(private\): try turning it off$")
             await alice.send("/note printer jammed")
             await alice.expect(r"^Noted \(1 note\)\.$")
             await bob.send("/quit")
@@ -80,7 +80,7 @@ async def test_a_killed_rep_leaves_a_readable_record_marked_not_ended_cleanly(
         async with cust.run("bob", "join", code, "--relay", relay_process, "--name", "Bob") as bob:
             await alice.expect(r"^\* Bob joined \(customer\)$")
             await bob.send("before the crash")
-            await alice.expect(r"^Bob: before the crash$")
+            await alice.expect(r"^\[customer\] Bob: before the crash$")
             await alice.send("/note written before the kill")
             await alice.expect(r"^Noted")
             alice.signal(signal.SIGKILL)

@@ -120,7 +120,7 @@ async def test_the_reps_policy_refuses_before_anything_is_asked(
         await alice.send("/sysinfo")
         await alice.expect(r"^! system information is turned off by this site's policy$")
         await alice.send("still chatting")
-        await bob.expect(r"^Alice: still chatting$")
+        await bob.expect(r"^\[rep\] Alice: still chatting$")
         assert not any("system information" in line for line in bob.lines)
 
 

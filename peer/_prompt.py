@@ -1,0 +1,138 @@
+"""The terminal prompt: prompt_toolkit in a thread of its own beside trio.
+
+prompt_toolkit runs on asyncio, so it gets a thread and an event loop of its
+own; the session stays on trio. Lines cross to trio through a memory
+channel, and everything printed meanwhile goes through prompt_toolkit's
+stdout proxy, which is safe to write from any thread and draws the output
+above the line being typed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import TYPE_CHECKING
+
+import trio
+from prompt_toolkit import PromptSession
+from prompt_toolkit.completion import Completer, Completion
+from prompt_toolkit.history import InMemoryHistory
+from prompt_toolkit.patch_stdout import patch_stdout
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+
+    from prompt_toolkit.completion import CompleteEvent
+    from prompt_toolkit.document import Document
+
+__all__ = ["INTERRUPT", "PromptInput"]
+
+#: What a terminal's Ctrl-C reads as: the person wants out, as with /quit.
+INTERRUPT = "/quit"
+PROMPT = "> "
+#: Typed lines trio has not taken yet (it takes them at once unless it is ending).
+LINE_BUFFER = 16
+#: How long a closing prompt thread may take to give the terminal back.
+STOP_TIMEOUT = 5.0
+
+
+class _Completions(Completer):
+    """Commands at the start of a line; member names after ``/to`` and anywhere else."""
+
+    def __init__(self, commands: Sequence[str], names: Callable[[], Sequence[str]]) -> None:
+        self._commands = commands
+        self._names = names
+
+    def get_completions(
+        self, document: Document, complete_event: CompleteEvent
+    ) -> Iterable[Completion]:
+        before = document.text_before_cursor
+        if before.startswith("/") and " " not in before:
+            for command in self._commands:
+                if command.startswith(before):
+                    yield Completion(command + " ", -len(before), display=command)
+            return
+        typed = before.removeprefix("/to ") if before.startswith("/to ") else _last_word(before)
+        for name in self._names():
+            if typed and name.casefold().startswith(typed.casefold()):
+                yield Completion(name + " ", -len(typed), display=name)
+
+
+def _last_word(text: str) -> str:
+    return text.rsplit(" ", 1)[-1]
+
+
+class PromptInput:
+    interactive = True
+
+    def __init__(self, commands: Sequence[str], names: Callable[[], Sequence[str]]) -> None:
+        self._completer = _Completions(commands, names)
+        self._lines_in, self._lines = trio.open_memory_channel[str | None](LINE_BUFFER)
+        self._token = trio.lowlevel.current_trio_token()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._session: PromptSession[str] | None = None
+        self._stopping = False
+        self._thread = threading.Thread(target=self._main, name="helpline-prompt", daemon=True)
+
+    async def read_line(self) -> str | None:
+        try:
+            return await self._lines.receive()
+        except trio.EndOfChannel:
+            return None
+
+    def start(self) -> None:
+        self._thread.start()
+
+    async def stop(self) -> None:
+        """End the prompt and wait until the terminal is given back."""
+        self._stopping = True
+        self._lines.close()
+        loop, session = self._loop, self._session
+        if loop is not None and session is not None:
+            loop.call_soon_threadsafe(_exit_app, session)
+        with trio.move_on_after(STOP_TIMEOUT):
+            await trio.to_thread.run_sync(self._thread.join, abandon_on_cancel=True)
+
+    # The prompt's own thread -------------------------------------------------------
+
+    def _main(self) -> None:
+        try:
+            asyncio.run(self._prompt_loop())
+        finally:
+            self._deliver(None)
+
+    async def _prompt_loop(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._session = PromptSession(
+            history=InMemoryHistory(), completer=self._completer, complete_while_typing=False
+        )
+        # Not raw: any escape sequence that got this far is shown, not obeyed.
+        with patch_stdout():
+            while not self._stopping:
+                try:
+                    line = await self._session.prompt_async(PROMPT)
+                except KeyboardInterrupt:
+                    line = INTERRUPT
+                except EOFError:
+                    return
+                if self._stopping or not self._deliver(line):
+                    return
+
+    def _deliver(self, line: str | None) -> bool:
+        """Hand *line* to trio and wait until it is taken; False once trio has gone."""
+        try:
+            trio.from_thread.run(self._put, line, trio_token=self._token)
+        except (trio.RunFinishedError, trio.Cancelled, trio.BrokenResourceError):
+            return False
+        return True
+
+    async def _put(self, line: str | None) -> None:
+        if line is None:
+            await self._lines_in.aclose()
+        else:
+            await self._lines_in.send(line)
+
+
+def _exit_app(session: PromptSession[str]) -> None:
+    if session.app.is_running:
+        session.app.exit(exception=EOFError())

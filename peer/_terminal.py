@@ -1,0 +1,64 @@
+"""Where typed lines come from: a line-editing prompt in a terminal, plain lines otherwise.
+
+When stdin and stdout are a terminal, :mod:`peer._prompt` gives line
+editing, history and Tab completion, and whatever the program prints while
+a line is being typed appears *above* that line instead of inside it.
+
+Anywhere else (a pipe, a file, ``/dev/null``: scripts and tests) lines are
+read from stdin exactly as they come, one per line, and nothing is drawn.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Protocol
+
+import trio
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable, Sequence
+
+__all__ = ["LineInput", "open_line_input"]
+
+
+class LineInput(Protocol):
+    #: True when a person types at a terminal (and may be asked to confirm).
+    interactive: bool
+
+    async def read_line(self) -> str | None:
+        """The next line without its newline; None at end of input."""
+        ...
+
+
+class PlainInput:
+    interactive = False
+
+    async def read_line(self) -> str | None:
+        # A thread, not an FdStream: stdin may be a file or /dev/null, which epoll refuses.
+        line = await trio.to_thread.run_sync(sys.stdin.readline, abandon_on_cancel=True)
+        return line.rstrip("\r\n") if line else None
+
+
+def stdin_is_a_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+@asynccontextmanager
+async def open_line_input(
+    commands: Sequence[str], names: Callable[[], Sequence[str]]
+) -> AsyncIterator[LineInput]:
+    """A prompt when a person sits at a terminal, plain stdin lines otherwise."""
+    if not stdin_is_a_terminal():
+        yield PlainInput()
+        return
+    # prompt_toolkit is loaded only for a person at a terminal: scripts start faster.
+    from peer._prompt import PromptInput
+
+    prompt = PromptInput(commands, names)
+    prompt.start()
+    try:
+        yield prompt
+    finally:
+        with trio.CancelScope(shield=True):
+            await prompt.stop()

@@ -1,0 +1,76 @@
+"""The command line's own options: version, log level, the embedded relay's port and address."""
+
+from __future__ import annotations
+
+import re
+import socket
+from importlib.metadata import version
+from typing import TYPE_CHECKING
+
+from peer._addresses import outward_addresses
+from tests.e2e.workplace import CODE, machine
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+async def test_version_prints_the_installed_version(tmp_path: Path) -> None:
+    async with machine(tmp_path, "rep").run("helpline", "--version") as out:
+        await out.expect(rf"^helpline {re.escape(version('helpline'))}$")
+        assert await out.wait_exit() == 0
+
+
+async def test_log_level_is_accepted_in_any_case(tmp_path: Path) -> None:
+    async with machine(tmp_path, "rep").run("helpline", "--log-level", "DEBUG", "history") as out:
+        assert await out.wait_exit() == 0
+    async with machine(tmp_path, "rep").run("helpline", "--log-level", "loud", "history") as out:
+        await out.expect(r"invalid choice: 'loud'")
+        assert await out.wait_exit() == 2
+
+
+async def test_port_fixes_the_embedded_relays_port_and_a_customer_joins_there(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    rep, cust = machine(tmp_path, "rep"), machine(tmp_path, "customer")
+    async with rep.run("alice", "start", "--name", "Alice", "--port", str(port)) as alice:
+        code = (await alice.expect(rf"^Session code: {CODE}$")).group(1)
+        await alice.expect(rf"^Relay: ws://127\.0\.0\.1:{port}$")
+        relay = f"ws://127.0.0.1:{port}"
+        async with cust.run("bob", "join", code, "--relay", relay, "--name", "Bob") as bob:
+            await bob.expect(r"^Joined session")
+
+
+async def test_listening_everywhere_prints_this_machines_outward_addresses(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    start = ["start", "--name", "Alice", "--listen", "0.0.0.0", "--port", str(port)]
+    rep, cust = machine(tmp_path, "rep"), machine(tmp_path, "customer")
+    async with rep.run("alice", *start) as alice:
+        code = (await alice.expect(rf"^Session code: {CODE}$")).group(1)
+        await alice.expect(r"^Waiting for someone to join")
+        shown = [line.split(" ", 1)[1] for line in alice.lines if line.startswith("Relay: ")]
+        expected = outward_addresses() or ["127.0.0.1"]
+        assert shown == [f"ws://{address}:{port}" for address in expected]
+        assert not [line for line in alice.lines if "0.0.0.0" in line]
+        links = [line for line in alice.lines if line.startswith("Join link: ")]
+        assert len(links) == len(expected)
+        # Other machines would use an outward address; the test stays on loopback.
+        relay = f"ws://127.0.0.1:{port}"
+        async with cust.run("bob", "join", code, "--relay", relay, "--name", "Bob") as bob:
+            await bob.expect(r"^Joined session")
+
+
+async def test_port_with_an_outside_relay_is_refused(tmp_path: Path) -> None:
+    start = ["start", "--relay", "ws://127.0.0.1:9", "--port", "8765"]
+    async with machine(tmp_path, "rep").run("alice", *start) as alice:
+        await alice.expect(r"--port is for the relay started on this machine")
+        assert await alice.wait_exit() == 2
