@@ -174,15 +174,18 @@ class DamageWatcher:
             return
         display = self._display
         while True:
+            # Every report already here counts as one change...
+            damaged = False
             while display.pending_events():
-                event = display.next_event()
-                if event.type == self._event_type:
-                    # Reset the region, so the next drawing reports again.
-                    display.damage_subtract(self._damage, 0, 0)
-                    display.flush()
-                    while display.pending_events():
-                        display.next_event()
-                    return
+                damaged |= display.next_event().type == self._event_type
+            if damaged:
+                # ...then the region is reset, so the next drawing reports again. A
+                # report that comes after the reset is left for the next call: the
+                # server reports only when the region turns non-empty, so dropping
+                # it would silence this watcher for good.
+                display.damage_subtract(self._damage, 0, 0)
+                display.flush()
+                return
             await trio.lowlevel.wait_readable(display.fileno())
 
     def close(self) -> None:
