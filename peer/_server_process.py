@@ -28,17 +28,19 @@ _MAX_LINE = 4096
 
 @asynccontextmanager
 async def open_server_process(
-    argv: Sequence[str], *, quiet: bool = False
+    argv: Sequence[str], *, quiet: bool = False, tie_stdin: bool = False
 ) -> AsyncIterator[tuple[trio.Process, str]]:
     """Start *argv*, whose first stdout line ends with its ``ws://`` address.
 
     Yields the process and that address; on the way out the process gets
     SIGTERM, then SIGKILL if it has not exited within a few seconds.
     *quiet* sends its stderr (its log) to /dev/null instead of ours.
+    *tie_stdin* gives it a pipe as stdin that only this process holds, so a
+    child that exits at end of input ends with us even when we are killed.
     """
     process = await trio.lowlevel.open_process(
         list(argv),
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.PIPE if tie_stdin else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL if quiet else None,
     )
@@ -64,13 +66,15 @@ async def open_server_process(
                 await process.wait()
             if process.stdout is not None:
                 await process.stdout.aclose()
+            if process.stdin is not None:
+                await process.stdin.aclose()
 
 
 @asynccontextmanager
 async def open_embedded_relay(host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
     """A relay on this machine for one ``helpline start``; yields its address."""
-    argv = [sys.executable, "-m", "relay", "--host", host, "--port", str(port)]
-    async with open_server_process(argv, quiet=True) as (_, url):
+    argv = [sys.executable, "-m", "relay", "--host", host, "--port", str(port), "--exit-with-stdin"]
+    async with open_server_process(argv, quiet=True, tie_stdin=True) as (_, url):
         yield url
 
 

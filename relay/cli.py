@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from dataclasses import MISSING, fields
@@ -57,6 +58,12 @@ def _parser() -> argparse.ArgumentParser:
         parser.add_argument(flag, default=f.default, **kwargs)
     parser.add_argument("--version", action="version", version=f"helpline-relay {VERSION}")
     parser.add_argument(
+        "--exit-with-stdin",
+        action="store_true",
+        help="exit when standard input closes (for a program that runs this relay as its "
+        "child: the relay then ends with it, even if it was killed)",
+    )
+    parser.add_argument(
         "--log-level",
         default="INFO",
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
@@ -80,14 +87,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     tune_allocator()
-    problem = trio.run(_run, settings)
+    problem = trio.run(_run, settings, args.exit_with_stdin)
     if problem is not None:
         print(f"helpline-relay: {problem}", file=sys.stderr)
         return 1
     return 0
 
 
-async def _run(settings: RelaySettings) -> str | None:
+async def _run(settings: RelaySettings, exit_with_stdin: bool = False) -> str | None:
     """Serve until a signal; return why the relay could not start, if it could not."""
     # Subscribe before listening so a signal sent right after the first line
     # is printed is never missed.
@@ -101,8 +108,20 @@ async def _run(settings: RelaySettings) -> str | None:
                     f"{exc.strerror or exc}; choose another --host or --port"
                 )
             print(f"Relay listening on {running.url}", flush=True)
+            if exit_with_stdin:
+                nursery.start_soon(_close_when_stdin_closes, nursery.cancel_scope)
             async for signum in signals:
                 logger.info("%s received, closing connections", signal.Signals(signum).name)
                 break
             nursery.cancel_scope.cancel()
     return None
+
+
+async def _close_when_stdin_closes(scope: trio.CancelScope) -> None:
+    # A parent killed with SIGKILL cannot stop its child, but the kernel
+    # closes its end of our stdin: that end of file is the parent's death.
+    async with trio.lowlevel.FdStream(os.dup(sys.stdin.fileno())) as stdin:
+        while await stdin.receive_some(4096):
+            pass
+    logger.info("the program that started this relay has gone; closing connections")
+    scope.cancel()

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
+
+import trio
 
 from codec import SessionCode
 from peer._console import Console, open_console, python_command
@@ -170,6 +173,28 @@ async def test_start_without_a_relay_runs_one_on_this_machine(tmp_path: os.PathL
             await alice.send("")
             await bob.expect(r"^Session ended by Alice$")
         assert await alice.wait_exit() == 0
+
+
+async def test_a_killed_rep_takes_its_relay_with_it(tmp_path: os.PathLike[str]) -> None:
+    tmp = os.fspath(tmp_path)
+    async with rep(None, tmp) as (alice, _code):
+        await alice.expect(r"^Waiting for someone to join")
+        relays = [
+            m for line in alice.lines if (m := re.match(r"^Relay: ws://127.0.0.1:(\d+)$", line))
+        ]
+        port = int(relays[0].group(1))
+        stream = await trio.open_tcp_stream("127.0.0.1", port)  # the relay is up
+        await stream.aclose()
+        alice.signal(signal.SIGKILL)
+        await alice.wait_exit()
+        with trio.fail_after(15):
+            while True:
+                try:
+                    stream = await trio.open_tcp_stream("127.0.0.1", port)
+                except OSError:
+                    break  # nobody listens there any more: the relay has gone
+                await stream.aclose()
+                await trio.sleep(0.1)
 
 
 async def test_joining_with_a_malformed_code_explains_the_form(tmp_path: os.PathLike[str]) -> None:
