@@ -12,9 +12,9 @@ from __future__ import annotations
 import shlex
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from codec import ConsentSharing, Role
+from codec import ConsentMachine, ConsentSharing, Role
 from peer._file_events import (
     FileNotice,
     FileQuestion,
@@ -59,6 +59,13 @@ _YES = {"y", "yes"}
 _NO = {"n", "no", ""}
 
 
+@runtime_checkable
+class SharedState(Protocol):
+    """What F3 needs of the customer's screen sharing: each rep's consent state."""
+
+    def consent_machines(self) -> list[ConsentMachine]: ...
+
+
 class FileDesk:
     def __init__(
         self, files: FileTransfers, say: Callable[[str], None], progress: Progress
@@ -69,9 +76,8 @@ class FileDesk:
 
     def watch_sharing(self, sharing: object) -> None:
         """F3: the customer's transfers wait while screen sharing shares an application."""
-        machines = getattr(sharing, "_machines", None)  # CustomerSharing's, one per rep
-        if isinstance(machines, dict):
-            self.files.gate.sharing = ConsentSharing(machines.values)
+        if isinstance(sharing, SharedState):  # the rep's side shares nothing of its own
+            self.files.gate.sharing = ConsentSharing(sharing.consent_machines)
 
     @property
     def help(self) -> str:

@@ -105,6 +105,10 @@ class CustomerSharing(SharingSide):
     async def send_input(self, event: object) -> None:
         """The customer's viewer (of a rep's shown desktop) never controls it: ignored."""
 
+    def consent_machines(self) -> list[ConsentMachine]:
+        """Each rep's consent state, for rules that depend on what is shared (F3)."""
+        return list(self._machines.values())
+
     def status(self) -> str:
         lines = [self._describe(rep_id) for rep_id in self._machines]
         return "; ".join(line for line in lines if line) or "Nothing is shared."

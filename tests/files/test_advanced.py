@@ -184,7 +184,7 @@ def test_the_command_line_reads_f3_from_the_customers_sharing_state(tmp_path: Pa
     files = FileTransfers(Role.CUSTOMER, send=None, members=list, settings=FileSettings(tmp_path))  # type: ignore[arg-type]
     machine = ConsentMachine(Party.CUSTOMER)
 
-    state = SimpleNamespace(_machines={0: machine})  # CustomerSharing's: one machine per rep
+    state = SimpleNamespace(consent_machines=lambda: [machine])  # CustomerSharing's, one per rep
     FileDesk(files, print, Progress(print)).watch_sharing(state)
     machine.request(Activity.VIEW_APP, now=0.0)
     machine.grant(Activity.VIEW_APP)
