@@ -12,7 +12,12 @@ Data travels as :class:`Send` (to one endpoint id, opaque payload) and
 arrives as :class:`Delivered` stamped by the relay with the sender's id. The
 payload is end-to-end ciphertext or a public handshake message; the relay
 never looks inside. The host may ask the relay to :class:`Kick` an endpoint
-(a joiner that failed the code, for instance).
+(a joiner that failed the code, for instance), and may hand the host's part
+to another member with :class:`HandOver` when control of the session moves
+(SPEC M5): later joiners are then welcomed with that member as the host, so
+their handshakes reach it, and only it may kick. The relay is not believed
+about who controls a session (members learn that from the controlling rep,
+end to end); HandOver only routes joins.
 
 Every envelope is a msgpack array whose first item is an :class:`Op` code;
 arrays keep the per-message overhead at a few bytes for small chat frames.
@@ -33,6 +38,7 @@ __all__ = [
     "ClientEnvelope",
     "CreateRoom",
     "Delivered",
+    "HandOver",
     "JoinRoom",
     "Kick",
     "MemberJoined",
@@ -55,6 +61,7 @@ class Op(IntEnum):
     JOIN = 2
     SEND = 3
     KICK = 4
+    HAND_OVER = 5
     WELCOME = 10
     JOINED = 11
     LEFT = 12
@@ -84,6 +91,13 @@ class Send:
 @dataclass(frozen=True, slots=True)
 class Kick:
     """Host only: disconnect endpoint *id* from the room."""
+
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
+class HandOver:
+    """Host only: endpoint *id*, a member of the room, is the host from now on."""
 
     id: int
 
@@ -123,7 +137,7 @@ class RelayRejected:
     fatal: bool
 
 
-ClientEnvelope = CreateRoom | JoinRoom | Send | Kick
+ClientEnvelope = CreateRoom | JoinRoom | Send | Kick | HandOver
 RelayEnvelope = Welcome | MemberJoined | MemberLeft | Delivered | RelayRejected
 
 
@@ -137,6 +151,8 @@ def encode_envelope(env: ClientEnvelope | RelayEnvelope) -> bytes:
             return pack([Op.SEND, to, payload])
         case Kick(id_):
             return pack([Op.KICK, id_])
+        case HandOver(id_):
+            return pack([Op.HAND_OVER, id_])
         case Welcome(id_, host, members):
             return pack([Op.WELCOME, id_, host, list(members)])
         case MemberJoined(id_):
@@ -166,6 +182,9 @@ def decode_client_envelope(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Clie
         case Op.KICK:
             _arity(op, fields, 1)
             return Kick(_endpoint_id(fields[0]))
+        case Op.HAND_OVER:
+            _arity(op, fields, 1)
+            return HandOver(_endpoint_id(fields[0]))
     raise ProtocolError(f"a client may not send envelope {op.name}", reason="malformed")
 
 

@@ -30,6 +30,7 @@ from codec import (
     DEFAULT_LIMITS,
     ClientEnvelope,
     CreateRoom,
+    HandOver,
     HelplineError,
     JoinRoom,
     Kick,
@@ -109,6 +110,10 @@ class RelayConnection:
 
     async def kick(self, endpoint: int) -> None:
         await self._send(Kick(endpoint))
+
+    async def hand_over(self, endpoint: int) -> None:
+        """Ask the relay to welcome later joiners with *endpoint* as the host (SPEC M5)."""
+        await self._send(HandOver(endpoint))
 
     async def keep_alive(self) -> None:
         """Ping after each burst of sends, and now and then; a silent relay is lost.

@@ -7,7 +7,12 @@ relay keeps nothing about it afterwards. Endpoint ids are small integers
 counted up from 1 within the room and never reused while the room lives, so
 a message addressed to someone who left cannot reach a newcomer by accident.
 The host may leave before the others; the room then carries on without one
-(nobody can kick any more).
+(nobody can kick any more). The host may hand its part to another member
+(:meth:`Rooms.hand_over`), when control of the session moves to an
+assistant: joiners are welcomed with the new host's id, so their handshakes
+reach it. Only the current host may do that: the creator's part is not
+kept, so a former host that stays cannot take joins back, and no other
+member can redirect them to itself.
 
 This module does no IO and reads no clock: the server passes ``now`` in and
 attaches its own connection object to each member (the type parameter), so
@@ -117,6 +122,17 @@ class Rooms(Generic[T]):
         if target not in room.members:
             raise NoSuchMemberError(f"endpoint {target} is not in this session")
         return room.members[target]
+
+    def hand_over(self, room_id: str, by: int, to: int) -> None:
+        """Make member *to* the host of *room_id*; only the current host, *by*, may."""
+        room = self._rooms.get(room_id)
+        if room is None or by not in room.members:
+            raise NoSuchMemberError("you are not in this session")
+        if by != room.host:
+            raise NotHostError("only the session host can hand the host's part to another member")
+        if to not in room.members:
+            raise NoSuchMemberError(f"endpoint {to} is not in this session")
+        room.host = to
 
     def leave(self, room_id: str, endpoint_id: int, now: float) -> Departure[T] | None:
         """Remove a member; None if it was not there (already kicked, say)."""

@@ -32,6 +32,7 @@ import trio
 
 from codec import (
     CreateRoom,
+    HandOver,
     JoinRoom,
     Kick,
     Limits,
@@ -125,6 +126,9 @@ class Router:
                 victim.reject(
                     RelayRejected("kicked", "removed by the session host", True), flush=True
                 )
+            case HandOver(to):
+                self._rooms.hand_over(endpoint.room_id, endpoint.id, to)
+                logger.info("%s handed the host's part to endpoint %d", endpoint, to)
             case CreateRoom() | JoinRoom():
                 raise AlreadyJoinedError(f"you are already in session {endpoint.room_id}")
 

@@ -11,6 +11,7 @@ from codec import (
     ClientEnvelope,
     CreateRoom,
     Delivered,
+    HandOver,
     JoinRoom,
     Kick,
     LimitExceededError,
@@ -37,6 +38,7 @@ CLIENT_ENVELOPES: list[ClientEnvelope] = [
     Send(0, b""),
     Send(MAX_ID, b"\x10" + bytes(range(256))),
     Kick(7),
+    HandOver(3),
 ]
 RELAY_ENVELOPES: list[RelayEnvelope] = [
     Welcome(1, 0, ()),

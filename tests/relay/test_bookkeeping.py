@@ -111,6 +111,49 @@ def test_only_the_host_may_kick() -> None:
     assert rooms.kick("abc", by=1, target=3) == "b"
 
 
+def test_the_host_hands_its_part_to_a_member_who_may_then_kick() -> None:
+    rooms = make_rooms()
+    rooms.create("abc", "host", now=0.0)
+    rooms.join("abc", "a")
+    rooms.join("abc", "b")
+    rooms.hand_over("abc", by=1, to=2)
+    room = rooms.get("abc")
+    assert room is not None
+    assert room.host == 2
+    with pytest.raises(NotHostError):
+        rooms.kick("abc", by=1, target=3)
+    assert rooms.kick("abc", by=2, target=3) == "b"
+
+
+def test_only_the_current_host_may_hand_its_part_over() -> None:
+    rooms = make_rooms()
+    rooms.create("abc", "host", now=0.0)
+    rooms.join("abc", "a")
+    rooms.join("abc", "b")
+    with pytest.raises(NotHostError):
+        rooms.hand_over("abc", by=3, to=3)
+    rooms.hand_over("abc", by=1, to=2)
+    # The creator has no lasting claim: once it handed over, it cannot take joins back.
+    with pytest.raises(NotHostError):
+        rooms.hand_over("abc", by=1, to=1)
+    rooms.hand_over("abc", by=2, to=1)
+    room = rooms.get("abc")
+    assert room is not None
+    assert room.host == 1
+
+
+def test_the_host_part_goes_only_to_a_member_present() -> None:
+    rooms = make_rooms()
+    rooms.create("abc", "host", now=0.0)
+    rooms.join("abc", "a")
+    rooms.leave("abc", 2, now=1.0)
+    with pytest.raises(NoSuchMemberError):
+        rooms.hand_over("abc", by=1, to=2)
+    room = rooms.get("abc")
+    assert room is not None
+    assert room.host == 1
+
+
 def test_kicking_or_sending_to_an_unknown_id_is_refused() -> None:
     rooms = make_rooms()
     rooms.create("abc", "host", now=0.0)

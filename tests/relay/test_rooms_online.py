@@ -8,6 +8,7 @@ import wsproto.events
 from codec import (
     CreateRoom,
     Delivered,
+    HandOver,
     JoinRoom,
     Kick,
     MemberJoined,
@@ -226,6 +227,35 @@ async def test_a_member_who_is_not_host_cannot_kick(relay_url: str) -> None:
             await guest.send(Send(host.id, b"no hard feelings"))
             assert await host.receive() == MemberJoined(guest.id)
             assert await host.receive() == Delivered(guest.id, b"no hard feelings")
+
+
+async def test_joiners_after_a_hand_over_are_welcomed_with_the_new_host(relay_url: str) -> None:
+    with trio.fail_after(WAIT):
+        async with (
+            open_member(relay_url, "room1", create=True) as host,
+            open_member(relay_url, "room1") as assistant,
+        ):
+            await host.send(HandOver(assistant.id))
+            # The relay reads each endpoint's envelopes in order: a Send after
+            # the HandOver arriving proves the HandOver was applied.
+            await host.send(Send(assistant.id, b"yours now"))
+            assert await assistant.receive() == Delivered(host.id, b"yours now")
+            async with open_member(relay_url, "room1") as joiner:
+                assert joiner.welcome == Welcome(joiner.id, assistant.id, (host.id, assistant.id))
+
+
+async def test_a_member_who_is_not_host_cannot_take_the_joins(relay_url: str) -> None:
+    with trio.fail_after(WAIT):
+        async with (
+            open_member(relay_url, "room1", create=True) as host,
+            open_member(relay_url, "room1") as guest,
+        ):
+            await guest.send(HandOver(guest.id))
+            rejection = await guest.receive()
+            assert isinstance(rejection, RelayRejected)
+            assert (rejection.reason, rejection.fatal) == ("not-host", False)
+            async with open_member(relay_url, "room1") as joiner:
+                assert joiner.welcome.host == host.id
 
 
 _KICKED = RelayRejected("kicked", "removed by the session host", True)
