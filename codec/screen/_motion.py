@@ -173,15 +173,18 @@ def copy_for(
     by_row = (~_any_channel(ne[:, ::_STEP])).view(np.uint8)
     seed_row, seed_col = seed_y - y0, seed_x - x0
     r0, r1 = 0, y1 - y0
-    c0, c1 = 0, x1 - x0
+    # The rows are judged first on the seed's own segment, which is known to match: a
+    # window dragged with its shadow fills less of the changed box than _MATCH_SHARE,
+    # so judging columns over the whole box first would find no column that matches.
+    c0, c1 = max(0, seed_col - STRIP // 2), min(x1 - x0, seed_col + STRIP // 2)
     for _ in range(2):
-        share = by_col[r0 // _STEP : -(-r1 // _STEP)].sum(axis=0, dtype=np.int32)
-        c0, c1 = _run_around(share >= _MATCH_SHARE * (-(-r1 // _STEP) - r0 // _STEP), seed_col)
-        if c1 - c0 < 8:
-            return None
         share = by_row[:, c0 // _STEP : -(-c1 // _STEP)].sum(axis=1, dtype=np.int32)
         r0, r1 = _run_around(share >= _MATCH_SHARE * (-(-c1 // _STEP) - c0 // _STEP), seed_row)
         if r1 - r0 < 2:
+            return None
+        share = by_col[r0 // _STEP : -(-r1 // _STEP)].sum(axis=0, dtype=np.int32)
+        c0, c1 = _run_around(share >= _MATCH_SHARE * (-(-r1 // _STEP) - r0 // _STEP), seed_col)
+        if c1 - c0 < 8:
             return None
     rect = Rect(x0 + c0, y0 + r0, c1 - c0, r1 - r0)
     # Whether the copy pays off, judged on every 4th row.

@@ -102,6 +102,30 @@ def test_moved_window_is_sent_as_a_copy(pair: tuple[ScreenEncoder, ScreenDecoder
     assert send(encoder, decoder, after) < 1000
 
 
+def test_window_dragged_with_a_shadow_taller_than_itself_is_sent_as_a_copy(
+    pair: tuple[ScreenEncoder, ScreenDecoder],
+) -> None:
+    """The changed area is mostly shadow, so the window fills well under 90% of it."""
+    window = noise(6)[:50, :100]
+    y, x = np.mgrid[0:H, 0:W]
+    grain = np.random.default_rng(3).normal(0, 2.5, (H, W, 3))
+    wallpaper = (150 + 40 * np.sin(x / 23.0) * np.cos(y / 31.0))[..., None] + grain
+
+    def dragged(left: int, top: int) -> np.ndarray:
+        # A soft shadow 30 px deep all round the window darkens the wallpaper.
+        dist = np.maximum(np.maximum(left - x, x - left - 99), np.maximum(top - y, y - top - 49))
+        shade = 0.55 + 0.45 * np.clip(dist / 30.0, 0, 1)
+        frame = np.full((H, W, 4), 255, dtype=np.uint8)
+        frame[..., :3] = np.rint(wallpaper * shade[..., None]).astype(np.uint8)
+        frame[top : top + 50, left : left + 100] = window
+        return frame
+
+    encoder, decoder = pair
+    send(encoder, decoder, dragged(40, 60))
+    # The sliding shadow costs about 17 KB; sent again, the window's 15 KB would add to it.
+    assert send(encoder, decoder, dragged(52, 65)) < 21_000
+
+
 def test_keyframe_makes_the_next_update_self_contained(
     pair: tuple[ScreenEncoder, ScreenDecoder],
 ) -> None:
