@@ -303,6 +303,7 @@ class CustomerSharing(SharingSide):
                 await self._send(sender.id, ConsentDeny(request.activity, sender.id, reason))
                 return
         self._question = _Question(sender, request.activity, windows)
+        titles = tuple(w.title for w in windows)
         if request.activity in _APPS and len(windows) == 1:
             verb = "control" if request.activity is Activity.CONTROL_APP else "view"
             what = f"{verb} the application “{windows[0].title}”"
@@ -313,11 +314,19 @@ class CustomerSharing(SharingSide):
                     f"{sender.name} ({sender.role.value}) asks to {what}. "
                     f"Share which? [1-{len(windows)}, Enter: none]",
                     choices,
+                    rep=sender.name,
+                    activity=request.activity,
+                    windows=titles,
                 )
             )
             return
         await self._emit(
-            ConsentAsked(f"{sender.name} ({sender.role.value}) asks to {what}. Allow? [y/N]")
+            ConsentAsked(
+                f"{sender.name} ({sender.role.value}) asks to {what}. Allow? [y/N]",
+                rep=sender.name,
+                activity=request.activity,
+                windows=titles,
+            )
         )
 
     # Activities ----------------------------------------------------------------------

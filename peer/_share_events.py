@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from codec import Activity
     from peer._screen_share import ScreenView
 
 __all__ = [
@@ -25,6 +26,11 @@ class ConsentAsked:
     prompt: str
     #: Lines to show before the prompt (the windows to pick from).
     choices: tuple[str, ...] = ()
+    #: The same question in parts, for a face that asks with a dialog: who asks,
+    #: for what, and the window titles to pick from (numbered from 1 in the answer).
+    rep: str = ""
+    activity: Activity | None = None
+    windows: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

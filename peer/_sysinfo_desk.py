@@ -62,6 +62,8 @@ class SysinfoRequester:
         self._say = say
         self._recorder = recorder
         self._asked: Member | None = None
+        #: A face that shows the report in a view of its own: (customer, rendered lines).
+        self.on_report: Callable[[str, list[str]], None] | None = None
 
     async def ask(self, name: str) -> None:
         """Ask *name*, or the primary customer when no name is given."""
@@ -99,9 +101,12 @@ class SysinfoRequester:
             if recorder is not None:
                 recorder.consent(customer=sender.name, activity=ACTIVITY, granted=False)
             return
-        self._say(f"System information from {sender.name} (as their machine reports it):")
-        for line in render_report(answer.sections):
-            self._say(f"  {line}")
+        if self.on_report is not None:
+            self.on_report(sender.name, render_report(answer.sections))
+        else:
+            self._say(f"System information from {sender.name} (as their machine reports it):")
+            for line in render_report(answer.sections):
+                self._say(f"  {line}")
         if recorder is not None:
             recorder.consent(customer=sender.name, activity=ACTIVITY, granted=True)
 
@@ -120,6 +125,8 @@ class SysinfoResponder:
         self.gate = SysinfoGate(policy)
         self._say = say
         self._report: tuple[SysinfoSection, ...] | None = None
+        #: A face that asks with a dialog: (rep, the report's lines); it calls :meth:`answer`.
+        self.on_question: Callable[[str, list[str]], None] | None = None
 
     async def received(
         self, sender: Member, message: SysinfoRequest | SysinfoReport | SysinfoRefused
@@ -152,6 +159,9 @@ class SysinfoResponder:
         if self.gate.pending != ask:
             return  # replaced or withdrawn meanwhile: the newer question is shown instead
         self._report = report
+        if self.on_question is not None:
+            self.on_question(sender.name, render_report(report))
+            return
         self._say(f"{sender.name} (rep) asks for your system information.")
         self._say("This is exactly what would be sent:")
         for line in render_report(report):

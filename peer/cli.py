@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
 import signal
+import stat
 import sys
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
@@ -63,7 +65,7 @@ from peer._events import (
 )
 from peer._file_commands import FileDesk, open_file_desk
 from peer._file_settings import FileSettings, file_settings
-from peer._gui import ViewerFace, run_trio
+from peer._gui import ViewerFace, gui_available, run_trio
 from peer._history_view import run_history
 from peer._host import HostSession
 from peer._nursery import open_task_nursery
@@ -202,7 +204,14 @@ def _parser() -> argparse.ArgumentParser:
         help="port the built-in relay listens on (default: any free port)",
     )
     join = sub.add_parser("join", help="join a session with the code or link the rep gave you")
-    join.add_argument("code", metavar="CODE|LINK", help="like 4821-093617, or the join link")
+    join.add_argument(
+        "code", metavar="CODE|LINK", nargs="?", help="like 4821-093617, or the join link"
+    )
+    join.add_argument(
+        "--gui",
+        action="store_true",
+        help="join in a window (the default when started with no terminal, e.g. from a link)",
+    )
     join.add_argument("--relay", help="relay address, ws://HOST:PORT (a join link carries it)")
     join.add_argument("--name", help="your name as others see it")
     join.add_argument(
@@ -244,8 +253,44 @@ async def _run(args: argparse.Namespace, config: PeerConfig) -> int:
         return await _start(
             relay, args.name, listen, kind, relay_timeout, config.smtp, policy, files
         )
+    if args.gui or (_no_terminal() and gui_available()):
+        return await _join_window(args, config, policy, files, relay_timeout)
+    if args.code is None:
+        raise _UsageError("give the code (or link) the rep gave you, or --gui for a window")
     target = _join_target(args.code, args.relay or config.relay)
     return await _join(target, args.name, relay_timeout, policy, files, assist=args.assist)
+
+
+def _no_terminal() -> bool:
+    """Started with no input at all (a desktop launcher, a clicked link), not from a shell.
+
+    A pipe or a file on stdin is a script talking to the CLI; only a closed
+    stdin or a character device that is not a terminal (/dev/null) means
+    nobody could type a line.
+    """
+    try:
+        mode = os.fstat(sys.stdin.fileno()).st_mode
+    except (OSError, ValueError, AttributeError):
+        return True
+    return stat.S_ISCHR(mode) and not sys.stdin.isatty()
+
+
+async def _join_window(
+    args: argparse.Namespace,
+    config: PeerConfig,
+    policy: Policy,
+    files: FileSettings,
+    relay_timeout: float,
+) -> int:
+    if not gui_available():
+        raise _UsageError("--gui needs a display; without one, join in the terminal with the code")
+    from peer.gui import run_customer_window
+
+    code, relay = args.code or "", args.relay or config.relay
+    if "://" in code:
+        target = JoinTarget.from_link(code)
+        code, relay = str(target.code), relay or target.relay
+    return await run_customer_window(code, args.name, relay, policy, files, relay_timeout)
 
 
 def _join_target(text: str, relay: str | None) -> JoinTarget:

@@ -1,0 +1,14 @@
+"""The desktop faces of a session: the customer's window and the rep's console (PySide6).
+
+Both run over the same session API as the CLI, with trio as a guest of
+Qt's event loop (:func:`peer._gui.run_trio`). Widgets are small classes,
+one per panel and module; the controllers (``_customer``, ``_console``)
+are the only code that touches both the session and the widgets.
+"""
+
+from __future__ import annotations
+
+from peer.gui._customer import CustomerFace, run_customer_window
+from peer.gui._customer_window import CustomerWindow
+
+__all__ = ["CustomerFace", "CustomerWindow", "run_customer_window"]

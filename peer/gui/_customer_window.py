@@ -1,0 +1,199 @@
+"""The customer's window: the join form, then the session (who, what is shared, chat, files).
+
+Widgets only: the controller (:mod:`peer.gui._customer`) fills them and
+sets their callbacks. Questions from reps come one at a time as modal
+dialogs (:meth:`ask`); one asked while another is open waits its turn.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QMainWindow,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from peer.gui._chat import ChatPanel
+from peer.gui._join_form import JoinForm
+from peer.gui._question import QuestionDialog
+from peer.gui._share_bar import ShareBar
+from peer.gui._shared_files import SharedFilesPanel
+from peer.gui._text import PlainLabel, shown
+from peer.gui._transfers import TransfersPanel
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+__all__ = ["CustomerWindow"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    kind: str
+    question: str
+    on_answer: Callable[[bool, int | None], None]
+    details: tuple[str, ...]
+    choices: tuple[str, ...]
+
+
+class CustomerWindow(QMainWindow):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWindowTitle("Helpline — remote support")
+        #: Called when the customer presses Leave (or closes the window in a session).
+        self.on_leave: Callable[[], None] | None = None
+        #: Called once the window is closed for good.
+        self.on_closed: Callable[[], None] | None = None
+        self.in_session = False
+        self.form = JoinForm()
+        self.who = PlainLabel()
+        self.who.setStyleSheet("font-size: 13pt; font-weight: bold; padding: 4px;")
+        self.share_bar = ShareBar()
+        self.chat = ChatPanel()
+        self.shared_files = SharedFilesPanel()
+        self.transfers = TransfersPanel()
+        self.files_tabs = QTabWidget()
+        self.files_tabs.addTab(self.shared_files, "&Files for you")
+        self.files_tabs.addTab(self.transfers, "T&ransfers")
+        self.leave_button = QPushButton("&Leave session")
+        self.leave_button.setToolTip("Leave the session (Ctrl+Q); the rep can no longer reach you")
+        self.leave_button.clicked.connect(self._leave)
+        QShortcut(QKeySequence("Ctrl+Q"), self, self._leave)
+        QShortcut(QKeySequence("Ctrl+L"), self, lambda: self.chat.entry.setFocus())
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.chat)
+        splitter.addWidget(self.files_tabs)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        bottom.addWidget(self.leave_button)
+        page = QWidget()
+        column = QVBoxLayout(page)
+        column.addWidget(self.who)
+        column.addWidget(self.share_bar)
+        column.addWidget(splitter, 1)
+        column.addLayout(bottom)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.form)
+        self.pages.addWidget(page)
+        self.setCentralWidget(self.pages)
+        self.setTabOrder(self.chat.entry, self.chat.send_button)
+        self.setTabOrder(self.chat.send_button, self.shared_files.tree)
+        self.setTabOrder(self.shared_files.tree, self.shared_files.download_button)
+        self.setTabOrder(self.shared_files.download_button, self.leave_button)
+        self._dialog: QuestionDialog | None = None
+        self._dialog_kind = ""
+        self._waiting: deque[_Asked] = deque()
+        self.resize(820, 560)
+
+    # Pages -------------------------------------------------------------------------------
+
+    def joined(self, session_number: str, me: str) -> None:
+        self.in_session = True
+        self.setWindowTitle(f"Helpline — session {session_number} — {shown(me, 80)}")
+        self.pages.setCurrentIndex(1)
+        self.chat.entry.setFocus()
+
+    def set_reps(self, reps: Sequence[str]) -> None:
+        """Who helps: the line at the top names the rep(s) in the session."""
+        if not reps:
+            self.who.setText("Waiting for a support person…")
+        else:
+            names = ", ".join(shown(r, 80) for r in reps)
+            self.who.setText(f"You are connected with {names} (support).")
+
+    def ended(self, text: str) -> None:
+        """The session is over: say how, and leave nothing that could act."""
+        self.in_session = False
+        self.withdraw_question()
+        self.who.setText(shown(text))
+        self.chat.add_notice(text)
+        self.chat.entry.setEnabled(False)
+        self.chat.send_button.setEnabled(False)
+        self.shared_files.download_button.setEnabled(False)
+        self.leave_button.setText("&Close")
+        self.share_bar.set_items([])
+
+    def show_error(self, text: str) -> None:
+        self.statusBar().showMessage(shown(text), 15000)
+
+    # Questions ---------------------------------------------------------------------------
+
+    def ask(
+        self,
+        kind: str,
+        question: str,
+        on_answer: Callable[[bool, int | None], None],
+        *,
+        details: Sequence[str] = (),
+        choices: Sequence[str] = (),
+    ) -> None:
+        """Put *question* to the customer as a modal dialog (after any that is open).
+
+        *kind* names what it is about ("screen", "sysinfo", "file 3"), so the
+        controller can withdraw it when the rep does or it times out.
+        """
+        self._waiting.append(_Asked(kind, question, on_answer, tuple(details), tuple(choices)))
+        if self._dialog is None:
+            self._next_question()
+
+    @property
+    def dialog(self) -> QuestionDialog | None:
+        """The question open now, if any."""
+        return self._dialog
+
+    def withdraw_question(self, kind: str | None = None) -> None:
+        """Questions about *kind* (None: all) no longer stand: they close unanswered."""
+        self._waiting = deque(w for w in self._waiting if kind is not None and w.kind != kind)
+        if self._dialog is not None and kind in (None, self._dialog_kind):
+            self._dialog.withdraw()
+
+    def _next_question(self) -> None:
+        self._dialog = None
+        if not self._waiting:
+            return
+        asked = self._waiting.popleft()
+        dialog = QuestionDialog(
+            asked.question,
+            asked.on_answer,
+            details=asked.details,
+            choices=asked.choices,
+            parent=self,
+        )
+        dialog.finished.connect(lambda _: self._dialog_closed(dialog))
+        self._dialog, self._dialog_kind = dialog, asked.kind
+        dialog.open()
+
+    def _dialog_closed(self, dialog: QuestionDialog) -> None:
+        dialog.deleteLater()
+        if self._dialog is dialog:
+            self._next_question()
+
+    # Closing -----------------------------------------------------------------------------
+
+    def _leave(self) -> None:
+        if self.in_session and self.on_leave is not None:
+            self.on_leave()
+        else:
+            self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.in_session and self.on_leave is not None:
+            self.on_leave()  # a customer may leave at any time; closing is leaving
+        self.withdraw_question()
+        event.accept()
+        if self.on_closed is not None:
+            self.on_closed()

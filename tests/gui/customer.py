@@ -1,0 +1,72 @@
+"""The customer's window joined to a rep on a real relay, for tests of what the customer sees."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from functools import partial
+from typing import TYPE_CHECKING
+
+import trio
+
+from codec import DEFAULT_POLICY
+from peer._file_settings import FileSettings
+from peer.gui import CustomerWindow, run_customer_window
+from tests.gui.helpers import pumping, until
+from tests.gui.rep_side import open_rep
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QApplication
+
+    from tests.gui.rep_side import RepSide
+
+
+def click(widget: object) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    QTest.mouseClick(widget, Qt.MouseButton.LeftButton)  # type: ignore[call-overload]
+
+
+@asynccontextmanager
+async def open_customer_window(
+    app: QApplication, relay: str, tmp: Path, *, code: str = "", relay_field: str | None = None
+) -> AsyncIterator[CustomerWindow]:
+    """The window as ``helpline join --gui`` shows it, running until the block ends."""
+    window = CustomerWindow()
+    settings = FileSettings(download_dir=tmp / "downloads", shared_root=tmp / "bob")
+    (tmp / "bob").mkdir(exist_ok=True)
+    run = partial(
+        run_customer_window,
+        code,
+        "Bob",
+        relay if relay_field is None else relay_field,
+        DEFAULT_POLICY,
+        settings,
+        10.0,
+        window=window,
+    )
+    async with pumping(app), trio.open_nursery() as nursery:
+        nursery.start_soon(run)
+        await until(window.isVisible, "the customer's window to show")
+        yield window
+        window.close()
+        nursery.cancel_scope.cancel()
+
+
+@asynccontextmanager
+async def open_joined(
+    app: QApplication, relay: str, display: str, tmp: Path
+) -> AsyncIterator[tuple[RepSide, CustomerWindow]]:
+    """A rep (API) and the customer's window, joined by typing the code and clicking Join."""
+    async with (
+        open_rep(relay, display, tmp) as rep,
+        open_customer_window(app, relay, tmp) as window,
+    ):
+        window.form.code.setText(str(rep.session.code))
+        click(window.form.join_button)
+        await until(lambda: window.in_session, "the customer's window to join")
+        await until(lambda: rep.session.primary is not None, "the rep to see the customer")
+        yield rep, window

@@ -1,0 +1,172 @@
+"""The customer's window (``helpline join --gui``) against a real relay and a rep.
+
+Consent is the customer's: each request is a modal question naming the rep
+and the activity, Deny the default, and nothing is shared before Allow; the
+bar at the top always says what is shared and stops it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from codec import Activity
+from tests.gui.customer import click, open_customer_window, open_joined
+from tests.gui.helpers import until
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QApplication
+
+
+@pytest.fixture(autouse=True)
+def _customer_display(monkeypatch: pytest.MonkeyPatch, xdisplay: str) -> None:
+    monkeypatch.setenv("DISPLAY", xdisplay)  # the customer's screen is the test's Xvfb
+
+
+async def test_the_customer_joins_with_the_code_and_sees_who_helps(
+    qapp: QApplication, relay_process: str, xdisplay: str, tmp_path: Path
+) -> None:
+    async with open_joined(qapp, relay_process, xdisplay, tmp_path) as (rep, window):
+        assert window.who.text() == "You are connected with Alice (support)."
+        assert rep.session.code.room in window.windowTitle()
+        assert window.share_bar.idle.isVisible()
+
+
+async def test_a_wrong_code_is_explained_and_the_customer_can_try_again(
+    qapp: QApplication, relay_process: str, tmp_path: Path
+) -> None:
+    async with open_customer_window(qapp, relay_process, tmp_path) as window:
+        window.form.code.setText("0000-000000")
+        click(window.form.join_button)
+        await until(window.form.error.isVisible, "the join's error")
+        assert "no session 0000" in window.form.error.text()
+        assert window.form.join_button.isEnabled()
+
+
+async def test_a_control_request_is_a_modal_question_that_enter_denies(
+    qapp: QApplication, relay_process: str, xdisplay: str, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    async with open_joined(qapp, relay_process, xdisplay, tmp_path) as (rep, window):
+        bob = rep.session.primary
+        assert bob is not None
+        await rep.sharing.ask(bob, Activity.CONTROL_DESKTOP)
+        await until(lambda: window.dialog is not None, "the consent question")
+        dialog = window.dialog
+        assert dialog is not None
+        assert dialog.question.text() == (
+            "Alice wants to control your desktop (mouse, keyboard, clipboard)"
+        )
+        assert dialog.isModal()
+        assert dialog.deny.isDefault()
+        assert not dialog.allow.isDefault()
+        assert rep.sharing.view is None  # nothing captured while the question is open
+        QTest.keyClick(dialog, Qt.Key.Key_Return)
+        await until(lambda: window.dialog is None, "the question to close")
+        await until(lambda: "asked for" not in rep.sharing.status(), "the rep to get the no")
+        assert any(line.startswith("You declined: Alice may not") for line in window.chat.lines())
+        assert rep.sharing.view is None
+        assert not rep.sharing.control
+        assert window.share_bar.idle.isVisible()
+
+
+async def test_allowing_shares_the_screen_and_the_bar_stops_it_on_both_sides(
+    qapp: QApplication, relay_process: str, xdisplay: str, tmp_path: Path
+) -> None:
+    async with open_joined(qapp, relay_process, xdisplay, tmp_path) as (rep, window):
+        bob = rep.session.primary
+        assert bob is not None
+        await rep.sharing.ask(bob, Activity.VIEW_DESKTOP)
+        await until(lambda: window.dialog is not None, "the consent question")
+        assert window.dialog is not None
+        assert window.dialog.question.text() == "Alice wants to see your desktop"
+        click(window.dialog.allow)
+        await until(lambda: rep.sharing.view is not None, "the rep's view to start")
+        await until(lambda: window.share_bar.texts() != [], "the bar to show the sharing")
+        assert window.share_bar.texts() == ["Alice views your desktop (no control)"]
+        assert not window.share_bar.idle.isVisible()
+        click(window.share_bar.stop_button("screen"))
+        await until(lambda: rep.sharing.view is None, "the rep's view to end")
+        await until(window.share_bar.idle.isVisible, "the bar to say nothing is shared")
+        assert window.share_bar.texts() == []
+
+
+async def test_a_shared_file_downloads_with_its_progress_bar_reaching_100(
+    qapp: QApplication, relay_process: str, xdisplay: str, tmp_path: Path
+) -> None:
+    report = tmp_path / "report.pdf"
+    report.write_bytes(bytes(range(256)) * 2048)  # 512 KiB: several chunks
+    async with open_joined(qapp, relay_process, xdisplay, tmp_path) as (rep, window):
+        rep.files.share([report])
+        await until(lambda: window.shared_files.names() == ["report.pdf"], "the shared list")
+        assert window.shared_files.download_button.isEnabled()
+        click(window.shared_files.download_button)
+        await until(lambda: window.transfers.numbers() != [], "the transfer's row")
+        number = window.transfers.numbers()[0]
+        await until(lambda: window.transfers.state(number) == "complete, verified", "the download")
+        assert window.transfers.progress_bar(number).value() == 100
+        assert (tmp_path / "downloads" / "report.pdf").read_bytes() == report.read_bytes()
+
+
+async def test_file_requests_are_asked_one_at_a_time_and_answered_each(
+    qapp: QApplication, relay_process: str, xdisplay: str, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    first.write_text("one")
+    second.write_text("two")
+    async with open_joined(qapp, relay_process, xdisplay, tmp_path) as (rep, window):
+        rep.files.ask_access()
+        await until(lambda: window.dialog is not None, "the file access question")
+        assert window.dialog is not None
+        assert window.dialog.question.text().startswith("Alice (rep) asks for file access")
+        click(window.dialog.allow)
+        await until(lambda: "files" in window.share_bar._rows, "the bar to show file access")
+        rep.files.put([first, second])
+        await until(lambda: window.dialog is not None, "the first file's question")
+        assert window.dialog is not None
+        asked = window.dialog.question.text()
+        assert asked.startswith("Alice (rep) wants to send you ")
+        assert asked.endswith("(download from Alice).")
+        allowed = "first.txt" if "first.txt" in asked else "second.txt"
+        click(window.dialog.allow)
+        await until(
+            lambda: window.dialog is not None and allowed not in window.dialog.question.text(),
+            "the other file's question, after the first",
+        )
+        assert window.dialog is not None
+        click(window.dialog.deny)
+        await until(lambda: (tmp_path / "downloads" / allowed).exists(), "the allowed file")
+        await until(lambda: len(window.transfers.numbers()) == 2, "both rows")
+        await until(
+            lambda: (
+                sorted(window.transfers.state(n)[:7] for n in window.transfers.numbers())
+                == ["complet", "refused"]
+            ),
+            "one file received, one refused",
+        )
+        denied = "second.txt" if allowed == "first.txt" else "first.txt"
+        assert not (tmp_path / "downloads" / denied).exists()
+        click(window.share_bar.stop_button("files"))
+        await until(lambda: "files" not in window.share_bar._rows, "file access to end")
+
+
+async def test_system_information_is_shown_before_it_is_sent_and_deny_sends_nothing(
+    qapp: QApplication, relay_process: str, xdisplay: str, tmp_path: Path
+) -> None:
+    async with open_joined(qapp, relay_process, xdisplay, tmp_path) as (rep, window):
+        await rep.sysinfo.ask("")
+        await until(lambda: window.dialog is not None, "the system information question", 30)
+        dialog = window.dialog
+        assert dialog is not None
+        assert dialog.question.text() == "Alice wants to see your system information"
+        assert dialog.details is not None
+        assert dialog.details.isReadOnly()
+        assert "\n  OS: " in dialog.details.toPlainText()
+        click(dialog.deny)
+        await until(lambda: any("refused" in line for line in rep.said), "the rep to hear no")
+        assert not any(line.startswith("System information from") for line in rep.said)
