@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -197,6 +198,8 @@ class ScreenSharer:
     def _capture(self, jobs: list[tuple[int, _Viewer, bool]]) -> _Capture:
         box = self._region_box()
         frame = self._source.grab(box)
+        # The encoder refreshes lossy pixels after they stood still for a time.
+        now = time.monotonic()
         if self.region.window is not None:
             assert self._windows is not None
             frame = np.array(frame)  # our own copy, to blank what covers the window
@@ -214,7 +217,7 @@ class ScreenSharer:
             viewer.encoder.lossy = viewer.lossy
             if keyframe:
                 viewer.encoder.keyframe()
-            capture.out[vid] = viewer.encoder.encode(frame)
+            capture.out[vid] = viewer.encoder.encode(frame, now=now)
         return capture
 
 

@@ -154,22 +154,26 @@ class ScreenEncoder:
         padded[:, :width] = bgr
         return padded
 
-    def encode(self, frame: NDArray[np.uint8]) -> list[bytes]:
+    def encode(self, frame: NDArray[np.uint8], *, now: float) -> list[bytes]:
         """The messages that bring the viewer from the previous frame to ``frame``.
 
-        ``frame`` is ``(height, width, 4)`` BGRA (alpha ignored). A frame of a new
-        size starts a keyframe. An unchanged frame gives an empty list.
+        ``frame`` is ``(height, width, 4)`` BGRA (alpha ignored), captured at ``now``
+        (seconds on any clock that never goes back). A frame of a new size starts a
+        keyframe. An unchanged frame gives an empty list.
         """
         cur = self._to_bgr(frame)
         if self._want_keyframe:
-            return self._encode_keyframe(cur)
+            return self._encode_keyframe(cur, now)
         if self._lossy:
             if self._tracker is None:
                 self._tracker = LossyTracker(self._height, self._padded)
-            self._tracker.observe(cur)
+            self._tracker.observe(cur, now)
         changed = changed_strips(cur, self._ref)
         rows = np.flatnonzero(changed.any(axis=1))
         if rows.size == 0:
+            if self._tracker is not None:
+                # The viewer holds the capture exactly, approximations included.
+                self._tracker.mask.fill(False)
             return []
         ops: list[Op] = []
         images: list[bytes] = []
@@ -193,7 +197,17 @@ class ScreenEncoder:
             return []  # only approximate pixels differ, and they are not still yet
         return self._pack(ops, images, keyframe=False)
 
-    def _encode_keyframe(self, cur: NDArray[np.uint8]) -> list[bytes]:
+    def next_deadline(self) -> float | None:
+        """When to call :meth:`encode` again even if the screen has not changed.
+
+        With lossy mode on, the viewer may hold approximations that are refreshed
+        losslessly once they have stood still; a sharer that captures only on change
+        must capture again by then, or the still screen stays inexact. None: nothing
+        is waiting.
+        """
+        return None if self._tracker is None else self._tracker.next_deadline()
+
+    def _encode_keyframe(self, cur: NDArray[np.uint8], now: float) -> list[bytes]:
         self._want_keyframe = False
         if self._videos is not None:
             self._videos.reset()
@@ -205,7 +219,7 @@ class ScreenEncoder:
         if self._lossy:
             # Watching starts with the keyframe, so the next frame can already go lossy.
             self._tracker = LossyTracker(self._height, self._padded)
-            self._tracker.observe(cur)
+            self._tracker.observe(cur, now)
         whole = Rect(0, 0, self._width, self._height)
         ops: list[Op] = [self._pixels(cur, rect) for rect in split_rect(whole)]
         return self._pack(ops, [], keyframe=True)
@@ -256,6 +270,9 @@ class ScreenEncoder:
             self._videos.tick()
         regions = tracker.regions(cur)
         band, held = tracker.held(busy=bool(regions))
+        # Every approximation not held now is exact after this update: the lossless
+        # pass repairs those that differ, and the rest already equal the capture.
+        tracker.mask[band] = held
         if not regions and not held.any():
             return cur
         target = cur.copy()

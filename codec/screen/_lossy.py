@@ -4,8 +4,11 @@ A region that changes with photographic content (a video, the wallpaper a
 dragged window uncovers, the soft shadow it drags along) costs a lot
 losslessly, so with lossy mode on the encoder sends such pixels lossily and
 remembers which ones the viewer holds approximately (a per-pixel mask,
-moved along by copies). Once a tile has stood still it is sent again
-losslessly, so a still screen is always exact.
+moved along by copies). Once a block has stood still it is sent again
+losslessly, so a still screen is always exact. Stillness is measured in time
+(the ``now`` each frame is captured at), not in frames: at any capture rate
+an approximation outlives its last change by at most
+:data:`REFRESH_SECONDS`.
 
 What may go lossy is decided from the picture, not from motion alone. A
 block of :data:`BLOCK` x :data:`BLOCK` pixels is *photographic* when fewer
@@ -29,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from codec._errors import ProtocolError
+from codec._errors import LocalProtocolError, ProtocolError
 from codec.screen._diff import STRIP, changed_strips, pixels_differ
 from codec.screen._ops import Rect
 
@@ -39,8 +42,8 @@ if TYPE_CHECKING:
 __all__ = [
     "BLOCK",
     "PHOTO_FLAT_SHARE",
-    "REFRESH_FRAMES",
-    "STILL_FRAMES",
+    "REFRESH_SECONDS",
+    "STILL_SECONDS",
     "TILE",
     "LossyRegion",
     "LossyTracker",
@@ -54,10 +57,10 @@ TILE = 64
 BLOCK = 8
 #: Frames a tile must change in a row before it counts as video (a moving stream).
 VIDEO_FRAMES = 3
-#: Still frames after which a lossy tile is refreshed once nothing else goes lossy.
-STILL_FRAMES = 2
-#: Still frames after which it is refreshed whatever else happens (1 s at 10 fps).
-REFRESH_FRAMES = 10
+#: Seconds still after which a lossy block is refreshed once nothing else goes lossy.
+STILL_SECONDS = 0.2
+#: Seconds still after which it is refreshed whatever else happens.
+REFRESH_SECONDS = 1.0
 #: A block where at least this share of pixels equals its left neighbour is text or UI.
 PHOTO_FLAT_SHARE = 0.25
 #: Photographic changes smaller than this stay lossless: not worth a picture's header.
@@ -152,18 +155,22 @@ class LossyTracker:
         rows, cols = -(-height // TILE), -(-width // TILE)
         self.mask = np.zeros((height, width), dtype=bool)
         self._moving_streak = np.zeros((rows, cols), dtype=np.int32)
-        # Stillness is counted per block, not per tile: a paused clip beside a
+        # Stillness is kept per block, not per tile: a paused clip beside a
         # playing one's progress bar must not wait for the bar.
-        self._still_streak = np.zeros((-(-height // BLOCK), -(-width // BLOCK)), dtype=np.int32)
+        self._changed_at = np.full((-(-height // BLOCK), -(-width // BLOCK)), -np.inf)
+        self._now = -np.inf
         self._prev: NDArray[np.uint8] | None = None
         self._moving = np.zeros((height, width), dtype=bool)
-        self._moving_blocks = np.zeros(self._still_streak.shape, dtype=bool)
+        self._moving_blocks = np.zeros(self._changed_at.shape, dtype=bool)
 
-    def observe(self, cur: NDArray[np.uint8]) -> None:
-        """Count, per tile, how long it has been moving or still in the captured frames."""
+    def observe(self, cur: NDArray[np.uint8], now: float) -> None:
+        """Note how many frames each tile has been moving, and when each block last changed."""
         height, width = self.mask.shape
+        if now < self._now:
+            raise LocalProtocolError(f"time went backwards: now={now} after {self._now}")
+        self._now = now
         self._moving = np.zeros((height, width), dtype=bool)
-        moving_blocks = np.zeros(self._still_streak.shape, dtype=bool)
+        moving_blocks = np.zeros(self._changed_at.shape, dtype=bool)
         if self._prev is not None:
             # The fast word-wise strip comparison first; per-pixel work only where it
             # found changes (a playing video is a small part of the screen).
@@ -185,7 +192,7 @@ class LossyTracker:
         padded[: moving_blocks.shape[0], : moving_blocks.shape[1]] = moving_blocks
         moving_tiles = padded.reshape(tile_rows, per_tile, tile_cols, per_tile).any(axis=(1, 3))
         self._moving_streak = np.where(moving_tiles, self._moving_streak + 1, 0)
-        self._still_streak = np.where(moving_blocks, 0, self._still_streak + 1)
+        self._changed_at[moving_blocks] = now
         self._moving_blocks = moving_blocks
 
     @property
@@ -193,23 +200,31 @@ class LossyTracker:
         """Per pixel: did it change between the last two captured frames?"""
         return self._moving
 
+    def next_deadline(self) -> float | None:
+        """When the earliest approximation the viewer holds may be due for a refresh."""
+        blocks = _block_any(self.mask)
+        if not blocks.any():
+            return None
+        return float(self._changed_at[blocks].min()) + STILL_SECONDS
+
     def held(self, *, busy: bool) -> tuple[slice, NDArray[np.bool_]]:
         """Per pixel of a row band: approximations to keep for now, not refresh yet.
 
-        A tile is refreshed once still for :data:`STILL_FRAMES`, but while other
+        A block is refreshed once still for :data:`STILL_SECONDS`, but while other
         pixels are going lossy in the same frame (a drag in progress, a video
-        playing) it may wait up to :data:`REFRESH_FRAMES`, so the refresh does not
+        playing) it may wait up to :data:`REFRESH_SECONDS`, so the refresh does not
         cost as much as sending everything losslessly would have.
         """
-        wait = REFRESH_FRAMES if busy else STILL_FRAMES
+        wait = REFRESH_SECONDS if busy else STILL_SECONDS
         rows = np.flatnonzero(self.mask.any(axis=1))
         if rows.size == 0:
             return slice(0, 0), self.mask[:0]
         # Row band of the approximate pixels, aligned to blocks: usually a small part.
         y0, y1 = int(rows[0]) // BLOCK * BLOCK, int(rows[-1]) + 1
         band = slice(y0, y1)
-        still = self._still_streak[y0 // BLOCK : -(-y1 // BLOCK)] < wait
-        waiting = np.repeat(np.repeat(still, BLOCK, 0), BLOCK, 1)[: y1 - y0, : self.mask.shape[1]]
+        # Compared as in next_deadline(), so a capture at the deadline is never early.
+        recent = self._now < self._changed_at[y0 // BLOCK : -(-y1 // BLOCK)] + wait
+        waiting = np.repeat(np.repeat(recent, BLOCK, 0), BLOCK, 1)[: y1 - y0, : self.mask.shape[1]]
         # Only pixels that stood still may keep their approximation: one that
         # changed (a window dragged over lossy wallpaper) needs its new value.
         return band, self.mask[band] & ~self._moving[band] & waiting

@@ -223,11 +223,11 @@ def test_garbage_lossy_image_is_refused(started: tuple[Sender, ScreenDecoder]) -
 def _real_stream() -> list[bytes]:
     encoder = ScreenEncoder(W, H)
     frame = np.random.default_rng(0).integers(0, 256, (H, W, 4), dtype=np.uint8)
-    messages = encoder.encode(frame)
+    messages = encoder.encode(frame, now=0.0)
     for step in range(3):
         frame = frame.copy()
         frame[step * 5 : step * 5 + 20] = frame[step * 5 + 3 : step * 5 + 23]
-        messages += encoder.encode(frame)
+        messages += encoder.encode(frame, now=step / 10)
     return messages
 
 
@@ -401,7 +401,7 @@ def _video_stream() -> list[bytes]:
         frame = np.full((96, 128, 4), 240, dtype=np.uint8)
         clip = np.random.default_rng(step).integers(60, 200, (64, 96, 4), dtype=np.uint8)
         frame[16:80, 16:112] = clip
-        messages += encoder.encode(frame)
+        messages += encoder.encode(frame, now=step / 10)
     return messages
 
 

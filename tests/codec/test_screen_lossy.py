@@ -31,8 +31,8 @@ def outside_video(image: np.ndarray) -> np.ndarray:
     return image[mask]
 
 
-def play(encoder: ScreenEncoder, decoder: ScreenDecoder, frame: np.ndarray) -> int:
-    messages = encoder.encode(frame)
+def play(encoder: ScreenEncoder, decoder: ScreenDecoder, frame: np.ndarray, now: float) -> int:
+    messages = encoder.encode(frame, now=now)
     for message in messages:
         decoder.feed(message)
     return sum(len(m) for m in messages)
@@ -41,7 +41,7 @@ def play(encoder: ScreenEncoder, decoder: ScreenDecoder, frame: np.ndarray) -> i
 def test_lossless_is_the_default() -> None:
     encoder, decoder = ScreenEncoder(W, H), ScreenDecoder()
     for step in range(6):
-        play(encoder, decoder, frame_with_video(step))
+        play(encoder, decoder, frame_with_video(step), step / 10)
         assert np.array_equal(decoder.framebuffer, frame_with_video(step)[..., :3])
 
 
@@ -50,8 +50,8 @@ def test_playing_video_goes_lossy_and_the_rest_stays_exact() -> None:
     lossless = ScreenEncoder(W, H)
     for step in range(8):
         frame = frame_with_video(step)
-        size = play(encoder, decoder, frame)
-        reference = sum(len(m) for m in lossless.encode(frame))
+        size = play(encoder, decoder, frame, step / 10)
+        reference = sum(len(m) for m in lossless.encode(frame, now=step / 10))
         fb = decoder.framebuffer
         assert np.array_equal(outside_video(fb), outside_video(frame[..., :3]))
     assert size < reference // 2
@@ -62,17 +62,17 @@ def test_playing_video_goes_lossy_and_the_rest_stays_exact() -> None:
 def test_still_video_is_refreshed_losslessly() -> None:
     encoder, decoder = ScreenEncoder(W, H, lossy=True), ScreenDecoder()
     for step in range(8):
-        play(encoder, decoder, frame_with_video(step))
+        play(encoder, decoder, frame_with_video(step), step / 10)
     paused = frame_with_video(7)
-    for _ in range(4):
-        play(encoder, decoder, paused)
+    for step in range(8, 12):
+        play(encoder, decoder, paused, step / 10)
     assert np.array_equal(decoder.framebuffer, paused[..., :3])
 
 
 def test_turning_lossy_off_restores_exact_pixels() -> None:
     encoder, decoder = ScreenEncoder(W, H, lossy=True), ScreenDecoder()
     for step in range(8):
-        play(encoder, decoder, frame_with_video(step))
+        play(encoder, decoder, frame_with_video(step), step / 10)
     encoder.lossy = False
-    play(encoder, decoder, frame_with_video(8))
+    play(encoder, decoder, frame_with_video(8), 0.8)
     assert np.array_equal(decoder.framebuffer, frame_with_video(8)[..., :3])

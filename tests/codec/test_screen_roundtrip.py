@@ -33,7 +33,7 @@ def desktop(seed: int = 0) -> np.ndarray:
 
 
 def send(encoder: ScreenEncoder, decoder: ScreenDecoder, frame: np.ndarray) -> int:
-    messages = encoder.encode(frame)
+    messages = encoder.encode(frame, now=0.0)
     for message in messages:
         decoder.feed(message)
     assert np.array_equal(decoder.framebuffer, frame[..., :3])
@@ -57,7 +57,7 @@ def test_first_frame_is_a_self_contained_keyframe(
 def test_unchanged_frame_gives_no_message(pair: tuple[ScreenEncoder, ScreenDecoder]) -> None:
     encoder, decoder = pair
     send(encoder, decoder, desktop())
-    assert encoder.encode(desktop()) == []
+    assert encoder.encode(desktop(), now=0.0) == []
 
 
 def test_alpha_changes_alone_are_not_changes(pair: tuple[ScreenEncoder, ScreenDecoder]) -> None:
@@ -65,7 +65,7 @@ def test_alpha_changes_alone_are_not_changes(pair: tuple[ScreenEncoder, ScreenDe
     frame = desktop()
     send(encoder, decoder, frame)
     frame[..., 3] = 0
-    assert encoder.encode(frame) == []
+    assert encoder.encode(frame, now=0.0) == []
 
 
 def test_changed_tile_sends_only_its_changed_subrectangle(
@@ -134,12 +134,12 @@ def test_keyframe_makes_the_next_update_self_contained(
     send(encoder, decoder, desktop(1))
     encoder.keyframe()
     late_viewer = ScreenDecoder()
-    for message in encoder.encode(desktop(2)):
+    for message in encoder.encode(desktop(2), now=0.0):
         late_viewer.feed(message)
     assert np.array_equal(late_viewer.framebuffer, desktop(2)[..., :3])
     third = desktop(2)
     third[0:5, 0:5] = 0
-    for message in encoder.encode(third):
+    for message in encoder.encode(third, now=0.0):
         late_viewer.feed(message)
     assert np.array_equal(late_viewer.framebuffer, third[..., :3])
 
@@ -152,7 +152,7 @@ def test_resolution_change_is_a_clean_keyframe(pair: tuple[ScreenEncoder, Screen
     assert decoder.size == (130, 100)
     fresh = ScreenDecoder()
     smaller[0, 0] = 1
-    messages = encoder.encode(smaller)
+    messages = encoder.encode(smaller, now=0.0)
     with pytest.raises(Exception, match="no usable keyframe"):
         fresh.feed(messages[0])
 
@@ -170,7 +170,7 @@ def test_large_frame_is_split_to_fit_the_message_limit() -> None:
     encoder = ScreenEncoder(width, height, max_message_bytes=512 * 1024)
     decoder = ScreenDecoder()
     frame = noise(8, height=height, width=width)
-    messages = encoder.encode(frame)
+    messages = encoder.encode(frame, now=0.0)
     assert len(messages) > 1
     assert all(len(m) <= 512 * 1024 for m in messages)
     for message in messages[:-1]:
@@ -227,6 +227,6 @@ def test_a_soft_shadow_sliding_over_a_photo_costs_less_than_the_photo() -> None:
     # The same pixels where the viewer had a flat panel instead of the photo.
     fresh, before = ScreenEncoder(W, H), shaded(112)
     before[:, 56:158, :3] = 128  # exactly the columns the shadow changes
-    fresh.encode(before)
-    photo_only = sum(len(m) for m in fresh.encode(shaded(112)))
+    fresh.encode(before, now=0.0)
+    photo_only = sum(len(m) for m in fresh.encode(shaded(112), now=0.0))
     assert slid < photo_only * 2 // 3

@@ -8,9 +8,10 @@ photographs, and every frame is checked pixel by pixel outside the photo.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from codec import ScreenDecoder, ScreenEncoder
+from codec import LocalProtocolError, ScreenDecoder, ScreenEncoder
 
 W, H = 320, 240
 FONT = ImageFont.load_default(size=13)
@@ -30,8 +31,10 @@ def photo(seed: int, height: int, width: int) -> np.ndarray:
     return np.concatenate([rgb, np.full((height, width, 1), 255, np.uint8)], axis=2)
 
 
-def play(encoder: ScreenEncoder, decoder: ScreenDecoder, frame: np.ndarray) -> np.ndarray:
-    for message in encoder.encode(frame):
+def play(
+    encoder: ScreenEncoder, decoder: ScreenDecoder, frame: np.ndarray, now: float
+) -> np.ndarray:
+    for message in encoder.encode(frame, now=now):
         decoder.feed(message)
     return np.asarray(decoder.framebuffer)
 
@@ -57,7 +60,7 @@ def test_scrolling_text_stays_exact_with_lossy_regions_on() -> None:
     doc = bgra(page(40))
     for step in range(10):
         frame = np.ascontiguousarray(doc[step * 9 : step * 9 + H])
-        fb = play(encoder, decoder, frame)
+        fb = play(encoder, decoder, frame, step / 10)
         assert inexact(fb, frame, np.ones((H, W), dtype=bool)) == 0, step
 
 
@@ -71,7 +74,7 @@ def test_typed_text_stays_exact_with_lossy_regions_on() -> None:
             (6, 102), "def encode(frame): return"[: step + 1], font=FONT, fill=(200, 200, 180)
         )
         frame = bgra(image)
-        fb = play(encoder, decoder, frame)
+        fb = play(encoder, decoder, frame, step / 10)
         assert inexact(fb, frame, np.ones((H, W), dtype=bool)) == 0, step
 
 
@@ -95,9 +98,9 @@ def test_progress_bar_and_time_under_a_video_stay_exact() -> None:
     lossless = ScreenEncoder(W, H)
     for step in range(10):
         frame, picture = player(step)
-        fb = play(encoder, decoder, frame)
+        fb = play(encoder, decoder, frame, step / 10)
         assert inexact(fb, frame, ~picture) == 0, step
-        lossless.encode(frame)
+        lossless.encode(frame, now=step / 10)
     assert inexact(fb, frame, picture) > 0  # the video itself did go lossy
 
 
@@ -122,7 +125,7 @@ def test_a_window_dragged_over_a_photo_keeps_its_contents_exact() -> None:
     encoder, decoder = ScreenEncoder(W, H, lossy=True), ScreenDecoder()
     for step in range(12):
         frame, contents = window(step)
-        fb = play(encoder, decoder, frame)
+        fb = play(encoder, decoder, frame, step / 10)
         assert inexact(fb, frame, contents) == 0, step
 
 
@@ -130,9 +133,9 @@ def test_uncovered_wallpaper_is_exact_once_the_drag_stops() -> None:
     encoder, decoder = ScreenEncoder(W, H, lossy=True), ScreenDecoder()
     for step in range(12):
         frame, _ = window(step)
-        play(encoder, decoder, frame)
-    for _ in range(3):
-        fb = play(encoder, decoder, frame)
+        play(encoder, decoder, frame, step / 10)
+    for step in range(12, 15):
+        fb = play(encoder, decoder, frame, step / 10)
     assert np.array_equal(fb, frame[..., :3])
 
 
@@ -141,10 +144,51 @@ def test_still_lossy_pixels_are_refreshed_within_a_second_while_a_video_plays() 
     for step in range(8):
         frame, picture = player(step)
         frame[180:236, 240:316] = photo(step, 56, 76)  # a second clip, paused after this
-        play(encoder, decoder, frame)
+        play(encoder, decoder, frame, step / 10)
     paused = frame[180:236, 240:316].copy()
     for step in range(8, 18):  # ten frames: one second at 10 frames per second
         frame, picture = player(step)
         frame[180:236, 240:316] = paused
-        fb = play(encoder, decoder, frame)
+        fb = play(encoder, decoder, frame, step / 10)
     assert inexact(fb, frame, ~picture) == 0
+
+
+def test_still_lossy_pixels_are_refreshed_within_a_second_at_a_low_frame_rate() -> None:
+    """The refresh rule is on time: at 5 frames per second, five frames are a second."""
+    encoder, decoder = ScreenEncoder(W, H, lossy=True), ScreenDecoder()
+    for step in range(8):
+        frame, picture = player(step)
+        frame[180:236, 240:316] = photo(step, 56, 76)
+        play(encoder, decoder, frame, step / 5)
+    paused = frame[180:236, 240:316].copy()
+    for step in range(8, 13):  # 8/5 s to 12/5 s: a second after the clip paused
+        frame, picture = player(step)
+        frame[180:236, 240:316] = paused
+        fb = play(encoder, decoder, frame, step / 5)
+    assert inexact(fb, frame, ~picture) == 0
+
+
+def test_a_still_screen_is_exact_when_captured_again_at_the_encoders_deadline() -> None:
+    encoder, decoder = ScreenEncoder(W, H, lossy=True), ScreenDecoder()
+    assert encoder.next_deadline() is None
+    for step in range(12):
+        frame, _ = window(step)
+        play(encoder, decoder, frame, step / 10)
+    # Nothing moves from here on: a sharer woken by screen changes alone would never
+    # capture again. The deadline says when to.
+    deadline = encoder.next_deadline()
+    assert deadline is not None
+    assert deadline <= 1.1 + 1.0
+    for _ in range(3):
+        fb = play(encoder, decoder, frame, deadline)
+        if (deadline := encoder.next_deadline()) is None:
+            break
+    assert deadline is None
+    assert np.array_equal(fb, frame[..., :3])
+
+
+def test_a_capture_time_that_goes_back_is_refused() -> None:
+    encoder, decoder = ScreenEncoder(W, H, lossy=True), ScreenDecoder()
+    play(encoder, decoder, window(0)[0], 1.0)
+    with pytest.raises(LocalProtocolError, match="time went backwards"):
+        encoder.encode(window(1)[0], now=0.5)
