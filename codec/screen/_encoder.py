@@ -27,7 +27,14 @@ from PIL import Image
 
 from codec._errors import LocalProtocolError
 from codec._limits import DEFAULT_LIMITS, Limits
-from codec.screen._diff import STRIP, changed_rects, changed_strips, pixels_differ, split_rect
+from codec.screen._diff import (
+    STRIP,
+    changed_rects,
+    changed_strips,
+    copy_where,
+    pixels_differ,
+    split_rect,
+)
 from codec.screen._lossy import (
     BLOCK,
     LossyRegion,
@@ -145,9 +152,14 @@ class ScreenEncoder:
         height, width = frame.shape[:2]
         if (width, height) != (self._width, self._height):
             self._resize(width, height)
-        # frombytes, not frombuffer: the latter maps BGRA as-is instead of dropping alpha.
-        image = Image.frombytes("RGB", (width, height), np.ascontiguousarray(frame), "raw", "RGBX")
-        bgr: NDArray[np.uint8] = np.asarray(image)
+        # Pillow keeps RGB as 4 bytes a pixel, so it maps the capture without a copy;
+        # packing to 3 bytes is then one pass. Its channel names are swapped both ways,
+        # so the bytes come out B, G, R as they went in.
+        image = Image.frombuffer(
+            "RGB", (width, height), np.ascontiguousarray(frame), "raw", "RGBX", 0, 1
+        )
+        packed = image.tobytes("raw", "RGB")
+        bgr = np.frombuffer(packed, dtype=np.uint8).reshape(height, width, 3)
         if self._padded == width:
             return bgr
         padded = np.zeros((height, self._padded, 3), dtype=np.uint8)
@@ -278,7 +290,7 @@ class ScreenEncoder:
         target = cur.copy()
         for region in regions:
             self._send_lossy(cur, region, ops, images, target)
-        target[band][held] = self._ref[band][held]
+        copy_where(target[band], self._ref[band], held)
         return target
 
     def _send_lossy(
@@ -322,7 +334,7 @@ class ScreenEncoder:
         self._ref[sl] = picture
         self._tracker.mask[sl] = approximate
         self._motion.invalidate(rect)
-        target[sl][approximate] = self._ref[sl][approximate]
+        copy_where(target[sl], self._ref[sl], approximate)
 
     @staticmethod
     def _photographic(cur: NDArray[np.uint8], rect: Rect) -> NDArray[np.bool_]:
