@@ -144,6 +144,10 @@ class RepSharing(SharingSide):
             raise NotAllowedError("no screen is being viewed; /view first")
         return self.view.snapshot(Path(path).expanduser())
 
+    def consent_machines(self) -> list[ConsentMachine]:
+        """This rep's mirror of each customer's consent, for a face's buttons."""
+        return list(self._machines.values())
+
     @property
     def control(self) -> bool:
         cid = self._view_of

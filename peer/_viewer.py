@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QKeyCombination, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QAction, QImage, QKeyEvent, QMouseEvent, QPainter, QWheelEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QScrollArea, QToolBar, QVBoxLayout, QWidget
 
@@ -29,7 +29,14 @@ if TYPE_CHECKING:
 
     from peer._share_rep import InputMessage
 
-__all__ = ["ScreenWidget", "ViewerWindow", "qt_keysym"]
+__all__ = ["RELEASE_KEYS", "ScreenWidget", "ViewerWindow", "qt_keysym"]
+
+#: The one key combination the viewer keeps for itself while control is on: it hands
+#: the keyboard back to the rep's own desktop (focus leaves the remote screen).
+RELEASE_KEYS = "Ctrl+Alt+F12"
+_RELEASE = QKeyCombination(
+    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier, Qt.Key.Key_F12
+)
 
 _BUTTONS = {
     Qt.MouseButton.LeftButton: 1,
@@ -78,6 +85,8 @@ class ScreenWidget(QWidget):
         self._image = QImage()
         self.fit = True
         self.control = False
+        #: Called when the rep presses :data:`RELEASE_KEYS` to take the keyboard back.
+        self.on_release: Callable[[], None] | None = None
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
@@ -162,7 +171,28 @@ class ScreenWidget(QWidget):
         if (at := self._at(event)) is not None and (steps.x() or steps.y()):
             self._post(PointerWheel(-int(steps.x()), -int(steps.y()), *at))
 
+    def event(self, event: QEvent) -> bool:
+        # While control is on, the rep's shortcuts (Ctrl+C, Alt+F4, the console's own)
+        # belong to the remote screen: claim them before Qt's shortcut map does.
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and self.control
+            and isinstance(event, QKeyEvent)
+            and event.keyCombination() != _RELEASE
+        ):
+            event.accept()
+            return True
+        return super().event(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.keyCombination() == _RELEASE:
+            if self.control:  # Ctrl and Alt went down on the remote side: let them up there
+                self._post(KeyInput(_KEYSYMS[K.Key_Control], False))
+                self._post(KeyInput(_KEYSYMS[K.Key_Alt], False))
+            self.clearFocus()
+            if self.on_release is not None:
+                self.on_release()
+            return
         self._key(event, down=True)
 
     def keyReleaseEvent(self, event: QKeyEvent) -> None:
@@ -192,6 +222,7 @@ class ViewerWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle(f"Helpline — {banner}")
         self.banner = QLabel()
+        self.banner.setTextFormat(Qt.TextFormat.PlainText)  # names and window titles are remote
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.banner.setStyleSheet("padding: 4px; font-weight: bold;")
         self.screen_widget = ScreenWidget(post)

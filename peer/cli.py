@@ -2,6 +2,8 @@
 
     helpline start [--type TYPE] [--tracking CODE] [--relay URL] [--name NAME]   (the rep)
     helpline join CODE|LINK [--relay URL] [--name NAME]   (a customer)
+    helpline join --gui [CODE|LINK]                (a customer, in a window)
+    helpline console                               (the rep, in a window)
     helpline history [show NUMBER]                 (the rep's recorded sessions)
 
 Lines typed are chat; ``/to NAME text``, ``/who``, ``/quit``, ``/end`` and
@@ -217,11 +219,17 @@ def _parser() -> argparse.ArgumentParser:
     join.add_argument(
         "--assist", action="store_true", help="join as an assistant, with a code for one"
     )
+    console = sub.add_parser("console", help="the rep's console: sessions in a window")
+    console.add_argument(
+        "--relay",
+        help="relay address (default: the config file's, else one started on this machine)",
+    )
+    console.add_argument("--name", help="your name as others see it")
     history = sub.add_parser("history", help="the sessions recorded on this machine (rep)")
     shows = history.add_subparsers(dest="history_command")
     show = shows.add_parser("show", help="one recorded session, whole")
     show.add_argument("number", metavar="NUMBER", help="the session number (or #ID)")
-    for command in (start, join):
+    for command in (start, join, console):
         command.add_argument(
             "--download-dir",
             metavar="DIR",
@@ -244,6 +252,12 @@ async def _run(args: argparse.Namespace, config: PeerConfig) -> int:
     policy = load_policy(args.policy)
     files = file_settings(args.download_dir, policy)
     relay_timeout = config.relay_timeout or RELAY_TIMEOUT
+    if args.command == "console":
+        if not gui_available():
+            raise _UsageError("the console needs a display; helpline start works in a terminal")
+        from peer.gui import run_console
+
+        return await run_console(args.name, config, policy, files, relay_timeout, relay=args.relay)
     if args.command == "start":
         kind = policy.start(args.type or config.session_type, args.tracking or config.tracking)
         relay = args.relay or config.relay

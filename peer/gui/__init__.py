@@ -8,7 +8,16 @@ are the only code that touches both the session and the widgets.
 
 from __future__ import annotations
 
+from peer.gui._console_app import Console, run_console
+from peer.gui._console_window import ConsoleWindow
 from peer.gui._customer import CustomerFace, run_customer_window
 from peer.gui._customer_window import CustomerWindow
 
-__all__ = ["CustomerFace", "CustomerWindow", "run_customer_window"]
+__all__ = [
+    "Console",
+    "ConsoleWindow",
+    "CustomerFace",
+    "CustomerWindow",
+    "run_console",
+    "run_customer_window",
+]

@@ -92,3 +92,30 @@ def test_a_question_shows_its_window_titles_and_report_as_characters(qapp: QAppl
     item = dialog.choices.item(0)
     assert item is not None
     assert item.text() == SHOWN
+
+
+def test_the_roster_shows_names_as_characters(qapp: QApplication) -> None:
+    from codec import Role
+    from peer.gui._roster import Person, RosterPanel
+
+    roster = RosterPanel()
+    roster.offers = {"primary"}
+    roster.set_people([Person("Alice", Role.REP, me=True), Person(HOSTILE, Role.CUSTOMER)])
+    assert roster.rows() == [("Alice", "rep, you"), (SHOWN, "customer")]
+    labels = [a.text() for a in roster.menu_for(HOSTILE).actions()]
+    assert labels == [f"Make {SHOWN} the primary customer"]
+
+
+def test_system_information_and_the_viewer_banner_show_markup_as_characters(
+    qapp: QApplication,
+) -> None:
+    from peer.gui._sysinfo_view import SysinfoView
+    from peer.gui._viewer_dock import ViewerDock
+
+    view = SysinfoView(HOSTILE, ["System:", f"  Host name: {HOSTILE}"])
+    assert view.windowTitle() == f"System information — {SHOWN}"
+    assert view.text.toPlainText() == f"System:\n  Host name: {SHOWN}"
+    dock = ViewerDock()
+    viewer = dock.open_view(f"{HOSTILE}'s desktop — control on", control=True, post=print)
+    assert literal(viewer.banner) == f"{SHOWN}'s desktop — control on"
+    assert literal(dock.hint).startswith(f"Click the screen to type on {SHOWN}'s computer")

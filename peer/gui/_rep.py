@@ -1,0 +1,377 @@
+"""One session in the rep's console: the session's parts wired to its tab.
+
+The parts are the CLI's (:class:`RepSharing`, :class:`RepDesk` with its
+history record, notes and system information, the file engine); this
+class turns their events into calls on the tab's widgets and the widgets'
+callbacks into calls on them, through the :class:`Bridge`. After every
+event the activity bar is recomputed from the session (:func:`why_not`).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import trio
+
+from codec import Activity, CodeCause, ConsentState, Feature, Role, ShareMessage
+from peer._desk import RepDesk
+from peer._events import (
+    ChatReceived,
+    CodeChanged,
+    JoinAttemptFailed,
+    JoiningPaused,
+    MemberJoined,
+    MemberLeft,
+    MessageReceived,
+    MessageRejected,
+    PrimaryChanged,
+    SessionEnded,
+)
+from peer._file_events import FileNotice, FolderListed, TransferEnded, TransferProgress
+from peer._file_session import open_file_transfers
+from peer._nursery import open_task_nursery
+from peer._share_cli import open_sharing
+from peer._share_events import ShareNotice, ShareRejected, ViewClosed, ViewOpened
+from peer._share_rep import RepSharing
+from peer.gui._activities import Action, Situation, why_not
+from peer.gui._activity_bar import FileAction
+from peer.gui._notes import EndNotesDialog
+from peer.gui._roster import Person
+from peer.gui._sysinfo_view import SysinfoView
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QFileDialog
+
+    from codec import Policy
+    from peer._config import SmtpConfig
+    from peer._file_events import FileEvent
+    from peer._file_settings import FileSettings
+    from peer._file_transfers import FileTransfers
+    from peer._host import HostSession
+    from peer._screen_share import ScreenView
+    from peer._share_events import ShareEvent
+    from peer.gui._bridge import Bridge
+    from peer.gui._session_tab import SessionTab
+
+__all__ = ["RepFace"]
+
+log = logging.getLogger("helpline.peer.gui")
+
+_ASK = {
+    Action.VIEW_DESKTOP: Activity.VIEW_DESKTOP,
+    Action.CONTROL_DESKTOP: Activity.CONTROL_DESKTOP,
+    Action.VIEW_APP: Activity.VIEW_APP,
+    Action.CONTROL_APP: Activity.CONTROL_APP,
+    Action.SHOW_DESKTOP: Activity.SHOW_REP_DESKTOP,
+}
+_CODE_NOTES = {
+    CodeCause.USED: "The last code is used up (a code admits one person); this is the next.",
+    CodeCause.RETIRED: "Too many failed attempts: the old code no longer works. Give this one.",
+    CodeCause.REOPENED: "Joining is open again with this code.",
+    CodeCause.FOR_ASSISTANT: "This code admits one assistant (another rep).",
+}
+
+
+class RepFace:
+    def __init__(
+        self,
+        session: HostSession,
+        tab: SessionTab,
+        bridge: Bridge,
+        policy: Policy,
+        files: FileSettings,
+        kind: tuple[str, str | None],
+        smtp: SmtpConfig | None = None,
+    ) -> None:
+        self.session = session
+        self.tab = tab
+        self.bridge = bridge
+        self.policy = policy
+        self.settings = files
+        sharing = open_sharing(session)
+        assert isinstance(sharing, RepSharing)
+        self.sharing = sharing
+        self.desk = RepDesk.open(session, kind, tab.chat.add_notice, smtp, policy)
+        self.desk.sysinfo.on_report = self._show_report
+        self.files: FileTransfers | None = None
+        self.reports: list[SysinfoView] = []
+        #: The dialogs open now (the file picker, the end-of-session notes), for tests.
+        self.file_dialog: QFileDialog | None = None
+        self.end_dialog: EndNotesDialog | None = None
+        self._refusals = {f: None if policy.allows(f) else policy.refusal(f) for f in Feature}
+        #: Cancelled when this rep ends or leaves: the session sends no event for that.
+        self._events_scope = trio.CancelScope()
+        self.outcome = ""
+        #: Set once the session is over and its tab says so.
+        self.done = trio.Event()
+
+    # Running -----------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Until the session is over; the tab then stays, saying how it ended."""
+        tab, session = self.tab, self.session
+        tab.code_panel.set_code(str(session.code), session.link)
+        tab.set_controlling(session.role is Role.REP)
+        tab.chat.on_send = lambda text, to: self.bridge.call(self._send_chat, text, to)
+        tab.activities.on_action = lambda action: self.bridge.call(self._act, action)
+        tab.activities.on_file_action = self._file_action
+        tab.roster.on_choice = lambda what, name: self.bridge.call(self._roster_choice, what, name)
+        tab.code_panel.on_invite = lambda address, rep: self.bridge.call(
+            self.desk.invite, ["email", address, *(["--rep"] if rep else [])]
+        )
+        tab.code_panel.on_assistant_code = lambda: self.bridge.call(session.assistant_code)
+        tab.notes.on_save = self._save_notes
+        tab.on_end = self.ask_end
+        tab.viewer.on_release = tab.chat.entry.setFocus
+        tab.chat.add_notice("Waiting for someone to join… Read the code above to the customer.")
+        self.refresh()
+        try:
+            async with open_file_transfers(session, self.settings) as files:
+                self.files = files
+                tab.transfers.on_cancel = lambda number: self.bridge.call(files.cancel, number)
+                async with open_task_nursery() as nursery:
+                    nursery.start_soon(self.sharing.run)
+                    nursery.start_soon(self._share_events, nursery)
+                    nursery.start_soon(self._file_events, files)
+                    with self._events_scope:
+                        await self._session_events()
+                    nursery.cancel_scope.cancel()
+        finally:
+            self.desk.close(self.outcome or f"ended by {session.name}")
+            tab.ended(self.outcome or f"Session ended by {session.name}")
+            self.refresh()
+            self.done.set()
+
+    async def _session_events(self) -> None:
+        tab = self.tab
+        async for event in self.session.events:
+            if isinstance(event, MessageReceived) and isinstance(event.message, ShareMessage):
+                await self.sharing.receive(event.sender, event.message)
+                self.refresh()
+                continue
+            if isinstance(event, PrimaryChanged):
+                await self.sharing.end_all("the primary customer changed")
+            await self.desk.observe(event)
+            match event:
+                case ChatReceived(sender, text, private, role):
+                    mark = role.value if role is not None else "unknown"
+                    tab.chat.add_line(mark, sender, text, private=private)
+                case MemberJoined(name, role):
+                    tab.chat.add_notice(f"{name} joined ({role.value})")
+                case MemberLeft(name, said_goodbye):
+                    tab.chat.add_notice(f"{name} left" + ("" if said_goodbye else " (lost)"))
+                case CodeChanged(code, link, cause):
+                    tab.code_panel.set_code(code, link, _CODE_NOTES.get(cause))
+                case JoinAttemptFailed(reason, failures, max_failures):
+                    tab.say(f"Failed join attempt ({failures} of {max_failures}): {reason}")
+                case JoiningPaused(failures):
+                    tab.say(f"{failures} failed join attempts: joining is paused.")
+                case PrimaryChanged(name):
+                    tab.chat.add_notice(f"{name} is now the primary customer" if name else "")
+                case MessageRejected(sender, reason):
+                    tab.chat.add_notice(f"Rejected a message from {sender}: {reason}")
+                case SessionEnded(by, lost):
+                    self.outcome = f"Session ended by {by}" if by else f"Session lost: {lost}"
+                    return
+            self.refresh()
+
+    # What the buttons may do -------------------------------------------------------------
+
+    def situation(self) -> Situation:
+        machines = self.sharing.consent_machines()
+        primary = self.session.primary
+        return Situation(
+            role=self.session.role,
+            customer=primary.name if primary is not None else None,
+            sharing=any(m.state is not ConsentState.NOTHING_SHARED and m.active for m in machines),
+            asking=any(m.asked is not None for m in machines),
+            over=self.tab.over or self.session.finished.is_set(),
+        )
+
+    def refresh(self) -> None:
+        now = self.situation()
+        self.tab.activities.set_reasons({a: why_not(a, self._refusals, now) for a in Action})
+        me, primary = self.session.id, self.session.primary
+        self.tab.roster.set_people(
+            [
+                Person(m.name, m.role, primary is not None and m.id == primary.id, m.id == me)
+                for m in self.session.roster()
+            ]
+        )
+        controlling = self.session.role is Role.REP and not now.over
+        offers = {"primary"} if controlling else set()
+        if controlling and hasattr(self.session, "transfer_control"):
+            offers.add("transfer")  # arrives with transfer of control (M5)
+        if controlling and hasattr(self.session, "remove"):
+            offers.add("remove")
+        self.tab.roster.offers = offers
+        self.tab.chat.set_people([m.name for m in self.session.roster() if m.id != me])
+
+    # Clicks ------------------------------------------------------------------------------
+
+    async def _send_chat(self, text: str, to: list[str]) -> None:
+        await self.session.send_chat(text, to=to or None)
+        self.desk.sent_chat(text, to)
+        self.tab.chat.add_line("rep", self.session.name, text, private=bool(to), to=to)
+
+    async def _act(self, action: Action) -> None:
+        if action in _ASK:
+            primary = self.session.primary
+            if primary is not None:
+                await self.sharing.ask(primary, _ASK[action])
+        elif action is Action.STOP:
+            await self.sharing.stop()
+        elif action is Action.SYSINFO:
+            await self.desk.sysinfo.ask("")
+        self.refresh()
+
+    async def _roster_choice(self, what: str, name: str) -> None:
+        if what == "primary":
+            await self.session.set_primary(name)
+        elif what == "transfer":
+            await self.session.transfer_control(name)  # type: ignore[attr-defined]
+        elif what == "remove":
+            await self.session.remove(name)  # type: ignore[attr-defined]
+        self.refresh()
+
+    def _file_action(self, label: str) -> None:
+        from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+        files = self.files
+        if files is None:
+            return
+        if label in (FileAction.SHARE, FileAction.SEND):
+            dialog = QFileDialog(self.tab, label.rstrip("…"))
+            dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+            act = files.share if label == FileAction.SHARE else files.put
+            dialog.filesSelected.connect(
+                lambda paths: self.bridge.call(self._files_chosen, act, paths)
+            )
+            self.file_dialog = dialog
+            dialog.open()  # not exec(): a nested loop would re-enter trio's guest run
+        elif label == FileAction.FETCH:
+            ask = QInputDialog(self.tab)
+            ask.setWindowTitle("Fetch a file")
+            ask.setLabelText("The file's path in the customer's shared folder:")
+            ask.textValueSelected.connect(
+                lambda path: self.bridge.call(files.fetch, path.strip()) if path.strip() else None
+            )
+            ask.open()
+        elif label == FileAction.ACCESS:
+            self.bridge.call(files.ask_access)
+        elif label == FileAction.END:
+            self.bridge.call(files.end_files)
+
+    def share_files(self, paths: list[Path]) -> None:
+        """Share *paths* for download (F1), as the Files menu's first entry does."""
+        if self.files is not None:
+            self.bridge.call(self._files_chosen, self.files.share, [str(p) for p in paths])
+
+    def _files_chosen(self, act: object, paths: list[str]) -> None:
+        chosen = [Path(p) for p in paths]
+        act(chosen)  # type: ignore[operator]
+        self.tab.chat.add_notice("Files: " + ", ".join(p.name for p in chosen))
+
+    # Notes, system information, ending ---------------------------------------------------
+
+    def _save_notes(self, notes: list[str]) -> None:
+        try:
+            self.desk.replace_notes(notes)
+        except Exception as e:  # a refused note (too long, a control character) says why
+            self.tab.say(str(e))
+            return
+        self.tab.notes.saved(len(notes))
+
+    def _show_report(self, customer: str, lines: list[str]) -> None:
+        view = SysinfoView(customer, lines, self.tab)
+        self.reports.append(view)
+        view.show()
+        self.tab.chat.add_notice(f"System information from {customer} arrived.")
+
+    def ask_end(self) -> None:
+        """End (controlling rep): the notes once more first (S5). Leave (assistant): at once."""
+        if self.session.role is not Role.REP:
+            self.bridge.call(self._leave)
+            return
+        self.tab.notes.show()
+        notes = self.tab.notes.notes() or self.desk.notes
+        dialog = EndNotesDialog(notes, lambda kept: self.bridge.call(self._end, kept), self.tab)
+        self.end_dialog = dialog
+        dialog.open()
+
+    async def _end(self, notes: list[str]) -> None:
+        self._save_notes(notes)
+        self.tab.notes.set_notes(self.desk.notes)
+        await self.sharing.end_all("the session ended")
+        await self.session.end()
+        self.outcome = f"Session ended by {self.session.name}"
+        self._events_scope.cancel()
+
+    async def _leave(self) -> None:
+        await self.session.leave()
+        self.outcome = "You left the session."
+        self._events_scope.cancel()
+
+    async def end_now(self) -> None:
+        """The console is closing: end (or leave) without the notes dialog."""
+        if self.session.role is Role.REP:
+            await self._end(self.tab.notes.notes() or self.desk.notes)
+        else:
+            await self._leave()
+
+    # Sharing and files -------------------------------------------------------------------
+
+    async def _share_events(self, nursery: trio.Nursery) -> None:
+        paint: trio.CancelScope | None = None
+        async for event in self.sharing.events:
+            self._show_share(event)
+            if isinstance(event, ViewOpened):
+                self.tab.viewer.open_view(event.banner, control=event.control, post=self._post)
+                if paint is None:
+                    paint = trio.CancelScope()
+                    nursery.start_soon(self._paint, event.view, paint)
+            elif isinstance(event, ViewClosed):
+                if paint is not None:
+                    paint.cancel()
+                    paint = None
+                self.tab.viewer.close_view()
+            self.refresh()
+
+    def _post(self, message: object) -> None:
+        self.bridge.call(self.sharing.send_input, message)
+
+    async def _paint(self, view: ScreenView, scope: trio.CancelScope) -> None:
+        with scope:
+            while True:
+                if view.frames and self.tab.viewer.viewer is not None:
+                    self.tab.viewer.viewer.show_frame(view.picture())
+                await view.frame_done.wait()
+
+    def _show_share(self, event: ShareEvent) -> None:
+        match event:
+            case ShareNotice(text):
+                self.tab.chat.add_notice(text.lstrip("*! "))
+            case ShareRejected(sender, reason):
+                self.tab.chat.add_notice(f"Dropped a message from {sender}: {reason}")
+
+    async def _file_events(self, files: FileTransfers) -> None:
+        async for event in files.events:
+            self._show_file(event)
+            self.refresh()
+
+    def _show_file(self, event: FileEvent) -> None:
+        match event:
+            case TransferProgress(view) | TransferEnded(view):
+                self.tab.transfers.update_view(view)
+            case FileNotice(text):
+                self.tab.chat.add_notice(text.lstrip("*! "))
+            case FolderListed(customer, path, entries, error):
+                where = path or "the shared folder"
+                listing = ", ".join(e.name + ("/" if e.is_dir else "") for e in entries)
+                self.tab.chat.add_notice(
+                    f"{customer}: cannot list {where}: {error}"
+                    if error
+                    else f"{customer}: {where}: {listing or 'empty'}"
+                )
