@@ -2,7 +2,8 @@
 
 :class:`ScreenSharer` runs as one task per shared region. It captures only
 when a viewer holds credit and the screen changed (X DAMAGE says so, or a
-poll), always the newest screen, and keeps one encoder per viewer: a second
+poll), always the newest screen, reading back only what was drawn
+(:class:`peer._screen_buffer.ScreenBuffer`), and keeps one encoder per viewer: a second
 viewer adds an encoder, not a second capture. It asks ``allowed()`` before
 every capture and again before anything leaves, so a revoke that lands
 while a frame is being encoded still stops that frame.
@@ -35,6 +36,7 @@ from codec import (
 from peer._capture import Box, CaptureError
 from peer._errors import PeerError
 from peer._nursery import open_task_nursery
+from peer._screen_buffer import DirtyRegion, ScreenBuffer
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -100,6 +102,8 @@ class ScreenSharer:
         self._windows = windows
         self.region = region
         self._viewers: dict[int, _Viewer] = {}
+        self._buffer = ScreenBuffer(source)
+        self._drawn = DirtyRegion()
         self._wake = trio.Event()
         #: The screen box of the last capture: where input coordinates start.
         self.box = self._region_box()
@@ -130,6 +134,7 @@ class ScreenSharer:
             raise PeerError(f"there is no monitor {monitor}; the customer has {len(monitors)}")
         self.region.monitor = monitor if self.region.window is None else 0
         self._viewers[viewer].lossy = lossy
+        self._drawn.forget()
         for each in self._viewers.values():
             each.flow.note_change()
         self._poke()
@@ -158,8 +163,11 @@ class ScreenSharer:
                     (vid, self._viewers[vid], self._viewers[vid].flow.start_capture())
                     for vid in ready
                 ]
+                drawn = self._drawn.take()
+                if any(keyframe for _, _, keyframe in jobs):
+                    drawn = None  # a fresh start reads everything: nothing stale survives it
                 self.captures += 1
-                capture = await trio.to_thread.run_sync(self._capture, jobs)
+                capture = await trio.to_thread.run_sync(self._capture, jobs, drawn)
                 self.box = capture.box
                 for vid, messages in capture.out.items():
                     viewer = self._viewers.get(vid)
@@ -176,7 +184,7 @@ class ScreenSharer:
 
     async def _watch(self) -> None:
         while True:
-            await self._changes.wait_change()
+            self._drawn.add(await self._changes.wait_change())
             for viewer in self._viewers.values():
                 viewer.flow.note_change()
             self._poke()
@@ -195,19 +203,15 @@ class ScreenSharer:
             return Box.of(self._source.monitors()[self.region.monitor - 1])
         return self._source.bounds()
 
-    def _capture(self, jobs: list[tuple[int, _Viewer, bool]]) -> _Capture:
+    def _capture(self, jobs: list[tuple[int, _Viewer, bool]], drawn: list[Box] | None) -> _Capture:
         box = self._region_box()
-        frame = self._source.grab(box)
-        # The encoder refreshes lossy pixels after they stood still for a time.
-        now = time.monotonic()
+        covers: list[Box] = []
         if self.region.window is not None:
             assert self._windows is not None
-            frame = np.array(frame)  # our own copy, to blank what covers the window
-            for cover in self._windows.covering(self.region.window):
-                part = cover.clip(box)
-                if part is not None:
-                    x, y = part.x - box.x, part.y - box.y
-                    frame[y : y + part.height, x : x + part.width] = 0
+            covers = self._windows.covering(self.region.window)
+        frame = self._buffer.refresh(box, drawn, blank=covers)
+        # The encoder refreshes lossy pixels after they stood still for a time.
+        now = time.monotonic()
         capture = _Capture(box, frame)
         for vid, viewer, keyframe in jobs:
             if viewer.encoder is None:
@@ -217,7 +221,9 @@ class ScreenSharer:
             viewer.encoder.lossy = viewer.lossy
             if keyframe:
                 viewer.encoder.keyframe()
-            capture.out[vid] = viewer.encoder.encode(frame, now=now)
+            # The lossy tracker keeps the frame it saw; the buffer changes under it.
+            mine = frame.copy() if viewer.lossy else frame
+            capture.out[vid] = viewer.encoder.encode(mine, now=now)
         return capture
 
 

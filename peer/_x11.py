@@ -7,7 +7,8 @@ other windows cover, so only that application's own pixels leave.
 
 :class:`DamageWatcher` asks the DAMAGE extension to report when anything is
 drawn, so an idle screen costs no capture at all; where the server lacks
-DAMAGE it reports a change at a fixed polling rate instead.
+DAMAGE it reports a change at a fixed polling rate instead. It says where
+the drawing was, so the sharer reads back only those boxes.
 """
 
 from __future__ import annotations
@@ -50,8 +51,8 @@ class WindowLookup(Protocol):
 
 
 class ScreenChanges(Protocol):
-    async def wait_change(self) -> None:
-        """Return once something may have changed on the screen."""
+    async def wait_change(self) -> list[Box] | None:
+        """Return once something may have changed: the boxes drawn, or None if unknown."""
 
     def close(self) -> None: ...
 
@@ -158,7 +159,9 @@ class DamageWatcher:
         if self._display.has_extension("DAMAGE"):
             self._display.damage_query_version()
             root = self._display.screen().root
-            self._damage = root.damage_create(damage.DamageReportNonEmpty)
+            # Delta rectangles: one report per box newly added to the damaged region,
+            # so their union since the last reset is exactly what was drawn.
+            self._damage = root.damage_create(damage.DamageReportDeltaRectangles)
             self._event_type = self._display.extension_event.DamageNotify
             self._display.flush()
         else:
@@ -168,24 +171,26 @@ class DamageWatcher:
     def polling(self) -> bool:
         return self._damage is None
 
-    async def wait_change(self) -> None:
+    async def wait_change(self) -> list[Box] | None:
         if self._damage is None:
             await trio.sleep(POLL_INTERVAL)
-            return
+            return None
         display = self._display
         while True:
-            # Every report already here counts as one change...
-            damaged = False
+            # Every report already here is part of one change...
+            drawn = []
             while display.pending_events():
-                damaged |= display.next_event().type == self._event_type
-            if damaged:
+                event = display.next_event()
+                if event.type == self._event_type:
+                    area = event.area
+                    drawn.append(Box(area.x, area.y, area.width, area.height))
+            if drawn:
                 # ...then the region is reset, so the next drawing reports again. A
-                # report that comes after the reset is left for the next call: the
-                # server reports only when the region turns non-empty, so dropping
-                # it would silence this watcher for good.
+                # report that comes after the reset is left for the next call (its
+                # box is read twice, harmlessly); dropping it would lose that box.
                 display.damage_subtract(self._damage, 0, 0)
                 display.flush()
-                return
+                return drawn
             await trio.lowlevel.wait_readable(display.fileno())
 
     def close(self) -> None:

@@ -147,11 +147,21 @@ class ScreenEncoder:
         self._want_keyframe = True
 
     def _to_bgr(self, frame: NDArray[np.uint8]) -> NDArray[np.uint8]:
-        if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 4:
-            raise LocalProtocolError("a frame must be a uint8 array of shape (height, width, 4)")
+        if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] not in (3, 4):
+            raise LocalProtocolError(
+                "a frame must be a uint8 array of shape (height, width, 4) or (height, width, 3)"
+            )
         height, width = frame.shape[:2]
         if (width, height) != (self._width, self._height):
             self._resize(width, height)
+        if frame.shape[2] == 3:
+            # Already BGR: a sharer that keeps its own converted copy of the screen
+            # spares the full-frame conversion (the largest cost of a small change).
+            if self._padded == width and frame.flags.c_contiguous:
+                return frame
+            padded = np.zeros((height, self._padded, 3), dtype=np.uint8)
+            padded[:, :width] = frame
+            return padded
         # Pillow keeps RGB as 4 bytes a pixel, so it maps the capture without a copy;
         # packing to 3 bytes is then one pass. Its channel names are swapped both ways,
         # so the bytes come out B, G, R as they went in.
@@ -169,9 +179,10 @@ class ScreenEncoder:
     def encode(self, frame: NDArray[np.uint8], *, now: float) -> list[bytes]:
         """The messages that bring the viewer from the previous frame to ``frame``.
 
-        ``frame`` is ``(height, width, 4)`` BGRA (alpha ignored), captured at ``now``
-        (seconds on any clock that never goes back). A frame of a new size starts a
-        keyframe. An unchanged frame gives an empty list.
+        ``frame`` is ``(height, width, 4)`` BGRA (alpha ignored), or ``(height, width,
+        3)`` BGR, which is read as it is and not kept past the call unless lossy mode
+        is on; it was captured at ``now`` (seconds on any clock that never goes back).
+        A frame of a new size starts a keyframe. An unchanged frame gives an empty list.
         """
         cur = self._to_bgr(frame)
         if self._want_keyframe:

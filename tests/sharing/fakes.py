@@ -22,6 +22,8 @@ class FakeScreen:
     def __init__(self, width: int = 64, height: int = 48) -> None:
         self.pixels = np.zeros((height, width, 4), dtype=np.uint8)
         self.grabs = 0
+        #: Pixels read so far: a sharer that reads only what changed reads few.
+        self.pixels_read = 0
         #: Called inside each grab (from the capture thread): a test can act mid-capture.
         self.during_grab: Callable[[], None] | None = None
 
@@ -33,6 +35,7 @@ class FakeScreen:
 
     def grab(self, box: Box) -> NDArray[np.uint8]:
         self.grabs += 1
+        self.pixels_read += box.width * box.height
         if self.during_grab is not None:
             self.during_grab()
         return self.pixels[box.y : box.y + box.height, box.x : box.x + box.width].copy()
@@ -45,16 +48,16 @@ class FakeScreen:
 
 
 class FakeChanges:
-    """Reports a change each time the test calls :meth:`changed`."""
+    """Reports a change each time the test calls :meth:`changed`, where it says (or not)."""
 
     def __init__(self) -> None:
-        self._send, self._receive = trio.open_memory_channel[None](100)
+        self._send, self._receive = trio.open_memory_channel[list[Box] | None](100)
 
-    def changed(self) -> None:
-        self._send.send_nowait(None)
+    def changed(self, *boxes: Box) -> None:
+        self._send.send_nowait(list(boxes) or None)
 
-    async def wait_change(self) -> None:
-        await self._receive.receive()
+    async def wait_change(self) -> list[Box] | None:
+        return await self._receive.receive()
 
     def close(self) -> None:
         pass

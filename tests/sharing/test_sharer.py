@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import trio
 
 from codec import CreditGrant, Message, ScreenDecoder, ScreenUpdate
+from peer._capture import Box
 from peer._screen_share import Region, ScreenSharer
 from tests.sharing.fakes import FakeChanges, FakeScreen
 
@@ -105,3 +107,21 @@ async def test_two_viewers_share_one_capture(nursery: trio.Nursery) -> None:
     await wire.wait(2, 1)
     await trio.testing.wait_all_tasks_blocked()
     assert screen.grabs == 1
+
+
+async def test_a_small_change_is_read_back_alone_and_arrives_exact(nursery: trio.Nursery) -> None:
+    screen, changes, wire = FakeScreen(), FakeChanges(), Wire()
+    sharer = sharer_on(screen, changes, wire, {1})
+    sharer.add_viewer(1)
+    nursery.start_soon(sharer.run)
+    sharer.grant(1, CreditGrant(2, keyframe=True))
+    await wire.wait(1, 1)
+    read = screen.pixels_read
+    screen.pixels[5:9, 40:50, :3] = (10, 200, 30)
+    changes.changed(Box(40, 5, 10, 4))
+    await wire.wait(1, 2)
+    assert screen.pixels_read - read == 40
+    decoder = ScreenDecoder()
+    for data in wire.sent[1]:
+        decoder.feed(data)
+    assert np.array_equal(decoder.framebuffer, screen.pixels[..., :3])

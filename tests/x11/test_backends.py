@@ -124,6 +124,27 @@ async def test_damage_reports_drawing_and_stays_quiet_when_idle(xdisplay: str) -
             watcher.close()
 
 
+async def test_damage_says_where_the_drawing_was(xdisplay: str) -> None:
+    async with open_probe(xdisplay, x=200, y=150) as probe:
+        window = Box(*probe.box)
+        watcher = DamageWatcher(xdisplay)
+        try:
+            await trio.sleep(0.2)
+            with trio.move_on_after(0.1):
+                while True:
+                    await watcher.wait_change()  # drain what was drawn before
+            await probe.console.send("pattern 5")
+            drawn: list[Box] = []
+            with trio.move_on_after(0.5):  # the whole redraw, however many reports it takes
+                while True:
+                    drawn += await watcher.wait_change() or []
+            assert drawn
+            assert all(box.clip(window) == box for box in drawn)  # nothing outside the window
+            assert sum(box.width * box.height for box in drawn) >= window.width * window.height
+        finally:
+            watcher.close()
+
+
 async def test_clicks_arrive_at_the_coordinates_given(xdisplay: str) -> None:
     async with open_probe(xdisplay, x=100, y=80) as probe:
         sink = XTestInput(xdisplay)
