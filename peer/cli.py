@@ -4,6 +4,7 @@
     helpline join CODE|LINK [--relay URL] [--name NAME]   (a customer)
     helpline join --gui [CODE|LINK]                (a customer, in a window)
     helpline console                               (the rep, in a window)
+    helpline install-desktop                       (menu entries, helpline: links)
     helpline history [show NUMBER]                 (the rep's recorded sessions)
 
 Lines typed are chat; ``/to NAME text``, ``/who``, ``/quit``, ``/end`` and
@@ -51,6 +52,7 @@ from peer._addresses import LOOPBACK_HOSTS, WILDCARD_HOSTS, relay_urls
 from peer._config import PeerConfig, default_name, load_config
 from peer._connection import RELAY_TIMEOUT
 from peer._desk import CustomerDesk, Desk, RepDesk
+from peer._desktop_entry import install_desktop
 from peer._errors import NotAllowedError, PeerError
 from peer._events import (
     ChatReceived,
@@ -123,8 +125,9 @@ def main(argv: list[str] | None = None) -> None:
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
-        config = load_config() if args.command != "history" else PeerConfig()
-        if args.command != "history":
+        nameless = args.command in ("history", "install-desktop")
+        config = load_config() if not nameless else PeerConfig()
+        if not nameless:
             args.name = _name(args.name, config)
         code = run_trio(_run, args, config)
     except _UsageError as e:
@@ -225,6 +228,10 @@ def _parser() -> argparse.ArgumentParser:
         help="relay address (default: the config file's, else one started on this machine)",
     )
     console.add_argument("--name", help="your name as others see it")
+    sub.add_parser(
+        "install-desktop",
+        help="add Helpline to this user's menus and open helpline: links with it (no root)",
+    )
     history = sub.add_parser("history", help="the sessions recorded on this machine (rep)")
     shows = history.add_subparsers(dest="history_command")
     show = shows.add_parser("show", help="one recorded session, whole")
@@ -245,6 +252,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _run(args: argparse.Namespace, config: PeerConfig) -> int:
+    if args.command == "install-desktop":
+        for path in install_desktop():
+            _say(f"Wrote {path}")
+        _say("Helpline is in your menus, and helpline: join links now open its window.")
+        return 0
     if args.command == "history":
         for line in run_history(getattr(args, "number", None)):
             _say(line)
@@ -298,10 +310,12 @@ async def _join_window(
 ) -> int:
     if not gui_available():
         raise _UsageError("--gui needs a display; without one, join in the terminal with the code")
-    from peer.gui import run_customer_window
+    from peer.gui import link_relay, run_customer_window
 
     code, relay = args.code or "", args.relay or config.relay
-    if "://" in code:
+    if "://" in code and (bare := link_relay(code)) is not None:
+        code, relay = "", relay or bare  # the relay's join page links to it without a code
+    elif "://" in code:
         target = JoinTarget.from_link(code)
         code, relay = str(target.code), relay or target.relay
     return await run_customer_window(code, args.name, relay, policy, files, relay_timeout)

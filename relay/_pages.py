@@ -49,6 +49,18 @@ def _relay_url(host: str | None, secure: bool) -> str:
     return f"{'wss' if secure else 'ws'}://{html.escape(host)}"
 
 
+def _window_link(host: str | None, secure: bool) -> str:
+    """A ``helpline:`` link to this relay without a code: it opens Helpline's window."""
+    if host is None or not _HOST.match(host):
+        return ""
+    link = f"helpline://{html.escape(host)}" + ("" if secure else "?tls=off")
+    return (
+        "<p>Or join in a window: once <code>helpline install-desktop</code> has registered "
+        f'Helpline for these links, <a href="{link}">open Helpline</a> and type the code '
+        "there (or run <code>helpline join --gui</code>).</p>\n"
+    )
+
+
 def index_page(host: str | None, *, secure: bool = False) -> bytes:
     relay = _relay_url(host, secure)
     return _page(
@@ -83,6 +95,7 @@ def join_page(host: str | None, *, secure: bool = False) -> bytes:
         "<p>A <code>helpline:</code> link opens Helpline directly only once Helpline is "
         "registered on your computer as the program for such links; until then, "
         "copy the link and use the command above.</p>\n"
+        f"{_window_link(host, secure)}"
         "<h2>Keep your code to yourself</h2>\n"
         "<p>This page never asks for your session code, and no web page should. Type it "
         "only into Helpline, and only when the representative you called gives it to "

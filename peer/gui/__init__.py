@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from peer.gui._console_app import Console, run_console
 from peer.gui._console_window import ConsoleWindow
-from peer.gui._customer import CustomerFace, run_customer_window
+from peer.gui._customer import CustomerFace, link_relay, run_customer_window
 from peer.gui._customer_window import CustomerWindow
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "ConsoleWindow",
     "CustomerFace",
     "CustomerWindow",
+    "link_relay",
     "run_console",
     "run_customer_window",
 ]

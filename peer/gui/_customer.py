@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
 
 import trio
 
 from codec import (
+    LINK_SCHEME,
     AccessState,
     Activity,
     BadCodeError,
@@ -62,9 +64,30 @@ if TYPE_CHECKING:
     from peer._session import MemberSession
     from peer._share_events import ShareEvent
 
-__all__ = ["CustomerFace", "join_target", "run_customer_window"]
+__all__ = ["CustomerFace", "join_target", "link_relay", "run_customer_window"]
 
 log = logging.getLogger("helpline.peer.gui")
+
+
+def link_relay(link: str) -> str | None:
+    """The relay a code-less ``helpline://HOST:PORT`` link names, else None.
+
+    The relay's join page offers such a link (it never knows a code): it
+    opens the window with the relay filled in, and the customer types the code.
+    """
+    parts = urlsplit(link.strip())
+    query = parse_qs(parts.query, keep_blank_values=True)
+    tls = query.get("tls", ["on"])
+    if (
+        parts.scheme != LINK_SCHEME
+        or not parts.netloc
+        or parts.path.strip("/")
+        or parts.fragment
+        or set(query) - {"tls"}
+        or tls not in (["on"], ["off"])
+    ):
+        return None
+    return f"{'ws' if tls == ['off'] else 'wss'}://{parts.netloc}"
 
 
 def join_target(text: str, relay: str) -> JoinTarget:

@@ -122,3 +122,12 @@ async def test_other_methods_are_refused(relay_url: str) -> None:
     status, headers, _ = await http_get(relay_url, "/healthz", method="POST")
     assert status == 405
     assert headers["allow"] == "GET, HEAD"
+
+
+async def test_join_page_links_to_helplines_window_with_the_relay_and_no_code(
+    relay_url: str,
+) -> None:
+    _, _, body = await http_get(relay_url, "/join", host="relay.example:8765")
+    page = body.decode()
+    assert '<a href="helpline://relay.example:8765?tls=off">open Helpline</a>' in page
+    assert "helpline install-desktop" in page
