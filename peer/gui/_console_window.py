@@ -41,6 +41,7 @@ class ConsoleWindow(QMainWindow):
         self.welcome = PlainLabel("Start a session with New session (Ctrl+N).")
         self.welcome.setStyleSheet("font-size: 13pt; padding: 24px;")
         self.tabs.addTab(self.welcome, "Welcome")
+        self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
         self.setCentralWidget(self.tabs)
         tools = QToolBar("Sessions")
         tools.setMovable(False)

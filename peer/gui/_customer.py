@@ -174,7 +174,7 @@ class CustomerFace:
         """Until the session ends or the customer leaves; 1 if it broke."""
         window, session = self.window, self.session
         window.joined(self.number, session.name)
-        window.chat.on_send = lambda text, to: self.bridge.call(session.send_chat, text, to)
+        window.chat.on_send = lambda text, to: self.bridge.call(self._send_chat, text, to)
         window.on_leave = lambda: self.bridge.call(self._leave)
         window.share_bar.on_stop = lambda key: self.bridge.call(self._stop, key)
         self._refresh_people()
@@ -226,6 +226,11 @@ class CustomerFace:
                 self._refresh_people()
         window.ended("You left the session.")
         return 0
+
+    async def _send_chat(self, text: str, to: list[str]) -> None:
+        await self.session.send_chat(text, to=to or None)
+        mark = self.session.role.value
+        self.window.chat.add_line(mark, self.session.name, text, private=bool(to), to=to)
 
     async def _leave(self) -> None:
         await self.session.leave()

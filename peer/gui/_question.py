@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 __all__ = ["QuestionDialog"]
 
+STOP_HINT = "Nothing happens unless you allow it, and you can stop it at any time."
+
 
 class QuestionDialog(QDialog):
     def __init__(
@@ -49,9 +51,11 @@ class QuestionDialog(QDialog):
         self._on_answer = on_answer
         self._answered = False
         self.question = PlainLabel(shown(question))
-        self.question.setStyleSheet("font-size: 14pt; font-weight: bold;")
+        self.question.setStyleSheet("font-size: 13pt; font-weight: bold;")
+        self.setMinimumWidth(480)
         layout = QVBoxLayout(self)
         layout.addWidget(self.question)
+        layout.addWidget(PlainLabel(STOP_HINT))
         self.details: QPlainTextEdit | None = None
         if details:
             layout.addWidget(PlainLabel("This is exactly what would be sent:"))

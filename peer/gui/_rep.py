@@ -214,7 +214,8 @@ class RepFace:
     async def _send_chat(self, text: str, to: list[str]) -> None:
         await self.session.send_chat(text, to=to or None)
         self.desk.sent_chat(text, to)
-        self.tab.chat.add_line("rep", self.session.name, text, private=bool(to), to=to)
+        mark = self.session.role.value
+        self.tab.chat.add_line(mark, self.session.name, text, private=bool(to), to=to)
 
     async def _act(self, action: Action) -> None:
         if action in _ASK:
@@ -352,7 +353,10 @@ class RepFace:
     def _show_share(self, event: ShareEvent) -> None:
         match event:
             case ShareNotice(text):
-                self.tab.chat.add_notice(text.lstrip("*! "))
+                # The CLI's hint on picking a monitor names a command the console has not.
+                self.tab.chat.add_notice(
+                    text.lstrip("*! ").removesuffix(" (/view --monitor N|all)")
+                )
             case ShareRejected(sender, reason):
                 self.tab.chat.add_notice(f"Dropped a message from {sender}: {reason}")
 

@@ -64,6 +64,7 @@ class SessionTab(QWidget):
         left.addWidget(self.transfers)
         left.setStretchFactor(0, 4)
         left.setStretchFactor(1, 1)
+        left.setSizes([600, 140])  # the screen first; transfers are a few rows
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.roster)
         right.addWidget(self.chat)

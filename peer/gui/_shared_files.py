@@ -57,7 +57,8 @@ class SharedFilesPanel(QWidget):
             row = QTreeWidgetItem([shown(item.name, 255), human_size(item.size), str(item.count)])
             row.setData(0, Qt.ItemDataRole.UserRole, item.number)
             self.tree.addTopLevelItem(row)
-        self.tree.resizeColumnToContents(0)
+        for column in range(3):
+            self.tree.resizeColumnToContents(column)
         if items:
             self.heading.setText(f"{shown(rep, 80)} shares these with you; pick and Download:")
             self.tree.topLevelItem(0).setSelected(True)  # type: ignore[union-attr]
