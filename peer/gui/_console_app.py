@@ -50,18 +50,21 @@ async def run_console(
     closed = trio.Event()
     token = trio.lowlevel.current_trio_token()
     window.on_closed = lambda: token.run_sync_soon(closed.set)
-    async with AsyncExitStack() as stack, open_task_nursery() as nursery:
-        bridge = Bridge(nursery, lambda text: window.statusBar().showMessage(text, 15000))
-        console = Console(window, bridge, nursery, stack, name, config, policy, files)
-        console.relay_timeout = relay_timeout
-        console.relay = relay or config.relay
-        window.on_new_session = console.ask_start
-        window.on_end_all = lambda: bridge.call(console.end_all)
-        window.console = console  # type: ignore[attr-defined]  # for tests and screenshots
-        window.show()
-        console.ask_start()
-        await closed.wait()
-        nursery.cancel_scope.cancel()
+    try:
+        async with AsyncExitStack() as stack, open_task_nursery() as nursery:
+            bridge = Bridge(nursery, lambda text: window.statusBar().showMessage(text, 15000))
+            console = Console(window, bridge, nursery, stack, name, config, policy, files)
+            console.relay_timeout = relay_timeout
+            console.relay = relay or config.relay
+            window.on_new_session = console.ask_start
+            window.on_end_all = lambda: bridge.call(console.end_all)
+            window.console = console  # type: ignore[attr-defined]  # for tests and screenshots
+            window.show()
+            console.ask_start()
+            await closed.wait()
+            nursery.cancel_scope.cancel()
+    finally:
+        window.on_closed = None  # the window may outlive this trio run
     return 0
 
 

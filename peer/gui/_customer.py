@@ -117,31 +117,34 @@ async def run_customer_window(
     window.on_closed = lambda: token.run_sync_soon(closed.set)
     joins, asked = trio.open_memory_channel[tuple[str, str, str]](1)
     outcome = 0
-    async with open_task_nursery() as nursery:
-        bridge = Bridge(nursery, window.show_error)
-        window.form.on_join = lambda *typed: bridge.call(joins.send_nowait, typed)
-        window.form.prefill(code, name, relay)
-        window.show()
+    try:
+        async with open_task_nursery() as nursery:
+            bridge = Bridge(nursery, window.show_error)
+            window.form.on_join = lambda *typed: bridge.call(joins.send_nowait, typed)
+            window.form.prefill(code, name, relay)
+            window.show()
 
-        async def join_until_closed() -> None:
-            nonlocal outcome
-            async for text, who, where in asked:
-                try:
-                    target = join_target(text, where)
-                    window.form.busy("Checking the code…")
-                    async with open_joined_session(
-                        target, who, relay_timeout=relay_timeout
-                    ) as session:
-                        face = CustomerFace(session, window, policy, files, bridge)
-                        face.number = target.code.room
-                        outcome = await face.run()
-                    return
-                except HelplineError as e:
-                    window.form.show_error(str(e))
+            async def join_until_closed() -> None:
+                nonlocal outcome
+                async for text, who, where in asked:
+                    try:
+                        target = join_target(text, where)
+                        window.form.busy("Checking the code…")
+                        async with open_joined_session(
+                            target, who, relay_timeout=relay_timeout
+                        ) as session:
+                            face = CustomerFace(session, window, policy, files, bridge)
+                            face.number = target.code.room
+                            outcome = await face.run()
+                        return
+                    except HelplineError as e:
+                        window.form.show_error(str(e))
 
-        nursery.start_soon(join_until_closed)
-        await closed.wait()
-        nursery.cancel_scope.cancel()
+            nursery.start_soon(join_until_closed)
+            await closed.wait()
+            nursery.cancel_scope.cancel()
+    finally:
+        window.on_closed = None  # the window may outlive this trio run
     return outcome
 
 

@@ -201,6 +201,8 @@ class RepFace:
             ]
         )
         controlling = self.session.role is Role.REP and not now.over
+        if not now.over:
+            self.tab.set_controlling(self.session.role is Role.REP)  # control may move (M5)
         offers = {"primary"} if controlling else set()
         if controlling and hasattr(self.session, "transfer_control"):
             offers.add("transfer")  # arrives with transfer of control (M5)

@@ -1,0 +1,129 @@
+"""The rep's console around its sessions: one tab each up to the site's cap, the viewer
+docked or detached, system information searchable, and a close that asks first."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from codec import parse_policy
+from peer.gui._activities import Action
+from tests.gui.console import open_console_window, start_session
+from tests.gui.customer import click, open_customer_window
+from tests.gui.helpers import until
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QApplication
+
+TWO_AT_ONCE = parse_policy("[sessions]\nmax_sessions = 2\n", "site.toml")
+
+
+@pytest.fixture(autouse=True)
+def _customer_display(monkeypatch: pytest.MonkeyPatch, xdisplay: str) -> None:
+    monkeypatch.setenv("DISPLAY", xdisplay)
+
+
+async def test_each_session_has_its_own_tab_up_to_the_sites_cap(
+    qapp: QApplication, relay_process: str, tmp_path: Path
+) -> None:
+    async with open_console_window(qapp, relay_process, tmp_path, TWO_AT_ONCE) as (window, console):
+        await start_session(window, console)
+        assert window.new_action.isEnabled()
+        window.new_action.trigger()
+        await until(
+            lambda: console.start_dialog is not None and console.start_dialog.isVisible(), "dialog"
+        )
+        assert console.start_dialog is not None
+        click(console.start_dialog.start_button)
+        await until(lambda: len(console.faces) == 2, "the second session")
+        await until(lambda: len(window.sessions()) == 2, "two tabs")
+        codes = [t.code_panel.code.text() for t in window.sessions()]
+        assert codes[0] != codes[1]
+        assert not window.new_action.isEnabled()
+        assert window.new_action.toolTip() == "Not now: this site allows 2 session(s) at once."
+
+
+async def test_closing_the_console_with_a_session_running_asks_and_cancel_keeps_it(
+    qapp: QApplication, relay_process: str, tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    async with open_console_window(qapp, relay_process, tmp_path) as (window, console):
+        await start_session(window, console)
+        window.close()
+        assert window.isVisible()
+        assert window.confirm is not None
+        assert window.confirm.isVisible()
+        assert "1 session(s) still running" in window.confirm.text()
+        click(window.confirm.button(QMessageBox.StandardButton.Cancel))
+        assert window.isVisible()
+        assert not console.faces[0].tab.over
+        window.close()
+        assert window.confirm is not None
+        click(window.confirm.button(QMessageBox.StandardButton.Close))
+        await until(lambda: console.faces[0].tab.over, "the session to end")
+        await until(lambda: not window.isVisible(), "the console to close")
+
+
+async def test_the_viewer_detaches_into_its_own_window_and_docks_back_when_closed(
+    qapp: QApplication, relay_process: str, xdisplay: str, tmp_path: Path
+) -> None:
+    async with (
+        open_console_window(qapp, relay_process, tmp_path) as (window, console),
+    ):
+        await start_session(window, console)
+        tab = console.faces[0].tab
+        async with open_customer_window(
+            qapp, relay_process, tmp_path, code=tab.code_panel.code.text()
+        ) as customer:
+            click(customer.form.join_button)
+            await until(lambda: tab.activities.reason(Action.VIEW_DESKTOP) is None, "a customer")
+            click(tab.activities.buttons[Action.VIEW_DESKTOP])
+            await until(lambda: customer.dialog is not None, "the question")
+            assert customer.dialog is not None
+            click(customer.dialog.allow)
+            await until(lambda: tab.viewer.viewer is not None, "the viewer")
+            viewer = tab.viewer.viewer
+            assert viewer is not None
+            assert not viewer.isWindow()
+            click(tab.viewer.detach_button)
+            assert viewer.isWindow()
+            assert viewer.isVisible()
+            viewer.close()  # closing the window docks it; only Stop ends the view
+            assert not viewer.isWindow()
+            assert tab.viewer.viewer is viewer
+            click(tab.activities.buttons[Action.STOP])
+            await until(lambda: tab.viewer.viewer is None, "Stop to end the view")
+            await until(customer.share_bar.idle.isVisible, "the customer's bar to go idle")
+
+
+async def test_allowed_system_information_opens_a_searchable_read_only_view(
+    qapp: QApplication, relay_process: str, tmp_path: Path
+) -> None:
+    async with open_console_window(qapp, relay_process, tmp_path) as (window, console):
+        await start_session(window, console)
+        face = console.faces[0]
+        tab = face.tab
+        async with open_customer_window(
+            qapp, relay_process, tmp_path, code=tab.code_panel.code.text()
+        ) as customer:
+            click(customer.form.join_button)
+            await until(lambda: tab.activities.reason(Action.SYSINFO) is None, "a customer")
+            click(tab.activities.buttons[Action.SYSINFO])
+            await until(lambda: customer.dialog is not None, "the question", 30)
+            assert customer.dialog is not None
+            click(customer.dialog.allow)
+            await until(lambda: face.reports != [], "the report's view")
+            view = face.reports[0]
+            assert view.text.isReadOnly()
+            assert view.windowTitle() == "System information — Bob"
+            everything = view.text.toPlainText()
+            assert "  OS: " in everything
+            view.search.setText("os:")
+            found = view.text.toPlainText().split("\n")
+            assert found[0] == "System:"
+            assert all("os:" in line.casefold() for line in found[1:])
+            assert len(found) < len(everything.split("\n"))
