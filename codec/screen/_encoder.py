@@ -271,7 +271,7 @@ class ScreenEncoder:
 
     def _apply(self, op: CopyOp) -> None:
         apply_copy(self._ref, op)
-        self._motion.invalidate(op.dst)
+        self._motion.moved(op)
         if self._tracker is not None:
             d, mask = op.dst, self._tracker.mask
             mask[d.y : d.y + d.h, d.x : d.x + d.w] = mask[
