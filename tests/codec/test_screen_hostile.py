@@ -252,21 +252,33 @@ def test_random_bytes_raise_only_protocol_errors(data: bytes) -> None:
 def test_mutated_messages_raise_only_protocol_errors(
     index: int, edits: list[tuple[int, int]], cut: int
 ) -> None:
+    decoder = _feed_mutated(_STREAM, index, edits, cut)
+    # A mutation the format cannot see (a pixel byte) still draws within bounds.
+    assert decoder is None or decoder.framebuffer.shape == (H, W, 3)
+
+
+def _feed_mutated(
+    stream: list[bytes], index: int, edits: list[tuple[int, int]], cut: int
+) -> ScreenDecoder | None:
+    """Feed a real stream up to ``index``, then that message mutated.
+
+    Returns None if the decoder refused it with a :class:`ProtocolError` (any other
+    exception fails the test), else the decoder that took it.
+    """
     decoder = ScreenDecoder()
-    for message in _STREAM[:index]:
+    for message in stream[:index]:
         decoder.feed(message)
-    mutated = bytearray(_STREAM[index])
+    mutated = bytearray(stream[index])
     for position, value in edits:
         mutated[position % len(mutated)] = value
     if cut % 3:  # two in three are also cut short, somewhere after the first byte
         del mutated[max(1, cut % len(mutated)) :]
-    assume(bytes(mutated) != _STREAM[index])
+    assume(bytes(mutated) != stream[index])
     try:
         decoder.feed(bytes(mutated))
     except ProtocolError:
-        return
-    # A mutation the format cannot see (a pixel byte) still draws within bounds.
-    assert decoder.framebuffer.shape == (H, W, 3)
+        return None
+    return decoder
 
 
 def test_a_screen_update_is_unpacked_with_the_common_depth_limit() -> None:
@@ -426,21 +438,13 @@ def test_the_fuzzed_lossy_session_carries_video() -> None:
 @given(
     index=st.integers(0, len(_VIDEO_STREAM) - 1),
     edits=st.lists(st.tuples(st.integers(0, 1 << 20), st.integers(0, 255)), min_size=1, max_size=6),
+    cut=st.integers(0, 1 << 20),
 )
 def test_mutated_video_messages_raise_only_protocol_errors(
-    index: int, edits: list[tuple[int, int]]
+    index: int, edits: list[tuple[int, int]], cut: int
 ) -> None:
-    decoder = ScreenDecoder()
-    for message in _VIDEO_STREAM[:index]:
-        decoder.feed(message)
-    mutated = bytearray(_VIDEO_STREAM[index])
-    for position, value in edits:
-        mutated[position % len(mutated)] = value
-    try:
-        decoder.feed(bytes(mutated))
-    except ProtocolError:
-        return
-    assert decoder.framebuffer.shape == (96, 128, 3)
+    decoder = _feed_mutated(_VIDEO_STREAM, index, edits, cut)
+    assert decoder is None or decoder.framebuffer.shape == (96, 128, 3)
 
 
 def test_temporal_pixels_add_to_what_the_framebuffer_holds(
