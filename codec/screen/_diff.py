@@ -31,6 +31,7 @@ __all__ = [
     "changed_rects",
     "changed_strips",
     "copy_where",
+    "pixel_keys",
     "pixels_differ",
     "split_rect",
 ]
@@ -66,6 +67,27 @@ def pixels_differ(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> NDArray[np.bool
     out: NDArray[np.bool_] = ne[..., 0] | ne[..., 1]
     out |= ne[..., 2]
     return out
+
+
+def pixel_keys(pixels: NDArray[np.uint8]) -> NDArray[np.uint32]:
+    """Each pixel of a contiguous BGR frame as one number, equal exactly where colours are.
+
+    Comparing keys is one contiguous pass where comparing BGR pixels takes three
+    strided ones, and the lossy tracker compares neighbours and frames a dozen times
+    a frame. The keys are read as overlapping 4-byte words 3 bytes apart (a pixel
+    and the next one's first byte, masked off), which is one pass too.
+    """
+    height, width = pixels.shape[:2]
+    flat = np.ascontiguousarray(pixels).reshape(-1)
+    count = height * width
+    keys = np.empty(count, dtype="<u4")
+    # Little-endian whatever the machine, so the mask keeps this pixel's B, G and R.
+    words = np.ndarray((count - 1,), dtype="<u4", buffer=flat, strides=(3,))
+    np.bitwise_and(words, 0xFFFFFF, out=keys[:-1])
+    # The last pixel has no next byte to read past; it is put together by hand.
+    b, g, r = (int(v) for v in flat[-3:])
+    keys[-1] = b | g << 8 | r << 16
+    return keys.reshape(height, width)
 
 
 def copy_where(dst: NDArray[np.uint8], src: NDArray[np.uint8], where: NDArray[np.bool_]) -> None:

@@ -32,6 +32,7 @@ from codec.screen._diff import (
     changed_rects,
     changed_strips,
     copy_where,
+    pixel_keys,
     pixels_differ,
     split_rect,
 )
@@ -117,6 +118,8 @@ class ScreenEncoder:
         self._seq = 0
         self._lossy = lossy
         self._tracker: LossyTracker | None = None
+        #: The current frame's pixel keys, for the lossy tracker (lossy mode only).
+        self._keys: NDArray[np.uint32] = np.zeros((0, 0), dtype=np.uint32)
         self._resize(width, height)
 
     @property
@@ -185,12 +188,14 @@ class ScreenEncoder:
         A frame of a new size starts a keyframe. An unchanged frame gives an empty list.
         """
         cur = self._to_bgr(frame)
+        if self._lossy:
+            self._keys = pixel_keys(cur)
         if self._want_keyframe:
             return self._encode_keyframe(cur, now)
         if self._lossy:
             if self._tracker is None:
                 self._tracker = LossyTracker(self._height, self._padded)
-            self._tracker.observe(cur, now)
+            self._tracker.observe(self._keys, now)
         changed = changed_strips(cur, self._ref)
         rows = np.flatnonzero(changed.any(axis=1))
         if rows.size == 0:
@@ -201,7 +206,7 @@ class ScreenEncoder:
         ops: list[Op] = []
         images: list[bytes] = []
         top, bottom = int(rows[0]), int(rows[-1]) + 1
-        if int(np.count_nonzero(changed)) >= _MOTION_MIN_CHANGE:
+        if self._worth_a_motion_search(changed):
             strips = np.flatnonzero(changed.any(axis=0))
             x0, x1 = int(strips[0]) * STRIP, (int(strips[-1]) + 1) * STRIP
             box = Rect(x0, top, x1 - x0, bottom - top)
@@ -230,6 +235,21 @@ class ScreenEncoder:
         """
         return None if self._tracker is None else self._tracker.next_deadline()
 
+    def _worth_a_motion_search(self, changed: NDArray[np.bool_]) -> bool:
+        """Did enough change for a move to be likely, not counting a video playing?
+
+        Pictures inside a playing video's stream change every frame but never move
+        as a copy; searching them would cost more than the rest of a small update.
+        """
+        count = int(np.count_nonzero(changed))
+        if count < _MOTION_MIN_CHANGE or self._videos is None or self._tracker is None:
+            return count >= _MOTION_MIN_CHANGE
+        for r in self._videos.playing():
+            s0, s1 = -(-r.x // STRIP), (r.x + r.w) // STRIP
+            if s1 > s0:
+                count -= int(np.count_nonzero(changed[r.y : r.y + r.h, s0:s1]))
+        return count >= _MOTION_MIN_CHANGE
+
     def _encode_keyframe(self, cur: NDArray[np.uint8], now: float) -> list[bytes]:
         self._want_keyframe = False
         if self._videos is not None:
@@ -242,7 +262,7 @@ class ScreenEncoder:
         if self._lossy:
             # Watching starts with the keyframe, so the next frame can already go lossy.
             self._tracker = LossyTracker(self._height, self._padded)
-            self._tracker.observe(cur, now)
+            self._tracker.observe(self._keys, now)
         whole = Rect(0, 0, self._width, self._height)
         ops: list[Op] = [self._pixels(cur, rect) for rect in split_rect(whole)]
         return self._pack(ops, [], keyframe=True)
@@ -291,7 +311,7 @@ class ScreenEncoder:
         tracker = self._tracker
         if self._videos is not None:
             self._videos.tick()
-        regions = tracker.regions(cur)
+        regions = tracker.regions(self._keys)
         band, held = tracker.held(busy=bool(regions))
         # Every approximation not held now is exact after this update: the lossless
         # pass repairs those that differ, and the rest already equal the capture.
@@ -331,7 +351,7 @@ class ScreenEncoder:
             inside[rect.y - stream.y : rect.y - stream.y + rect.h, rect.x - stream.x :][
                 :, : rect.w
             ] = True
-            approximate = self._photographic(cur, stream) & inside
+            approximate = self._photographic(self._keys, stream) & inside
             rect = stream
         else:
             sl = np.s_[rect.y : rect.y + rect.h, rect.x : rect.x + rect.w]
@@ -340,7 +360,7 @@ class ScreenEncoder:
                 return
             ops.append(LossyOp(rect, len(images)))
             picture = decode_image(data, rect.w, rect.h)
-            approximate = self._photographic(cur, rect)
+            approximate = self._photographic(self._keys, rect)
         images.append(data)
         self._ref[sl] = picture
         self._tracker.mask[sl] = approximate
@@ -348,7 +368,7 @@ class ScreenEncoder:
         copy_where(target[sl], self._ref[sl], approximate)
 
     @staticmethod
-    def _photographic(cur: NDArray[np.uint8], rect: Rect) -> NDArray[np.bool_]:
+    def _photographic(keys: NDArray[np.uint32], rect: Rect) -> NDArray[np.bool_]:
         """Which pixels of a lossy rectangle may stay approximate.
 
         Near its edge, where it meets interface, lines and fills (:func:`flat_pixels`,
@@ -356,7 +376,7 @@ class ScreenEncoder:
         neighbours) stay exact; the inside is photographic blocks only.
         """
         y0, x0 = max(rect.y - 1, 0), max(rect.x - 1, 0)
-        around = flat_pixels(cur[y0 : rect.y + rect.h + 1, x0 : rect.x + rect.w + 1])
+        around = flat_pixels(keys[y0 : rect.y + rect.h + 1, x0 : rect.x + rect.w + 1])
         flat = around[rect.y - y0 : rect.y - y0 + rect.h, rect.x - x0 : rect.x - x0 + rect.w]
         flat[BLOCK:-BLOCK, BLOCK:-BLOCK] = False
         return ~flat

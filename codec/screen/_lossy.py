@@ -33,11 +33,14 @@ import numpy as np
 from PIL import Image
 
 from codec._errors import LocalProtocolError, ProtocolError
-from codec.screen._diff import STRIP, changed_strips, pixels_differ
 from codec.screen._ops import Rect
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
+
+    #: One uint32 per pixel, equal exactly where the pixels are
+    #: (:func:`codec.screen._diff.pixel_keys`): all the tracker compares.
+    Keys = NDArray[np.uint32]
 
 __all__ = [
     "BLOCK",
@@ -107,7 +110,7 @@ def decode_image(data: bytes, width: int, height: int) -> NDArray[np.uint8]:
     return np.frombuffer(raw, dtype=np.uint8).reshape(height, width, 3)
 
 
-def flat_pixels(pixels: NDArray[np.uint8]) -> NDArray[np.bool_]:
+def flat_pixels(pixels: Keys) -> NDArray[np.bool_]:
     """Per pixel: does it equal two or more of its eight neighbours (lines, fills, text ground)?
 
     Inside a lossy rectangle these stay exact: a window's one-pixel border, its
@@ -120,18 +123,18 @@ def flat_pixels(pixels: NDArray[np.uint8]) -> NDArray[np.bool_]:
     for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
         a = pixels[: h - dy, max(0, -dx) : w - max(0, dx)]
         b = pixels[dy:, max(0, dx) : w - max(0, -dx) if dx < 0 else w]
-        same = (~pixels_differ(a, b)).view(np.uint8)
+        same = (a == b).view(np.uint8)
         # Each equal pair counts for both of its pixels.
         count[: h - dy, max(0, -dx) : w - max(0, dx)] += same
         count[dy:, max(0, dx) : w - max(0, -dx) if dx < 0 else w] += same
     return count >= 2
 
 
-def photo_blocks(pixels: NDArray[np.uint8]) -> NDArray[np.bool_]:
+def photo_blocks(pixels: Keys) -> NDArray[np.bool_]:
     """Per :data:`BLOCK`-pixel block of ``pixels`` (sides multiples of it): photographic?"""
     h, w = pixels.shape[:2]
     same = np.ones((h, w), dtype=bool)
-    same[:, 1:] = ~pixels_differ(pixels[:, 1:], pixels[:, :-1])
+    same[:, 1:] = pixels[:, 1:] == pixels[:, :-1]
     # Column 0 of each block compares with the block to its left, which is fine: a
     # photograph's pixel differs from its neighbour wherever that neighbour lies.
     counts = same.reshape(h // BLOCK, BLOCK, w // BLOCK, BLOCK).sum(axis=(1, 3))
@@ -159,11 +162,11 @@ class LossyTracker:
         # playing one's progress bar must not wait for the bar.
         self._changed_at = np.full((-(-height // BLOCK), -(-width // BLOCK)), -np.inf)
         self._now = -np.inf
-        self._prev: NDArray[np.uint8] | None = None
+        self._prev: Keys | None = None
         self._moving = np.zeros((height, width), dtype=bool)
         self._moving_blocks = np.zeros(self._changed_at.shape, dtype=bool)
 
-    def observe(self, cur: NDArray[np.uint8], now: float) -> None:
+    def observe(self, cur: Keys, now: float) -> None:
         """Note how many frames each tile has been moving, and when each block last changed."""
         height, width = self.mask.shape
         if now < self._now:
@@ -172,16 +175,15 @@ class LossyTracker:
         self._moving = np.zeros((height, width), dtype=bool)
         moving_blocks = np.zeros(self._changed_at.shape, dtype=bool)
         if self._prev is not None:
-            # The fast word-wise strip comparison first; per-pixel work only where it
-            # found changes (a playing video is a small part of the screen).
-            strips = changed_strips(cur, self._prev)
-            rows = np.flatnonzero(strips.any(axis=1))
+            # One key comparison per pixel; block work only where it found changes
+            # (a playing video is a small part of the screen).
+            self._moving = cur != self._prev
+            rows = np.flatnonzero(self._moving.any(axis=1))
             if rows.size:
-                cols = np.flatnonzero(strips.any(axis=0))
+                cols = np.flatnonzero(self._moving[rows[0] : rows[-1] + 1].any(axis=0))
                 y0, y1 = int(rows[0]) // BLOCK * BLOCK, int(rows[-1]) + 1
-                x0, x1 = int(cols[0]) * STRIP, min(width, (int(cols[-1]) + 1) * STRIP)
+                x0, x1 = int(cols[0]) // BLOCK * BLOCK, int(cols[-1]) + 1
                 box = np.s_[y0:y1, x0:x1]
-                self._moving[box] = pixels_differ(cur[box], self._prev[box])
                 by0, bx0 = y0 // BLOCK, x0 // BLOCK
                 found = _block_any(self._moving[box])
                 moving_blocks[by0 : by0 + found.shape[0], bx0 : bx0 + found.shape[1]] = found
@@ -229,7 +231,7 @@ class LossyTracker:
         # changed (a window dragged over lossy wallpaper) needs its new value.
         return band, self.mask[band] & ~self._moving[band] & waiting
 
-    def regions(self, cur: NDArray[np.uint8]) -> list[LossyRegion]:
+    def regions(self, cur: Keys) -> list[LossyRegion]:
         """Rectangles of changing photographic pixels, and nothing else.
 
         Every pixel of every rectangle lies in a photographic block or in a
@@ -269,7 +271,7 @@ class LossyTracker:
             out.append(LossyRegion(rect, moving=bool((streak >= VIDEO_FRAMES).all())))
         return out
 
-    def _grow(self, cur: NDArray[np.uint8], x0: int, y0: int, x1: int, y1: int) -> Rect:
+    def _grow(self, cur: Keys, x0: int, y0: int, x1: int, y1: int) -> Rect:
         """Extend a block-aligned rectangle to the picture's real edge, pixel by pixel.
 
         Each side gains the run of up to ``BLOCK - 1`` rows (or columns) next to it
@@ -280,7 +282,7 @@ class LossyTracker:
 
         def rows_ok(r0: int, r1: int) -> NDArray[np.bool_]:
             band = cur[r0:r1, x0:x1]
-            same = ~pixels_differ(band[:, 1:], band[:, :-1])
+            same = band[:, 1:] == band[:, :-1]
             flat = same.mean(axis=1) < PHOTO_FLAT_SHARE
             return np.asarray(flat & (self._moving[r0:r1, x0:x1].mean(axis=1) > 0.5))
 
@@ -288,7 +290,7 @@ class LossyTracker:
             # A column is judged against its outer neighbour: the picture's own edge
             # column differs from the flat page beside it, so growth stops there.
             band = cur[y0:y1, c0 - 1 : c1 + 1]
-            same = ~pixels_differ(band[:, 1:], band[:, :-1])
+            same = band[:, 1:] == band[:, :-1]
             flat = (same[:, :-1] if c0 < x0 else same[:, 1:]).mean(axis=0) < PHOTO_FLAT_SHARE
             return np.asarray(flat & (self._moving[y0:y1, c0:c1].mean(axis=0) > 0.5))
 

@@ -210,6 +210,10 @@ class VideoStreams:
             return None
         return even
 
+    def playing(self) -> list[Rect]:
+        """Rectangles of the streams that carried the previous frame's picture."""
+        return [rect for rect, _, frame in self._open.values() if frame >= self._frame - 1]
+
     def encode(self, rect: Rect, pixels: NDArray[np.uint8]) -> tuple[VideoOp, bytes, Pixels]:
         """Send ``pixels`` on the stream at ``rect``, opening one if need be."""
         found = [s for s, entry in self._open.items() if entry[0] == rect]

@@ -76,3 +76,14 @@ def test_turning_lossy_off_restores_exact_pixels() -> None:
     encoder.lossy = False
     play(encoder, decoder, frame_with_video(8), 0.8)
     assert np.array_equal(decoder.framebuffer, frame_with_video(8)[..., :3])
+
+
+def test_pixel_keys_are_equal_exactly_where_pixels_are() -> None:
+    from codec.screen._diff import pixel_keys
+
+    rng = np.random.default_rng(4)
+    pixels = rng.integers(0, 4, (7, 9, 3), dtype=np.uint8)  # few values: many equal pairs
+    keys = pixel_keys(pixels).reshape(-1)
+    flat = pixels.reshape(-1, 3)
+    same_pixels = (flat[:, None] == flat[None, :]).all(axis=2)
+    assert np.array_equal(keys[:, None] == keys[None, :], same_pixels)  # last pixel included
