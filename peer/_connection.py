@@ -45,6 +45,7 @@ from codec import (
     relay_says,
 )
 from peer._errors import ConnectionLostError, RelayRefusedError, RelayUnreachableError
+from peer._ws_masking import install as install_fast_masking
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -56,6 +57,9 @@ __all__ = [
     "open_relay_connection",
     "room_url",
 ]
+
+# wsproto's own mask costs as much CPU as the encryption on a file transfer.
+install_fast_masking()
 
 log = logging.getLogger("helpline.peer")
 

@@ -72,6 +72,7 @@ from peer._file_settings import FileSettings, file_settings
 from peer._gui import ViewerFace, gui_available, run_trio
 from peer._history_view import run_history
 from peer._host import HostSession
+from peer._malloc import keep_large_buffers
 from peer._nursery import open_task_nursery
 from peer._open import open_hosted_session, open_joined_session
 from peer._policy import load_policy
@@ -124,6 +125,7 @@ def main(argv: list[str] | None = None) -> None:
         stream=sys.stderr,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    keep_large_buffers()  # file chunks and screen captures would page-fault otherwise
     try:
         nameless = args.command in ("history", "install-desktop")
         config = load_config() if not nameless else PeerConfig()
