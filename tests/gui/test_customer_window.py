@@ -170,3 +170,31 @@ async def test_system_information_is_shown_before_it_is_sent_and_deny_sends_noth
         click(dialog.deny)
         await until(lambda: any("refused" in line for line in rep.said), "the rep to hear no")
         assert not any(line.startswith("System information from") for line in rep.said)
+
+
+async def test_a_request_for_one_application_lets_the_customer_pick_the_window(
+    qapp: QApplication, relay_process: str, xdisplay: str, tmp_path: Path
+) -> None:
+    from tests.x11.probe import open_probe
+
+    async with (
+        open_probe(xdisplay) as probe,
+        open_joined(qapp, relay_process, xdisplay, tmp_path) as (rep, window),
+    ):
+        bob = rep.session.primary
+        assert bob is not None
+        await rep.sharing.ask(bob, Activity.VIEW_APP)
+        await until(lambda: window.dialog is not None, "the consent question")
+        dialog = window.dialog
+        assert dialog is not None
+        if dialog.choices is None:  # one window: the question names it
+            assert dialog.question.text() == f"Alice wants to see your window “{probe.title}”"
+        else:
+            assert dialog.question.text() == "Alice wants to see one of your windows"
+            items = [dialog.choices.item(i) for i in range(dialog.choices.count())]
+            titles = [item.text() for item in items if item is not None]
+            dialog.choices.setCurrentRow(titles.index(probe.title))
+        click(dialog.allow)
+        await until(lambda: rep.sharing.view is not None, "the rep's view of the window")
+        await until(lambda: window.share_bar.texts() != [], "the bar")
+        assert window.share_bar.texts() == [f"Alice views “{probe.title}” (no control)"]
