@@ -18,16 +18,17 @@ import trio
 
 from codec import HelplineError
 from peer._nursery import open_task_nursery
-from peer._open import open_hosted_session
+from peer._open import open_hosted_session, open_joined_session
 from peer._server_process import open_embedded_relay
 from peer.gui._bridge import Bridge
 from peer.gui._console_window import ConsoleWindow
+from peer.gui._customer import join_target
 from peer.gui._rep import RepFace
 from peer.gui._start_dialog import StartChoice, StartDialog
 
 if TYPE_CHECKING:
     from codec import Policy
-    from peer._config import PeerConfig
+    from peer._config import PeerConfig, SmtpConfig
     from peer._file_settings import FileSettings
 
 __all__ = ["Console", "run_console"]
@@ -128,6 +129,9 @@ class Console:
 
     async def _run_session(self, choice: StartChoice) -> None:
         try:
+            if choice.assist is not None:
+                await self._assist(choice, choice.assist)
+                return
             relay = await self._relay_for(choice)
             async with open_hosted_session(
                 relay,
@@ -136,22 +140,31 @@ class Console:
                 relay_timeout=self.relay_timeout,
             ) as session:
                 tab = self.window.add_session(f"{session.code.room} · {choice.session_type}")
-                face = RepFace(
-                    session,
-                    tab,
-                    self.bridge,
-                    self.policy,
-                    self.files,
-                    (choice.session_type, choice.tracking),
-                    self.config.smtp,
-                )
-                self.faces.append(face)
-                await face.run()
+                await self._run_face(RepFace(session, tab, *self._face_parts(choice)))
         except HelplineError as e:
             log.info("a session did not start: %s", e)
             self.ask_start(f"The session did not start: {e}")
         finally:
             self.window.refresh()
+
+    def _face_parts(
+        self, choice: StartChoice
+    ) -> tuple[Bridge, Policy, FileSettings, tuple[str, str | None], SmtpConfig | None]:
+        kind = (choice.session_type, choice.tracking)
+        return self.bridge, self.policy, self.files, kind, self.config.smtp
+
+    async def _run_face(self, face: RepFace) -> None:
+        self.faces.append(face)
+        await face.run()
+
+    async def _assist(self, choice: StartChoice, code: str) -> None:
+        """Join another rep's session as an assistant (M4), in a tab of its own."""
+        target = join_target(code, choice.relay or self.relay or "")
+        async with open_joined_session(
+            target, choice.name, assist=True, relay_timeout=self.relay_timeout
+        ) as session:
+            tab = self.window.add_session(f"{target.code.room} · assisting")
+            await self._run_face(RepFace(session, tab, *self._face_parts(choice)))
 
     async def end_all(self) -> None:
         """The rep confirmed closing: end every running session, then close."""

@@ -31,6 +31,7 @@ from peer._events import (
 )
 from peer._file_events import FileNotice, FolderListed, TransferEnded, TransferProgress
 from peer._file_session import open_file_transfers
+from peer._host import HostSession
 from peer._nursery import open_task_nursery
 from peer._share_cli import open_sharing
 from peer._share_events import ShareNotice, ShareRejected, ViewClosed, ViewOpened
@@ -49,8 +50,8 @@ if TYPE_CHECKING:
     from peer._file_events import FileEvent
     from peer._file_settings import FileSettings
     from peer._file_transfers import FileTransfers
-    from peer._host import HostSession
     from peer._screen_share import ScreenView
+    from peer._session import MemberSession
     from peer._share_events import ShareEvent
     from peer.gui._bridge import Bridge
     from peer.gui._session_tab import SessionTab
@@ -77,7 +78,7 @@ _CODE_NOTES = {
 class RepFace:
     def __init__(
         self,
-        session: HostSession,
+        session: HostSession | MemberSession,
         tab: SessionTab,
         bridge: Bridge,
         policy: Policy,
@@ -93,7 +94,11 @@ class RepFace:
         sharing = open_sharing(session)
         assert isinstance(sharing, RepSharing)
         self.sharing = sharing
-        self.desk = RepDesk.open(session, kind, tab.chat.add_notice, smtp, policy)
+        if isinstance(session, HostSession):
+            self.desk = RepDesk.open(session, kind, tab.chat.add_notice, smtp, policy)
+        else:
+            # An assistant keeps notes for itself; the session's record is the controlling rep's.
+            self.desk = RepDesk(session, None, tab.chat.add_notice, smtp, policy)  # type: ignore[arg-type]
         self.desk.sysinfo.on_report = self._show_report
         self.files: FileTransfers | None = None
         self.reports: list[SysinfoView] = []
@@ -112,7 +117,9 @@ class RepFace:
     async def run(self) -> None:
         """Until the session is over; the tab then stays, saying how it ended."""
         tab, session = self.tab, self.session
-        tab.code_panel.set_code(str(session.code), session.link)
+        if isinstance(session, HostSession):
+            tab.code_panel.set_code(str(session.code), session.link)
+            tab.code_panel.on_assistant_code = lambda: self.bridge.call(session.assistant_code)
         tab.set_controlling(session.role is Role.REP)
         tab.chat.on_send = lambda text, to: self.bridge.call(self._send_chat, text, to)
         tab.activities.on_action = lambda action: self.bridge.call(self._act, action)
@@ -121,11 +128,13 @@ class RepFace:
         tab.code_panel.on_invite = lambda address, rep: self.bridge.call(
             self.desk.invite, ["email", address, *(["--rep"] if rep else [])]
         )
-        tab.code_panel.on_assistant_code = lambda: self.bridge.call(session.assistant_code)
         tab.notes.on_save = self._save_notes
         tab.on_end = self.ask_end
         tab.viewer.on_release = tab.chat.entry.setFocus
-        tab.chat.add_notice("Waiting for someone to join… Read the code above to the customer.")
+        if isinstance(session, HostSession):
+            tab.chat.add_notice("Waiting for someone to join… Read the code above to the customer.")
+        else:
+            tab.chat.add_notice("You assist in this session; the controlling rep leads it.")
         self.refresh()
         try:
             async with open_file_transfers(session, self.settings) as files:
@@ -232,11 +241,13 @@ class RepFace:
 
     async def _roster_choice(self, what: str, name: str) -> None:
         if what == "primary":
-            await self.session.set_primary(name)
-        elif what == "transfer":
-            await self.session.transfer_control(name)  # type: ignore[attr-defined]
-        elif what == "remove":
-            await self.session.remove(name)  # type: ignore[attr-defined]
+            if isinstance(self.session, HostSession):
+                await self.session.set_primary(name)
+        elif what in ("transfer", "remove"):
+            # Read by name: these arrive in the session API with other work (M5), and the
+            # menu offers them only once the session has them (see refresh()).
+            act = getattr(self.session, "transfer_control" if what == "transfer" else "remove")
+            await act(name)
         self.refresh()
 
     def _file_action(self, label: str) -> None:

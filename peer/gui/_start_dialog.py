@@ -40,6 +40,8 @@ class StartChoice:
     name: str
     #: The relay to use; None starts one on this machine.
     relay: str | None
+    #: A code (or link) another rep gave, to join their session as an assistant (M4).
+    assist: str | None = None
 
 
 class StartDialog(QDialog):
@@ -69,6 +71,8 @@ class StartDialog(QDialog):
         self.name = QLineEdit(name)
         self.relay = QLineEdit(relay or "")
         self.relay.setPlaceholderText("empty: start a relay on this machine")
+        self.assist = QLineEdit()
+        self.assist.setPlaceholderText("optional: a code another rep gave you, to assist them")
         self.error = PlainLabel()
         self.error.setStyleSheet("color: #b3261e;")
         self.error.hide()
@@ -83,6 +87,7 @@ class StartDialog(QDialog):
         form.addRow("T&racking code:" + (" *" if required else ""), self.tracking)
         form.addRow("Your &name:", self.name)
         form.addRow("Re&lay:", self.relay)
+        form.addRow("Or a&ssist with:", self.assist)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
@@ -94,7 +99,8 @@ class StartDialog(QDialog):
         self.setTabOrder(self.session_type, self.tracking)
         self.setTabOrder(self.tracking, self.name)
         self.setTabOrder(self.name, self.relay)
-        self.setTabOrder(self.relay, self.start_button)
+        self.setTabOrder(self.relay, self.assist)
+        self.setTabOrder(self.assist, self.start_button)
         self.resize(460, 0)
 
     def submit(self) -> None:
@@ -111,7 +117,8 @@ class StartDialog(QDialog):
             return
         self.error.hide()
         relay = self.relay.text().strip() or None
-        self._on_start(StartChoice(kind, tracking, self.name.text().strip(), relay))
+        assist = self.assist.text().strip() or None
+        self._on_start(StartChoice(kind, tracking, self.name.text().strip(), relay, assist))
         self.accept()
 
     def show_error(self, text: str) -> None:

@@ -3,7 +3,7 @@ docked or detached, system information searchable, and a close that asks first."
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 
@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
     from PySide6.QtWidgets import QApplication
 
+    from tests.gui.rep_side import RepSide
+
+E = TypeVar("E")
 TWO_AT_ONCE = parse_policy("[sessions]\nmax_sessions = 2\n", "site.toml")
 
 
@@ -127,3 +130,46 @@ async def test_allowed_system_information_opens_a_searchable_read_only_view(
             assert found[0] == "System:"
             assert all("os:" in line.casefold() for line in found[1:])
             assert len(found) < len(everything.split("\n"))
+
+
+async def test_a_rep_assists_from_the_console_and_may_only_leave(
+    qapp: QApplication, relay_process: str, xdisplay: str, tmp_path: Path
+) -> None:
+    from peer._events import MemberJoined, MemberLeft
+    from tests.gui.rep_side import open_rep
+
+    async with (
+        open_rep(relay_process, xdisplay, tmp_path, name="Carol") as lead,
+        open_console_window(qapp, relay_process, tmp_path) as (_window, console),
+    ):
+        await lead.session.assistant_code()
+        dialog = console.start_dialog
+        assert dialog is not None
+        dialog.assist.setText(str(lead.session.code))
+        click(dialog.start_button)
+        await until(lambda: console.faces != [], "the assistant's tab")
+        tab = console.faces[0].tab
+        await until(lambda: len(tab.roster.rows()) == 2, "the roster")
+        assert tab.roster.rows() == [("Carol", "rep"), ("Alice", "assistant, you")]
+        assert tab.end_button.text() == "&Leave session"
+        assert not tab.code_panel.isVisible()
+        assert tab.activities.reason(Action.SYSINFO) == (
+            "only the controlling rep can ask for system information"
+        )
+        assert "Transfer" not in " ".join(a.text() for a in tab.roster.menu_for("Carol").actions())
+        joined = await next_event_of(lead, MemberJoined)
+        assert joined.name == "Alice"
+        click(tab.end_button)
+        left = await next_event_of(lead, MemberLeft)
+        assert left.name == "Alice"
+        await until(lambda: tab.over, "the tab to say it is over")
+
+
+async def next_event_of(rep: RepSide, kind: type[E]) -> E:
+    import trio
+
+    with trio.fail_after(15):
+        async for event in rep.events:
+            if isinstance(event, kind):
+                return event
+    raise AssertionError(f"no {kind.__name__}")
