@@ -85,7 +85,7 @@ class ScreenEncoder:
 
     ``lossy`` sends changing photographic regions lossily and refreshes them
     losslessly once still; it can be switched at any time. New photographic
-    areas go as JPEG (``lossy_quality`` 0-100); regions that keep changing go
+    areas go as JPEG (``lossy_quality`` 1-95); regions that keep changing go
     through a video stream (``video_codec`` ``"h264"`` or ``"vp9"``), or as
     JPEG stills too with ``video_codec=None``. ``max_message_bytes`` bounds
     each message so it fits the channel; a frame that needs more is split.
@@ -97,7 +97,7 @@ class ScreenEncoder:
         height: int,
         *,
         lossy: bool = False,
-        lossy_quality: int = 50,
+        lossy_quality: int = 40,
         video_codec: str | None = "h264",
         compression_level: int = 3,
         max_message_bytes: int = 1024 * 1024,
@@ -106,6 +106,9 @@ class ScreenEncoder:
         if max_message_bytes < 512 * 1024:
             raise LocalProtocolError("max_message_bytes must be at least 512 KiB")
         self._limits = limits
+        if not 1 <= lossy_quality <= 95:
+            # Past 95 libjpeg's quantisation gains next to nothing for many more bytes.
+            raise LocalProtocolError("lossy_quality must be between 1 and 95")
         self._quality = lossy_quality
         if video_codec not in (None, "h264", "vp9"):
             raise LocalProtocolError("video_codec must be 'h264', 'vp9' or None")

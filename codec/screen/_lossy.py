@@ -81,7 +81,7 @@ def encode_image(pixels: NDArray[np.uint8], quality: int) -> bytes:
     data = np.ascontiguousarray(pixels)
     image = Image.frombuffer("RGB", (w, h), data, "raw", "BGR", 0, 1)
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=40, subsampling=0, optimize=True)
+    image.save(out, "JPEG", quality=quality, subsampling=0, optimize=True)
     return out.getvalue()
 
 

@@ -87,3 +87,21 @@ def test_pixel_keys_are_equal_exactly_where_pixels_are() -> None:
     flat = pixels.reshape(-1, 3)
     same_pixels = (flat[:, None] == flat[None, :]).all(axis=2)
     assert np.array_equal(keys[:, None] == keys[None, :], same_pixels)  # last pixel included
+
+
+def test_a_higher_lossy_quality_sends_a_closer_picture_for_more_bytes() -> None:
+    sizes, errors = [], []
+    for quality in (20, 80):
+        encoder = ScreenEncoder(W, H, lossy=True, lossy_quality=quality, video_codec=None)
+        decoder = ScreenDecoder()
+        size = 0
+        for step in range(3):
+            size = play(encoder, decoder, frame_with_video(step), step / 10)
+        sizes.append(size)
+        errors.append(
+            np.abs(
+                decoder.framebuffer[VIDEO].astype(int) - frame_with_video(2)[VIDEO][..., :3]
+            ).mean()
+        )
+    assert sizes[0] < sizes[1]
+    assert errors[0] > errors[1]
