@@ -80,12 +80,28 @@ class X11Windows:
 
     def windows(self) -> list[WindowInfo]:
         found = []
+        managed = self._managed()
         for top, client in self._stack():
+            if managed is not None and client.id not in managed:
+                continue  # the manager's own windows (openbox maps one called "Openbox")
             title = self._title(client)
             box = self._box(client)
             if title and box is not None and top is not None:
                 found.append(WindowInfo(client.id, title, box))
         return found
+
+    def _managed(self) -> set[int] | None:
+        """The application windows the window manager lists; None without a manager."""
+        from Xlib import X
+        from Xlib.error import XError
+
+        try:
+            prop = self._root.get_full_property(self._client_list, X.AnyPropertyType)
+        except XError:
+            return None
+        if prop is None or not len(prop.value):
+            return None
+        return {int(v) for v in prop.value}
 
     def find(self, window_id: int) -> WindowInfo | None:
         return next((w for w in self.windows() if w.id == window_id), None)
