@@ -121,6 +121,7 @@ from codec._policy import (
     parse_policy,
 )
 from codec._relay_text import relay_says
+from codec._resume import ChannelSync, Synced, SyncState
 from codec._safe_names import (
     MAX_PART_BYTES,
     numbered_name,
@@ -138,6 +139,8 @@ from codec._session_events import (
     InSession,
     JoiningPaused,
     MemberAdded,
+    MemberAway,
+    MemberBack,
     MemberRemoved,
     MessageArrived,
     PrimaryChanged,
@@ -254,6 +257,7 @@ __all__ = [
     "BadCodeError",
     "Channel",
     "ChannelKeys",
+    "ChannelSync",
     "Chat",
     "ChatArrived",
     "ClientEnvelope",
@@ -317,6 +321,8 @@ __all__ = [
     "LocalProtocolError",
     "Member",
     "MemberAdded",
+    "MemberAway",
+    "MemberBack",
     "MemberJoined",
     "MemberLeft",
     "MemberRemoved",
@@ -360,6 +366,8 @@ __all__ = [
     "SharedItem",
     "Speaker",
     "Step",
+    "SyncState",
+    "Synced",
     "SysinfoAsk",
     "SysinfoAsker",
     "SysinfoGate",

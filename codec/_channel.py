@@ -10,12 +10,11 @@ receiver and counter, so a frame cannot be redirected to another member.
 
 A rejected frame is dropped unread and the channel stays usable: the next
 genuine frame still opens. A genuine frame that arrives early (someone held
-back or dropped the ones before it) is refused too, but the channel moves
-past it: the frames it overtook are then refused as late, and the frames
-after it open again. Without that step one dropped frame would silence the
-channel for good. The caller reports every refusal to the person; a
-refusal with reason ``reordered`` is a gap (frames went missing), which the
-session treats as it must (see :mod:`codec._session_member`).
+back or dropped the ones before it) is refused too, and the channel does
+not move past it: frames are taken strictly in order, so the ones that
+went missing can be sent again and taken once (:mod:`codec._resume`). A
+refusal with reason ``reordered`` is such a gap; the session asks the
+other end to resume from the frame it lacks.
 
 Padding: the relay sees every frame's length, and a short frame's length
 says a lot (a name's length in a ``Hello``, a "yes" in chat). Plaintexts
@@ -41,6 +40,7 @@ from codec._errors import (
 from codec._keys import KEY_BYTES, ChannelKeys
 from codec._limits import DEFAULT_LIMITS, Limits
 from codec._payload import PayloadKind
+from codec._resume import ChannelSync
 
 __all__ = ["PAD_BUCKETS", "Channel", "padded_length"]
 
@@ -67,6 +67,18 @@ class Channel:
         self._limits = limits
         self._sent = 0
         self._received = 0
+        #: Where frames resume after a drop, keyed from this channel's own keys.
+        self.sync = ChannelSync(local_id, remote_id, keys.send, keys.receive)
+
+    @property
+    def sent(self) -> int:
+        """The counter the next sealed frame gets."""
+        return self._sent
+
+    @property
+    def received(self) -> int:
+        """The counter of the next frame this end will open."""
+        return self._received
 
     def seal(self, plaintext: bytes) -> bytes:
         """The payload that carries *plaintext* to the other end."""
@@ -110,16 +122,18 @@ class Channel:
             raise TamperedMessageError(
                 "rejected a message that was altered or cut short in transit", reason="forged"
             ) from None
-        expected, self._received = self._received, counter + 1
+        if counter > self._received:
+            # Authentic, but early: taking it would skip the frames before it for good.
+            raise TamperedMessageError(
+                f"held back a message that came early (number {counter} arrived while "
+                f"{self._received} was expected; {counter - self._received} earlier lost "
+                "or held back)",
+                reason="reordered",
+            )
+        self._received = counter + 1
         plaintext = _unpad(padded)
         if len(plaintext) > self._limits.max_message_bytes:
             raise LimitExceededError("encrypted message exceeds the message size limit")
-        if counter > expected:
-            raise TamperedMessageError(
-                f"rejected a message out of order (number {counter} arrived while "
-                f"{expected} was expected; {counter - expected} earlier lost or held back)",
-                reason="reordered",
-            )
         return plaintext
 
 

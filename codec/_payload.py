@@ -19,6 +19,7 @@ class PayloadKind(IntEnum):
     CONFIRM = 3  # joiner -> host: joiner's key confirmation
     ABORT = 4  # joiner -> host: "my key differs" (so the host counts the attempt now)
     NOT_ADMITTING = 5  # host -> joiner: no reply to this attempt; one byte says why
+    SYNC = 6  # either way on a channel: where to resume after a drop (codec._resume)
     SEALED = 16  # an AEAD frame of an established channel
 
 

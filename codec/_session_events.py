@@ -33,6 +33,8 @@ __all__ = [
     "InSession",
     "JoiningPaused",
     "MemberAdded",
+    "MemberAway",
+    "MemberBack",
     "MemberRemoved",
     "MessageArrived",
     "PrimaryChanged",
@@ -58,6 +60,9 @@ class SessionTimings:
     join_timeout: float = 20.0
     #: A member told it is out has this long to leave before the relay is asked to drop it.
     farewell_grace: float = 3.0
+    #: A channel out of step this long (a drop nobody came back from) is given up:
+    #: the host removes the member, a member's session ends (SPEC X3).
+    resume_timeout: float = 120.0
 
 
 # Actions -------------------------------------------------------------------
@@ -123,6 +128,20 @@ class PrimaryChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class MemberAway:
+    """*member*'s connection dropped (or went silent); its frames wait for it to resume."""
+
+    member: Member
+
+
+@dataclass(frozen=True, slots=True)
+class MemberBack:
+    """*member* resumed: it proved the channel's keys, and what it missed was sent again."""
+
+    member: Member
+
+
+@dataclass(frozen=True, slots=True)
 class Refused:
     """Something from *sender* was dropped unread or unused; *reason* says why."""
 
@@ -184,6 +203,8 @@ RulesEvent = (
     | MessageArrived
     | MemberAdded
     | MemberRemoved
+    | MemberAway
+    | MemberBack
     | PrimaryChanged
     | Refused
     | InSession

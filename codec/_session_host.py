@@ -287,6 +287,7 @@ class HostRules(SessionRules):
 
     def _remove(self, out: Outbox, endpoint: int, *, said_goodbye: bool, now: float) -> None:
         member = self.members.pop(endpoint)
+        self._away.discard(endpoint)
         demoted = self._choose_primary_without(endpoint)
         if not said_goodbye:
             # Tell it it is out, in case it is not really gone (the relay may lie).
@@ -314,7 +315,8 @@ class HostRules(SessionRules):
             del self.links[endpoint]
             self._admitted_as.pop(endpoint, None)
         elif endpoint in self.members:
-            self._remove(out, endpoint, said_goodbye=False, now=now)
+            # Perhaps a drop it comes back from (SPEC X3): its frames wait for it.
+            self._lost(out, endpoint, now, away=True)
         elif (failed := self.admission.member_left(endpoint)) is not None:
             self._attempt_failed(out, failed)
 
@@ -322,6 +324,12 @@ class HostRules(SessionRules):
         if endpoint in self.awaiting_hello:
             self._drop_newcomer(out, endpoint, "did not say who it is in time")
         else:
+            self._lost(out, endpoint, now, away=True)
+
+    def _on_gave_up(self, out: Outbox, endpoint: int, now: float) -> None:
+        if endpoint in self.awaiting_hello:
+            self._drop_newcomer(out, endpoint, "dropped before saying who it is")
+        elif endpoint in self.members:
             self._remove(out, endpoint, said_goodbye=False, now=now)
 
     def _drop_newcomer(self, out: Outbox, endpoint: int, reason: str) -> None:

@@ -11,9 +11,9 @@ roster that leaves this member out ends the session: the rep's side
 removed it (or believed the relay that it left), and talking on would
 reach nobody. The channel to the controlling rep carries the session's
 control messages, so a gap in it (frames the relay dropped: perhaps a
-roster, perhaps the end) ends the session with that reason, as does the
-rep's silence past the timeout; until the resilience work can ask for a
-resend, ending is the only answer that is never wrong.
+roster, perhaps the end) is repaired by asking for them again, never
+skipped; when the rep's side drops or goes silent, its frames wait for it
+to resume, and only a rep gone past ``resume_timeout`` ends the session.
 """
 
 from __future__ import annotations
@@ -48,7 +48,6 @@ if TYPE_CHECKING:
     import nacl.public
 
     from codec._code import SessionCode
-    from codec._errors import TamperedMessageError
     from codec._limits import Limits
     from codec._messages import Message
 
@@ -150,19 +149,6 @@ class MemberRules(SessionRules):
         if not isinstance(message, KeepAlive):
             out.event(Refused(self._label(sender), "a message before the roster"))
 
-    def _on_tampered(self, out: Outbox, sender: int, error: TamperedMessageError) -> None:
-        if sender == self.controller and error.reason == "reordered":
-            self._end(
-                out,
-                Ended(
-                    by=None,
-                    reason="messages from the rep were lost on the way (the relay or the "
-                    f"network dropped them: {error}); the session is over, join again",
-                ),
-            )
-            return
-        super()._on_tampered(out, sender, error)
-
     def _apply_roster(self, out: Outbox, roster: Roster, now: float) -> None:
         if self.session_id is None:
             self.session_id = roster.session
@@ -245,23 +231,28 @@ class MemberRules(SessionRules):
     # Departures and deadlines ----------------------------------------------------
 
     def _on_endpoint_left(self, out: Outbox, endpoint: int, now: float) -> None:
-        if endpoint == self.controller:
-            reason = (
-                "the rep left the session before we could join"
-                if self.state is SessionState.JOINING
-                else "the rep's connection dropped; the session is over"
-            )
-            self._end(out, Ended(by=None, reason=reason))
+        if endpoint == self.controller and self.state is SessionState.JOINING:
+            self._end(out, Ended(by=None, reason="the rep left the session before we could join"))
+        elif endpoint in self.links:
+            self._lost(out, endpoint, now, away=True)
 
     def _on_silence(self, out: Outbox, endpoint: int, now: float) -> None:
-        self._end(
-            out,
-            Ended(
-                by=None,
-                reason=f"nothing heard from the rep for {self.timings.silence_timeout:.0f} s; "
-                "the session is over",
-            ),
-        )
+        if self.state is SessionState.JOINING:
+            self._end(out, Ended(by=None, reason="the rep's side stopped answering"))
+        else:
+            self._lost(out, endpoint, now, away=True)
+
+    def _on_gave_up(self, out: Outbox, endpoint: int, now: float) -> None:
+        if endpoint == self.controller:
+            self._end(
+                out,
+                Ended(
+                    by=None,
+                    reason="the rep's side did not come back within "
+                    f"{self.timings.resume_timeout:.0f} s; the session is over",
+                ),
+            )
+        # Another member: the rep's roster says whether it is still in.
 
     def _deadlines(self) -> list[float | None]:
         return [*super()._deadlines(), self._join_deadline]

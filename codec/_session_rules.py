@@ -17,10 +17,14 @@ Messages the session rules do not own pass up as
 :class:`~codec.MessageArrived` with their authenticated sender.
 
 The host and each member send a sealed keep-alive on their channel when
-they have sent nothing for a while; a channel silent past the timeout
-means the other side is gone (or the relay is hiding it). A gap in a
-channel (frames the relay dropped) is never silent either: see the
-subclasses for what each side does about it.
+they have sent nothing for a while. A drop is not the end (SPEC X3): when
+our connection is lost (:meth:`SessionRules.connection_lost`), when the
+relay says the other end left, when a channel goes silent past the
+timeout, or when frames went missing (a gap), the channel stops sending
+and asks the other end where to resume (:mod:`codec._resume`); what it
+missed is sent again and taken exactly once. Only a channel out of step
+past ``resume_timeout`` is given up: see the subclasses for what each side
+does then.
 
 Nothing here does IO: every entry point takes ``now`` and returns a
 :class:`~codec.Step`; :meth:`SessionRules.next_deadline` says when to call
@@ -52,9 +56,12 @@ from codec._messages import (
 )
 from codec._payload import PayloadKind, payload_kind
 from codec._relay_text import relay_says
+from codec._resume import SyncState
 from codec._session_events import (
     ChatArrived,
     Ended,
+    MemberAway,
+    MemberBack,
     MessageArrived,
     Outbox,
     Refused,
@@ -69,7 +76,7 @@ if TYPE_CHECKING:
     from codec._channel import Channel
     from codec._limits import Limits
 
-__all__ = ["HEARS", "Link", "SessionRules", "SessionState", "Speaker"]
+__all__ = ["HEARS", "RESUMABLE_REFUSALS", "Link", "SessionRules", "SessionState", "Speaker"]
 
 log = logging.getLogger("helpline.codec")
 
@@ -107,6 +114,8 @@ HEARS: dict[Role, dict[type[Message], frozenset[Speaker]]] = {
     },
 }
 _OTHER_MESSAGES = frozenset({Speaker.CONTROLLER, Speaker.MEMBER})
+#: Fatal relay refusals a session outlives: the connection goes, the peer comes back.
+RESUMABLE_REFUSALS = frozenset({"shutting-down", "idle-timeout", "replaced"})
 
 
 @dataclass
@@ -119,6 +128,12 @@ class Link:
     sent: float
     #: Host-member channels carry keep-alives; member-member ones do not.
     watched: bool
+    #: The receive counter at which we last asked for missing frames.
+    gap_at: int | None = None
+
+    @property
+    def in_step(self) -> bool:
+        return self.channel.sync.state is SyncState.IN_STEP
 
 
 class SessionRules:
@@ -142,6 +157,10 @@ class SessionRules:
         #: The primary customer's id (SPEC M1), as the controlling rep decides it.
         self.primary: int | None = None
         self.state = SessionState.IN_SESSION
+        #: False while our connection to the relay is down: frames are kept, not sent.
+        self.online = True
+        #: Members shown as away (their connection dropped), to be shown back.
+        self._away: set[int] = set()
 
     @property
     def public_key(self) -> bytes:
@@ -171,10 +190,35 @@ class SessionRules:
             self._on_endpoint_left(out, endpoint, now)
         return out.step()
 
+    @property
+    def resumable(self) -> bool:
+        """Whether a lost connection can be replaced and the session go on."""
+        return self.state is SessionState.IN_SESSION
+
+    def connection_lost(self, now: float) -> Step:
+        """Our connection to the relay is gone: keep every frame until we are back."""
+        out = Outbox()
+        self.online = False
+        for link in self.links.values():
+            link.channel.sync.lost(now, online=False)
+        return out.step()
+
+    def reconnected(self, now: float) -> Step:
+        """We are connected again (same room, same endpoint id): ask every channel."""
+        out = Outbox()
+        self.online = True
+        for eid, link in self.links.items():
+            question = link.channel.sync.lost(now, online=True)
+            if question is not None:
+                out.transmit(eid, question)
+        return out.step()
+
     def relay_refused(self, reason: str, message: str, *, fatal: bool) -> Step:
         """The relay refused something; *fatal* means it closes our connection."""
         out = Outbox()
-        if fatal and not self.ended:
+        if fatal and self.resumable and reason in RESUMABLE_REFUSALS:
+            log.info("the relay dropped us (%s); the session resumes on a new connection", reason)
+        elif fatal and not self.ended:
             self._end(out, Ended(by=None, reason=relay_says(reason, message)))
         elif not fatal:
             log.info("the relay refused something: %s (%s)", message, reason)
@@ -213,9 +257,12 @@ class SessionRules:
         if self.ended:
             return out.step()
         for eid, link in list(self.links.items()):
-            if not link.watched or eid not in self.links:
+            if eid not in self.links:
                 continue
-            if now >= link.heard + self.timings.silence_timeout:
+            self._tick_sync(out, eid, link, now)
+            if eid not in self.links or not link.watched or not link.in_step:
+                pass
+            elif now >= link.heard + self.timings.silence_timeout:
                 self._on_silence(out, eid, now)
             elif now >= link.sent + self.timings.keepalive_interval:
                 self._seal(out, eid, KeepAlive(), now)
@@ -223,6 +270,18 @@ class SessionRules:
                 return out.step()
         self._tick(out, now)
         return out.step()
+
+    def _tick_sync(self, out: Outbox, eid: int, link: Link, now: float) -> None:
+        sync = link.channel.sync
+        if sync.away_since is not None and now >= sync.away_since + self.timings.resume_timeout:
+            sync.away_since = None  # given up once; the subclass decides what that means
+            self._on_gave_up(out, eid, now)
+            return
+        if not self.online:
+            return
+        for payload in (sync.ask_again(now), sync.ack_due(now)):
+            if payload is not None:
+                out.transmit(eid, payload)
 
     def next_deadline(self) -> float | None:
         if self.ended:
@@ -234,11 +293,18 @@ class SessionRules:
 
     def _deadlines(self) -> list[float | None]:
         t = self.timings
-        return [
+        times: list[float | None] = [
             min(link.heard + t.silence_timeout, link.sent + t.keepalive_interval)
             for link in self.links.values()
-            if link.watched
+            if link.watched and link.in_step
         ]
+        for link in self.links.values():
+            sync = link.channel.sync
+            if sync.away_since is not None:
+                times.append(sync.away_since + t.resume_timeout)
+            if self.online:
+                times.append(sync.next_deadline())
+        return times
 
     def _tick(self, out: Outbox, now: float) -> None:
         """Subclass deadlines (admission, hello, join)."""
@@ -252,8 +318,56 @@ class SessionRules:
     def _on_handshake(self, out: Outbox, sender: int, payload: bytes, now: float) -> None:
         out.event(Refused(self._label(sender), "a handshake message outside a handshake"))
 
-    def _on_tampered(self, out: Outbox, sender: int, error: TamperedMessageError) -> None:
+    def _on_tampered(
+        self, out: Outbox, sender: int, error: TamperedMessageError, counter: int, now: float
+    ) -> None:
+        link = self.links[sender]
+        if error.reason == "reordered":
+            # Frames went missing on the way: ask for them again (they come in order),
+            # once per gap, not once per frame that overtook it.
+            if link.gap_at != link.channel.received:
+                link.gap_at = link.channel.received
+                log.info("frames from %s went missing; asking for them again", sender)
+                self._lost(out, sender, now)
+            return
+        if error.reason == "replayed" and link.channel.sync.expected_duplicate(counter):
+            return
         out.event(Refused(self._label(sender), str(error)))
+
+    def _lost(self, out: Outbox, endpoint: int, now: float, *, away: bool = False) -> None:
+        """The channel with *endpoint* is out of step: hold frames, ask where to resume."""
+        question = self.links[endpoint].channel.sync.lost(now, online=self.online)
+        if question is not None:
+            out.transmit(endpoint, question)
+        member = self.members.get(endpoint)
+        if away and member is not None and endpoint not in self._away:
+            self._away.add(endpoint)
+            out.event(MemberAway(member))
+
+    def _on_sync(self, out: Outbox, sender: int, payload: bytes, now: float) -> None:
+        link = self.links.get(sender)
+        if link is None:
+            out.event(Refused(self._label(sender), "a resume message from outside the session"))
+            return
+        try:
+            synced = link.channel.sync.receive(payload, now)
+        except ProtocolError as e:
+            if e.reason == "cannot-resume":
+                self._on_gave_up(out, sender, now)
+            else:
+                out.event(Refused(self._label(sender), str(e)))
+            return
+        for data in synced.send:
+            out.transmit(sender, data)
+        if synced.resumed:
+            link.heard = link.sent = now
+            member = self.members.get(sender)
+            if sender in self._away and member is not None:
+                self._away.discard(sender)
+                out.event(MemberBack(member))
+
+    def _on_gave_up(self, out: Outbox, endpoint: int, now: float) -> None:
+        """The channel with *endpoint* stayed out of step past the resume timeout."""
 
     def _on_message(self, out: Outbox, sender: int, message: Message, now: float) -> None:
         member = self.members[sender]
@@ -282,6 +396,9 @@ class SessionRules:
         except ProtocolError as e:
             out.event(Refused(self._label(sender), str(e)))
             return
+        if kind is PayloadKind.SYNC:
+            self._on_sync(out, sender, payload, now)
+            return
         if kind is not PayloadKind.SEALED:
             self._on_handshake(out, sender, payload, now)
             return
@@ -298,12 +415,15 @@ class SessionRules:
         try:
             plaintext = link.channel.open(payload)
         except TamperedMessageError as e:
-            self._on_tampered(out, sender, e)
+            self._on_tampered(out, sender, e, _frame_counter(payload), now)
             return
         except ProtocolError as e:
             out.event(Refused(self._label(sender), str(e)))
             return
         link.heard = now
+        ack = link.channel.sync.opened(link.channel.received - 1, len(payload), now)
+        if ack is not None and self.online:
+            out.transmit(sender, ack)
         try:
             message = decode_message(plaintext, self.limits)
         except ProtocolError as e:
@@ -319,7 +439,11 @@ class SessionRules:
 
     def _seal(self, out: Outbox, to: int, message: Message, now: float) -> None:
         link = self.links[to]
-        out.transmit(to, link.channel.seal(encode_message(message)))
+        counter = link.channel.sent
+        frame = link.channel.seal(encode_message(message))
+        # Kept until acknowledged; held back while the channel is out of step.
+        if link.channel.sync.sealed(counter, frame) and self.online:
+            out.transmit(to, frame)
         link.sent = now
 
     def _end(self, out: Outbox, ended: Ended) -> None:
@@ -333,6 +457,11 @@ class SessionRules:
     def _label(self, sender: int) -> str:
         member = self.members.get(sender)
         return member.name if member is not None else f"endpoint {sender}"
+
+
+def _frame_counter(payload: bytes) -> int:
+    """The counter a sealed frame claims (unauthenticated: only for deciding what to report)."""
+    return int.from_bytes(payload[1:9].ljust(8, b"\x00"), "big")
 
 
 def _speaker_text(speaker: Speaker | None) -> str:

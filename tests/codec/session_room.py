@@ -49,6 +49,8 @@ class Room:
     tamper: Tamper | None = None
     #: Payloads for endpoints no machine runs (an attacker's own endpoints).
     outside: dict[int, list[tuple[int, bytes]]] = field(default_factory=dict)
+    #: Endpoints whose connection is down: the relay drops what they send or get.
+    offline: set[int] = field(default_factory=set)
     _queue: deque[tuple[int, int, bytes]] = field(default_factory=deque)
 
     def machine(self, eid: int) -> SessionRules | None:
@@ -69,9 +71,13 @@ class Room:
         self._queue.append((sender, to, payload))
 
     def flush(self) -> None:
-        while self._queue:
+        for _ in range(100_000):  # machines that keep answering each other are a bug
+            if not self._queue:
+                return
             sender, to, payload = self._queue.popleft()
             self.wire.append((sender, to, payload))
+            if sender in self.offline or to in self.offline:
+                continue
             delivered = [payload] if self.tamper is None else self.tamper(sender, to, payload)
             for item in delivered:
                 target = self.machine(to)
@@ -79,6 +85,7 @@ class Room:
                     self.outside.setdefault(to, []).append((sender, item))
                 else:
                     self.apply(to, target.receive(sender, item, self.now))
+        raise AssertionError("the machines never stop answering each other")
 
     def join(
         self,
@@ -103,6 +110,25 @@ class Room:
             if machine is not None and other != eid:
                 self.apply(other, machine.endpoint_left(eid, self.now))
         self.flush()
+
+    def drop(self, *eids: int) -> None:
+        """The connections of *eids* break (a relay restart breaks everyone's)."""
+        for eid in eids:
+            self.offline.add(eid)
+            machine = self.machine(eid)
+            if machine is not None:
+                self.apply(eid, machine.connection_lost(self.now))
+
+    def reconnect(self, eid: int) -> None:
+        """*eid* is connected again, with the same endpoint id."""
+        self.offline.discard(eid)
+        machine = self.machine(eid)
+        if machine is not None:
+            self.apply(eid, machine.reconnected(self.now))
+        self.flush()
+
+    def everyone(self) -> list[int]:
+        return [HOST, *self.members]
 
     def advance(self, seconds: float) -> None:
         """Let time pass, calling every machine back at each deadline on the way."""

@@ -62,7 +62,8 @@ def test_when_the_primary_leaves_the_next_customer_becomes_primary() -> None:
     room = Room()
     room.join(BOB, "Bob")
     room.join(CAROL, "Carol")
-    room.relay_says_left(BOB)
+    room.apply(BOB, room.members[BOB].leave(room.now))
+    room.flush()
     assert room.host.primary == CAROL
     assert room.members[CAROL].primary == CAROL
 
