@@ -74,12 +74,27 @@ class Op(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class CreateRoom:
-    """First message of the room's host: the room must not exist yet."""
+    """First message of the room's host: the room must not exist yet.
+
+    A host coming back after a relay restart asks for its old endpoint *id*
+    and keeps ids below *floor* for the members coming back after it, so no
+    newcomer is given one of theirs.
+    """
+
+    id: int | None = None
+    floor: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class JoinRoom:
-    """First message of anyone else: the room must exist."""
+    """First message of anyone else: the room must exist.
+
+    A member coming back asks for its old endpoint *id*; an endpoint still
+    holding it in the room (the member's own dead connection, usually) is
+    replaced.
+    """
+
+    id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,10 +158,14 @@ RelayEnvelope = Welcome | MemberJoined | MemberLeft | Delivered | RelayRejected
 
 def encode_envelope(env: ClientEnvelope | RelayEnvelope) -> bytes:
     match env:
-        case CreateRoom():
+        case CreateRoom(None, 0):
             return pack([Op.CREATE])
-        case JoinRoom():
+        case CreateRoom(id_, floor):
+            return pack([Op.CREATE, id_, floor])
+        case JoinRoom(None):
             return pack([Op.JOIN])
+        case JoinRoom(id_):
+            return pack([Op.JOIN, id_])
         case Send(to, payload):
             return pack([Op.SEND, to, payload])
         case Kick(id_):
@@ -171,11 +190,15 @@ def decode_client_envelope(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Clie
     op, fields = _split(data, limits)
     match op:
         case Op.CREATE:
-            _arity(op, fields, 0)
-            return CreateRoom()
+            if not fields:
+                return CreateRoom()
+            _arity(op, fields, 2)
+            return CreateRoom(_endpoint_id(fields[0]), _endpoint_id(fields[1]))
         case Op.JOIN:
-            _arity(op, fields, 0)
-            return JoinRoom()
+            if not fields:
+                return JoinRoom()
+            _arity(op, fields, 1)
+            return JoinRoom(_endpoint_id(fields[0]))
         case Op.SEND:
             _arity(op, fields, 2)
             return Send(_endpoint_id(fields[0]), _bytes(fields[1]))

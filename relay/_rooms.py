@@ -14,6 +14,15 @@ reach it. Only the current host may do that: the creator's part is not
 kept, so a former host that stays cannot take joins back, and no other
 member can redirect them to itself.
 
+Coming back after a drop (SPEC X3), an endpoint asks for the id it had: a
+member's JoinRoom names it, and whoever holds it now (the member's own dead
+connection, which the relay has not noticed yet) is replaced. After a
+relay restart the host's CreateRoom names its id and a *floor*: fresh ids
+start there, so no newcomer gets the id of a member still on its way back.
+The relay cannot tell a member from someone else who knows the room id;
+the end-to-end resume does (``codec._resume``), so the worst a stranger can
+do here is stand in a member's place and be refused by everyone else.
+
 This module does no IO and reads no clock: the server passes ``now`` in and
 attaches its own connection object to each member (the type parameter), so
 everything here is tested with plain values.
@@ -74,7 +83,9 @@ class Rooms(Generic[T]):
     def get(self, room_id: str) -> Room[T] | None:
         return self._rooms.get(room_id)
 
-    def create(self, room_id: str, endpoint: T, now: float) -> int:
+    def create(
+        self, room_id: str, endpoint: T, now: float, *, wanted: int | None = None, floor: int = 0
+    ) -> int:
         """Open *room_id* with *endpoint* as its host; return the host's endpoint id."""
         if room_id in self._rooms:
             raise RoomExistsError(
@@ -82,20 +93,34 @@ class Rooms(Generic[T]):
             )
         if len(self._rooms) >= self._max_rooms:
             raise TooManyRoomsError("this relay is full (too many rooms); try again later")
-        room: Room[T] = Room(room_id, host=1, created_at=now)
+        host = wanted if wanted is not None and wanted > 0 else 1
+        room: Room[T] = Room(room_id, host=host, created_at=now, next_id=max(floor, host + 1))
         self._rooms[room_id] = room
-        return self._add(room, endpoint)
+        room.members[host] = endpoint
+        return host
 
-    def join(self, room_id: str, endpoint: T) -> tuple[int, Room[T]]:
-        """Add *endpoint* to an existing room; return its id and the room."""
+    def join(
+        self, room_id: str, endpoint: T, *, wanted: int | None = None
+    ) -> tuple[int, Room[T], T | None]:
+        """Add *endpoint* to an existing room: its id, the room, and whom it replaced."""
         room = self._rooms.get(room_id)
         if room is None:
             raise NoSuchRoomError(
                 f"there is no session {room_id} on this relay; check the session number"
             )
+        if wanted is not None and wanted > 0:
+            replaced = room.members.get(wanted)
+            if replaced is None and len(room.members) >= self._max_members:
+                raise RoomFullError(
+                    f"session {room_id} already has {self._max_members} participants"
+                )
+            room.members[wanted] = endpoint
+            # Never hand that id to a newcomer later.
+            room.next_id = max(room.next_id, wanted + 1)
+            return wanted, room, replaced
         if len(room.members) >= self._max_members:
             raise RoomFullError(f"session {room_id} already has {self._max_members} participants")
-        return self._add(room, endpoint), room
+        return self._add(room, endpoint), room, None
 
     def member(self, room_id: str, endpoint_id: int) -> T:
         room = self._rooms.get(room_id)
@@ -134,11 +159,20 @@ class Rooms(Generic[T]):
             raise NoSuchMemberError(f"endpoint {to} is not in this session")
         room.host = to
 
-    def leave(self, room_id: str, endpoint_id: int, now: float) -> Departure[T] | None:
-        """Remove a member; None if it was not there (already kicked, say)."""
+    def leave(
+        self, room_id: str, endpoint_id: int, now: float, endpoint: T | None = None
+    ) -> Departure[T] | None:
+        """Remove a member; None if it was not there (already kicked, or replaced).
+
+        With *endpoint*, only that object is removed: a connection replaced by
+        its member's new one leaves without taking the new one along.
+        """
         room = self._rooms.get(room_id)
-        if room is None or room.members.pop(endpoint_id, None) is None:
+        if room is None or endpoint_id not in room.members:
             return None
+        if endpoint is not None and room.members[endpoint_id] is not endpoint:
+            return None
+        del room.members[endpoint_id]
         closed_after = None
         if not room.members:
             del self._rooms[room_id]

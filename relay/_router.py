@@ -172,7 +172,9 @@ class Router:
                         f"your address already has {self._rooms_held.limit} sessions open on"
                         " this relay; end one first"
                     )
-                endpoint_id = self._rooms.create(endpoint.room_id, endpoint, now)
+                endpoint_id = self._rooms.create(
+                    endpoint.room_id, endpoint, now, wanted=envelope.id, floor=envelope.floor
+                )
                 self._rooms_held.take(address)
                 self._room_creator[endpoint.room_id] = address
                 endpoint.joined(endpoint_id, now)
@@ -185,7 +187,14 @@ class Router:
                     raise RateLimitedError(
                         f"too many join attempts from your address; try again in {wait:.0f} s"
                     )
-                endpoint_id, room = self._rooms.join(endpoint.room_id, endpoint)
+                endpoint_id, room, replaced = self._rooms.join(
+                    endpoint.room_id, endpoint, wanted=envelope.id
+                )
+                if replaced is not None:
+                    # Its member came back on a new connection (SPEC X3).
+                    replaced.reject(
+                        RelayRejected("replaced", "your place was taken by a new connection", True)
+                    )
                 endpoint.joined(endpoint_id, now)
                 present = tuple(i for i in room.members if i != endpoint_id)
                 endpoint.send_envelope(Welcome(endpoint_id, room.host, present))
@@ -202,7 +211,7 @@ class Router:
 
     def left(self, endpoint: Endpoint) -> None:
         assert endpoint.id is not None
-        departure = self._rooms.leave(endpoint.room_id, endpoint.id, trio.current_time())
+        departure = self._rooms.leave(endpoint.room_id, endpoint.id, trio.current_time(), endpoint)
         self.metrics.endpoints_open -= 1
         if departure is None:
             return

@@ -34,7 +34,9 @@ MAX_ID = 2**31 - 1
 
 CLIENT_ENVELOPES: list[ClientEnvelope] = [
     CreateRoom(),
+    CreateRoom(1, 4),
     JoinRoom(),
+    JoinRoom(3),
     Send(0, b""),
     Send(MAX_ID, b"\x10" + bytes(range(256))),
     Kick(7),

@@ -103,10 +103,13 @@ async def open_ws(url: str, room: str) -> AsyncIterator[WebSocketConnection]:
 
 
 @asynccontextmanager
-async def open_member(url: str, room: str, *, create: bool = False) -> AsyncIterator[Member]:
-    """Connect to *room*, create or join it, and yield the member once welcomed."""
+async def open_member(
+    url: str, room: str, *, create: bool = False, hello: ClientEnvelope | None = None
+) -> AsyncIterator[Member]:
+    """Connect to *room*, create or join it (or send *hello*), and yield the welcomed member."""
     async with open_ws(url, room) as ws:
-        await ws.send_message(encode_envelope(CreateRoom() if create else JoinRoom()))
+        first = hello or (CreateRoom() if create else JoinRoom())
+        await ws.send_message(encode_envelope(first))
         with trio.fail_after(WAIT):
             data = await ws.get_message()
         assert isinstance(data, bytes)

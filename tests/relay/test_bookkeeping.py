@@ -27,7 +27,7 @@ def test_host_gets_id_1_and_joiners_count_up() -> None:
     rooms = make_rooms()
     assert rooms.create("abc", "host", now=0.0) == 1
     assert rooms.join("abc", "a")[0] == 2
-    joined, room = rooms.join("abc", "b")
+    joined, room, _ = rooms.join("abc", "b")
     assert joined == 3
     assert room.host == 1
     assert list(room.members) == [1, 2, 3]
@@ -39,6 +39,32 @@ def test_ids_are_not_reused_while_the_room_lives() -> None:
     rooms.join("abc", "a")
     rooms.leave("abc", 2, now=1.0)
     assert rooms.join("abc", "b")[0] == 3
+
+
+def test_a_member_coming_back_gets_its_old_id_and_replaces_its_dead_connection() -> None:
+    rooms = make_rooms()
+    rooms.create("abc", "host", now=0.0)
+    rooms.join("abc", "bob's dead connection")
+    joined, room, replaced = rooms.join("abc", "bob again", wanted=2)
+    assert (joined, replaced) == (2, "bob's dead connection")
+    assert room.members[2] == "bob again"
+    # The dead connection's own departure, when the relay notices it, takes nothing along.
+    assert rooms.leave("abc", 2, now=1.0, endpoint="bob's dead connection") is None
+    assert room.members[2] == "bob again"
+
+
+def test_an_id_asked_for_is_never_given_to_a_newcomer_later() -> None:
+    rooms = make_rooms(per_room=5)
+    rooms.create("abc", "host", now=0.0)
+    rooms.join("abc", "carol back first", wanted=3)
+    assert rooms.join("abc", "newcomer")[0] == 4
+
+
+def test_a_host_recreating_its_room_keeps_ids_below_the_floor_for_its_members() -> None:
+    rooms = make_rooms(per_room=5)
+    assert rooms.create("abc", "host", now=0.0, wanted=1, floor=4) == 1
+    assert rooms.join("abc", "newcomer")[0] == 4
+    assert rooms.join("abc", "bob back", wanted=2)[:1] == (2,)
 
 
 def test_creating_an_existing_room_is_refused() -> None:

@@ -128,6 +128,37 @@ async def test_host_leaving_keeps_the_room_for_the_others(relay_url: str) -> Non
             assert again.welcome == Welcome(id=1, host=1, members=())
 
 
+async def test_a_member_coming_back_takes_its_id_and_its_old_connection_is_closed(
+    relay_url: str,
+) -> None:
+    with trio.fail_after(WAIT):
+        async with (
+            open_member(relay_url, "room1", create=True) as host,
+            open_member(relay_url, "room1") as old,
+        ):
+            assert await host.receive() == MemberJoined(2)
+            async with open_member(relay_url, "room1", hello=JoinRoom(2)) as back:
+                assert back.welcome == Welcome(id=2, host=1, members=(1,))
+                seen, _ = await old.closed()
+                assert [e.reason for e in seen if isinstance(e, RelayRejected)] == ["replaced"]
+                await host.send(Send(to=2, payload=b"for the new one"))
+                assert await back.receive() == Delivered(1, b"for the new one")
+                await host.send(Send(to=1, payload=b"to myself"))
+                # The old connection's end is no departure: its member is still here.
+                assert await host.receive() == MemberJoined(2)
+                assert await host.receive() == Delivered(1, b"to myself")
+
+
+async def test_a_host_recreating_its_room_after_a_restart_keeps_its_id_and_floor(
+    relay_url: str,
+) -> None:
+    with trio.fail_after(WAIT):
+        async with open_member(relay_url, "room1", hello=CreateRoom(1, 5)) as host:
+            assert host.welcome == Welcome(id=1, host=1, members=())
+            async with open_member(relay_url, "room1") as newcomer:
+                assert newcomer.id == 5
+
+
 async def test_creating_an_existing_room_is_rejected(relay_url: str) -> None:
     with trio.fail_after(WAIT):
         async with open_member(relay_url, "room1", create=True), open_ws(relay_url, "room1") as ws:
