@@ -159,6 +159,8 @@ class ChannelSync:
         self._asked_at: float | None = None
         #: Since when the other end has been out of step (None: in step).
         self.away_since: float | None = None
+        #: Bytes of frames sent again after a resume (a figure for tests and logs).
+        self.resent_bytes = 0
         # The receiving direction: what we have and what we last acknowledged.
         self._received = 0
         self._acked = 0
@@ -265,6 +267,7 @@ class ChannelSync:
                 self._apply(_Event.TOLD)
                 self._question = self._asked_at = self.away_since = None
                 self._forget_below(counter)
+                self.resent_bytes += self._kept_bytes
                 return Synced(tuple(data for _, data in self._kept), resumed=True)
             case SyncOp.ACK:
                 self._check_counter(counter)

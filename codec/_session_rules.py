@@ -211,6 +211,8 @@ class SessionRules:
             question = link.channel.sync.lost(now, online=True)
             if question is not None:
                 out.transmit(eid, question)
+            # The others get the whole resume time from now: they may be on their way.
+            link.channel.sync.away_since = now
         return out.step()
 
     def relay_refused(self, reason: str, message: str, *, fatal: bool) -> Step:
@@ -272,12 +274,12 @@ class SessionRules:
         return out.step()
 
     def _tick_sync(self, out: Outbox, eid: int, link: Link, now: float) -> None:
+        if not self.online:
+            return  # our own drop: the peer's reconnecting gives up, with its reason
         sync = link.channel.sync
         if sync.away_since is not None and now >= sync.away_since + self.timings.resume_timeout:
             sync.away_since = None  # given up once; the subclass decides what that means
             self._on_gave_up(out, eid, now)
-            return
-        if not self.online:
             return
         for payload in (sync.ask_again(now), sync.ack_due(now)):
             if payload is not None:
@@ -298,12 +300,13 @@ class SessionRules:
             for link in self.links.values()
             if link.watched and link.in_step
         ]
+        if not self.online:
+            return times
         for link in self.links.values():
             sync = link.channel.sync
             if sync.away_since is not None:
                 times.append(sync.away_since + t.resume_timeout)
-            if self.online:
-                times.append(sync.next_deadline())
+            times.append(sync.next_deadline())
         return times
 
     def _tick(self, out: Outbox, now: float) -> None:

@@ -53,6 +53,8 @@ class PeerConfig:
     smtp: SmtpConfig | None = None
     #: Seconds the relay may leave a ping unanswered before the session counts as lost.
     relay_timeout: float | None = None
+    #: Seconds a session keeps reconnecting after a drop before it ends (SPEC X3).
+    resume_timeout: float | None = None
 
 
 def config_path() -> Path:
@@ -83,6 +85,13 @@ def load_config() -> PeerConfig:
         or not 0.5 <= relay_timeout <= 600
     ):
         raise ConfigError(f"{path}: relay_timeout is a number of seconds from 0.5 to 600")
+    resume_timeout = data.get("resume_timeout")
+    if resume_timeout is not None and (
+        isinstance(resume_timeout, bool)
+        or not isinstance(resume_timeout, int | float)
+        or not 1 <= resume_timeout <= 3600
+    ):
+        raise ConfigError(f"{path}: resume_timeout is a number of seconds from 1 to 3600")
     return PeerConfig(
         relay=relay,
         name=name,
@@ -90,6 +99,7 @@ def load_config() -> PeerConfig:
         tracking=tracking,
         smtp=smtp,
         relay_timeout=None if relay_timeout is None else float(relay_timeout),
+        resume_timeout=None if resume_timeout is None else float(resume_timeout),
     )
 
 

@@ -31,7 +31,6 @@ from codec import (
     ClientEnvelope,
     CreateRoom,
     HandOver,
-    HelplineError,
     JoinRoom,
     Kick,
     Limits,
@@ -45,6 +44,7 @@ from codec import (
     relay_says,
 )
 from peer._errors import ConnectionLostError, RelayRefusedError, RelayUnreachableError
+from peer._nursery import open_task_nursery
 from peer._ws_masking import install as install_fast_masking
 
 if TYPE_CHECKING:
@@ -98,6 +98,9 @@ class RelayConnection:
         self.welcome = welcome
         self._limits = limits
         self.relay_timeout = relay_timeout
+        #: The relay's address and the room, for coming back to it after a drop.
+        self.relay = ""
+        self.room = ""
         #: Data frames handed to the socket, and how many of them the relay has read.
         self.sent = 0
         self.confirmed = 0
@@ -175,8 +178,17 @@ async def open_relay_connection(
     create: bool,
     limits: Limits = DEFAULT_LIMITS,
     relay_timeout: float = RELAY_TIMEOUT,
+    endpoint_id: int | None = None,
+    floor: int = 0,
+    probe: bool = True,
 ) -> AsyncIterator[RelayConnection]:
-    """Connect to *room* on *relay*, create or join it, and wait for the welcome."""
+    """Connect to *room* on *relay*, create or join it, and wait for the welcome.
+
+    Coming back after a drop, *endpoint_id* asks for the id we had (and a
+    host re-creating its room keeps ids below *floor* for its members);
+    without *probe*, a time-out is not looked into (a reconnect tries again
+    soon instead).
+    """
     url = room_url(relay, room)
     connect_timeout = relay_timeout * CONNECT_SHARE
     failure: BaseException | None = None
@@ -186,42 +198,85 @@ async def open_relay_connection(
     deadline = trio.current_time() + connect_timeout + CLOSE_TIMEOUT
     with trio.CancelScope(deadline=deadline) as connecting:
         try:
-            async with trio_websocket.open_websocket_url(
-                url,
-                max_message_size=limits.max_envelope_bytes,
-                receive_buffer_size=RECEIVE_BUFFER,
-                connect_timeout=connect_timeout,
-                disconnect_timeout=CLOSE_TIMEOUT,
-            ) as ws:
-                conn = await _greet(
-                    ws, relay, create=create, limits=limits, relay_timeout=relay_timeout
+            async with _open_websocket(url, limits, connect_timeout) as ws:
+                hello: ClientEnvelope = (
+                    CreateRoom(endpoint_id, floor) if create else JoinRoom(endpoint_id)
                 )
+                conn = await _greet(ws, relay, hello, limits=limits, relay_timeout=relay_timeout)
+                conn.relay, conn.room = relay, room
                 connecting.deadline = math.inf
                 yielded = True
                 yield conn
-        except trio_websocket.DisconnectionTimeout as e:
-            # The close handshake got no answer (a frozen relay): we were leaving
-            # anyway. Whatever ended the block is what the person must hear.
-            if isinstance(e.__context__, HelplineError):
-                raise e.__context__ from None
-            log.info("the relay did not answer our goodbye; connection dropped")
-        except (OSError, trio_websocket.HandshakeError) as e:
+        except (OSError, trio_websocket.HandshakeError, trio.BrokenResourceError) as e:
             if yielded:
                 raise
             failure = e
     if not yielded:
         reason = failure or trio_websocket.ConnectionTimeout()
+        if not probe:
+            raise RelayUnreachableError(connect_failure(relay, reason, connect_timeout))
         raise RelayUnreachableError(await _explain(relay, reason, connect_timeout))
+
+
+@asynccontextmanager
+async def _open_websocket(
+    url: str, limits: Limits, connect_timeout: float
+) -> AsyncIterator[trio_websocket.WebSocketConnection]:
+    """A client WebSocket on a stream of our own, closed however the block ends.
+
+    trio-websocket's own client leaves its TCP stream open when the server
+    closes first (a relay that died, or one that went away mid-handshake):
+    a session that reconnects would leak a socket per attempt. Here the
+    stream is ours, and the close handshake gets CLOSE_TIMEOUT at most.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "wss" else 80)
+    stream: trio.abc.Stream
+    try:
+        with trio.fail_after(connect_timeout):
+            if parts.scheme == "wss":
+                stream = await trio.open_ssl_over_tcp_stream(
+                    host, port, ssl_context=ssl.create_default_context(), https_compatible=True
+                )
+            else:
+                stream = await trio.open_tcp_stream(host, port)
+    except trio.TooSlowError:
+        raise trio_websocket.ConnectionTimeout from None
+    try:
+        async with open_task_nursery() as nursery:
+            try:
+                with trio.fail_after(connect_timeout):
+                    ws = await trio_websocket.wrap_client_stream(
+                        nursery,
+                        stream,
+                        parts.netloc,
+                        parts.path,
+                        max_message_size=limits.max_envelope_bytes,
+                        receive_buffer_size=RECEIVE_BUFFER,
+                    )
+            except trio.TooSlowError:
+                raise trio_websocket.ConnectionTimeout from None
+            try:
+                yield ws
+            finally:
+                with trio.CancelScope(shield=True) as closing:
+                    closing.deadline = trio.current_time() + CLOSE_TIMEOUT
+                    await ws.aclose()
+                if closing.cancelled_caught:
+                    log.info("the relay did not answer our goodbye; connection dropped")
+                nursery.cancel_scope.cancel()
+    finally:
+        await trio.aclose_forcefully(stream)
 
 
 async def _greet(
     ws: trio_websocket.WebSocketConnection,
     relay: str,
-    create: bool,
+    hello: ClientEnvelope,
     limits: Limits,
     relay_timeout: float,
 ) -> RelayConnection:
-    hello: ClientEnvelope = CreateRoom() if create else JoinRoom()
     probe = RelayConnection(ws, Welcome(0, 0, ()), limits)
     first: RelayEnvelope | None = None
     with trio.move_on_after(relay_timeout * CONNECT_SHARE):
@@ -238,10 +293,7 @@ async def _greet(
     return RelayConnection(ws, first, limits, relay_timeout)
 
 
-_BROKEN = (
-    "the connection to the relay broke (the relay stopped, or the network dropped); "
-    "the session is over"
-)
+_BROKEN = "the connection to the relay broke (the relay stopped, or the network dropped)"
 _CLOSED = {
     1000: "the relay closed the connection",
     1001: "the relay is shutting down",

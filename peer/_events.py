@@ -15,11 +15,15 @@ __all__ = [
     "CodeChanged",
     "JoinAttemptFailed",
     "JoiningPaused",
+    "MemberAway",
+    "MemberBack",
     "MemberJoined",
     "MemberLeft",
     "MessageReceived",
     "MessageRejected",
     "PrimaryChanged",
+    "Reconnected",
+    "Reconnecting",
     "SessionEnded",
     "SessionEvent",
 ]
@@ -53,6 +57,34 @@ class MemberLeft:
     name: str
     #: False when the member's connection dropped rather than it saying goodbye.
     said_goodbye: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MemberAway:
+    """*name*'s connection dropped; what it misses waits for it, up to *seconds*."""
+
+    name: str
+    role: Role
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class MemberBack:
+    """*name* is back: it proved the session's keys and got what it missed."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reconnecting:
+    """Our connection to the relay dropped (*reason*); the session waits while we come back."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reconnected:
+    """We are back with the relay; what was not delivered meanwhile is on its way."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +139,10 @@ SessionEvent = (
     ChatReceived
     | MemberJoined
     | MemberLeft
+    | MemberAway
+    | MemberBack
+    | Reconnecting
+    | Reconnected
     | SessionEnded
     | JoinAttemptFailed
     | CodeChanged

@@ -53,6 +53,11 @@ class HostSession(Session):
         member = self.find(name)
         await self._call(lambda now: self.host_rules.set_primary(member.id, now))
 
+    def _floor(self) -> int:
+        # A relay that restarted must not give a newcomer the id of a member
+        # still on its way back: ids up to the highest ever used stay ours.
+        return max([self.id, *self.rules.members, *self.rules.links]) + 1
+
     async def end(self) -> None:
         """End the session for everyone (SPEC S5)."""
         if self.finished.is_set():

@@ -12,6 +12,12 @@ order; a clock task calls the machine when its next deadline passes; faces
 call the public methods from their own tasks. Each call into the machine
 and the sending of what it returns happen under one lock, so frames leave
 in counter order whichever task sends them.
+
+When the connection drops (SPEC X3) the reader tells the rules (they keep
+every frame from then on), shows :class:`Reconnecting`, and comes back to
+the same room with the same endpoint id (:mod:`peer._reconnect`); the rules
+then ask each channel where to resume, and :class:`Reconnected` is shown.
+What faces send meanwhile is kept and delivered once, in order.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING
 
 import trio
@@ -37,6 +44,8 @@ from codec import (
     LocalProtocolError,
     Member,
     MemberAdded,
+    MemberAway,
+    MemberBack,
     MemberLeft,
     MemberRemoved,
     MemberRules,
@@ -64,13 +73,18 @@ from peer._events import (
     MemberJoined,
     MessageReceived,
     MessageRejected,
+    Reconnected,
+    Reconnecting,
     SessionEnded,
     SessionEvent,
 )
 from peer._events import JoiningPaused as JoiningPausedEvent
+from peer._events import MemberAway as MemberAwayEvent
+from peer._events import MemberBack as MemberBackEvent
 from peer._events import MemberLeft as MemberLeftEvent
 from peer._events import PrimaryChanged as PrimaryChangedEvent
 from peer._nursery import open_task_nursery
+from peer._reconnect import reconnect
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -103,6 +117,10 @@ class Session:
         self.finished = trio.Event()
         #: The file-transfer engine, once a face has started one (peer._file_session).
         self.files: FileTransfers | None = None
+        #: False while the connection is down and we are coming back.
+        self.connected = True
+        #: Frames handed to connections before the current one.
+        self._frames_before = 0
 
     @property
     def id(self) -> int:
@@ -147,11 +165,16 @@ class Session:
     def frames_sent(self) -> int:
         """Frames handed to the relay so far; those past :attr:`frames_confirmed`
         may not have reached it (a face names the typed lines among them)."""
-        return self._conn.sent
+        return self._frames_before + self._conn.sent
 
     @property
     def frames_confirmed(self) -> int:
-        return self._conn.confirmed
+        return self._frames_before + self._conn.confirmed
+
+    @property
+    def resume_timeout(self) -> float:
+        """How long a drop may last before the session gives up (SPEC X3)."""
+        return self.rules.timings.resume_timeout
 
     # Faces call these ---------------------------------------------------------
 
@@ -186,16 +209,61 @@ class Session:
     # The reader ----------------------------------------------------------------
 
     async def run(self) -> None:
-        """Read the relay until the session is over for us; then return."""
+        """Read the relay until the session is over for us, coming back after drops."""
+        async with open_task_nursery() as nursery, AsyncExitStack() as stack:
+            nursery.start_soon(self._clock)
+            while not self.finished.is_set():
+                lost = await self._read()
+                if lost is None or not await self._come_back(stack, lost):
+                    break
+            nursery.cancel_scope.cancel()
+
+    async def _read(self) -> str | None:
+        """Read this connection until the session is over (None) or it drops (why)."""
+        lost: str | None = None
         try:
             async with open_task_nursery() as nursery:
                 nursery.start_soon(self._conn.keep_alive)
-                nursery.start_soon(self._clock)
                 while not self.finished.is_set():
                     await self.handle(await self._conn.receive())
                 nursery.cancel_scope.cancel()
-        except ConnectionLostError as e:
+        except* ConnectionLostError as group:
+            # The pinger and the reader often notice the same drop together.
+            lost = _first(group)
+        return lost
+
+    async def _come_back(self, stack: AsyncExitStack, why: str) -> bool:
+        """Reconnect after a drop; False if the session is over instead."""
+        if not self.rules.resumable:
+            await self._finish(SessionEnded(by=None, lost=why))
+            return False
+        self.connected = False
+        await self._call(self.rules.connection_lost)
+        await self._emit(Reconnecting(why))
+        log.info("connection lost (%s); reconnecting", why)
+        await stack.aclose()  # the previous replacement connection, if any
+        try:
+            conn = await reconnect(
+                stack,
+                self._conn,
+                floor=self._floor(),
+                limits=self.limits,
+                within=self.resume_timeout,
+                why=why,
+            )
+        except SessionLostError as e:
             await self._finish(SessionEnded(by=None, lost=str(e)))
+            return False
+        self._frames_before += self._conn.sent
+        self._conn = conn
+        self.connected = True
+        await self._call(self.rules.reconnected)
+        await self._emit(Reconnected())
+        return True
+
+    def _floor(self) -> int | None:
+        """For the host: ids below this belong to the session (None: a member)."""
+        return None
 
     async def handle(self, env: RelayEnvelope) -> None:
         """Feed one relay envelope to the rules and do what they say."""
@@ -226,12 +294,18 @@ class Session:
             except LocalProtocolError as e:
                 raise InvalidMessageError(str(e)) from None
             self._deadline_changed.set()
-            for action in step.actions:
-                match action:
-                    case Transmit(to, payload):
-                        await self._conn.send(to, payload)
-                    case Disconnect(eid):
-                        await self._conn.kick(eid)
+            try:
+                for action in step.actions:
+                    if not self.connected:
+                        break  # kept by the rules' channels; sent again after the resume
+                    match action:
+                        case Transmit(to, payload):
+                            await self._conn.send(to, payload)
+                        case Disconnect(eid):
+                            await self._conn.kick(eid)
+            except ConnectionLostError as e:
+                # The reader sees the same drop and reconnects; sealed frames are kept.
+                log.info("a send failed (%s); it is sent again after the resume", e)
             for event in step.events:
                 await self._show(event, local_end=local_end)
 
@@ -263,6 +337,11 @@ class Session:
                 await self._emit(JoiningPausedEvent(failures))
             case PrimaryChanged(member):
                 await self._emit(PrimaryChangedEvent(None if member is None else member.name))
+            case MemberAway(member):
+                away = MemberAwayEvent(member.name, member.role, self.resume_timeout)
+                await self._emit(away)
+            case MemberBack(member):
+                await self._emit(MemberBackEvent(member.name))
             case InSession():
                 pass
             case Ended(by, reason, _):
@@ -324,3 +403,11 @@ class MemberSession(Session):
         with contextlib.suppress(ConnectionLostError):
             await self._call(self.member_rules.leave, local_end=True)
         self.finished.set()
+
+
+def _first(group: BaseExceptionGroup[ConnectionLostError]) -> str:
+    """The first drop's sentence, from a group of one or more."""
+    first: BaseException = group
+    while isinstance(first, BaseExceptionGroup):
+        first = first.exceptions[0]
+    return str(first)

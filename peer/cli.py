@@ -21,7 +21,6 @@ non-zero exit status.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import re
@@ -30,7 +29,6 @@ import stat
 import sys
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -45,10 +43,12 @@ from codec import (
     JoinTarget,
     Role,
     SessionCode,
+    SessionTimings,
     ShareMessage,
     name_problem,
 )
 from peer._addresses import LOOPBACK_HOSTS, WILDCARD_HOSTS, relay_urls
+from peer._cli_args import parser as cli_parser
 from peer._config import PeerConfig, default_name, load_config
 from peer._connection import RELAY_TIMEOUT
 from peer._desk import CustomerDesk, Desk, RepDesk
@@ -59,11 +59,15 @@ from peer._events import (
     CodeChanged,
     JoinAttemptFailed,
     JoiningPaused,
+    MemberAway,
+    MemberBack,
     MemberJoined,
     MemberLeft,
     MessageReceived,
     MessageRejected,
     PrimaryChanged,
+    Reconnected,
+    Reconnecting,
     SessionEnded,
     SessionEvent,
 )
@@ -82,6 +86,8 @@ from peer._share_rep import RepSharing
 from peer._terminal import LineInput, open_line_input
 
 if TYPE_CHECKING:
+    import argparse
+
     from codec import Policy
     from peer._config import SmtpConfig
     from peer._session import Session
@@ -118,7 +124,7 @@ COMMANDS = (
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = _parser()
+    parser = cli_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(),
@@ -161,98 +167,6 @@ def _name(given: str | None, config: PeerConfig) -> str:
     return name
 
 
-def _version() -> str:
-    try:
-        return version("helpline")
-    except PackageNotFoundError:  # pragma: no cover - running from a tree never installed
-        return "unknown"
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="helpline", description="End-to-end encrypted remote support."
-    )
-    parser.add_argument("--version", action="version", version=f"helpline {_version()}")
-    parser.add_argument(
-        "--log-level",
-        default="error",
-        type=str.lower,
-        choices=["debug", "info", "warning", "error"],
-        help="how much to log on stderr (any case; default: error)",
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    start = sub.add_parser("start", help="start a support session (the rep)")
-    start.add_argument(
-        "--relay",
-        help="relay address, ws://HOST:PORT (default: HELPLINE_RELAY, "
-        "the config file, else a relay started on this machine)",
-    )
-    start.add_argument("--name", help="your name as others see it")
-    start.add_argument(
-        "--type",
-        help="session type from the site policy (default: the config file's, else the first)",
-    )
-    start.add_argument(
-        "--tracking",
-        metavar="CODE",
-        help="tracking code (a ticket number); the site policy may require one",
-    )
-    start.add_argument(
-        "--listen",
-        default="127.0.0.1",
-        metavar="HOST",
-        help="address the built-in relay listens on (default 127.0.0.1; "
-        "0.0.0.0 lets customers on other machines reach it)",
-    )
-    start.add_argument(
-        "--port",
-        type=int,
-        metavar="N",
-        help="port the built-in relay listens on (default: any free port)",
-    )
-    join = sub.add_parser("join", help="join a session with the code or link the rep gave you")
-    join.add_argument(
-        "code", metavar="CODE|LINK", nargs="?", help="like 4821-093617, or the join link"
-    )
-    join.add_argument(
-        "--gui",
-        action="store_true",
-        help="join in a window (the default when started with no terminal, e.g. from a link)",
-    )
-    join.add_argument("--relay", help="relay address, ws://HOST:PORT (a join link carries it)")
-    join.add_argument("--name", help="your name as others see it")
-    join.add_argument(
-        "--assist", action="store_true", help="join as an assistant, with a code for one"
-    )
-    console = sub.add_parser("console", help="the rep's console: sessions in a window")
-    console.add_argument(
-        "--relay",
-        help="relay address (default: the config file's, else one started on this machine)",
-    )
-    console.add_argument("--name", help="your name as others see it")
-    sub.add_parser(
-        "install-desktop",
-        help="add Helpline to this user's menus and open helpline: links with it (no root)",
-    )
-    history = sub.add_parser("history", help="the sessions recorded on this machine (rep)")
-    shows = history.add_subparsers(dest="history_command")
-    show = shows.add_parser("show", help="one recorded session, whole")
-    show.add_argument("number", metavar="NUMBER", help="the session number (or #ID)")
-    for command in (start, join, console):
-        command.add_argument(
-            "--download-dir",
-            metavar="DIR",
-            help="where received files go (default: Helpline in your Downloads folder)",
-        )
-        command.add_argument(
-            "--policy",
-            metavar="FILE",
-            help="site policy file "
-            "(default: HELPLINE_POLICY, else policy.toml in the config folder)",
-        )
-    return parser
-
-
 async def _run(args: argparse.Namespace, config: PeerConfig) -> int:
     if args.command == "install-desktop":
         for path in install_desktop():
@@ -266,6 +180,8 @@ async def _run(args: argparse.Namespace, config: PeerConfig) -> int:
     policy = load_policy(args.policy)
     files = file_settings(args.download_dir, policy)
     relay_timeout = config.relay_timeout or RELAY_TIMEOUT
+    resume = args.resume_timeout or config.resume_timeout
+    timings = SessionTimings() if resume is None else SessionTimings(resume_timeout=resume)
     if args.command == "console":
         if not gui_available():
             raise _UsageError("the console needs a display; helpline start works in a terminal")
@@ -279,14 +195,16 @@ async def _run(args: argparse.Namespace, config: PeerConfig) -> int:
             raise _UsageError("--port is for the relay started on this machine; drop --relay")
         listen = (args.listen, args.port or 0)
         return await _start(
-            relay, args.name, listen, kind, relay_timeout, config.smtp, policy, files
+            relay, args.name, listen, kind, relay_timeout, config.smtp, policy, files, timings
         )
     if args.gui or (_no_terminal() and gui_available()):
         return await _join_window(args, config, policy, files, relay_timeout)
     if args.code is None:
         raise _UsageError("give the code (or link) the rep gave you, or --gui for a window")
     target = _join_target(args.code, args.relay or config.relay)
-    return await _join(target, args.name, relay_timeout, policy, files, assist=args.assist)
+    return await _join(
+        target, args.name, relay_timeout, policy, files, assist=args.assist, timings=timings
+    )
 
 
 def _no_terminal() -> bool:
@@ -362,6 +280,7 @@ async def _start(
     smtp: SmtpConfig | None = None,
     policy: Policy = DEFAULT_POLICY,
     files: FileSettings | None = None,
+    timings: SessionTimings | None = None,
 ) -> int:
     async with AsyncExitStack() as stack:
         if relay is None:
@@ -378,7 +297,11 @@ async def _start(
             shown = [relay]
         session = await stack.enter_async_context(
             open_hosted_session(
-                relay, name, max_customers=policy.max_customers, relay_timeout=relay_timeout
+                relay,
+                name,
+                max_customers=policy.max_customers,
+                relay_timeout=relay_timeout,
+                timings=timings,
             )
         )
         _say(f"Session code: {session.code}")
@@ -407,12 +330,14 @@ async def _join(
     files: FileSettings | None = None,
     *,
     assist: bool = False,
+    timings: SessionTimings | None = None,
 ) -> int:
     _say(f"Connecting to the relay at {target.relay}…")
     async with open_joined_session(
         target,
         name,
         assist=assist,
+        timings=timings,
         relay_timeout=relay_timeout,
         on_connected=lambda: _say("Checking the code with the rep…"),
     ) as session:
@@ -617,6 +542,15 @@ def _show(event: SessionEvent, face: _Face) -> None:
                 _say(HINT)
         case MemberLeft(name, said_goodbye):
             _say(f"* {name} left" + ("" if said_goodbye else " (connection lost)"))
+        case MemberAway(name, role, seconds):
+            who = "The rep's" if role is Role.REP else f"{name}'s"
+            _say(f"* {who} connection dropped; waiting up to {seconds:g} s for {name} to come back")
+        case MemberBack(name):
+            _say(f"* {name} is back")
+        case Reconnecting(reason):
+            _say(f"Reconnecting… ({reason})")
+        case Reconnected():
+            _say("Reconnected")
         case JoinAttemptFailed(reason, failures, max_failures):
             _say(f"! failed join attempt ({failures} of {max_failures}): {reason}")
         case CodeChanged(code, _link, CodeCause.FOR_ASSISTANT):

@@ -3,7 +3,9 @@
 Real ``helpline`` processes against a real relay process that is frozen
 (SIGSTOP), killed (SIGKILL) or stopped (SIGTERM), and against loopback
 servers that are not relays. Each machine's config sets ``relay_timeout =
-2``, so a silent relay is noticed in seconds rather than the default 20.
+2``, so a silent relay is noticed in seconds rather than the default 20, and
+``resume_timeout = 3``, so a session gives up reconnecting after 3 seconds
+rather than the default 2 minutes (SPEC X3).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import trio
 
 from tests.conftest import open_relay_process
 from tests.e2e.workplace import CODE, machine
+from tests.peer.restartable import open_restartable_relay
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -25,7 +28,7 @@ if TYPE_CHECKING:
     from peer._console import Console
     from tests.e2e.workplace import Machine
 
-TIMEOUT_CONFIG = "relay_timeout = 2\n"
+TIMEOUT_CONFIG = "relay_timeout = 2\nresume_timeout = 3\n"
 SOME_CODE = "1234-567890"
 
 
@@ -125,9 +128,11 @@ async def test_a_frozen_relay_ends_both_sides_and_names_the_lines_not_delivered(
         relay.send_signal(signal.SIGSTOP)
         try:
             await alice.send("typed during the freeze")
+            await alice.expect(r"^Reconnecting… \(the relay stopped answering")
             await failed_in_one_line(
                 alice,
-                r"the relay stopped answering \(no reply in 2 s\); to go on, start a new session",
+                r"the relay stopped answering \(no reply in 2 s\); reconnecting did not work "
+                r"within 3 s \(last try: .*\); to go on, start a new session",
             )
             await alice.expect(
                 r"^helpline: not delivered \(1 typed line\): 'typed during the freeze'$"
@@ -137,12 +142,43 @@ async def test_a_frozen_relay_ends_both_sides_and_names_the_lines_not_delivered(
             relay.send_signal(signal.SIGCONT)
 
 
-async def test_a_killed_relay_ends_both_sides_in_one_line(tmp_path: Path) -> None:
+async def test_a_killed_relay_that_stays_down_ends_both_sides_in_one_line(tmp_path: Path) -> None:
     async with in_session(tmp_path) as (relay, alice, bob):
         relay.kill()
-        broke = r"the connection to the relay broke \(the relay stopped, or the network"
+        for console in (alice, bob):
+            await console.expect(r"^Reconnecting… \(the connection to the relay broke")
+        broke = (
+            r"the connection to the relay broke \(the relay stopped, or the network dropped\); "
+            r"reconnecting did not work within 3 s \(last try: nothing is listening"
+        )
         await failed_in_one_line(alice, broke)
         await failed_in_one_line(bob, broke)
+
+
+async def test_a_relay_restarted_on_its_port_is_found_again_and_chat_goes_on(
+    tmp_path: Path,
+) -> None:
+    rep, cust = machine(tmp_path, "rep"), machine(tmp_path, "customer")
+    for m in (rep, cust):
+        m.write_config("relay_timeout = 2\nresume_timeout = 60\n")
+    async with open_restartable_relay() as relay:
+        async with rep.run("alice", "start", "--relay", relay.url, "--name", "Alice") as alice:
+            code = (await alice.expect(rf"^Session code: {CODE}$")).group(1)
+            async with cust.run("bob", "join", code, "--relay", relay.url, "--name", "Bob") as bob:
+                await alice.expect(r"^\* Bob joined")
+                await bob.expect(r"^Joined session")
+                await relay.kill()
+                for console in (alice, bob):
+                    await console.expect(r"^Reconnecting… \(the connection to the relay broke")
+                await bob.send("typed while the relay was down")
+                await relay.start()
+                for console in (alice, bob):
+                    await console.expect(r"^Reconnected$", within=30)
+                await alice.expect(r"^\[customer\] Bob: typed while the relay was down$")
+                await alice.send("and after")
+                await bob.expect(r"^\[rep\] Alice: and after$")
+                after = alice.lines[alice.lines.index("Reconnected") :]
+                assert not [line for line in after if "Session code" in line]  # no new code
 
 
 async def test_a_relay_shutting_down_says_so(tmp_path: Path) -> None:
@@ -152,5 +188,6 @@ async def test_a_relay_shutting_down_says_so(tmp_path: Path) -> None:
         await alice.send("about to stop the relay")
         await bob.expect(r"^\[rep\] Alice: about to stop the relay$")
         relay.terminate()
-        await failed_in_one_line(alice, r"the relay is shutting down; to go on, start")
-        await failed_in_one_line(bob, r"the relay is shutting down; to go on, ask")
+        gave_up = r"the relay is shutting down; reconnecting did not work within 3 s .*"
+        await failed_in_one_line(alice, gave_up + r"; to go on, start")
+        await failed_in_one_line(bob, gave_up + r"; to go on, ask")

@@ -119,3 +119,17 @@ def test_a_bad_smtp_table_is_an_error(config_file: Path, table: str, message: st
     config_file.write_text("[smtp]\n" + table + "\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
         load_config()
+
+
+def test_the_file_sets_how_long_a_dropped_session_keeps_reconnecting(config_file: Path) -> None:
+    config_file.write_text("resume_timeout = 30\n", encoding="utf-8")
+    assert load_config().resume_timeout == 30.0
+
+
+@pytest.mark.parametrize("value", ["0", "0.5", "7200", "true", '"soon"'])
+def test_a_resume_timeout_out_of_range_is_refused_with_its_range(
+    config_file: Path, value: str
+) -> None:
+    config_file.write_text(f"resume_timeout = {value}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="resume_timeout is a number of seconds from 1 to 3600"):
+        load_config()

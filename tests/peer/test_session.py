@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import trio
 
-from codec import JoinTarget, Role, WrongCodeError
+from codec import JoinTarget, Role, SessionTimings, WrongCodeError
 from peer._errors import (
     InvalidMessageError,
     NotAllowedError,
@@ -16,6 +16,7 @@ from peer._events import (
     ChatReceived,
     CodeChanged,
     JoinAttemptFailed,
+    MemberAway,
     MemberJoined,
     MemberLeft,
     MessageRejected,
@@ -26,6 +27,9 @@ from relay import RunningRelay, serve_relay
 from tests.conftest import free_relay_settings
 from tests.peer.helpers import invite, next_event, pending_events
 from tests.peer.wiretap import open_wiretap, sealed_sends_to
+
+#: A drop nobody comes back from is given up after a second.
+QUICK_RESUME = SessionTimings(resume_timeout=1.0)
 
 
 async def test_customer_joins_with_the_code_and_both_see_each_other(relay_url: str) -> None:
@@ -124,10 +128,14 @@ async def test_customer_leaving_is_announced_to_the_others(relay_url: str) -> No
             assert [m.name for m in carol.roster()] == ["Alice", "Carol"]
 
 
-async def test_customer_vanishing_is_reported_as_connection_lost(relay_url: str) -> None:
-    async with open_hosted_session(relay_url, "Alice") as rep:
+async def test_customer_vanishing_is_shown_away_then_gone_after_the_resume_time(
+    relay_url: str,
+) -> None:
+    async with open_hosted_session(relay_url, "Alice", timings=QUICK_RESUME) as rep:
         async with open_joined_session(invite(rep), "Bob"):
             await next_event(rep, MemberJoined)
+        away = await next_event(rep, MemberAway)
+        assert (away.name, away.seconds) == ("Bob", QUICK_RESUME.resume_timeout)
         left = await next_event(rep, MemberLeft)
         assert (left.name, left.said_goodbye) == ("Bob", False)
 
@@ -146,12 +154,13 @@ async def test_rep_vanishing_ends_the_session_for_the_customer(relay_url: str) -
 
         nursery.start_soon(rep_side)
         await got_code.wait()
-        async with open_joined_session(codes[0], "Bob") as bob:
+        async with open_joined_session(codes[0], "Bob", timings=QUICK_RESUME) as bob:
             rep_gone.set()
+            assert (await next_event(bob, MemberAway)).name == "Alice"
             ended = await next_event(bob, SessionEnded)
             assert ended.by is None
             assert ended.lost is not None
-            assert "rep's connection dropped" in ended.lost
+            assert "the rep's side did not come back within 1 s" in ended.lost
 
 
 async def test_wrong_code_fails_on_both_sides(relay_url: str) -> None:

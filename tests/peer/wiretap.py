@@ -53,18 +53,23 @@ def sealed_delivery(data: bytes) -> Delivered | None:
 
 def sealed_sends_to(tap: Wiretap, endpoint: int) -> int:
     """How many sealed frames any peer asked the relay to carry to *endpoint*."""
-    count = 0
+    return len(sealed_sent_to(tap, endpoint))
+
+
+SEALED = bytes([PayloadKind.SEALED])
+
+
+def sealed_sent_to(tap: Wiretap, endpoint: int) -> list[bytes]:
+    """The sealed frames any peer asked the relay to carry to *endpoint*, in order."""
+    frames = []
     for message in tap.recorded:
         try:
             env = decode_client_envelope(message)
         except ProtocolError:
             continue
         if isinstance(env, Send) and env.to == endpoint and env.payload[:1] == SEALED:
-            count += 1
-    return count
-
-
-SEALED = bytes([PayloadKind.SEALED])
+            frames.append(env.payload)
+    return frames
 
 
 def rewrite_payload(env: Delivered, payload: bytes) -> bytes:
@@ -80,9 +85,11 @@ async def open_wiretap(relay_url: str, *, tamper_nth: int | None = None) -> Asyn
     async def handler(request: trio_websocket.WebSocketRequest) -> None:
         tap.connections += 1
         tampered = tamper_nth == tap.connections
+        upstreams: list[trio_websocket.WebSocketConnection] = []
         peer_ws = await request.accept()
         try:
             async with trio_websocket.open_websocket_url(relay_url + request.path) as relay_ws:
+                upstreams.append(relay_ws)
                 async with trio.open_nursery() as nursery:
 
                     async def upstream() -> None:
@@ -110,10 +117,18 @@ async def open_wiretap(relay_url: str, *, tamper_nth: int | None = None) -> Asyn
 
                     nursery.start_soon(run, upstream)
                     nursery.start_soon(run, downstream)
-        except (trio_websocket.ConnectionClosed, trio.BrokenResourceError, OSError):
+        except (
+            trio_websocket.ConnectionClosed,
+            trio_websocket.HandshakeError,  # the relay is down (a restart test)
+            trio.BrokenResourceError,
+            OSError,
+        ):
             pass
         finally:
             await peer_ws.aclose()
+            # trio-websocket leaves its client stream open when the server closed first.
+            for ws in upstreams:
+                await trio.aclose_forcefully(ws._stream)
 
     async with trio.open_nursery() as nursery:
         server = await nursery.start(trio_websocket.serve_websocket, handler, "127.0.0.1", 0, None)

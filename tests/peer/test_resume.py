@@ -1,0 +1,153 @@
+"""Sessions survive a relay restart (SPEC X3), against a real relay process killed mid-session.
+
+The relay is ``python -m relay`` on a fixed loopback port; each test kills
+it (SIGKILL: it forgets every room) and starts it again on the same port.
+Both sides show ``Reconnecting`` and ``Reconnected`` and carry on with the
+same people and no new code; what was typed meanwhile arrives once.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from codec import (
+    CreateRoom,
+    Delivered,
+    JoinRoom,
+    PayloadKind,
+    Send,
+    SessionTimings,
+)
+from peer._events import (
+    ChatReceived,
+    MemberJoined,
+    MemberLeft,
+    MessageRejected,
+    Reconnected,
+    Reconnecting,
+    SessionEnded,
+)
+from peer._open import open_hosted_session, open_joined_session
+from tests.peer.helpers import invite, next_event, pending_events
+from tests.peer.restartable import open_restartable_relay, open_stranger
+from tests.peer.wiretap import open_wiretap, sealed_sent_to
+
+if TYPE_CHECKING:
+    from peer._session import Session
+
+#: Reconnecting and resuming take seconds on a loaded machine; the default is 2 minutes.
+TIMINGS = SessionTimings(resume_timeout=30.0)
+BACK = 30.0
+
+
+async def chat_lines(session: Session, n: int) -> list[str]:
+    return [(await next_event(session, ChatReceived, within=BACK)).text for _ in range(n)]
+
+
+async def test_chat_before_during_and_after_a_relay_restart_arrives_exactly_once() -> None:
+    async with open_restartable_relay() as relay:
+        async with open_hosted_session(relay.url, "Alice", timings=TIMINGS) as rep:
+            async with open_joined_session(invite(rep), "Bob", timings=TIMINGS) as bob:
+                await next_event(rep, MemberJoined)
+                code, roster = rep.code, rep.roster()
+                await bob.send_chat("before")
+                assert await chat_lines(rep, 1) == ["before"]
+                await relay.kill()
+                await next_event(bob, Reconnecting)
+                await next_event(rep, Reconnecting)
+                await bob.send_chat("typed while reconnecting")
+                await rep.send_chat("the rep typed too")
+                await relay.start()
+                await next_event(bob, Reconnected, within=BACK)
+                await next_event(rep, Reconnected, within=BACK)
+                assert await chat_lines(rep, 1) == ["typed while reconnecting"]
+                assert await chat_lines(bob, 1) == ["the rep typed too"]
+                await bob.send_chat("after")
+                assert await chat_lines(rep, 1) == ["after"]
+                await rep.send_chat("and back")  # a round trip: nothing else is on its way
+                assert await chat_lines(bob, 1) == ["and back"]
+                assert not [e for e in pending_events(rep) if isinstance(e, ChatReceived)]
+                assert rep.code == code  # no new code: nobody typed one
+                assert rep.roster() == bob.roster() == roster
+
+
+async def test_a_member_that_never_comes_back_leaves_a_stranger_in_its_place_nothing() -> None:
+    """Bob vanishes during the restart; someone with the room id takes Bob's place.
+
+    It replays Bob's frames from before the drop and asks to resume without
+    the keys: the rep refuses both, sends it nothing readable, and shows no
+    line twice.
+    """
+    async with open_restartable_relay() as relay, open_wiretap(relay.url) as tap:
+        async with open_hosted_session(tap.url, "Alice", timings=TIMINGS) as rep:
+            room = rep.code.room
+            async with open_joined_session(invite(rep), "Bob", timings=TIMINGS) as bob:
+                await next_event(rep, MemberJoined)
+                await bob.send_chat("said once")
+                assert await chat_lines(rep, 1) == ["said once"]
+                bob_id = bob.id
+                await relay.kill()
+                await next_event(bob, Reconnecting)
+            # Bob is gone for good; the rep comes back alone.
+            old_frames = sealed_sent_to(tap, rep.id)
+            assert old_frames
+            await relay.start()
+            await next_event(rep, Reconnected, within=BACK)
+            await rep.send_chat("for Bob's eyes only")
+            async with open_stranger(relay.url, room, JoinRoom(bob_id)) as stranger:
+                forged = bytes([PayloadKind.SYNC, 1, 0]) + bytes(16 + 8 + 16)
+                await stranger.send(Send(rep.id, forged))
+                for payload in old_frames:
+                    await stranger.send(Send(rep.id, payload))
+                got = await stranger.listen(3.0)
+            payloads = [e.payload for e in got if isinstance(e, Delivered)]
+            assert not [p for p in payloads if p[0] == PayloadKind.SEALED]
+            rejected = [e.reason for e in pending_events(rep) if isinstance(e, MessageRejected)]
+            assert any("does not prove the channel's keys" in r for r in rejected), rejected
+            assert any("replayed" in r for r in rejected), rejected
+            assert not [e for e in pending_events(rep) if isinstance(e, ChatReceived)]
+
+
+async def test_a_stranger_cannot_take_the_room_of_a_restarted_relay_from_its_rep() -> None:
+    async with open_restartable_relay() as relay:
+        async with open_hosted_session(relay.url, "Alice", timings=TIMINGS) as rep:
+            async with open_joined_session(invite(rep), "Bob", timings=TIMINGS) as bob:
+                await next_event(rep, MemberJoined)
+                await relay.kill()
+                await relay.start()
+                # Whoever creates the room first, only the rep answers Bob's question.
+                async with open_stranger(relay.url, rep.code.room, CreateRoom(1, 5)):
+                    await next_event(bob, Reconnected, within=BACK)
+                    await next_event(rep, Reconnected, within=BACK)
+                await bob.send_chat("still you?")
+                assert await chat_lines(rep, 1) == ["still you?"]
+
+
+async def test_a_relay_that_does_not_come_back_ends_both_sides_after_the_resume_time() -> None:
+    quick = SessionTimings(resume_timeout=2.0)
+    async with open_restartable_relay() as relay:
+        async with open_hosted_session(relay.url, "Alice", timings=quick) as rep:
+            async with open_joined_session(invite(rep), "Bob", timings=quick) as bob:
+                await next_event(rep, MemberJoined)
+                await relay.kill()
+                for session in (rep, bob):
+                    ended = await next_event(session, SessionEnded, within=BACK)
+                    assert ended.by is None
+                    assert ended.lost is not None
+                    assert "reconnecting did not work within 2 s" in ended.lost
+                    assert "\n" not in ended.lost
+
+
+async def test_a_member_that_does_not_come_back_is_shown_away_then_removed() -> None:
+    quick = SessionTimings(resume_timeout=5.0)
+    async with open_restartable_relay() as relay:
+        async with open_hosted_session(relay.url, "Alice", timings=quick) as rep:
+            async with open_joined_session(invite(rep), "Bob", timings=quick):
+                await next_event(rep, MemberJoined)
+                await relay.kill()
+            await relay.start()
+            await next_event(rep, Reconnected, within=BACK)
+            assert [m.name for m in rep.roster()] == ["Alice", "Bob"]  # away, not gone
+            left = await next_event(rep, MemberLeft, within=BACK)
+            assert (left.name, left.said_goodbye) == ("Bob", False)
+            assert [m.name for m in rep.roster()] == ["Alice"]
