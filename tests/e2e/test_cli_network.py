@@ -113,6 +113,8 @@ async def in_session(tmp: Path) -> AsyncIterator[tuple[trio.Process, Console, Co
             code = (await alice.expect(rf"^Session code: {CODE}$")).group(1)
             async with cust.run("bob", "join", code, "--relay", url, "--name", "Bob") as bob:
                 await alice.expect(r"^\* Bob joined")
+                # In the session on both sides: a drop before Bob's roster ends his join.
+                await bob.expect(r"^Joined session")
                 yield relay, alice, bob
 
 
