@@ -135,6 +135,19 @@ class RepSharing(SharingSide):
             self._lossy = lossy
         await self._send(cid, ViewSelect(self._monitor, self._lossy))
 
+    async def restart_view(self) -> None:
+        """After a drop (SPEC X3): ask the customer's side to start again from a full frame.
+
+        Resumed channels deliver every update once and in order, so the
+        picture is right either way; a fresh keyframe also resets the
+        credit, which frames caught in the drop may have left short.
+        """
+        cid, view = self._view_of, self.view
+        if cid is not None and view is not None:
+            machine = self._machines.get(cid)
+            if machine is not None and machine.permits(Permission.SEND_SCREEN):
+                await self._send(cid, view.start())
+
     def want_monitor(self, monitor: int) -> None:
         """The monitor to ask for once the next view starts (0: all)."""
         self._monitor = monitor

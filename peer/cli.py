@@ -384,6 +384,8 @@ async def _drive(
                     continue
                 if isinstance(event, PrimaryChanged) and isinstance(sharing, RepSharing):
                     await sharing.end_all("the primary customer changed")
+                if isinstance(event, Reconnected | MemberBack) and isinstance(sharing, RepSharing):
+                    await sharing.restart_view()  # a fresh full frame after a drop
                 if desk is not None:
                     await desk.observe(event)
                 face.names = others()

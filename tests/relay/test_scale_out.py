@@ -3,7 +3,9 @@
 nginx runs as the test's own process on a free loopback port with a
 temporary prefix (no root paths); the relays are real processes. Every pair
 of many sessions must meet through nginx, and the same check run against a
-round-robin configuration must fail, which shows that it can.
+round-robin configuration must fail, which shows that it can. Killing one
+of the three relays moves only its sessions: they reconnect through nginx
+to another relay and resume (SPEC X3), while the others notice nothing.
 """
 
 from __future__ import annotations
@@ -19,23 +21,38 @@ import pytest
 import trio
 
 from codec import (
+    CreateRoom,
     Delivered,
     JoinRoom,
+    JoinTarget,
     MemberJoined,
     RelayRejected,
     Send,
+    SessionTimings,
     Welcome,
     decode_relay_envelope,
     encode_envelope,
 )
+from peer._events import ChatReceived, MemberAway, MemberLeft, Reconnected, Reconnecting
+from peer._events import MemberJoined as SomeoneJoined
+from peer._open import open_hosted_session, open_joined_session
 from tests.conftest import open_relay_process
+from tests.peer.helpers import next_event, pending_events
 from tests.relay.clients import WAIT, metric, open_member, open_ws, refused
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
+    from peer._events import SessionEvent
+    from peer._session import Session
+
 EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "nginx-helpline.conf"
 SESSIONS = 24
+#: Real sessions (a rep and a customer each) for the kill-one-relay test.
+KILL_SESSIONS = 8
+RESUME = SessionTimings(resume_timeout=60.0)
+#: What a session on a relay that kept running must never see.
+DISTURBED = (Reconnecting, Reconnected, MemberAway, MemberLeft)
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 RELAY_FLAGS = ("--trust-forwarded-for", "--joins-per-minute", "1000", "--rooms-per-minute", "1000")
 
@@ -117,13 +134,19 @@ async def open_nginx(prefix: Path, site: str, port: int) -> AsyncIterator[str]:
 
 @asynccontextmanager
 async def open_relays_behind_nginx(
-    tmp_path: Path, *, round_robin: bool = False
+    tmp_path: Path, *, round_robin: bool = False, processes: list[trio.Process] | None = None
 ) -> AsyncIterator[tuple[str, list[str]]]:
-    """Three relays and nginx in front; yields nginx's URL and the relays' own."""
+    """Three relays and nginx in front; yields nginx's URL and the relays' own.
+
+    *processes*, if given, is filled with the relays' processes, in order.
+    """
     async with AsyncExitStack() as stack:
-        relays = [
-            (await stack.enter_async_context(open_relay_process(*RELAY_FLAGS)))[1] for _ in range(3)
+        started = [
+            await stack.enter_async_context(open_relay_process(*RELAY_FLAGS)) for _ in range(3)
         ]
+        relays = [url for _, url in started]
+        if processes is not None:
+            processes.extend(process for process, _ in started)
         ports = [int(url.rsplit(":", 1)[1]) for url in relays]
         port = free_port()
         site = site_config(ports, port, round_robin=round_robin)
@@ -177,3 +200,66 @@ async def test_a_refusal_still_reaches_the_client_through_nginx(tmp_path: Path) 
                 rejection, close = await refused(ws, Send(1, b"x"))
                 assert rejection.reason == "not-joined"
                 assert close == 1008
+
+
+async def owner_of(relays: list[str], room: str) -> str:
+    """Which relay holds *room*: the one that says it exists (a probe creates nothing lasting)."""
+    for relay in relays:
+        async with open_ws(relay, room) as ws:
+            await ws.send_message(encode_envelope(CreateRoom()))
+            with trio.fail_after(WAIT):
+                data = await ws.get_message()
+            assert isinstance(data, bytes)
+            answer = decode_relay_envelope(data)
+            if isinstance(answer, RelayRejected) and answer.reason == "room-exists":
+                return relay
+    raise AssertionError(f"no relay holds room {room}")
+
+
+async def events_until_chat(session: Session) -> list[SessionEvent]:
+    """Every event up to and including the next chat line."""
+    seen: list[SessionEvent] = []
+    with trio.fail_after(WAIT * 4):
+        async for event in session.events:
+            seen.append(event)
+            if isinstance(event, ChatReceived):
+                return seen
+    raise AssertionError("the session ended before a chat line")
+
+
+async def test_killing_one_relay_moves_only_its_sessions_which_resume_through_nginx(
+    tmp_path: Path,
+) -> None:
+    processes: list[trio.Process] = []
+    async with (
+        open_relays_behind_nginx(tmp_path, processes=processes) as (url, relays),
+        AsyncExitStack() as stack,
+    ):
+        sessions = []
+        for i in range(KILL_SESSIONS):
+            rep = await stack.enter_async_context(
+                open_hosted_session(url, f"Alice {i}", timings=RESUME)
+            )
+            bob = await stack.enter_async_context(
+                open_joined_session(JoinTarget(url, rep.code), f"Bob {i}", timings=RESUME)
+            )
+            await next_event(rep, SomeoneJoined)
+            sessions.append((rep, bob))
+        owners = [await owner_of(relays, rep.code.room) for rep, _ in sessions]
+        victim = max(relays, key=owners.count)
+        moved = [s for s, o in zip(sessions, owners, strict=True) if o == victim]
+        stayed = [s for s, o in zip(sessions, owners, strict=True) if o != victim]
+        assert moved, owners
+        assert stayed, owners
+        processes[relays.index(victim)].kill()
+        for rep, bob in moved:
+            for side in (rep, bob):
+                await next_event(side, Reconnected, within=WAIT * 6)
+            await bob.send_chat("after the move")
+            assert (await next_event(rep, ChatReceived, within=WAIT * 4)).text == "after the move"
+            assert await owner_of([r for r in relays if r != victim], rep.code.room) != victim
+        for rep, bob in stayed:
+            await bob.send_chat("undisturbed")
+            seen = await events_until_chat(rep)
+            assert not [e for e in seen if isinstance(e, DISTURBED)], seen
+            assert not [e for e in pending_events(bob) if isinstance(e, DISTURBED)]
