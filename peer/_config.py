@@ -78,29 +78,28 @@ def load_config() -> PeerConfig:
         raise ConfigError(f'{path}: relay must be a string like "ws://HOST:PORT"')
     name, session_type, tracking = (_text(path, data, key) for key in ("name", "type", "tracking"))
     smtp = _smtp(path, data.get("smtp"))
-    relay_timeout = data.get("relay_timeout")
-    if relay_timeout is not None and (
-        isinstance(relay_timeout, bool)
-        or not isinstance(relay_timeout, int | float)
-        or not 0.5 <= relay_timeout <= 600
-    ):
-        raise ConfigError(f"{path}: relay_timeout is a number of seconds from 0.5 to 600")
-    resume_timeout = data.get("resume_timeout")
-    if resume_timeout is not None and (
-        isinstance(resume_timeout, bool)
-        or not isinstance(resume_timeout, int | float)
-        or not 1 <= resume_timeout <= 3600
-    ):
-        raise ConfigError(f"{path}: resume_timeout is a number of seconds from 1 to 3600")
+    relay_timeout = _seconds(path, data, "relay_timeout", 0.5, 600)
+    resume_timeout = _seconds(path, data, "resume_timeout", 1, 3600)
     return PeerConfig(
         relay=relay,
         name=name,
         session_type=session_type,
         tracking=tracking,
         smtp=smtp,
-        relay_timeout=None if relay_timeout is None else float(relay_timeout),
-        resume_timeout=None if resume_timeout is None else float(resume_timeout),
+        relay_timeout=relay_timeout,
+        resume_timeout=resume_timeout,
     )
+
+
+def _seconds(
+    path: Path, data: dict[str, object], key: str, low: float, high: float
+) -> float | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise ConfigError(f"{path}: {key} is a number of seconds from {low:g} to {high:g}")
+    return float(value)
 
 
 _SMTP_KEYS = {"host", "port", "from", "security", "username", "password_env"}

@@ -7,6 +7,7 @@ and its metrics are reachable); ``relay_process`` runs the real
 
 from __future__ import annotations
 
+import socket
 import sys
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,13 @@ if TYPE_CHECKING:
     import trio
 
 LISTENING_PREFIX = "Relay listening on "
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now (for a server that must keep its port)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def free_relay_settings(**overrides: Any) -> RelaySettings:

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import socket
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import TYPE_CHECKING
 
 import trio
 
 from codec import ClientEnvelope, RelayEnvelope, decode_relay_envelope, encode_envelope
-from tests.conftest import open_relay_process
+from tests.conftest import free_port, open_relay_process
 from tests.relay.clients import open_ws
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from trio_websocket import WebSocketConnection
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
 
 
 class RestartableRelay:

@@ -11,7 +11,6 @@ to another relay and resume (SPEC X3), while the others notice nothing.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -36,7 +35,7 @@ from codec import (
 from peer._events import ChatReceived, MemberAway, MemberLeft, Reconnected, Reconnecting
 from peer._events import MemberJoined as SomeoneJoined
 from peer._open import open_hosted_session, open_joined_session
-from tests.conftest import open_relay_process
+from tests.conftest import free_port, open_relay_process
 from tests.peer.helpers import next_event, pending_events
 from tests.relay.clients import WAIT, metric, open_member, open_ws, refused
 
@@ -59,12 +58,6 @@ RELAY_FLAGS = ("--trust-forwarded-for", "--joins-per-minute", "1000", "--rooms-p
 pytestmark = pytest.mark.skipif(
     not Path(NGINX).exists(), reason="nginx is not installed (./dev test installs it as root)"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def site_config(relay_ports: list[int], listen_port: int, *, round_robin: bool = False) -> str:
