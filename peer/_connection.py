@@ -181,16 +181,19 @@ async def open_relay_connection(
     endpoint_id: int | None = None,
     floor: int = 0,
     probe: bool = True,
+    connect_within: float | None = None,
 ) -> AsyncIterator[RelayConnection]:
     """Connect to *room* on *relay*, create or join it, and wait for the welcome.
 
     Coming back after a drop, *endpoint_id* asks for the id we had (and a
     host re-creating its room keeps ids below *floor* for its members);
     without *probe*, a time-out is not looked into (a reconnect tries again
-    soon instead).
+    soon instead). *connect_within* shortens the connect time-out.
     """
     url = room_url(relay, room)
     connect_timeout = relay_timeout * CONNECT_SHARE
+    if connect_within is not None:
+        connect_timeout = min(connect_timeout, connect_within)
     failure: BaseException | None = None
     yielded = False
     # trio-websocket turns a TLS failure or a server speaking something else

@@ -45,6 +45,11 @@ log = logging.getLogger("helpline.peer")
 FIRST_DELAY = 0.25
 #: ... but never more than this apart, so a relay back after a minute is found soon.
 MAX_DELAY = 8.0
+#: The first attempt's connect time-out, in seconds; each later one waits a second more.
+FIRST_CONNECT = 1.0
+#: A member whose relay is up but has no room yet (the host has not re-created
+#: it) asks again within this long, whatever the back-off had reached.
+ROOM_DELAY = 0.5
 
 
 def backoff(rng: random.Random | None = None) -> Iterator[float]:
@@ -77,21 +82,42 @@ async def reconnect(
     attempts = 0
     while trio.current_time() < give_up_at:
         attempts += 1
+        delay = None
         try:
             # Not under a deadline of ours: the connection it opens outlives this
             # call, and each attempt is bounded by the connect timeout already.
-            return await _attempt(stack, previous, floor=floor, limits=limits)
-        except (RelayUnreachableError, RelayRefusedError, ConnectionLostError) as e:
+            return await _attempt(
+                stack, previous, floor=floor, limits=limits, within=_connect_within(attempts)
+            )
+        except RelayRefusedError as e:
             last = str(e)
-            log.info("reconnecting to %s, attempt %d: %s", previous.relay, attempts, last)
-        await trio.sleep(min(next(delays), max(0.0, give_up_at - trio.current_time())))
+            if e.reason == "no-such-room":
+                # The relay is up and the host is on its way: ask again soon, and
+                # start backing off afresh should the relay go away again.
+                delays, delay = backoff(), random.uniform(ROOM_DELAY / 2, ROOM_DELAY)
+        except (RelayUnreachableError, ConnectionLostError) as e:
+            last = str(e)
+        log.info("reconnecting to %s, attempt %d: %s", previous.relay, attempts, last)
+        wait = next(delays) if delay is None else delay
+        await trio.sleep(min(wait, max(0.0, give_up_at - trio.current_time())))
     raise SessionLostError(
         f"{why}; reconnecting did not work within {within:g} s (last try: {last})"
     )
 
 
+def _connect_within(attempt: int) -> float:
+    """A connect time-out that starts short: a live relay answers in milliseconds, and
+    one attempt caught by a relay that was dying must not hold up the next."""
+    return FIRST_CONNECT + attempt
+
+
 async def _attempt(
-    stack: AsyncExitStack, previous: RelayConnection, *, floor: int | None, limits: Limits
+    stack: AsyncExitStack,
+    previous: RelayConnection,
+    *,
+    floor: int | None,
+    limits: Limits,
+    within: float,
 ) -> RelayConnection:
     def connect(create: bool) -> AbstractAsyncContextManager[RelayConnection]:
         return open_relay_connection(
@@ -103,6 +129,7 @@ async def _attempt(
             endpoint_id=previous.id,
             floor=floor or 0,
             probe=False,
+            connect_within=within,
         )
 
     if floor is not None:
