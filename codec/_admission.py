@@ -225,6 +225,25 @@ class Admission:
         late = [eid for eid, (hs, _) in self._pending.items() if hs.deadline <= now]
         return [self._fail(eid, "did not finish the handshake in time") for eid in late]
 
+    def close_for_hand_over(self) -> list[int]:
+        """Control moves to another rep (SPEC M5): end every attempt, return their ids.
+
+        Each answered attempt counts as a failure, whatever generation it
+        was against: its reply may have been a guess, and the session's
+        spent budget travels to the new door (:meth:`carry_over`), so a
+        hand-over never buys an attacker more tries.
+        """
+        ids = list(self._pending)
+        self.session_failures += len(ids)
+        self._pending.clear()
+        return ids
+
+    def carry_over(self, session_failures: int) -> None:
+        """Start from the session budget the previous door had spent (SPEC M5)."""
+        self.session_failures = session_failures
+        if session_failures >= self.max_session_failures:
+            self.state = DoorState.PAUSED
+
     def next_deadline(self) -> float | None:
         return min((hs.deadline for hs, _ in self._pending.values()), default=None)
 

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Chat",
+    "ControlGrant",
+    "ControlMoved",
     "Hello",
     "KeepAlive",
     "Leave",
@@ -42,6 +44,8 @@ __all__ = [
 ]
 
 PUBLIC_KEY_BYTES = 32
+#: A code's secret as a grant carries it: digits only, as long as SessionCode makes them.
+_MAX_SECRET_DIGITS = 16
 _MAX_REASON_CHARS = 200
 
 
@@ -99,6 +103,29 @@ class SessionEnd:
 
 
 @dataclass(frozen=True, slots=True)
+class ControlMoved:
+    """Controlling rep → each member but the new one: *to* controls the session now (SPEC M5).
+
+    Believed only from the current controlling rep, over its own channel.
+    """
+
+    to: int
+
+
+@dataclass(frozen=True, slots=True)
+class ControlGrant:
+    """Controlling rep → the assistant taking over: what it needs to run the door.
+
+    *secret* is a fresh code's secret for the same room (the old code dies
+    with the hand-over); *session_failures* carries the session's spent
+    failure budget over, so a transfer never buys an attacker more guesses.
+    """
+
+    secret: str
+    session_failures: int
+
+
+@dataclass(frozen=True, slots=True)
 class Leave:
     """Member → everyone it has a channel with: leaving on purpose."""
 
@@ -115,6 +142,8 @@ Message = (
     | Roster
     | Chat
     | SessionEnd
+    | ControlMoved
+    | ControlGrant
     | Leave
     | KeepAlive
     | ShareMessage
@@ -143,6 +172,10 @@ def encode_message(msg: Message) -> bytes:
             return pack({"t": "chat", "text": text, "to": list(to)})
         case SessionEnd(by):
             return pack({"t": "end", "by": by})
+        case ControlMoved(to):
+            return pack({"t": "control", "to": to})
+        case ControlGrant(secret, failures):
+            return pack({"t": "grant", "secret": secret, "failures": failures})
         case Leave(reason):
             return pack({"t": "leave", "reason": reason})
         case KeepAlive():
@@ -245,6 +278,26 @@ def _end(f: _Fields) -> SessionEnd:
     return SessionEnd(f.name(f.obj["by"]))
 
 
+def _control(f: _Fields) -> ControlMoved:
+    f.expect("to")
+    return ControlMoved(f.id(f.obj["to"]))
+
+
+def _grant(f: _Fields) -> ControlGrant:
+    f.expect("secret", "failures")
+    secret, failures = f.obj["secret"], f.obj["failures"]
+    if not (
+        isinstance(secret, str)
+        and 0 < len(secret) <= _MAX_SECRET_DIGITS
+        and secret.isascii()
+        and secret.isdigit()
+    ):
+        raise ProtocolError("grant: the code's secret must be digits", reason="malformed")
+    if type(failures) is not int or not 0 <= failures <= 1_000:
+        raise ProtocolError("grant: bad failure count", reason="malformed")
+    return ControlGrant(secret, failures)
+
+
 def _leave(f: _Fields) -> Leave:
     f.expect("reason")
     return Leave(f.text(f.obj["reason"], "reason", _MAX_REASON_CHARS, multiline=False))
@@ -255,6 +308,8 @@ _DECODERS: dict[str, Callable[[_Fields], Message]] = {
     "roster": _roster,
     "chat": _chat,
     "end": _end,
+    "control": _control,
+    "grant": _grant,
     "leave": _leave,
     "alive": _alive,
     **SHARE_DECODERS,

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from codec._code import SessionCode
     from codec._errors import HelplineError
     from codec._messages import Member, Message
+    from codec._session_rules import SessionRules
 
 __all__ = [
     "Action",
@@ -28,8 +29,10 @@ __all__ = [
     "ChatArrived",
     "CodeCause",
     "CodeIssued",
+    "ControlChanged",
     "Disconnect",
     "Ended",
+    "HandOverDoor",
     "InSession",
     "JoiningPaused",
     "MemberAdded",
@@ -83,7 +86,14 @@ class Disconnect:
     id: int
 
 
-Action = Transmit | Disconnect
+@dataclass(frozen=True, slots=True)
+class HandOverDoor:
+    """Ask the relay to welcome later joiners with endpoint *id* as the host (SPEC M5)."""
+
+    id: int
+
+
+Action = Transmit | Disconnect | HandOverDoor
 
 
 # Events --------------------------------------------------------------------
@@ -142,6 +152,18 @@ class MemberBack:
 
 
 @dataclass(frozen=True, slots=True)
+class ControlChanged:
+    """*controller* controls the session now (SPEC M5); *yours* when that is this person.
+
+    Every support activity stops on this event, on every side: sharing,
+    control and file transfers end; chat carries on.
+    """
+
+    controller: Member
+    yours: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Refused:
     """Something from *sender* was dropped unread or unused; *reason* says why."""
 
@@ -168,6 +190,7 @@ class CodeCause(Enum):
     RETIRED = "retired"  # too many failed attempts against the previous code
     REOPENED = "reopened"  # the rep reopened joining
     FOR_ASSISTANT = "for an assistant"  # the rep asked for a code that admits an assistant
+    TAKEN_OVER = "taken over"  # control of the session came to this rep (SPEC M5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +229,7 @@ RulesEvent = (
     | MemberAway
     | MemberBack
     | PrimaryChanged
+    | ControlChanged
     | Refused
     | InSession
     | AttemptRefused
@@ -219,6 +243,10 @@ RulesEvent = (
 class Step:
     actions: tuple[Action, ...] = ()
     events: tuple[RulesEvent, ...] = ()
+    #: After a transfer of control, the machine that carries on for this
+    #: endpoint (the new host's, or the former host's as a member); the old
+    #: one is finished and answers nothing more.
+    successor: SessionRules | None = None
 
 
 @dataclass
@@ -227,6 +255,7 @@ class Outbox:
 
     actions: list[Action] = field(default_factory=list)
     events: list[RulesEvent] = field(default_factory=list)
+    successor: SessionRules | None = None
 
     def transmit(self, to: int, payload: bytes) -> None:
         self.actions.append(Transmit(to, payload))
@@ -235,4 +264,4 @@ class Outbox:
         self.events.append(event)
 
     def step(self) -> Step:
-        return Step(tuple(self.actions), tuple(self.events))
+        return Step(tuple(self.actions), tuple(self.events), self.successor)

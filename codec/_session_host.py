@@ -151,6 +151,17 @@ class HostRules(SessionRules):
             out.event(PrimaryChanged(member))
         return out.step()
 
+    def transfer_control(self, member_id: int, now: float) -> Step:
+        """Hand the session to the assistant *member_id* (SPEC M5).
+
+        The step's :attr:`~codec.Step.successor` is this rep's machine from
+        now on: a member of the session the new controlling rep runs.
+        """
+        # The two machines build each other: imported here to avoid a cycle.
+        from codec._session_control import hand_over
+
+        return hand_over(self, member_id, now)
+
     def set_role(self, member_id: int, role: Role, now: float) -> Step:
         """Give a member another role (an assistant, say) and tell everyone.
 

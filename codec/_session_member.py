@@ -30,7 +30,17 @@ from codec._errors import (
 from codec._handshake import JoinerHandshake, abort_payload
 from codec._keys import member_channel_keys
 from codec._limits import DEFAULT_LIMITS
-from codec._messages import Hello, KeepAlive, Leave, Member, Role, Roster, SessionEnd
+from codec._messages import (
+    ControlGrant,
+    ControlMoved,
+    Hello,
+    KeepAlive,
+    Leave,
+    Member,
+    Role,
+    Roster,
+    SessionEnd,
+)
 from codec._session_events import (
     Ended,
     InSession,
@@ -50,6 +60,7 @@ if TYPE_CHECKING:
     from codec._code import SessionCode
     from codec._limits import Limits
     from codec._messages import Message
+    from codec._session_host import HostRules
 
 __all__ = ["MemberRules"]
 
@@ -68,10 +79,15 @@ class MemberRules(SessionRules):
         timings: SessionTimings | None = None,
         private_key: nacl.public.PrivateKey | None = None,
         assist: bool = False,
+        max_customers: int | None = None,
     ) -> None:
         super().__init__(local_id, name, limits, timings or SessionTimings(), private_key)
         self.controller = host_id
         self.assist = assist
+        #: The relay room; a rep that takes control admits joiners into it (SPEC M5).
+        self.room = code.room
+        #: The site policy's customer cap, for when this rep takes control.
+        self.max_customers = max_customers
         self.state = SessionState.JOINING
         self.session_id: bytes | None = None
         self._handshake: JoinerHandshake | None = JoinerHandshake(code.password)
@@ -98,6 +114,37 @@ class MemberRules(SessionRules):
             self._seal(out, self.controller, Leave(), now)
         self._end(out, Ended(by=None, reason="you left the session"))
         return out.step()
+
+    def carry_on(self, host: HostRules, now: float) -> None:
+        """Go on as a member of *host*'s session, after handing control to :attr:`controller`.
+
+        Every channel stays as it is (keyed as before, so no counter restarts);
+        each is a member channel now, keyed on the member's (id, key), and only
+        the one with the new controlling rep carries keep-alives.
+        """
+        self._handshake = None
+        self.state = SessionState.IN_SESSION
+        self.session_id = host.session_id
+        self.members = dict(host.members)
+        self.primary = host.primary
+        self.links = host.links
+        for mid, link in self.links.items():
+            link.public_key = self.members[mid].public_key
+            link.watched = False
+        self._watch(self.controller, now)
+
+    def switch_controller(self, to: int, now: float) -> None:
+        """The controlling rep said *to* controls the session now: believe only it."""
+        former = self.links[self.controller]
+        former.public_key = self.members[self.controller].public_key
+        former.watched = False
+        self.controller = to
+        self._watch(to, now)
+
+    def _watch(self, mid: int, now: float) -> None:
+        link = self.links[mid]
+        link.watched = True
+        link.heard = link.sent = now
 
     # The join --------------------------------------------------------------------
 
@@ -137,6 +184,17 @@ class MemberRules(SessionRules):
             self._apply_roster(out, message, now)
         elif isinstance(message, SessionEnd):
             self._end(out, Ended(by=message.by))
+        elif isinstance(message, ControlMoved | ControlGrant):
+            # The two machines build each other on a hand-over: imported here
+            # to keep the modules free of an import cycle.
+            from codec._session_control import follow, take_over
+
+            if self.state is SessionState.JOINING:
+                self._require_roster_first(out, sender, message)
+            elif isinstance(message, ControlMoved):
+                follow(self, message, out, now)
+            else:
+                take_over(self, message, out, now)
         elif isinstance(message, Leave):
             reason = f"the rep's side did not let us in: {message.reason}"
             self._end(out, Ended(by=None, reason=reason))

@@ -43,6 +43,8 @@ import nacl.public
 from codec._errors import LocalProtocolError, ProtocolError, TamperedMessageError
 from codec._messages import (
     Chat,
+    ControlGrant,
+    ControlMoved,
     Hello,
     KeepAlive,
     Leave,
@@ -103,14 +105,21 @@ HEARS: dict[Role, dict[type[Message], frozenset[Speaker]]] = {
         KeepAlive: frozenset({Speaker.MEMBER, Speaker.NEWCOMER}),
         Roster: frozenset(),
         SessionEnd: frozenset(),
+        ControlMoved: frozenset(),
+        ControlGrant: frozenset(),
     },
     Role.CUSTOMER: {
         Hello: frozenset(),
         Chat: frozenset({Speaker.CONTROLLER, Speaker.MEMBER}),
         Leave: frozenset({Speaker.CONTROLLER}),  # the host turning a joiner away, with why
-        KeepAlive: frozenset({Speaker.CONTROLLER}),
+        # From a member too: one sent to us while we were the controlling
+        # rep may still be on its way after we handed control over.
+        KeepAlive: frozenset({Speaker.CONTROLLER, Speaker.MEMBER}),
         Roster: frozenset({Speaker.CONTROLLER}),
         SessionEnd: frozenset({Speaker.CONTROLLER}),
+        # Control moves only when the controlling rep says so (SPEC M5).
+        ControlMoved: frozenset({Speaker.CONTROLLER}),
+        ControlGrant: frozenset({Speaker.CONTROLLER}),
     },
 }
 _OTHER_MESSAGES = frozenset({Speaker.CONTROLLER, Speaker.MEMBER})

@@ -6,6 +6,10 @@ with a relay in the middle that delivers every payload in order, records
 what it saw (``wire``), and can be made hostile: a ``tamper`` hook that
 drops, alters or redirects payloads, forged departures, and invented
 endpoints that send whatever a test builds from codec's own pieces.
+
+A transfer of control (SPEC M5) replaces an endpoint's machine: the room
+follows each step's ``successor`` (``current``) and the relay's idea of the
+host (``door``), to which joiners then send their handshakes.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from codec import (
     Disconnect,
+    HandOverDoor,
     HostRules,
     MemberRules,
     SessionCode,
@@ -51,10 +56,22 @@ class Room:
     outside: dict[int, list[tuple[int, bytes]]] = field(default_factory=dict)
     #: Endpoints whose connection is down: the relay drops what they send or get.
     offline: set[int] = field(default_factory=set)
+    #: Machines that replaced an endpoint's first one (a transfer of control).
+    current: dict[int, SessionRules] = field(default_factory=dict)
+    #: The endpoint the relay sends joiners to.
+    door: int = HOST
     _queue: deque[tuple[int, int, bytes]] = field(default_factory=deque)
 
     def machine(self, eid: int) -> SessionRules | None:
+        if eid in self.current:
+            return self.current[eid]
         return self.host if eid == HOST else self.members.get(eid)
+
+    def controller(self) -> HostRules:
+        """The machine that runs the door now."""
+        machine = self.machine(self.door)
+        assert isinstance(machine, HostRules)
+        return machine
 
     def apply(self, eid: int, step: Step) -> Step:
         for action in step.actions:
@@ -63,7 +80,11 @@ class Room:
                     self._queue.append((eid, to, payload))
                 case Disconnect(victim):
                     self.kicked.append(victim)
+                case HandOverDoor(to):
+                    self.door = to
         self.events.setdefault(eid, []).extend(step.events)
+        if step.successor is not None:
+            self.current[eid] = step.successor
         return step
 
     def send(self, sender: int, to: int, payload: bytes) -> None:
@@ -97,7 +118,8 @@ class Room:
         machine: type[MemberRules] = MemberRules,
         assist: bool = False,
     ) -> MemberRules:
-        member = machine(eid, HOST, name, code or self.host.code, timings=timings, assist=assist)
+        code = code or self.controller().code
+        member = machine(eid, self.door, name, code, timings=timings, assist=assist)
         self.members[eid] = member
         self.apply(eid, member.start(self.now))
         self.flush()

@@ -1,0 +1,248 @@
+"""Transfer of control (SPEC M5): the controlling rep hands the session to an assistant.
+
+Members believe a new controlling rep only when the current one says so
+over their channel; an assistant or the relay saying it changes nothing
+and is reported. The new rep admits the next joiners; the former one is an
+assistant that cannot end the session until control comes back.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from codec import (
+    ChatArrived,
+    CodeCause,
+    CodeIssued,
+    ControlChanged,
+    ControlGrant,
+    ControlMoved,
+    Ended,
+    HostRules,
+    LocalProtocolError,
+    MemberRules,
+    Refused,
+    Role,
+    Roster,
+    SessionEnd,
+    Transmit,
+    encode_message,
+)
+from tests.codec.session_room import HOST, Room
+
+BOB, CAROL, DAVE, ERIN = 2, 3, 4, 5
+
+
+def session() -> Room:
+    """Alice the rep, Bob and Carol customers, Dave an assistant."""
+    room = Room()
+    room.join(BOB, "Bob")
+    room.join(CAROL, "Carol")
+    room.apply(HOST, room.host.issue_code(Role.ASSISTANT, room.now))
+    room.join(DAVE, "Dave", assist=True)
+    return room
+
+
+def transfer(room: Room, frm: int, to: int) -> None:
+    machine = room.machine(frm)
+    assert isinstance(machine, HostRules)
+    room.apply(frm, machine.transfer_control(to, room.now))
+    room.flush()
+
+
+def roles(room: Room, eid: int) -> dict[int, Role]:
+    machine = room.machine(eid)
+    assert machine is not None
+    return {m.id: m.role for m in machine.roster()}
+
+
+def seal(room: Room, frm: int, to: int, message: object) -> bytes:
+    machine = room.machine(frm)
+    assert machine is not None
+    return machine.links[to].channel.seal(encode_message(message))  # type: ignore[arg-type]
+
+
+def test_control_moves_to_the_assistant_and_every_member_believes_it() -> None:
+    room = session()
+    transfer(room, HOST, DAVE)
+    assert isinstance(room.machine(DAVE), HostRules)
+    for eid in (HOST, BOB, CAROL):
+        machine = room.machine(eid)
+        assert isinstance(machine, MemberRules)
+        assert machine.controller == DAVE
+    expected = {HOST: Role.ASSISTANT, BOB: Role.CUSTOMER, CAROL: Role.CUSTOMER, DAVE: Role.REP}
+    for eid in (HOST, BOB, CAROL, DAVE):
+        assert roles(room, eid) == expected
+        [changed] = room.of(eid, ControlChanged)
+        assert (changed.controller.id, changed.yours) == (DAVE, eid == DAVE)
+    assert room.door == DAVE
+    assert not any(room.of(eid, Refused) for eid in (HOST, BOB, CAROL, DAVE))
+
+
+def test_the_new_controlling_rep_gets_a_fresh_code_and_admits_the_next_joiner() -> None:
+    room = session()
+    old_code = room.host.code
+    transfer(room, HOST, DAVE)
+    [issued] = [e for e in room.of(DAVE, CodeIssued) if e.cause is CodeCause.TAKEN_OVER]
+    assert issued.code.room == old_code.room
+    assert issued.code != old_code
+    erin = room.join(ERIN, "Erin", issued.code)
+    assert erin.state.value == "in session"
+    assert erin.controller == DAVE
+    for eid in (HOST, BOB, CAROL, DAVE):
+        assert roles(room, eid)[ERIN] is Role.CUSTOMER
+
+
+def test_the_code_shown_before_the_transfer_admits_nobody_after_it() -> None:
+    room = session()
+    old_code = room.host.code
+    transfer(room, HOST, DAVE)
+    erin = room.join(ERIN, "Erin", old_code)
+    assert erin.state.value == "ended"
+    assert ERIN not in room.controller().members
+
+
+def test_chat_continues_across_the_transfer() -> None:
+    room = session()
+    transfer(room, HOST, DAVE)
+    bob = room.machine(BOB)
+    assert bob is not None
+    room.apply(BOB, bob.send_chat("still here", (), room.now))
+    room.flush()
+    for eid in (HOST, CAROL, DAVE):
+        assert [c.text for c in room.of(eid, ChatArrived)] == ["still here"]
+
+
+def test_the_session_outlives_the_silence_timeout_after_a_transfer() -> None:
+    room = session()
+    transfer(room, HOST, DAVE)
+    room.advance(3 * room.host.timings.silence_timeout)
+    for eid in (HOST, BOB, CAROL, DAVE):
+        machine = room.machine(eid)
+        assert machine is not None
+        assert machine.state.value == "in session", room.of(eid, Ended)
+
+
+def test_control_goes_only_to_an_assistant() -> None:
+    room = session()
+    for target in (BOB, HOST, 99):
+        with pytest.raises(LocalProtocolError, match="assistant"):
+            room.host.transfer_control(target, room.now)
+    assert room.machine(HOST) is room.host
+
+
+def test_the_former_rep_cannot_end_the_session_or_change_the_roster() -> None:
+    room = session()
+    transfer(room, HOST, DAVE)
+    room.send(HOST, BOB, seal(room, HOST, BOB, SessionEnd("Alice")))
+    dave = room.controller()
+    forged = Roster(tuple(room.host.roster()), dave.session_id, primary=CAROL)
+    room.send(HOST, BOB, seal(room, HOST, BOB, forged))
+    room.send(HOST, BOB, seal(room, HOST, BOB, ControlMoved(HOST)))
+    room.flush()
+    bob = room.machine(BOB)
+    assert bob is not None
+    assert bob.state.value == "in session"
+    assert bob.primary == BOB
+    assert [r.reason for r in room.of(BOB, Refused)] == [
+        "a member may not send SessionEnd",
+        "a member may not send Roster",
+        "a member may not send ControlMoved",
+    ]
+
+
+def test_control_handed_back_lets_the_former_rep_end_the_session() -> None:
+    room = session()
+    transfer(room, HOST, DAVE)
+    transfer(room, DAVE, HOST)
+    alice = room.machine(HOST)
+    assert isinstance(alice, HostRules)
+    assert room.door == HOST
+    assert roles(room, BOB) == {
+        HOST: Role.REP,
+        BOB: Role.CUSTOMER,
+        CAROL: Role.CUSTOMER,
+        DAVE: Role.ASSISTANT,
+    }
+    room.apply(HOST, alice.end(room.now))
+    room.flush()
+    for eid in (BOB, CAROL, DAVE):
+        assert [e.by for e in room.of(eid, Ended)] == ["Alice"]
+
+
+def test_an_assistant_cannot_take_control_or_give_it_away() -> None:
+    room = session()
+    room.send(DAVE, BOB, seal(room, DAVE, BOB, ControlMoved(DAVE)))
+    room.send(DAVE, CAROL, seal(room, DAVE, CAROL, ControlGrant("123456", 0)))
+    room.flush()
+    assert isinstance(room.machine(CAROL), MemberRules)
+    for eid in (BOB, CAROL):
+        machine = room.machine(eid)
+        assert isinstance(machine, MemberRules)
+        assert machine.controller == HOST
+    assert room.of(BOB, Refused)[-1].reason == "a member may not send ControlMoved"
+    assert room.of(CAROL, Refused)[-1].reason == "a member may not send ControlGrant"
+
+
+def test_control_cannot_move_to_a_customer_even_on_the_reps_word() -> None:
+    room = session()
+    room.send(HOST, BOB, seal(room, HOST, BOB, ControlMoved(CAROL)))
+    room.send(HOST, CAROL, seal(room, HOST, CAROL, ControlGrant("123456", 0)))
+    room.flush()
+    assert room.members[BOB].controller == HOST
+    assert isinstance(room.machine(CAROL), MemberRules)
+    assert "not an assistant" in room.of(BOB, Refused)[-1].reason
+    assert "not an assistant" in room.of(CAROL, Refused)[-1].reason
+
+
+def test_the_relay_cannot_replay_or_redirect_a_transfer() -> None:
+    room = session()
+    transfer(room, HOST, DAVE)
+    [moved_to_bob] = room.frames(HOST, BOB)[-1:]
+    [grant] = room.frames(HOST, DAVE)[-1:]
+    transfer(room, DAVE, HOST)
+    # The relay replays Alice's first ControlMoved, and sends Bob her grant to Dave.
+    room.send(HOST, BOB, moved_to_bob)
+    room.send(HOST, BOB, grant)
+    room.flush()
+    bob = room.machine(BOB)
+    assert isinstance(bob, MemberRules)
+    assert bob.controller == HOST
+    assert bob.state.value == "in session"
+    assert len(room.of(BOB, Refused)) == 2
+    assert len(room.of(BOB, ControlChanged)) == 2
+
+
+def test_a_transfer_never_refreshes_the_failure_budget() -> None:
+    room = session()
+    for eid in (10, 11):
+        room.join(eid, "Mallory", room.host.code.replace_secret())
+    spent = room.host.admission.session_failures
+    assert spent == 2
+    transfer(room, HOST, DAVE)
+    assert room.controller().admission.session_failures == spent
+
+
+def test_an_attempt_in_flight_at_the_transfer_counts_as_a_failure() -> None:
+    room = session()
+    mallory = MemberRules(10, HOST, "Mallory", room.host.code.replace_secret())
+    [opening] = mallory.start(room.now).actions
+    assert isinstance(opening, Transmit)
+    room.send(10, HOST, opening.payload)
+    room.flush()  # the host replied (one guess at the code), Mallory is mulling it over
+    assert room.outside[10]
+    assert room.host.admission.session_failures == 0
+    transfer(room, HOST, DAVE)
+    assert 10 in room.kicked
+    assert room.controller().admission.session_failures == 1
+
+
+def test_the_former_rep_may_leave_and_the_new_rep_tells_everyone() -> None:
+    room = session()
+    transfer(room, HOST, DAVE)
+    alice = room.machine(HOST)
+    assert isinstance(alice, MemberRules)
+    room.apply(HOST, alice.leave(room.now))
+    room.flush()
+    for eid in (BOB, CAROL, DAVE):
+        assert HOST not in roles(room, eid)
