@@ -152,6 +152,16 @@ class FileGate:
         """The rep ended the file activity (F4): access and requests are gone."""
         self._move(rep, "end", remote=True)
 
+    def control_moved(self) -> None:
+        """Control of the session moved (SPEC M5): no rep keeps access or any permission.
+
+        The new controlling rep asks afresh, and the customer decides afresh.
+        """
+        self._access.clear()
+        self._allowed.clear()
+        self._expected.clear()
+        self._fetches.clear()
+
     def _forget(self, rep: int, *, keep_own_requests: bool) -> None:
         self._allowed = {k for k in self._allowed if k[0] != rep}
         self._fetches = {k for k in self._fetches if k[0] != rep}

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ChatReceived",
     "CodeChanged",
+    "ControlChanged",
     "JoinAttemptFailed",
     "JoiningPaused",
     "MemberAway",
@@ -95,6 +96,19 @@ class PrimaryChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class ControlChanged:
+    """*controller* controls the session now (SPEC M5); *yours* when it is this person.
+
+    Sharing, control and file transfers have stopped on every side; chat goes on.
+    """
+
+    controller: str
+    yours: bool
+    #: Who had control before (the one who handed it over).
+    former: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SessionEnded:
     """The session is over: *by* ended it, or *lost* says why it broke."""
 
@@ -150,4 +164,5 @@ SessionEvent = (
     | MessageReceived
     | MessageRejected
     | PrimaryChanged
+    | ControlChanged
 )

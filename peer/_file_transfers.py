@@ -176,6 +176,24 @@ class FileTransfers(TransferEngine):
         self._stop_all(lambda m: m.advanced, "the customer revoked file access")
         self._questions.clear()
 
+    def control_moved(self, role: Role, reason: str) -> None:
+        """Control of the session moved (SPEC M5): every transfer stops on this side.
+
+        Shared lists, access grants and open questions end with it; *role*
+        is this person's role from now on (the new controlling rep's engine
+        acts as the rep's).
+        """
+        busy = any(not m.machine.finished for m in self._moves.values())
+        self.role = role
+        self._shared.clear()
+        self.catalogue.clear()
+        self.gate.control_moved()
+        self._stop_all(lambda m: True, reason)
+        self._requests.clear()
+        self._questions.clear()
+        if busy:
+            self._notice(f"* File transfers stopped: {reason}")
+
     def handle(self, sender: Member, message: FileMessage) -> None:
         """Act on one file message from *sender*; hostile input is refused, never raised."""
         try:

@@ -7,6 +7,12 @@ feeds them what the relay delivers and the time, carries out the actions
 they return (send these bytes, drop that endpoint) and turns their events
 into :mod:`peer._events` for the face.
 
+Whether this person controls the session is the machine's kind, and a
+transfer of control (SPEC M5) replaces the machine (the step's
+``successor``): the rep's commands (:meth:`Session.end`,
+:meth:`Session.reopen`, :meth:`Session.transfer_control`, ...) therefore
+ask the current machine, and work for whoever controls the session now.
+
 One reader task (:meth:`Session.run`) takes envelopes from the relay in
 order; a clock task calls the machine when its next deadline passes; faces
 call the public methods from their own tasks. Each call into the machine
@@ -34,10 +40,13 @@ from codec import (
     AttemptRefused,
     ChatArrived,
     CodeIssued,
+    ControlChanged,
     Delivered,
     Disconnect,
     Ended,
     FileMessage,
+    HandOverDoor,
+    HostRules,
     InSession,
     JoiningPaused,
     JoinTarget,
@@ -78,6 +87,7 @@ from peer._events import (
     SessionEnded,
     SessionEvent,
 )
+from peer._events import ControlChanged as ControlChangedEvent
 from peer._events import JoiningPaused as JoiningPausedEvent
 from peer._events import MemberAway as MemberAwayEvent
 from peer._events import MemberBack as MemberBackEvent
@@ -91,7 +101,15 @@ if TYPE_CHECKING:
 
     import nacl.public
 
-    from codec import Limits, Message, RelayEnvelope, RulesEvent, SessionRules, Step
+    from codec import (
+        Limits,
+        Message,
+        RelayEnvelope,
+        RulesEvent,
+        SessionCode,
+        SessionRules,
+        Step,
+    )
     from peer._connection import RelayConnection
     from peer._file_transfers import FileTransfers
 
@@ -149,6 +167,30 @@ class Session:
         return me.role if me is not None else self.rules.role
 
     @property
+    def controlling(self) -> bool:
+        """Whether this person is the controlling rep now (it can change: SPEC M5)."""
+        return isinstance(self.rules, HostRules)
+
+    @property
+    def controller(self) -> Member | None:
+        """The controlling rep, as this side believes it."""
+        rules = self.rules
+        mid = rules.controller if isinstance(rules, MemberRules) else self.id
+        return rules.members.get(mid)
+
+    @property
+    def host_rules(self) -> HostRules:
+        """The controlling rep's machine; refused when someone else controls the session."""
+        if not isinstance(self.rules, HostRules):
+            raise NotAllowedError(self._not_controlling())
+        return self.rules
+
+    def _not_controlling(self) -> str:
+        controller = self.controller
+        who = f" ({controller.name})" if controller is not None and controller.id != self.id else ""
+        return f"only the controlling rep{who} can do that"
+
+    @property
     def primary(self) -> Member | None:
         """The primary customer (SPEC M1), as the controlling rep decides it."""
         return None if self.rules.primary is None else self.rules.members.get(self.rules.primary)
@@ -200,11 +242,81 @@ class Session:
                 return member
         raise UnknownMemberError(f"nobody called {name!r} is in the session; /who lists who is")
 
+    # The controlling rep's commands ---------------------------------------------
+
+    @property
+    def code(self) -> SessionCode:
+        """The code to give the next person; it changes once someone used it."""
+        return self.host_rules.code
+
+    @property
+    def link(self) -> str:
+        return JoinTarget(self.relay, self.code).link
+
+    @property
+    def paused(self) -> bool:
+        """Joining is paused: the session's failure budget is spent; :meth:`reopen`."""
+        return self.host_rules.paused
+
+    async def reopen(self) -> None:
+        """Reopen joining with a fresh code (a :class:`CodeChanged` event shows it)."""
+        await self._call(self.host_rules.reopen)
+
+    async def assistant_code(self) -> None:
+        """Issue a code that admits one assistant (a :class:`CodeChanged` event shows it)."""
+        rules = self.host_rules
+        await self._call(lambda now: rules.issue_code(Role.ASSISTANT, now))
+
+    async def set_primary(self, name: str) -> None:
+        """Make the customer called *name* the primary customer (SPEC M1)."""
+        rules, member = self.host_rules, self.find(name)
+        await self._call(lambda now: rules.set_primary(member.id, now))
+
+    async def transfer_control(self, name: str) -> None:
+        """Hand the session to the assistant called *name* (SPEC M5).
+
+        Every activity stops (a :class:`ControlChanged` event on each side
+        says so); this person goes on as an assistant.
+        """
+        rules, member = self.host_rules, self.find(name)
+        if member.role is not Role.ASSISTANT:
+            raise NotAllowedError(
+                f"{member.name} is a {member.role.value}: control goes only to an assistant "
+                "(invite another rep with /assistant)"
+            )
+        await self._call(lambda now: rules.transfer_control(member.id, now))
+
     async def end(self) -> None:
-        raise NotAllowedError("only the controlling rep can end the session; use /quit to leave it")
+        """End the session for everyone (SPEC S5): the controlling rep only."""
+        if not isinstance(self.rules, HostRules):
+            controller = self.controller
+            hint = (
+                f"; {controller.name} can hand control back with /transfer-control"
+                if controller is not None and self.role is not Role.CUSTOMER
+                else ""
+            )
+            raise NotAllowedError(
+                "only the controlling rep can end the session; use /quit to leave it" + hint
+            )
+        if self.finished.is_set():
+            return
+        rules = self.rules
+        with contextlib.suppress(ConnectionLostError):
+            await self._call(rules.end, local_end=True)
+        self.finished.set()
 
     async def leave(self) -> None:
-        raise NotImplementedError
+        """Leave the session; the controlling rep's leaving ends it (nobody keeps the door)."""
+        if isinstance(self.rules, HostRules):
+            await self.end()
+            return
+        if self.finished.is_set():
+            return
+        rules = self.rules
+        assert isinstance(rules, MemberRules)
+        with contextlib.suppress(ConnectionLostError):
+            await self._call(rules.leave, local_end=True)
+        self.finished.set()
 
     # The reader ----------------------------------------------------------------
 
@@ -263,7 +375,11 @@ class Session:
 
     def _floor(self) -> int | None:
         """For the host: ids below this belong to the session (None: a member)."""
-        return None
+        if not isinstance(self.rules, HostRules):
+            return None
+        # A relay that restarted must not give a newcomer the id of a member
+        # still on its way back: ids up to the highest ever used stay ours.
+        return max([self.id, *self.rules.members, *self.rules.links]) + 1
 
     async def handle(self, env: RelayEnvelope) -> None:
         """Feed one relay envelope to the rules and do what they say."""
@@ -289,10 +405,14 @@ class Session:
 
     async def _call(self, fn: Callable[[float], Step], *, local_end: bool = False) -> None:
         async with self._lock:
+            former = self.controller
             try:
                 step = fn(trio.current_time())
             except LocalProtocolError as e:
                 raise InvalidMessageError(str(e)) from None
+            if step.successor is not None:
+                # Control moved (SPEC M5): the old machine is finished; this one goes on.
+                self.rules = step.successor
             self._deadline_changed.set()
             try:
                 for action in step.actions:
@@ -303,11 +423,16 @@ class Session:
                             await self._conn.send(to, payload)
                         case Disconnect(eid):
                             await self._conn.kick(eid)
+                        case HandOverDoor(eid):
+                            await self._conn.hand_over(eid)
             except ConnectionLostError as e:
                 # The reader sees the same drop and reconnects; sealed frames are kept.
                 log.info("a send failed (%s); it is sent again after the resume", e)
             for event in step.events:
-                await self._show(event, local_end=local_end)
+                if isinstance(event, ControlChanged):
+                    await self._control_changed(event, former)
+                else:
+                    await self._show(event, local_end=local_end)
 
     async def _show(self, event: RulesEvent, *, local_end: bool) -> None:
         match event:
@@ -351,6 +476,13 @@ class Session:
                 else:
                     await self._finish(SessionEnded(by=by, lost=None if by else reason))
 
+    async def _control_changed(self, event: ControlChanged, former: Member | None) -> None:
+        if self.files is not None:
+            # Transfers stop on every side; the new rep's engine acts as the rep.
+            self.files.control_moved(self.role, f"control moved to {event.controller.name}")
+        name = None if former is None else former.name
+        await self._emit(ControlChangedEvent(event.controller.name, event.yours, name))
+
     async def _emit(self, event: SessionEvent) -> None:
         await self._event_in.send(event)
 
@@ -361,15 +493,17 @@ class Session:
 
 
 class MemberSession(Session):
-    """A customer's end: one channel to the host, one to each other member."""
+    """A customer's or an assistant's end: it joins through the controlling rep."""
 
     def __init__(self, conn: RelayConnection, rules: MemberRules, relay: str) -> None:
         super().__init__(conn, rules, relay)
-        self.member_rules = rules
+        self._joining = rules
 
     @property
     def host_id(self) -> int:
-        return self.member_rules.controller
+        """The controlling rep's endpoint id (it changes when control moves: SPEC M5)."""
+        controller = self.controller
+        return self.id if controller is None else controller.id
 
     async def join(self) -> None:
         """Run the join until the host's first roster or the join's end.
@@ -377,9 +511,10 @@ class MemberSession(Session):
         Raises the join's own error (a wrong code, a host not admitting) or
         SessionLostError with the reason.
         """
-        await self._call(self.member_rules.start)
-        with trio.fail_after(4 * self.member_rules.timings.join_timeout):
-            while self.member_rules.state is SessionState.JOINING and self.ended is None:
+        rules = self._joining
+        await self._call(rules.start)
+        with trio.fail_after(4 * rules.timings.join_timeout):
+            while rules.state is SessionState.JOINING and self.ended is None:
                 await self._wait_or_tick()
         if self.ended is not None:
             if self.ended.error is not None:
@@ -395,14 +530,6 @@ class MemberSession(Session):
             await self._call(self.rules.tick)
         else:
             await self.handle(env)
-
-    async def leave(self) -> None:
-        """Say goodbye to the host (it tells the others) and stop."""
-        if self.finished.is_set():
-            return
-        with contextlib.suppress(ConnectionLostError):
-            await self._call(self.member_rules.leave, local_end=True)
-        self.finished.set()
 
 
 def _first(group: BaseExceptionGroup[ConnectionLostError]) -> str:

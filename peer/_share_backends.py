@@ -41,6 +41,10 @@ class SharingSession(Protocol):
     @property
     def members(self) -> dict[int, Member]: ...
 
+    @property
+    def controller(self) -> Member | None:
+        """The controlling rep: the only one who may start an activity (SPEC M4, M5)."""
+
     async def send_message(self, to: int, message: Message) -> None: ...
 
 

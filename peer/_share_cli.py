@@ -101,6 +101,10 @@ async def share_command(
 
 
 async def _ask(sharing: RepSharing, session: Session, word: str, rest: str) -> None:
+    if not session.controlling:
+        controller = session.controller
+        who = f" ({controller.name})" if controller is not None else ""
+        raise NotAllowedError(f"only the controlling rep{who} can start an activity")
     activity = _ASK[word]
     if word == "/view" and rest:
         option, _, value = rest.partition(" ")

@@ -91,6 +91,9 @@ class CustomerSharing(SharingSide):
         self._windows: dict[int, WindowInfo] = {}
         #: Reps that had a screen: their credit may still be on the wire after it ends.
         self._viewed_before: set[int] = set()
+        #: Reps whose activities a transfer of control ended (SPEC M5): what they
+        #: sent before they knew is dropped quietly, until they ask again.
+        self._cut_off: set[int] = set()
         self._view: ScreenView | None = None
         self._nursery: trio.Nursery | None = None
         self._deadline_changed = trio.Event()
@@ -164,6 +167,25 @@ class CustomerSharing(SharingSide):
         await self._tell_status(question.rep.id)
         await self._notice(f"* Sharing: {self._describe(question.rep.id)}")
 
+    async def control_moved(self, reason: str) -> None:
+        """Control of the session moved (SPEC M5): every activity ends here, at once.
+
+        Nothing is sent: every rep's side ends its activities on the same
+        word from the controlling rep, and a revoke would only cross theirs.
+        """
+        ended = False
+        for rep_id, machine in self._machines.items():
+            if machine.state is not ConsentState.NOTHING_SHARED:
+                machine.revoke()
+                await self._end(rep_id)
+                self._cut_off.add(rep_id)
+                ended = True
+        if self._question is not None:
+            self._question = None
+            ended = True
+        if ended:
+            await self._notice(f"* Sharing stopped: {reason}")
+
     async def stop(self) -> None:
         """The customer ends every activity, at once."""
         ended = False
@@ -214,6 +236,11 @@ class CustomerSharing(SharingSide):
 
     async def _receive(self, sender: Member, message: Message) -> None:
         machine = self._machines.get(sender.id)
+        if isinstance(message, ConsentRequest):
+            self._cut_off.discard(sender.id)
+        elif sender.id in self._cut_off:
+            log.info("dropped %s from %s: sent before control moved", type(message), sender.name)
+            return
         if isinstance(message, ConsentRequest):
             await self._on_request(sender, message)
         elif isinstance(message, ConsentRevoke):
@@ -271,6 +298,13 @@ class CustomerSharing(SharingSide):
             raise ProtocolError("only a rep can ask to share a screen")
         if request.rep != sender.id:
             raise ProtocolError("a request in another rep's name")
+        controller = self._session.controller
+        if controller is None or sender.id != controller.id:
+            # An assistant (a former controlling rep, say) starts nothing (SPEC M4, M5).
+            reason = "only the controlling rep can ask to share a screen"
+            await self._send(sender.id, ConsentDeny(request.activity, sender.id, reason))
+            await self._notice(f"! Refused {sender.name}'s request: {reason}")
+            return
         if self._question is not None:
             await self._send(
                 sender.id, ConsentDeny(request.activity, sender.id, "another question is open")

@@ -72,6 +72,9 @@ class RepSharing(SharingSide):
         self._view_of: int | None = None
         #: Customers whose screen was viewed: late frames from them are no attack.
         self._viewed: set[int] = set()
+        #: Customers whose activities a transfer of control ended (SPEC M5): what
+        #: they sent before they knew is dropped quietly, until this rep asks again.
+        self._cut_off: set[int] = set()
         self._detail = ""
         self.monitors: MonitorList | None = None
         self._monitor = 0
@@ -85,6 +88,7 @@ class RepSharing(SharingSide):
     # The rep's commands -------------------------------------------------------------
 
     async def ask(self, customer: Member, activity: Activity, title: str = "") -> None:
+        self._cut_off.discard(customer.id)
         machine = self._machines.setdefault(customer.id, ConsentMachine(Party.REP))
         self._names[customer.id] = customer.name
         try:
@@ -108,6 +112,22 @@ class RepSharing(SharingSide):
                 await self._ended(cid)
                 stopped = True
         await self._notice("Stopped: nothing is shared." if stopped else "Nothing is shared.")
+
+    async def control_moved(self, reason: str) -> None:
+        """Control of the session moved (SPEC M5): whatever this rep had ends here, at once.
+
+        Nothing is sent: each customer's side ends its activities on the same
+        word from the controlling rep, and a revoke would only cross its own.
+        """
+        ended = False
+        for cid, machine in self._machines.items():
+            if machine.state is not ConsentState.NOTHING_SHARED:
+                machine.stop()
+                await self._ended(cid)
+                self._cut_off.add(cid)
+                ended = True
+        if ended:
+            await self._notice(f"* Sharing ended: {reason}")
 
     async def end_all(self, reason: str) -> None:
         """Stop whatever is shared, saying why (the primary customer changed: SPEC M2)."""
@@ -194,6 +214,9 @@ class RepSharing(SharingSide):
 
     async def _receive(self, sender: Member, message: Message) -> None:
         machine = self._machines.get(sender.id)
+        if sender.id in self._cut_off:
+            log.info("dropped %s from %s: sent before control moved", type(message), sender.name)
+            return
         answers = ConsentGrant | ConsentDeny | ConsentRevoke | ActivityStatus
         if isinstance(message, answers) and (
             sender.role is not Role.CUSTOMER or machine is None or message.rep != self._session.id

@@ -57,6 +57,7 @@ from peer._errors import NotAllowedError, PeerError
 from peer._events import (
     ChatReceived,
     CodeChanged,
+    ControlChanged,
     JoinAttemptFailed,
     JoiningPaused,
     MemberAway,
@@ -75,13 +76,13 @@ from peer._file_commands import FileDesk, open_file_desk
 from peer._file_settings import FileSettings, file_settings
 from peer._gui import ViewerFace, gui_available, run_trio
 from peer._history_view import run_history
-from peer._host import HostSession
 from peer._malloc import keep_large_buffers
 from peer._nursery import open_task_nursery
 from peer._open import open_hosted_session, open_joined_session
 from peer._policy import load_policy
 from peer._server_process import open_embedded_relay
 from peer._share_cli import SHARE_HELP, Sharing, open_sharing, share_command, share_lines
+from peer._share_customer import CustomerSharing
 from peer._share_rep import RepSharing
 from peer._terminal import LineInput, open_line_input
 
@@ -102,7 +103,9 @@ Type a line and press Enter to send it to everyone.
   /end            end the session for everyone (controlling rep only)
   /reopen         a fresh code, and joining reopened after a pause (rep only)
   /assistant      a code that admits one assistant (rep only)
-  /primary NAME   make NAME the primary customer (rep only)"""
+  /primary NAME   make NAME the primary customer (rep only)
+  /transfer-control NAME   hand the session to the assistant NAME (rep only);
+                  every activity stops, chat goes on, and you stay as an assistant"""
 
 
 #: Said once to each person when the conversation can start.
@@ -118,6 +121,7 @@ COMMANDS = (
     "/notes",
     "/assistant",
     "/primary",
+    "/transfer-control",
     "/invite",
     "/sysinfo",
 )
@@ -386,6 +390,12 @@ async def _drive(
                     await sharing.end_all("the primary customer changed")
                 if isinstance(event, Reconnected | MemberBack) and isinstance(sharing, RepSharing):
                     await sharing.restart_view()  # a fresh full frame after a drop
+                if isinstance(event, ControlChanged):
+                    # SPEC M5: every activity stops at once, on every side.
+                    _say(_control_words(session, event))
+                    reason = f"control of the session moved to {event.controller}"
+                    if isinstance(sharing, RepSharing | CustomerSharing):
+                        await sharing.control_moved(reason)
                 if desk is not None:
                     await desk.observe(event)
                 face.names = others()
@@ -478,17 +488,23 @@ async def _command(session: Session, line: str, face: _Face) -> bool:
             _say(f"Session ended by {session.name}")
             return False
         elif word == "/reopen":
-            if not isinstance(session, HostSession):
+            if not session.controlling:
                 raise NotAllowedError("only the controlling rep can reopen joining")
             await session.reopen()
         elif word == "/assistant":
-            if not isinstance(session, HostSession):
+            if not session.controlling:
                 raise NotAllowedError("only the controlling rep can issue a code for an assistant")
             await session.assistant_code()
         elif word == "/primary":
-            if not isinstance(session, HostSession):
+            if not session.controlling:
                 raise NotAllowedError("only the controlling rep can choose the primary customer")
             await session.set_primary(rest.strip())
+        elif word == "/transfer-control":
+            if not session.controlling:
+                raise NotAllowedError("only the controlling rep can hand control to someone")
+            if not rest.strip():
+                raise NotAllowedError("name the assistant: /transfer-control NAME")
+            await session.transfer_control(rest.strip())
         elif word == "/help":
             _say(HELP + ("\n" + desk.help if desk is not None and desk.help else ""))
             _say(SHARE_HELP[Role.REP if session.role is Role.REP else Role.CUSTOMER])
@@ -503,6 +519,22 @@ async def _command(session: Session, line: str, face: _Face) -> bool:
     except PeerError as e:
         _say(f"! {e}")
     return True
+
+
+def _control_words(session: Session, event: ControlChanged) -> str:
+    """What each side prints when control of the session moves (SPEC M5)."""
+    stopped = "sharing, control and file transfers stopped; chat goes on"
+    if event.yours:
+        return (
+            f"* {event.former or 'The rep'} handed control of the session to you: you are "
+            f"the controlling rep now ({stopped})"
+        )
+    if event.former == session.name:
+        return (
+            f"* {event.controller} is the controlling rep now; you are an assistant "
+            f"({stopped}). /quit leaves; ending needs control back (/transfer-control)."
+        )
+    return f"* {event.controller} is the controlling rep now ({stopped})"
 
 
 def _left_words(session: Session) -> str:
@@ -582,6 +614,7 @@ _CODE_NOTES = {
     CodeCause.RETIRED: "! Too many failed join attempts: the old code no longer works. New code:",
     CodeCause.REOPENED: "* Joining is open again with a fresh code:",
     CodeCause.FOR_ASSISTANT: "* A code for an assistant:",
+    CodeCause.TAKEN_OVER: "* You admit the next people now. The code for the next one:",
 }
 
 

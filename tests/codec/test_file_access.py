@@ -76,6 +76,17 @@ def test_revoking_takes_back_every_yes_not_yet_used() -> None:
     assert gate.admit_fetch(REP, 5) is not None
 
 
+def test_a_transfer_of_control_takes_back_every_grant_and_yes() -> None:
+    gate = granted()
+    gate.allow(REP, PUT.tid)
+    gate.allow_fetch(REP, 5)
+    gate.control_moved()
+    assert gate.access(REP) is AccessState.NOT_GRANTED
+    assert gate.admit(REP, PUT) is not None
+    assert gate.admit_fetch(REP, 5) is not None
+    assert gate.asked(REP)  # the next rep asks afresh, and the customer decides afresh
+
+
 def test_no_transfer_starts_while_an_application_is_shared() -> None:
     sharing = Sharing()
     gate = granted(sharing)

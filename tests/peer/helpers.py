@@ -10,7 +10,6 @@ from codec import JoinTarget
 
 if TYPE_CHECKING:
     from peer._events import SessionEvent
-    from peer._host import HostSession
     from peer._session import Session
 
 E = TypeVar("E")
@@ -37,6 +36,6 @@ def pending_events(session: Session) -> list[SessionEvent]:
             return out
 
 
-def invite(rep: HostSession) -> JoinTarget:
+def invite(rep: Session) -> JoinTarget:
     """Where the next person joins: the rep's relay and its current code (a code admits one)."""
     return JoinTarget(rep.relay, rep.code)

@@ -1,0 +1,105 @@
+"""Only the controlling rep starts an activity, as the customer's own side enforces it
+(SPEC M4, M5), and a transfer of control ends what was shared on both sides."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+import trio
+
+from codec import Activity, ConsentState, JoinTarget
+from peer._events import MessageReceived
+from peer._open import open_joined_session
+from peer._share_backends import x11_backends
+from peer._share_events import ConsentAsked, ShareNotice, ViewOpened
+from peer._share_rep import RepSharing
+from tests.sharing.pair import Pair, next_share, open_pair
+from tests.x11.probe import open_probe
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from peer._session import Session
+    from peer._share_customer import CustomerSharing
+
+
+async def notice(sharing: RepSharing | CustomerSharing, words: str) -> str:
+    """The text of the next sharing notice holding *words* (others are passed over)."""
+    with trio.fail_after(15):
+        while True:
+            event = await next_share(sharing, ShareNotice)
+            if words in event.text:
+                return event.text
+
+
+async def pump(session: Session, sharing: RepSharing) -> None:
+    async for event in session.events:
+        if isinstance(event, MessageReceived):
+            await sharing.receive(event.sender, event.message)
+
+
+@asynccontextmanager
+async def assistant(pair: Pair) -> AsyncIterator[RepSharing]:
+    """Dave joins as an assistant; his sharing side runs until the block ends."""
+    await pair.rep.assistant_code()
+    target = JoinTarget(pair.rep.relay, pair.rep.code)
+    async with (
+        open_joined_session(target, "Dave", assist=True) as dave,
+        trio.open_nursery() as nursery,
+    ):
+        sharing = RepSharing(dave, x11_backends(pair.display))
+        nursery.start_soon(sharing.run)
+        nursery.start_soon(pump, dave, sharing)
+        yield sharing
+        nursery.cancel_scope.cancel()
+
+
+async def test_an_assistants_request_is_refused_by_the_customer_and_both_are_told(
+    relay_url: str, xdisplay: str
+) -> None:
+    async with open_probe(xdisplay), open_pair(relay_url, xdisplay) as pair:
+        async with assistant(pair) as dave_sharing:
+            # Dave's peer skips the face's own check and asks Bob directly.
+            bob = pair.customer_member()
+            await dave_sharing.ask(bob, Activity.VIEW_DESKTOP)
+            text = await notice(dave_sharing, "declined")
+            assert "only the controlling rep can ask to share a screen" in text
+            refused = await next_share(pair.customer_sharing, ShareNotice)
+            assert refused.text == (
+                "! Refused Dave's request: only the controlling rep can ask to share a screen"
+            )
+            assert not any(isinstance(e, ConsentAsked) for e in _drain(pair))
+
+
+def _drain(pair: Pair) -> list[object]:
+    out: list[object] = []
+    while True:
+        try:
+            out.append(pair.customer_sharing.events.receive_nowait())
+        except trio.WouldBlock:
+            return out
+
+
+async def test_a_transfer_of_control_ends_the_view_on_both_sides(
+    relay_url: str, xdisplay: str
+) -> None:
+    async with open_probe(xdisplay), open_pair(relay_url, xdisplay) as pair:
+        async with assistant(pair):
+            bob = pair.customer_member()
+            await pair.rep_sharing.ask(bob, Activity.VIEW_DESKTOP)
+            await next_share(pair.customer_sharing, ConsentAsked)
+            await pair.customer_sharing.answer("y")
+            await next_share(pair.rep_sharing, ViewOpened)
+            await pair.rep.transfer_control("Dave")
+            # What the face does on ControlChanged, on each side.
+            await pair.rep_sharing.control_moved("control moved to Dave")
+            await pair.customer_sharing.control_moved("control moved to Dave")
+            assert await notice(pair.customer_sharing, "stopped") == (
+                "* Sharing stopped: control moved to Dave"
+            )
+            await notice(pair.rep_sharing, "Sharing ended: control moved to Dave")
+            assert all(
+                m.state is ConsentState.NOTHING_SHARED
+                for m in pair.customer_sharing.consent_machines()
+            )
