@@ -97,7 +97,7 @@ from peer._nursery import open_task_nursery
 from peer._reconnect import reconnect
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
 
     import nacl.public
 
@@ -139,6 +139,9 @@ class Session:
         self.connected = True
         #: Frames handed to connections before the current one.
         self._frames_before = 0
+        #: Called with a reason the moment control moves (SPEC M5): a sharing side
+        #: ends its activities there, before any later message is looked at.
+        self.control_hooks: list[Callable[[str], Awaitable[None]]] = []
 
     @property
     def id(self) -> int:
@@ -477,9 +480,12 @@ class Session:
                     await self._finish(SessionEnded(by=by, lost=None if by else reason))
 
     async def _control_changed(self, event: ControlChanged, former: Member | None) -> None:
+        reason = f"control of the session moved to {event.controller.name}"
         if self.files is not None:
             # Transfers stop on every side; the new rep's engine acts as the rep.
-            self.files.control_moved(self.role, f"control moved to {event.controller.name}")
+            self.files.control_moved(self.role, reason)
+        for hook in self.control_hooks:
+            await hook(reason)
         name = None if former is None else former.name
         await self._emit(ControlChangedEvent(event.controller.name, event.yours, name))
 

@@ -16,7 +16,7 @@ from peer._share_events import ShareEvent, ShareNotice, ShareRejected
 from peer._x11 import DamageWatcher, X11Windows
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
 
     from codec import Member, Message
     from peer._capture import ScreenSource
@@ -44,6 +44,10 @@ class SharingSession(Protocol):
     @property
     def controller(self) -> Member | None:
         """The controlling rep: the only one who may start an activity (SPEC M4, M5)."""
+
+    @property
+    def control_hooks(self) -> list[Callable[[str], Awaitable[None]]]:
+        """Called with a reason the moment control moves (SPEC M5), before anything else."""
 
     async def send_message(self, to: int, message: Message) -> None: ...
 
@@ -81,6 +85,12 @@ class SharingSide:
         self._session = session
         self._backends = backends
         self._event_in, self.events = trio.open_memory_channel[ShareEvent](256)
+        # Activities end the moment control moves, whichever face runs this side.
+        session.control_hooks.append(self.control_moved)
+
+    async def control_moved(self, reason: str) -> None:
+        """Control of the session moved (SPEC M5): every activity ends here, at once."""
+        raise NotImplementedError
 
     async def receive(self, sender: Member, message: Message) -> None:
         try:

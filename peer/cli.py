@@ -82,7 +82,6 @@ from peer._open import open_hosted_session, open_joined_session
 from peer._policy import load_policy
 from peer._server_process import open_embedded_relay
 from peer._share_cli import SHARE_HELP, Sharing, open_sharing, share_command, share_lines
-from peer._share_customer import CustomerSharing
 from peer._share_rep import RepSharing
 from peer._terminal import LineInput, open_line_input
 
@@ -391,11 +390,8 @@ async def _drive(
                 if isinstance(event, Reconnected | MemberBack) and isinstance(sharing, RepSharing):
                     await sharing.restart_view()  # a fresh full frame after a drop
                 if isinstance(event, ControlChanged):
-                    # SPEC M5: every activity stops at once, on every side.
+                    # The sharing side ended every activity already (a control hook).
                     _say(_control_words(session, event))
-                    reason = f"control of the session moved to {event.controller}"
-                    if isinstance(sharing, RepSharing | CustomerSharing):
-                        await sharing.control_moved(reason)
                 if desk is not None:
                     await desk.observe(event)
                 face.names = others()

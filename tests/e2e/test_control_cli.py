@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import TYPE_CHECKING
 
-from peer._console import open_console, python_command
+import trio
+
+from peer._console import Console, open_console, python_command
 from tests.e2e.test_cli import CODE, _env
 from tests.x11.probe import open_probe
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+
+async def printed(console: Console, *patterns: str) -> None:
+    """Wait until *console* printed a line matching each pattern, in any order."""
+    with trio.fail_after(10):
+        while not all(any(re.search(p, line) for line in console.lines) for p in patterns):
+            await console.expect(r".", within=10)
 
 
 async def test_control_moves_to_the_assistant_ends_the_view_and_comes_back(
@@ -38,10 +48,16 @@ async def test_control_moves_to_the_assistant_ends_the_view_and_comes_back(
                 await alice.expect(r"^\* Viewing: Bob's desktop")
 
                 await alice.send("/transfer-control Dave")
-                await alice.expect(r"^\* Dave is the controlling rep now; you are an assistant")
-                await alice.expect(r"^\* Sharing ended: control of the session moved to Dave$")
-                await bob.expect(r"^\* Dave is the controlling rep now \(sharing, control")
-                await bob.expect(r"^\* Sharing stopped: control of the session moved to Dave$")
+                await printed(
+                    alice,
+                    r"^\* Dave is the controlling rep now; you are an assistant",
+                    r"^\* Sharing ended: control of the session moved to Dave$",
+                )
+                await printed(
+                    bob,
+                    r"^\* Dave is the controlling rep now \(sharing, control",
+                    r"^\* Sharing stopped: control of the session moved to Dave$",
+                )
                 await dave.expect(r"^\* Alice handed control of the session to you")
                 await dave.expect(rf"^Session code: {CODE}$")
                 await bob.send("/status")

@@ -92,13 +92,10 @@ async def test_a_transfer_of_control_ends_the_view_on_both_sides(
             await pair.customer_sharing.answer("y")
             await next_share(pair.rep_sharing, ViewOpened)
             await pair.rep.transfer_control("Dave")
-            # What the face does on ControlChanged, on each side.
-            await pair.rep_sharing.control_moved("control moved to Dave")
-            await pair.customer_sharing.control_moved("control moved to Dave")
             assert await notice(pair.customer_sharing, "stopped") == (
-                "* Sharing stopped: control moved to Dave"
+                "* Sharing stopped: control of the session moved to Dave"
             )
-            await notice(pair.rep_sharing, "Sharing ended: control moved to Dave")
+            await notice(pair.rep_sharing, "Sharing ended: control of the session moved to Dave")
             assert all(
                 m.state is ConsentState.NOTHING_SHARED
                 for m in pair.customer_sharing.consent_machines()
