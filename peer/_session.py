@@ -165,9 +165,16 @@ class Session:
 
     @property
     def role(self) -> Role:
-        """This person's role as the controlling rep's roster states it."""
+        """This person's role as the controlling rep's roster states it.
+
+        Right after a transfer of control the new rep's roster may still be on
+        its way; the machine's kind already says who is the rep.
+        """
+        if isinstance(self.rules, HostRules):
+            return Role.REP
         me = self.rules.members.get(self.id)
-        return me.role if me is not None else self.rules.role
+        role = me.role if me is not None else self.rules.role
+        return Role.ASSISTANT if role is Role.REP else role
 
     @property
     def controlling(self) -> bool:
