@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, cast
 import pytest
 
 from codec import Member, Role
-from peer.cli import _split_recipients
+from peer._cli_face import split_recipients
 
 if TYPE_CHECKING:
     from peer._session import Session
@@ -36,12 +36,12 @@ class _Roster:
 
 def split(names: list[str], rest: str) -> tuple[str, str]:
     """The one recipient of *rest*, and the text."""
-    [name], text = _split_recipients(cast("Session", _Roster(names)), rest)
+    [name], text = split_recipients(cast("Session", _Roster(names)), rest)
     return name, text
 
 
 def split_many(names: list[str], rest: str) -> tuple[list[str], str]:
-    return _split_recipients(cast("Session", _Roster(names)), rest)
+    return split_recipients(cast("Session", _Roster(names)), rest)
 
 
 def test_a_one_word_name_is_the_first_word() -> None:
