@@ -133,6 +133,15 @@ class Transfer:
         self.reason = ""
         self._digest = b""  # the sender's, once it has said it
 
+    @property
+    def digest(self) -> bytes:
+        """The whole file's sha256 as the sender stated it (b"" until then).
+
+        On the receiving side a transfer is complete only if its own digest
+        of what it wrote matched this one.
+        """
+        return self._digest
+
     @classmethod
     def offer_file(
         cls, tid: int, path: str, size: int, *, request: int = 0, limits: Limits = DEFAULT_LIMITS
@@ -292,6 +301,7 @@ class Transfer:
             raise LocalProtocolError(f"transfer {self.tid}: done after {self.position} bytes")
         message = FileDone(self.tid, digest)
         self._send(message)
+        self._digest = digest
         return message
 
     # Either end ------------------------------------------------------------------------

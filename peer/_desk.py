@@ -23,7 +23,14 @@ from codec import (
     text_problem,
 )
 from peer._errors import InvalidMessageError, NotAllowedError
-from peer._events import ChatReceived, MemberJoined, MemberLeft, MessageReceived, SessionEnded
+from peer._events import (
+    ChatReceived,
+    ControlChanged,
+    MemberJoined,
+    MemberLeft,
+    MessageReceived,
+    SessionEnded,
+)
 from peer._history import HistoryError, HistoryStore, history_path
 from peer._invite import Invitation, InviteError, open_mailto, send_smtp
 from peer._sysinfo_desk import SysinfoRequester, SysinfoResponder
@@ -34,6 +41,7 @@ if TYPE_CHECKING:
     from codec import Policy
     from peer._config import SmtpConfig
     from peer._events import SessionEvent
+    from peer._file_events import AccessChanged, TransferView
     from peer._history import Recorder
     from peer._host import HostSession
     from peer._session import MemberSession
@@ -151,8 +159,46 @@ class RepDesk(Desk):
                 how = "left" if said_goodbye else "connection lost"
                 self._record(lambda r: r.left(name, how))
                 self.sysinfo.member_left(name)
+            case ControlChanged(controller, _yours, former):
+                former_name = former or "the rep"
+                self._record(lambda r: r.control(former=former_name, controller=controller))
             case SessionEnded(by, lost):
                 self.close(f"ended by {by}" if by else f"connection lost: {lost}")
+
+    # What the sharing and file sides tell the record (SPEC I4) --------------------
+
+    def consent_changed(self, customer: str, activity: str, how: str) -> None:
+        """A customer allowed, refused or revoked a screen activity."""
+        granted = how == "allowed"
+        self._record(
+            lambda r: r.consent(customer=customer, activity=activity, granted=granted, how=how)
+        )
+
+    def access_changed(self, change: AccessChanged) -> None:
+        """A customer granted file access (F2), or refused or withdrew it."""
+        # The customer's program says which in words: "... revoked file access".
+        revoked = "revoked" in change.reason
+        how = "allowed" if change.granted else ("revoked" if revoked else "refused")
+        self._record(
+            lambda r: r.consent(
+                customer=change.customer, activity="file access", granted=change.granted, how=how
+            )
+        )
+
+    def transfer_ended(self, view: TransferView) -> None:
+        """A file transfer ended: its name, size, digest and how it ended."""
+        direction = f"to {view.peer}" if view.sending else f"from {view.peer}"
+        outcome = view.state + (f": {view.reason}" if view.reason else "")
+        digest = f"sha256:{view.digest}" if view.digest else "no digest (it did not finish)"
+        self._record(
+            lambda r: r.transfer(
+                direction=direction,
+                name=view.name,
+                size=view.size,
+                digest=digest,
+                outcome=outcome,
+            )
+        )
 
     def sent_chat(self, text: str, to: Sequence[str] = ()) -> None:
         self._record(lambda r: r.chat(self.session.name, text, list(to)))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from codec import ConsentMachine, ConsentSharing, Role
 from peer._file_events import (
+    AccessChanged,
     FileNotice,
     FileQuestion,
     FolderListed,
@@ -73,6 +74,9 @@ class FileDesk:
         self.files = files
         self._say = say
         self._progress = progress
+        #: Told of each ended transfer and each change of file access (the history).
+        self.on_ended: Callable[[TransferView], None] | None = None
+        self.on_access: Callable[[AccessChanged], None] | None = None
 
     def watch_sharing(self, sharing: object) -> None:
         """F3: the customer's transfers wait while screen sharing shares an application."""
@@ -197,6 +201,11 @@ class FileDesk:
             case TransferEnded(view):
                 self._progress.finish(view)
                 self._say(_line(view))
+                if self.on_ended is not None:
+                    self.on_ended(view)
+            case AccessChanged():
+                if self.on_access is not None:
+                    self.on_access(event)
 
 
 _COMMANDS: dict[str, Callable[[FileDesk, list[str]], None]] = {

@@ -460,6 +460,7 @@ class TransferEngine:
             m.start_offset,
             m.reason,
             move.saved_as,
+            m.digest.hex(),
         )
 
     def _progress(self, move: Move, *, force: bool = False) -> None:

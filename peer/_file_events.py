@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from codec import FileEntry, SharedItem
 
 __all__ = [
+    "AccessChanged",
     "FileEvent",
     "FileNotice",
     "FileQuestion",
@@ -40,6 +41,9 @@ class TransferView:
     reason: str = ""
     #: Where a received file was saved (relative to the download folder).
     saved_as: str = ""
+    #: The whole file's sha256 (hex) once the sender stated it; when the state is
+    #: "complete", the receiver checked what it wrote against it.
+    digest: str = ""
 
     @property
     def percent(self) -> float:
@@ -85,6 +89,21 @@ class FolderListed:
     error: str
 
 
+@dataclass(frozen=True, slots=True)
+class AccessChanged:
+    """Rep only: *customer* granted file access (F2), or refused or withdrew it."""
+
+    customer: str
+    granted: bool
+    reason: str = ""
+
+
 FileEvent = (
-    FileNotice | FileQuestion | TransferProgress | TransferEnded | SharedFilesListed | FolderListed
+    FileNotice
+    | FileQuestion
+    | TransferProgress
+    | TransferEnded
+    | SharedFilesListed
+    | FolderListed
+    | AccessChanged
 )

@@ -43,6 +43,7 @@ from codec import (
 )
 from peer._file_engine import TransferEngine
 from peer._file_events import (
+    AccessChanged,
     FolderListed,
     SharedFilesListed,
 )
@@ -228,6 +229,7 @@ class FileTransfers(TransferEngine):
                 self._list_asked(sender, request, path)
             case FileAccessState(granted, reason) if not from_rep:
                 state = "granted" if granted else f"withdrawn: {reason or 'refused'}"
+                self._event(AccessChanged(sender.name, granted, reason))
                 self._notice(f"* File access {state} ({sender.name})")
                 if not granted:
                     self._stop_all(lambda m: m.advanced and m.peer.id == sender.id, reason)

@@ -106,6 +106,18 @@ MIGRATIONS: tuple[str, ...] = (
         text TEXT NOT NULL
     );
     """,
+    # 2: how a consent ended (allowed, refused, revoked; NULL in older records, which
+    # told only granted or not), and transfers of control (SPEC M5).
+    """
+    ALTER TABLE consent ADD COLUMN how TEXT;
+    CREATE TABLE control (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions (id),
+        at REAL NOT NULL,
+        former TEXT NOT NULL,
+        controller TEXT NOT NULL
+    );
+    """,
 )
 
 
@@ -142,6 +154,17 @@ class ConsentEntry:
     customer: str
     activity: str
     granted: bool
+    #: "allowed", "refused" or "revoked"; None in records from before schema 2.
+    how: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ControlEntry:
+    """*former* handed control of the session to *controller* (SPEC M5)."""
+
+    at: float
+    former: str
+    controller: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +202,7 @@ class SessionRecord:
     consent: tuple[ConsentEntry, ...] = ()
     transfers: tuple[TransferEntry, ...] = ()
     notes: tuple[Note, ...] = ()
+    control: tuple[ControlEntry, ...] = ()
 
     @property
     def customers(self) -> tuple[str, ...]:
@@ -340,10 +364,17 @@ def _with_details(
         )
     )
     consent = tuple(
-        ConsentEntry(at, customer, activity, bool(granted))
-        for at, customer, activity, granted in q(
-            "SELECT at, customer, activity, granted FROM consent WHERE session_id = ? ORDER BY id",
+        ConsentEntry(at, customer, activity, bool(granted), how)
+        for at, customer, activity, granted, how in q(
+            "SELECT at, customer, activity, granted, how FROM consent"
+            " WHERE session_id = ? ORDER BY id",
             sid,
+        )
+    )
+    control = tuple(
+        ControlEntry(*r)
+        for r in q(
+            "SELECT at, former, controller FROM control WHERE session_id = ? ORDER BY id", sid
         )
     )
     transfers = tuple(
@@ -357,7 +388,9 @@ def _with_details(
     notes = tuple(
         Note(*r) for r in q("SELECT at, text FROM notes WHERE session_id = ? ORDER BY id", sid)
     )
-    return dataclasses.replace(record, chat=chat, consent=consent, transfers=transfers, notes=notes)
+    return dataclasses.replace(
+        record, chat=chat, consent=consent, transfers=transfers, notes=notes, control=control
+    )
 
 
 _SESSION_COLUMNS = (
@@ -419,9 +452,21 @@ class Recorder:
     def chat(self, sender: str, text: str, recipients: Sequence[str] = ()) -> None:
         self._insert("chat", "sender, recipients, text", sender, "\n".join(recipients), text)
 
-    def consent(self, *, customer: str, activity: str, granted: bool) -> None:
-        """A customer allowed (``granted``) or refused/revoked *activity* (``"view"``...)."""
-        self._insert("consent", "customer, activity, granted", customer, activity, int(granted))
+    def consent(
+        self, *, customer: str, activity: str, granted: bool, how: str | None = None
+    ) -> None:
+        """A customer allowed (``granted``) or refused/revoked *activity* (``"view"``...).
+
+        *how* says which: ``"allowed"``, ``"refused"`` or ``"revoked"``.
+        """
+        how = how or ("allowed" if granted else "refused")
+        self._insert(
+            "consent", "customer, activity, granted, how", customer, activity, int(granted), how
+        )
+
+    def control(self, *, former: str, controller: str) -> None:
+        """*former* handed control of the session to *controller* (SPEC M5)."""
+        self._insert("control", "former, controller", former, controller)
 
     def transfer(self, *, direction: str, name: str, size: int, digest: str, outcome: str) -> None:
         self._insert(

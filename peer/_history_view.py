@@ -82,8 +82,13 @@ def render_record(r: SessionRecord) -> list[str]:
         lines.append(f"  {_clock(c.at)} {c.sender}{to}: {text}")
     lines.append("Consent:" if r.consent else "Consent: none")
     for g in r.consent:
-        verb = "allowed" if g.granted else "refused or revoked"
+        verb = g.how or ("allowed" if g.granted else "refused or revoked")
         lines.append(f"  {_clock(g.at)} {g.customer} {verb} {g.activity}")
+    if r.control:
+        lines.append("Control:")
+        lines += [
+            f"  {_clock(c.at)} {c.former} handed control to {c.controller}" for c in r.control
+        ]
     lines.append("Transfers:" if r.transfers else "Transfers: none")
     lines += [
         f"  {_clock(t.at)} {t.direction} {t.name}, {t.size} bytes, {t.digest} ({t.outcome})"

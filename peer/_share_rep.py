@@ -47,6 +47,8 @@ from peer._share_backends import SharingSide
 from peer._share_events import ViewClosed, ViewOpened
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from codec import Member, Message
     from peer._share_backends import Backends, SharingSession
 
@@ -75,6 +77,8 @@ class RepSharing(SharingSide):
         #: Customers whose activities a transfer of control ended (SPEC M5): what
         #: they sent before they knew is dropped quietly, until this rep asks again.
         self._cut_off: set[int] = set()
+        #: Told (customer, activity, "allowed" | "refused" | "revoked") for the history.
+        self.on_consent: Callable[[str, str, str], None] | None = None
         self._detail = ""
         self.monitors: MonitorList | None = None
         self._monitor = 0
@@ -225,14 +229,17 @@ class RepSharing(SharingSide):
         if isinstance(message, ConsentGrant):
             assert machine is not None
             machine.grant(message.activity)
+            self._consent(sender, message.activity.value, "allowed")
             await self._granted(sender, message)
         elif isinstance(message, ConsentDeny):
             assert machine is not None
             machine.deny(message.activity)
+            self._consent(sender, message.activity.value, "refused")
             reason = f" ({message.reason})" if message.reason else ""
             await self._notice(f"{sender.name} declined: {message.activity.value}{reason}.")
         elif isinstance(message, ConsentRevoke):
             assert machine is not None
+            self._consent(sender, message.activity.value, "revoked")
             machine.revoke()
             await self._ended(sender.id)
             await self._notice(f"* {sender.name} stopped sharing: nothing is shared.")
@@ -271,11 +278,16 @@ class RepSharing(SharingSide):
         else:
             raise ProtocolError(f"a {type(message).__name__} is not for the rep to receive")
 
+    def _consent(self, customer: Member, activity: str, how: str) -> None:
+        if self.on_consent is not None:
+            self.on_consent(customer.name, activity, how)
+
     async def _on_status(
         self, customer: Member, machine: ConsentMachine, status: ActivityStatus
     ) -> None:
         """The customer's word on what is on: it wins over what this side believed."""
         if status.activity is None and machine.active is not None:
+            self._consent(customer, machine.active.value, "revoked")
             machine.revoke()
             await self._ended(customer.id)
             await self._notice(f"* {customer.name} stopped sharing: nothing is shared.")

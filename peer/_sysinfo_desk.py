@@ -99,7 +99,9 @@ class SysinfoRequester:
         if isinstance(answer, SysinfoRefused):
             self._say(f"! {sender.name} refused system information: {answer.reason}")
             if recorder is not None:
-                recorder.consent(customer=sender.name, activity=ACTIVITY, granted=False)
+                recorder.consent(
+                    customer=sender.name, activity=ACTIVITY, granted=False, how="refused"
+                )
             return
         if self.on_report is not None:
             self.on_report(sender.name, render_report(answer.sections))

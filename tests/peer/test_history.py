@@ -36,13 +36,44 @@ def test_a_new_file_gets_the_current_schema_in_wal_mode(tmp_path: Path) -> None:
 def test_an_older_file_is_migrated_step_by_step_and_keeps_its_records(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite3"
     old = HistoryStore(path, migrations=MIGRATIONS[:1])
-    begin(old).note("kept")
+    recorder = begin(old)
+    recorder.note("kept")
+    old.write(
+        lambda db: db.execute(
+            "INSERT INTO consent (session_id, at, customer, activity, granted)"
+            " VALUES (?, 1, 'Bob', 'view', 0)",
+            (recorder.session_id,),
+        )
+    )
     old.close()
     step = "CREATE TABLE recordings (id INTEGER PRIMARY KEY, session_id INTEGER, file TEXT)"
-    store = HistoryStore(path, migrations=(*MIGRATIONS[:1], step))
-    assert store.schema_version == 2
+    store = HistoryStore(path, migrations=(*MIGRATIONS, step))
+    assert store.schema_version == len(MIGRATIONS) + 1
     assert store.query("SELECT count(*) FROM recordings") == [(0,)]
-    assert [n.text for n in store.find("4821")[0].notes] == ["kept"]
+    record = store.find("4821")[0]
+    assert [n.text for n in record.notes] == ["kept"]
+    # Schema 1 told only whether a consent was granted; the record says no more.
+    assert [(c.customer, c.granted, c.how) for c in record.consent] == [("Bob", False, None)]
+    assert "Bob refused or revoked view" in "\n".join(render_record(record))
+    assert record.control == ()
+
+
+def test_schema_2_records_how_consent_ended_and_each_transfer_of_control(
+    tmp_path: Path,
+) -> None:
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    r = begin(store)
+    r.consent(customer="Bob", activity="view-desktop", granted=True, how="allowed")
+    r.consent(customer="Bob", activity="view-desktop", granted=False, how="revoked")
+    r.consent(customer="Bob", activity="file access", granted=False, how="refused")
+    r.control(former="Alice", controller="Dave")
+    r.control(former="Dave", controller="Alice")
+    text = "\n".join(render_record(store.find("4821")[0]))
+    assert "Bob allowed view-desktop" in text
+    assert "Bob revoked view-desktop" in text
+    assert "Bob refused file access" in text
+    assert "Alice handed control to Dave" in text
+    assert "Dave handed control to Alice" in text
 
 
 def test_a_file_from_a_newer_helpline_is_refused_with_advice(tmp_path: Path) -> None:
@@ -117,7 +148,7 @@ def test_a_record_holds_participants_chat_consent_transfers_and_notes(tmp_path: 
     assert "Bob: my printer is stuck" in text
     assert "Alice to Bob (private): try this" in text
     assert "Bob allowed system information" in text
-    assert "Bob refused or revoked control" in text
+    assert "Bob refused control" in text
     assert "to Bob fix.sh, 120 bytes, sha256:ab12 (done)" in text
     assert text.endswith("Notes:\n  - driver reinstalled\n  - follow up Monday")
 
