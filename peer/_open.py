@@ -105,11 +105,13 @@ async def open_joined_session(
     assist: bool = False,
     relay_timeout: float = RELAY_TIMEOUT,
     on_connected: Callable[[], None] | None = None,
+    max_customers: int | None = None,
 ) -> AsyncIterator[MemberSession]:
     """Join the session *target* names; raises WrongCodeError on a wrong code.
 
     *on_connected* is called once the relay has let us in, as the code is
     being checked with the rep (a face says so: that can take a moment).
+    *max_customers* is the site policy's cap, should control come to us (SPEC M5).
     """
     _check_name(name, limits)
     try:
@@ -130,6 +132,7 @@ async def open_joined_session(
                 limits=limits,
                 timings=timings,
                 assist=assist,
+                max_customers=max_customers,
             )
             session = MemberSession(conn, rules, target.relay)
             await session.join()

@@ -263,6 +263,7 @@ async def _join(
         timings=timings,
         relay_timeout=relay_timeout,
         on_connected=lambda: say("Checking the code with the rep…"),
+        max_customers=policy.max_customers,
     ) as session:
         say(f"Joined session {target.code.room} as {session.name}")
         others = [f"{m.name} ({m.role.value})" for m in session.roster() if m.id != session.id]

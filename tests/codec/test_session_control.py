@@ -246,3 +246,17 @@ def test_the_former_rep_may_leave_and_the_new_rep_tells_everyone() -> None:
     room.flush()
     for eid in (BOB, CAROL, DAVE):
         assert HOST not in roles(room, eid)
+
+
+def test_the_new_controlling_rep_keeps_the_site_cap_on_customers() -> None:
+    room = Room()
+    room.join(BOB, "Bob")
+    room.apply(HOST, room.host.issue_code(Role.ASSISTANT, room.now))
+    room.join(DAVE, "Dave", assist=True)
+    room.members[DAVE].max_customers = 1
+    transfer(room, HOST, DAVE)
+    dave = room.controller()
+    assert dave.max_customers == 1
+    erin = room.join(ERIN, "Erin", dave.code)
+    assert erin.state.value == "ended"
+    assert ERIN not in dave.members
