@@ -42,6 +42,19 @@ def sharer_on(
     return ScreenSharer(screen, changes, wire.send, lambda v: v in allowed, region=Region())
 
 
+async def sharing_one_viewer(
+    nursery: trio.Nursery,
+) -> tuple[FakeScreen, FakeChanges, Wire, ScreenSharer]:
+    """A sharer whose one viewer (1) has its keyframe and credit for more."""
+    screen, changes, wire = FakeScreen(), FakeChanges(), Wire()
+    sharer = sharer_on(screen, changes, wire, {1})
+    sharer.add_viewer(1)
+    nursery.start_soon(sharer.run)
+    sharer.grant(1, CreditGrant(2, keyframe=True))
+    await wire.wait(1, 1)
+    return screen, changes, wire, sharer
+
+
 async def test_nothing_is_captured_or_sent_without_permission(nursery: trio.Nursery) -> None:
     screen, changes, wire = FakeScreen(), FakeChanges(), Wire()
     sharer = sharer_on(screen, changes, wire, allowed=set())
@@ -116,12 +129,7 @@ async def test_two_viewers_share_one_capture(nursery: trio.Nursery) -> None:
 
 
 async def test_a_small_change_is_read_back_alone_and_arrives_exact(nursery: trio.Nursery) -> None:
-    screen, changes, wire = FakeScreen(), FakeChanges(), Wire()
-    sharer = sharer_on(screen, changes, wire, {1})
-    sharer.add_viewer(1)
-    nursery.start_soon(sharer.run)
-    sharer.grant(1, CreditGrant(2, keyframe=True))
-    await wire.wait(1, 1)
+    screen, changes, wire, _ = await sharing_one_viewer(nursery)
     read = screen.pixels_read
     screen.pixels[5:9, 40:50, :3] = (10, 200, 30)
     changes.changed(Box(40, 5, 10, 4))
@@ -148,12 +156,7 @@ async def test_lossy_pixels_are_captured_again_when_due_with_nothing_drawn(
 
     monkeypatch.setattr(ScreenEncoder, "encode", refreshing)
     monkeypatch.setattr(ScreenEncoder, "next_deadline", lambda _self: pending["due"])
-    screen, changes, wire = FakeScreen(), FakeChanges(), Wire()
-    sharer = sharer_on(screen, changes, wire, {1})
-    sharer.add_viewer(1)
-    nursery.start_soon(sharer.run)
-    sharer.grant(1, CreditGrant(2, keyframe=True))
-    await wire.wait(1, 1)
+    _, _, _, sharer = await sharing_one_viewer(nursery)
     captures = sharer.captures
     with trio.fail_after(5):
         while pending["due"] is not None:  # noqa: ASYNC110  (set by the capture thread)
