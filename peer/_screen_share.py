@@ -52,6 +52,9 @@ __all__ = ["Region", "ScreenSharer", "ScreenView", "WindowGoneError"]
 
 log = logging.getLogger("helpline.peer")
 
+#: Seconds at least between refreshes of lossy pixels, however soon the encoder asks.
+REFRESH_GAP = 0.02
+
 #: The encoder's message cap: well inside the channel's, large enough for a 4K keyframe slice.
 MESSAGE_BYTES = 1024 * 1024
 
@@ -80,6 +83,10 @@ class _Capture:
     box: Box
     frame: NDArray[np.uint8]
     out: dict[int, list[bytes]] = field(default_factory=dict)
+
+
+def _deadline(viewer: _Viewer) -> float | None:
+    return None if viewer.encoder is None else viewer.encoder.next_deadline()
 
 
 class ScreenSharer:
@@ -152,7 +159,7 @@ class ScreenSharer:
             while True:
                 ready = [vid for vid, v in self._viewers.items() if v.flow.should_capture()]
                 if not ready:
-                    await self._wake.wait()
+                    await self._rest()
                     continue
                 ready = [vid for vid in ready if self._allowed(vid)]
                 if not ready:
@@ -181,6 +188,25 @@ class ScreenSharer:
                         await self._send(vid, ScreenUpdate(data))
                     viewer.flow.captured(sent=bool(messages))
                     self.frames_sent += bool(messages)
+
+    async def _rest(self) -> None:
+        """Until something happens, or until an encoder's lossy pixels are due again.
+
+        With lossy regions on, the viewer holds approximations that the encoder
+        refreshes losslessly once they stood still; a still screen draws nothing,
+        so nothing else would capture again and it would stay inexact.
+        """
+        due = [d for v in self._viewers.values() if (d := _deadline(v)) is not None]
+        if not due:
+            await self._wake.wait()
+            return
+        with trio.move_on_after(max(min(due) - time.monotonic(), REFRESH_GAP)):
+            await self._wake.wait()
+            return
+        now = time.monotonic()
+        for viewer in self._viewers.values():
+            if (deadline := _deadline(viewer)) is not None and deadline <= now:
+                viewer.flow.note_change()
 
     async def _watch(self) -> None:
         while True:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import time
+from typing import TYPE_CHECKING
+
 import numpy as np
 import trio
 
-from codec import CreditGrant, Message, ScreenDecoder, ScreenUpdate
+from codec import CreditGrant, Message, ScreenDecoder, ScreenEncoder, ScreenUpdate
 from peer._capture import Box
 from peer._screen_share import Region, ScreenSharer
 from tests.sharing.fakes import FakeChanges, FakeScreen
+
+if TYPE_CHECKING:
+    import pytest
 
 
 class Wire:
@@ -34,6 +40,19 @@ def sharer_on(
     screen: FakeScreen, changes: FakeChanges, wire: Wire, allowed: set[int]
 ) -> ScreenSharer:
     return ScreenSharer(screen, changes, wire.send, lambda v: v in allowed, region=Region())
+
+
+async def sharing_one_viewer(
+    nursery: trio.Nursery,
+) -> tuple[FakeScreen, FakeChanges, Wire, ScreenSharer]:
+    """A sharer whose one viewer (1) has its keyframe and credit for more."""
+    screen, changes, wire = FakeScreen(), FakeChanges(), Wire()
+    sharer = sharer_on(screen, changes, wire, {1})
+    sharer.add_viewer(1)
+    nursery.start_soon(sharer.run)
+    sharer.grant(1, CreditGrant(2, keyframe=True))
+    await wire.wait(1, 1)
+    return screen, changes, wire, sharer
 
 
 async def test_nothing_is_captured_or_sent_without_permission(nursery: trio.Nursery) -> None:
@@ -110,12 +129,7 @@ async def test_two_viewers_share_one_capture(nursery: trio.Nursery) -> None:
 
 
 async def test_a_small_change_is_read_back_alone_and_arrives_exact(nursery: trio.Nursery) -> None:
-    screen, changes, wire = FakeScreen(), FakeChanges(), Wire()
-    sharer = sharer_on(screen, changes, wire, {1})
-    sharer.add_viewer(1)
-    nursery.start_soon(sharer.run)
-    sharer.grant(1, CreditGrant(2, keyframe=True))
-    await wire.wait(1, 1)
+    screen, changes, wire, _ = await sharing_one_viewer(nursery)
     read = screen.pixels_read
     screen.pixels[5:9, 40:50, :3] = (10, 200, 30)
     changes.changed(Box(40, 5, 10, 4))
@@ -125,3 +139,27 @@ async def test_a_small_change_is_read_back_alone_and_arrives_exact(nursery: trio
     for data in wire.sent[1]:
         decoder.feed(data)
     assert np.array_equal(decoder.framebuffer, screen.pixels[..., :3])
+
+
+async def test_lossy_pixels_are_captured_again_when_due_with_nothing_drawn(
+    nursery: trio.Nursery, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A still screen draws nothing, yet the viewer's approximations must be refreshed."""
+    pending: dict[str, float | None] = {"due": time.monotonic() + 0.05}
+    encode = ScreenEncoder.encode
+
+    def refreshing(self: ScreenEncoder, frame: np.ndarray, *, now: float) -> list[bytes]:
+        due = pending["due"]
+        if due is not None and now >= due:
+            pending["due"] = None  # this capture refreshed the approximations
+        return encode(self, frame, now=now)
+
+    monkeypatch.setattr(ScreenEncoder, "encode", refreshing)
+    monkeypatch.setattr(ScreenEncoder, "next_deadline", lambda _self: pending["due"])
+    _, _, _, sharer = await sharing_one_viewer(nursery)
+    captures = sharer.captures
+    with trio.fail_after(5):
+        while pending["due"] is not None:  # noqa: ASYNC110  (set by the capture thread)
+            await trio.sleep(0.01)
+    await trio.sleep(0.2)
+    assert sharer.captures == captures + 1
