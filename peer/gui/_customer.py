@@ -31,11 +31,7 @@ from codec import (
 )
 from peer._desk import CustomerDesk
 from peer._events import (
-    ChatReceived,
-    MemberJoined,
-    MemberLeft,
     MessageReceived,
-    MessageRejected,
     PrimaryChanged,
     SessionEnded,
 )
@@ -54,6 +50,7 @@ from peer._share_cli import open_sharing
 from peer._share_customer import CustomerSharing
 from peer._share_events import ConsentAsked, ShareNotice, ShareRejected, ViewClosed, ViewOpened
 from peer.gui._bridge import Bridge
+from peer.gui._conversation import send_and_show, show_conversation
 from peer.gui._customer_window import CustomerWindow
 
 if TYPE_CHECKING:
@@ -209,20 +206,13 @@ class CustomerFace:
                     self._refresh_bar()
                     continue
                 await self.desk.observe(event)
+                if show_conversation(window.chat, event):
+                    self._refresh_people()
+                    continue
                 match event:
-                    case ChatReceived(sender, text, private, role):
-                        mark = role.value if role is not None else "unknown"
-                        window.chat.add_line(mark, sender, text, private=private)
-                    case MemberJoined(name, role):
-                        window.chat.add_notice(f"{name} joined ({role.value})")
-                    case MemberLeft(name, said_goodbye):
-                        how = "" if said_goodbye else " (connection lost)"
-                        window.chat.add_notice(f"{name} left{how}")
                     case PrimaryChanged(name):
                         if name is not None:
                             window.chat.add_notice(f"{name} is now the primary customer")
-                    case MessageRejected(sender, reason):
-                        window.chat.add_notice(f"Rejected a message from {sender}: {reason}")
                     case SessionEnded(by, lost):
                         window.ended(f"Session ended by {by}" if by else f"Session lost: {lost}")
                         return 0 if by else 1
@@ -231,9 +221,7 @@ class CustomerFace:
         return 0
 
     async def _send_chat(self, text: str, to: list[str]) -> None:
-        await self.session.send_chat(text, to=to or None)
-        mark = self.session.role.value
-        self.window.chat.add_line(mark, self.session.name, text, private=bool(to), to=to)
+        await send_and_show(self.session, self.window.chat, text, to)
 
     async def _leave(self) -> None:
         await self.session.leave()

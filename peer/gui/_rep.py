@@ -18,14 +18,10 @@ import trio
 from codec import Activity, CodeCause, ConsentState, Feature, Role, ShareMessage
 from peer._desk import RepDesk
 from peer._events import (
-    ChatReceived,
     CodeChanged,
     JoinAttemptFailed,
     JoiningPaused,
-    MemberJoined,
-    MemberLeft,
     MessageReceived,
-    MessageRejected,
     PrimaryChanged,
     SessionEnded,
 )
@@ -38,6 +34,7 @@ from peer._share_events import ShareNotice, ShareRejected, ViewClosed, ViewOpene
 from peer._share_rep import RepSharing
 from peer.gui._activities import Action, Situation, why_not
 from peer.gui._activity_bar import FileAction
+from peer.gui._conversation import send_and_show, show_conversation
 from peer.gui._notes import EndNotesDialog
 from peer.gui._roster import Person
 from peer.gui._sysinfo_view import SysinfoView
@@ -163,14 +160,10 @@ class RepFace:
             if isinstance(event, PrimaryChanged):
                 await self.sharing.end_all("the primary customer changed")
             await self.desk.observe(event)
+            if show_conversation(tab.chat, event):
+                self.refresh()
+                continue
             match event:
-                case ChatReceived(sender, text, private, role):
-                    mark = role.value if role is not None else "unknown"
-                    tab.chat.add_line(mark, sender, text, private=private)
-                case MemberJoined(name, role):
-                    tab.chat.add_notice(f"{name} joined ({role.value})")
-                case MemberLeft(name, said_goodbye):
-                    tab.chat.add_notice(f"{name} left" + ("" if said_goodbye else " (lost)"))
                 case CodeChanged(code, link, cause):
                     tab.code_panel.set_code(code, link, _CODE_NOTES.get(cause))
                 case JoinAttemptFailed(reason, failures, max_failures):
@@ -179,8 +172,6 @@ class RepFace:
                     tab.say(f"{failures} failed join attempts: joining is paused.")
                 case PrimaryChanged(name):
                     tab.chat.add_notice(f"{name} is now the primary customer" if name else "")
-                case MessageRejected(sender, reason):
-                    tab.chat.add_notice(f"Rejected a message from {sender}: {reason}")
                 case SessionEnded(by, lost):
                     self.outcome = f"Session ended by {by}" if by else f"Session lost: {lost}"
                     return
@@ -223,10 +214,8 @@ class RepFace:
     # Clicks ------------------------------------------------------------------------------
 
     async def _send_chat(self, text: str, to: list[str]) -> None:
-        await self.session.send_chat(text, to=to or None)
+        await send_and_show(self.session, self.tab.chat, text, to)
         self.desk.sent_chat(text, to)
-        mark = self.session.role.value
-        self.tab.chat.add_line(mark, self.session.name, text, private=bool(to), to=to)
 
     async def _act(self, action: Action) -> None:
         if action in _ASK:

@@ -24,7 +24,10 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
     from codec import Policy
-    from peer.gui import Console
+    from peer.gui import Console, CustomerWindow
+    from peer.gui._activities import Action
+    from peer.gui._question import QuestionDialog
+    from peer.gui._session_tab import SessionTab
 
 
 def rgb(image: QImage) -> np.ndarray:
@@ -67,3 +70,12 @@ async def start_session(window: ConsoleWindow, console: Console) -> None:
     click(console.start_dialog.start_button)
     await until(lambda: console.faces != [], "the session's tab")
     await until(lambda: console.faces[0].tab.code_panel.code.text() != "", "the code")
+
+
+async def pressed(tab: SessionTab, customer: CustomerWindow, action: Action) -> QuestionDialog:
+    """The rep presses *action* once it is on; the question the customer's window opens."""
+    await until(lambda: tab.activities.reason(action) is None, f"{action.value} to be on")
+    click(tab.activities.buttons[action])
+    await until(lambda: customer.dialog is not None, "the customer's question", 30)
+    assert customer.dialog is not None
+    return customer.dialog

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
     from PySide6.QtWidgets import QApplication
 
+    from codec import Activity
+    from peer.gui._question import QuestionDialog
     from tests.gui.rep_side import RepSide
 
 
@@ -70,3 +72,13 @@ async def open_joined(
         await until(lambda: window.in_session, "the customer's window to join")
         await until(lambda: rep.session.primary is not None, "the rep to see the customer")
         yield rep, window
+
+
+async def asked(rep: RepSide, window: CustomerWindow, activity: Activity) -> QuestionDialog:
+    """The rep asks the primary customer for *activity*; the question the window opens."""
+    customer = rep.session.primary
+    assert customer is not None
+    await rep.sharing.ask(customer, activity)
+    await until(lambda: window.dialog is not None, "the consent question")
+    assert window.dialog is not None
+    return window.dialog

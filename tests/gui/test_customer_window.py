@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from codec import Activity
-from tests.gui.customer import click, open_customer_window, open_joined
+from tests.gui.customer import asked, click, open_customer_window, open_joined
 from tests.gui.helpers import until
 
 if TYPE_CHECKING:
@@ -53,12 +53,7 @@ async def test_a_control_request_is_a_modal_question_that_enter_denies(
     from PySide6.QtTest import QTest
 
     async with open_joined(qapp, relay_process, xdisplay, tmp_path) as (rep, window):
-        bob = rep.session.primary
-        assert bob is not None
-        await rep.sharing.ask(bob, Activity.CONTROL_DESKTOP)
-        await until(lambda: window.dialog is not None, "the consent question")
-        dialog = window.dialog
-        assert dialog is not None
+        dialog = await asked(rep, window, Activity.CONTROL_DESKTOP)
         assert dialog.question.text() == (
             "Alice wants to control your desktop (mouse, keyboard, clipboard)"
         )
@@ -79,13 +74,9 @@ async def test_allowing_shares_the_screen_and_the_bar_stops_it_on_both_sides(
     qapp: QApplication, relay_process: str, xdisplay: str, tmp_path: Path
 ) -> None:
     async with open_joined(qapp, relay_process, xdisplay, tmp_path) as (rep, window):
-        bob = rep.session.primary
-        assert bob is not None
-        await rep.sharing.ask(bob, Activity.VIEW_DESKTOP)
-        await until(lambda: window.dialog is not None, "the consent question")
-        assert window.dialog is not None
-        assert window.dialog.question.text() == "Alice wants to see your desktop"
-        click(window.dialog.allow)
+        dialog = await asked(rep, window, Activity.VIEW_DESKTOP)
+        assert dialog.question.text() == "Alice wants to see your desktop"
+        click(dialog.allow)
         await until(lambda: rep.sharing.view is not None, "the rep's view to start")
         await until(lambda: window.share_bar.texts() != [], "the bar to show the sharing")
         assert window.share_bar.texts() == ["Alice views your desktop (no control)"]
@@ -181,12 +172,7 @@ async def test_a_request_for_one_application_lets_the_customer_pick_the_window(
         open_probe(xdisplay) as probe,
         open_joined(qapp, relay_process, xdisplay, tmp_path) as (rep, window),
     ):
-        bob = rep.session.primary
-        assert bob is not None
-        await rep.sharing.ask(bob, Activity.VIEW_APP)
-        await until(lambda: window.dialog is not None, "the consent question")
-        dialog = window.dialog
-        assert dialog is not None
+        dialog = await asked(rep, window, Activity.VIEW_APP)
         if dialog.choices is None:  # one window: the question names it
             assert dialog.question.text() == f"Alice wants to see your window “{probe.title}”"
         else:

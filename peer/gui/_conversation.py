@@ -1,0 +1,43 @@
+"""What both faces do alike with the conversation: session events into chat lines, and
+one's own lines sent and shown.
+
+The CLI prints what others say; a window also shows what its person sent,
+marked as the rep's roster would mark it, with the recipients of a private
+line. Events that are not conversation are left to the face.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from peer._events import ChatReceived, MemberJoined, MemberLeft, MessageRejected
+
+if TYPE_CHECKING:
+    from peer._events import SessionEvent
+    from peer._session import Session
+    from peer.gui._chat import ChatPanel
+
+__all__ = ["send_and_show", "show_conversation"]
+
+
+def show_conversation(chat: ChatPanel, event: SessionEvent) -> bool:
+    """Show *event* in *chat* if it is part of the conversation; False if it is not."""
+    match event:
+        case ChatReceived(sender, text, private, role):
+            mark = role.value if role is not None else "unknown"
+            chat.add_line(mark, sender, text, private=private)
+        case MemberJoined(name, role):
+            chat.add_notice(f"{name} joined ({role.value})")
+        case MemberLeft(name, said_goodbye):
+            chat.add_notice(f"{name} left" + ("" if said_goodbye else " (connection lost)"))
+        case MessageRejected(sender, reason):
+            chat.add_notice(f"Rejected a message from {sender}: {reason}")
+        case _:
+            return False
+    return True
+
+
+async def send_and_show(session: Session, chat: ChatPanel, text: str, to: list[str]) -> None:
+    """Send *text* (privately to *to*, if any) and show it as sent."""
+    await session.send_chat(text, to=to or None)
+    chat.add_line(session.role.value, session.name, text, private=bool(to), to=to)
