@@ -8,8 +8,8 @@ a small script that writes the URL down).
 from __future__ import annotations
 
 import re
-import socket
 import sys
+from contextlib import contextmanager
 from email import message_from_bytes
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -17,13 +17,17 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import trio
 from aiosmtpd.controller import Controller
 
+from tests.conftest import free_port
 from tests.e2e.workplace import CODE, machine
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from email.message import Message
     from pathlib import Path
 
     from aiosmtpd.smtp import SMTP, Envelope, Session
+
+    from tests.e2e.workplace import Machine
 
 
 class Inbox:
@@ -37,10 +41,20 @@ class Inbox:
         return "250 OK"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+@contextmanager
+def smtp_server(rep: Machine) -> Iterator[Inbox]:
+    """A real SMTP server on loopback, named in *rep*'s config; its inbox."""
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        rep.write_config(
+            f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
+            'from = "alice@support.example"\n'
+        )
+        yield inbox
+    finally:
+        controller.stop()
 
 
 async def test_invite_link_prints_a_link_that_joins(tmp_path: Path, relay_process: str) -> None:
@@ -57,14 +71,7 @@ async def test_invite_email_through_smtp_mails_a_link_that_joins(
     tmp_path: Path, relay_process: str
 ) -> None:
     rep, cust = machine(tmp_path, "rep"), machine(tmp_path, "customer")
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        rep.write_config(
-            f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
-            'from = "alice@support.example"\n'
-        )
+    with smtp_server(rep) as inbox:
         async with rep.run("alice", "start", "--relay", relay_process, "--name", "Alice") as alice:
             code = (await alice.expect(rf"^Session code: {CODE}$")).group(1)
             await alice.send("/invite email bob@customer.example")
@@ -83,8 +90,6 @@ async def test_invite_email_through_smtp_mails_a_link_that_joins(
             async with cust.run("bob", "join", link.group(1), "--name", "Bob") as bob:
                 await bob.expect(r"^Joined session \d+ as Bob$")
                 await alice.expect(r"^\* Bob joined \(customer\)$")
-    finally:
-        controller.stop()
 
 
 async def test_invite_email_without_smtp_opens_the_mail_program_on_a_mailto(
@@ -132,14 +137,7 @@ async def test_invite_email_rep_mails_an_assistant_code_that_joins_as_assistant(
     tmp_path: Path, relay_process: str
 ) -> None:
     rep, other = machine(tmp_path, "rep"), machine(tmp_path, "other-rep")
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        rep.write_config(
-            f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
-            'from = "alice@support.example"\n'
-        )
+    with smtp_server(rep) as inbox:
         async with rep.run("alice", "start", "--relay", relay_process, "--name", "Alice") as alice:
             await alice.expect(rf"^Session code: {CODE}$")
             await alice.send("/invite email dave@support.example --rep")
@@ -160,5 +158,3 @@ async def test_invite_email_rep_mails_an_assistant_code_that_joins_as_assistant(
             ) as dave:
                 await dave.expect(r"^Joined session \d+ as Dave$")
                 await alice.expect(r"^\* Dave joined \(assistant\)$")
-    finally:
-        controller.stop()
