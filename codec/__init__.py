@@ -19,7 +19,7 @@ from codec._admission import (
     NotAdmittingReason,
 )
 from codec._channel import PAD_BUCKETS, Channel, padded_length
-from codec._code import LINK_SCHEME, BadCodeError, JoinTarget, SessionCode
+from codec._code import LINK_SCHEME, ROOM_DIGITS, BadCodeError, JoinTarget, SessionCode
 from codec._consent import (
     ACTIVITY_PERMITS,
     DEFAULT_ANSWER_TIMEOUT,
@@ -244,6 +244,7 @@ __all__ = [
     "ONLY_THE_REP_ASKS",
     "PAD_BUCKETS",
     "ROLE_WORDS",
+    "ROOM_DIGITS",
     "SESSION_ID_BYTES",
     "TRANSFER_TRANSITIONS",
     "VIEWER_WINDOW",

@@ -37,7 +37,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from codec._errors import LocalProtocolError, ProtocolError
-from codec._handshake import HostHandshake
+from codec._handshake import HostHandshake, pake_label
 from codec._messages import Role
 from codec._payload import PayloadKind, payload_kind
 
@@ -72,6 +72,7 @@ class NotAdmittingReason(Enum):
     BUSY = 1  # every unit of the budget is held by attempts in flight; try again soon
     PAUSED = 2  # joining is paused until the rep reopens it
     FULL = 3  # the session has as many customers as the site policy allows
+    NO_SUCH_CODE = 4  # no live code has the label the joiner named (mistyped, or used up)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +181,14 @@ class Admission:
             # A stray CONFIRM or ABORT (perhaps for an attempt already ended)
             # got no reply, so no guess at the code: it does not count.
             return AttemptFailed(sender, f"unexpected {kind.name} to start an attempt", 0, None)
+        try:
+            label = pake_label(payload)
+        except ProtocolError as e:
+            return AttemptFailed(sender, str(e), 0, None)
+        if label != self.code.label:
+            # The label is public: turning this away tests no guess, so it costs nothing.
+            reason = NotAdmittingReason.NO_SUCH_CODE
+            return NotAdmitted(sender, not_admitting_payload(reason), reason)
         if not self.may_answer():
             reason = (
                 NotAdmittingReason.PAUSED

@@ -6,10 +6,13 @@ The joiner (side A) and the host (side B, the controlling rep) each run
 SPAKE2 with the session code as the password. The joiner speaks first::
 
     joiner                               host
-    PAKE(msg_A)              ───────▶
+    PAKE(label, msg_A)       ───────▶
                              ◀───────    PAKE_REPLY(msg_B, confirm_B)
     CONFIRM(confirm_A)       ───────▶
 
+The label (one byte, the code's public slot label) tells the host which of
+its live codes to run SPAKE2 with (see :mod:`codec._admission`); it is bound
+into the password, so a joiner cannot claim one slot and prove another.
 Both derive the same 32-byte key only if both typed the same code. Each
 proves it holds the key with a confirmation value derived from it; the
 joiner checks the host's before saying anything sealed, the host checks the
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import hmac
 from enum import Enum
+from typing import TYPE_CHECKING
 
 import spake2
 
@@ -35,8 +39,11 @@ from codec._errors import LocalProtocolError, NotAdmittedError, ProtocolError, W
 from codec._keys import KEY_BYTES, ChannelKeys, derive
 from codec._payload import PayloadKind, payload_kind
 
+if TYPE_CHECKING:
+    from codec._code import SessionCode
+
 # HostHandshake, HostState and JoinerState are codec-internal (Admission wraps the host side).
-__all__ = ["WRONG_CODE_TEXT", "JoinerHandshake", "abort_payload"]
+__all__ = ["WRONG_CODE_TEXT", "JoinerHandshake", "abort_payload", "pake_label"]
 
 _ID_JOINER = b"helpline-joiner"
 _ID_HOST = b"helpline-host"
@@ -65,6 +72,8 @@ _NOT_ADMITTING_TEXT = {
     2: "the rep's side has paused joining after too many failed attempts; "
     "ask the rep to reopen it (/reopen) and read you the new code",
     3: "the session already has as many customers as the rep's site policy allows; ask the rep",
+    4: "that code is not open in this session (mistyped, or already used): "
+    "check it with the rep, or ask for a new one",
 }
 #: What the joiner is told when the host's confirmation does not match. A
 #: tampered reply and a wrong code look the same from here, so say both.
@@ -105,9 +114,19 @@ def _finish(side: spake2.SPAKE2_A | spake2.SPAKE2_B, message: bytes, expect_side
     return key
 
 
+def pake_label(payload: bytes) -> int:
+    """The slot label a joiner's PAKE payload names, or :class:`ProtocolError`."""
+    if len(payload) < 2 or payload[0] != PayloadKind.PAKE or payload[1] > 9:
+        raise ProtocolError(
+            "a join attempt must start with a PAKE naming a code", reason="malformed"
+        )
+    return payload[1]
+
+
 class JoinerHandshake:
-    def __init__(self, password: bytes) -> None:
-        self._spake = spake2.SPAKE2_A(password, idA=_ID_JOINER, idB=_ID_HOST)
+    def __init__(self, code: SessionCode) -> None:
+        self._spake = spake2.SPAKE2_A(code.password, idA=_ID_JOINER, idB=_ID_HOST)
+        self._label = code.label
         self.state = JoinerState.READY
         self._keys: ChannelKeys | None = None
 
@@ -116,7 +135,7 @@ class JoinerHandshake:
             raise LocalProtocolError("the handshake was already started")
         self.state = JoinerState.AWAITING_REPLY
         message: bytes = self._spake.start()
-        return bytes([PayloadKind.PAKE]) + message
+        return bytes([PayloadKind.PAKE, self._label]) + message
 
     def receive(self, payload: bytes) -> bytes:
         """Take the host's reply; return the confirmation to send back.
@@ -188,7 +207,7 @@ class HostHandshake:
             raise ProtocolError(f"unexpected {kind.name} while {state.value}")
         if kind is PayloadKind.PAKE:
             self.state = HostState.FAILED  # until the reply is built
-            self._schedule = _Schedule(_finish(self._spake, payload[1:], b"A"))
+            self._schedule = _Schedule(_finish(self._spake, payload[2:], b"A"))
             self.state = HostState.AWAITING_CONFIRM
             return bytes([PayloadKind.PAKE_REPLY]) + self._outbound + self._schedule.confirm_host
         self.state = HostState.FAILED

@@ -120,7 +120,7 @@ def take_over(member: MemberRules, grant: ControlGrant, out: Outbox, now: float)
         out.event(Refused("the rep", "control handed to a member that is not an assistant"))
         return
     former = member.controller
-    code = SessionCode(member.room, grant.secret)
+    code = SessionCode(member.room, member.label, grant.secret)
     host = HostRules(
         member.local_id,
         member.name,

@@ -86,11 +86,13 @@ class MemberRules(SessionRules):
         self.assist = assist
         #: The relay room; a rep that takes control admits joiners into it (SPEC M5).
         self.room = code.room
+        #: The slot label of the code it joined with; a rep taking control keeps it.
+        self.label = code.label
         #: The site policy's customer cap, for when this rep takes control.
         self.max_customers = max_customers
         self.state = SessionState.JOINING
         self.session_id: bytes | None = None
-        self._handshake: JoinerHandshake | None = JoinerHandshake(code.password)
+        self._handshake: JoinerHandshake | None = JoinerHandshake(code)
         self._join_deadline: float | None = None
         # (endpoint id, key) pairs whose channel has ended: never keyed again,
         # so no counter restarts at zero under a key that was already used.

@@ -59,7 +59,7 @@ def parser() -> argparse.ArgumentParser:
     )
     join = sub.add_parser("join", help="join a session with the code or link the rep gave you")
     join.add_argument(
-        "code", metavar="CODE|LINK", nargs="?", help="like 4821-093617, or the join link"
+        "code", metavar="CODE|LINK", nargs="?", help="like 4821-9376-309-3617, or the join link"
     )
     join.add_argument(
         "--gui",

@@ -132,7 +132,7 @@ class RepDesk(Desk):
         try:
             store = HistoryStore(history_path())
             recorder = store.begin(
-                number=session.code.room,
+                number=session.code.number,
                 session_type=kind[0],
                 tracking=kind[1],
                 rep=session.name,

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
+from codec import ROOM_DIGITS, SessionCode
 from peer._errors import PeerError
 
 if TYPE_CHECKING:
@@ -316,7 +317,7 @@ class HistoryStore:
         if number.startswith("#") and number[1:].isdigit():
             where, value = "id = ?", int(number[1:])
         else:
-            where, value = "number = ?", number.split("-")[0].strip()
+            where, value = "number = ?", _session_number(number)
         rows = self._db.execute(
             f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE {where}"
             " ORDER BY started_at DESC, id DESC",
@@ -396,6 +397,14 @@ def _with_details(
 _SESSION_COLUMNS = (
     "id, number, type, tracking, rep, relay, started_at, ended_at, ended_how, pid, host"
 )
+
+
+def _session_number(typed: str) -> str:
+    """The stored number *typed* names: the whole code or just its number both find it."""
+    digits = "".join(c for c in typed if c.isascii() and c.isdigit())
+    if len(digits) >= ROOM_DIGITS:
+        return SessionCode(digits[:ROOM_DIGITS], 0, "").number
+    return typed.split("-")[0].strip()  # a record from before numbers had eight digits
 
 
 def _statements(script: str) -> list[str]:

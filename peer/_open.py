@@ -145,7 +145,7 @@ async def open_joined_session(
     except RelayRefusedError as e:
         if e.reason == "no-such-room":
             raise RelayRefusedError(
-                f"there is no session {target.code.room} on this relay; "
+                f"there is no session {target.code.number} on this relay; "
                 "check the code with the rep, and that you use the rep's relay",
                 reason=e.reason,
             ) from None

@@ -12,8 +12,8 @@ Lines typed are chat; ``/to NAME text``, ``/who``, ``/quit``, ``/end`` and
 earlier lines come back with Up, Tab completes commands and names, and
 what arrives is printed above the line being typed; anywhere else (a pipe,
 a file) lines are read as they come. Scripts read our stdout, so its line
-forms are stable: ``Session code: 4821-093617``, ``Joined session 4821 as
-Bob``, ``[ROLE] NAME: text``, ``[ROLE] NAME (private): text`` (the role as
+forms are stable: ``Session code: 4821-9376-309-3617``, ``Joined session 4821-9376
+as Bob``, ``[ROLE] NAME: text``, ``[ROLE] NAME (private): text`` (the role as
 the rep's program states it, e.g. ``[rep] Alice: Hello``), ``Session ended
 by NAME``. Failures are one line on stderr starting ``helpline:`` and a
 non-zero exit status.
@@ -265,7 +265,7 @@ async def _join(
         on_connected=lambda: say("Checking the code with the rep…"),
         max_customers=policy.max_customers,
     ) as session:
-        say(f"Joined session {target.code.room} as {session.name}")
+        say(f"Joined session {target.code.number} as {session.name}")
         others = [f"{m.name} ({m.role.value})" for m in session.roster() if m.id != session.id]
         say(f"In this session: {', '.join(others)}")
         say(HINT)

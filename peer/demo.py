@@ -67,7 +67,7 @@ async def demo() -> None:
                 python_command("peer", "join", code, "--relay", relay_url, "--name", "Bob"),
                 echo=_echo,
             ) as customer:
-                await customer.expect(r"^Joined session \d+ as Bob$")
+                await customer.expect(r"^Joined session \d{4}-\d{4} as Bob$")
                 await rep.expect(r"^\* Bob joined \(customer\)$")
                 await _step("Every chat line shows the sender's role, set by the rep's program")
 

@@ -139,7 +139,7 @@ class Console:
                 max_customers=self.policy.max_customers,
                 relay_timeout=self.relay_timeout,
             ) as session:
-                tab = self.window.add_session(f"{session.code.room} · {choice.session_type}")
+                tab = self.window.add_session(f"{session.code.number} · {choice.session_type}")
                 await self._run_face(RepFace(session, tab, *self._face_parts(choice)))
         except HelplineError as e:
             log.info("a session did not start: %s", e)
@@ -163,7 +163,7 @@ class Console:
         async with open_joined_session(
             target, choice.name, assist=True, relay_timeout=self.relay_timeout
         ) as session:
-            tab = self.window.add_session(f"{target.code.room} · assisting")
+            tab = self.window.add_session(f"{target.code.number} · assisting")
             await self._run_face(RepFace(session, tab, *self._face_parts(choice)))
 
     async def end_all(self) -> None:

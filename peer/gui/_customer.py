@@ -131,7 +131,7 @@ async def run_customer_window(
                             target, who, relay_timeout=relay_timeout
                         ) as session:
                             face = CustomerFace(session, window, policy, files, bridge)
-                            face.number = target.code.room
+                            face.number = target.code.number
                             outcome = await face.run()
                         return
                     except HelplineError as e:

@@ -31,7 +31,7 @@ class JoinForm(QWidget):
         self.intro = PlainLabel(WELCOME)
         self.intro.setStyleSheet("font-size: 13pt;")
         self.code = QLineEdit()
-        self.code.setPlaceholderText("like 4821-093617")
+        self.code.setPlaceholderText("like 4821-9376-309-3617")
         self.code.setAccessibleName("Session code")
         self.code.setStyleSheet("font-size: 18pt; letter-spacing: 2px;")
         self.name = QLineEdit()

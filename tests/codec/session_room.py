@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 HOST = 1
 NOW = 1000.0
-CODE = SessionCode("4821", "093617")
+CODE = SessionCode("48219376", 3, "093617")
 TIMINGS = SessionTimings()
 E = TypeVar("E")
 

@@ -10,6 +10,9 @@ from codec import (
     AttemptFailed,
     HandshakeReply,
     JoinerHandshake,
+    NotAdmitted,
+    NotAdmittedError,
+    NotAdmittingReason,
     SessionCode,
 )
 from codec._payload import PayloadKind
@@ -39,6 +42,25 @@ def test_a_wrong_code_counts_one_failure() -> None:
     assert (event.id, event.failures, event.new_code) == (5, 1, None)
     assert pair.admission.failures == 1
     assert pair.admission.code == CODE
+
+
+def test_a_code_naming_a_slot_with_no_live_code_is_turned_away_without_a_guess() -> None:
+    pair = JoinPair()
+    other_slot = SessionCode(CODE.room, (CODE.label + 1) % 10, CODE.secret)
+    event = pair.admission.receive(5, JoinerHandshake(other_slot).start(), NOW)
+    assert isinstance(event, NotAdmitted)
+    assert event.reason is NotAdmittingReason.NO_SUCH_CODE
+    assert pair.admission.failures == pair.admission.session_failures == 0
+    assert pair.admission.code == CODE
+
+
+def test_the_joiner_is_told_its_code_is_not_open_in_the_session() -> None:
+    pair = JoinPair()
+    joiner = JoinerHandshake(SessionCode(CODE.room, (CODE.label + 1) % 10, CODE.secret))
+    event = pair.admission.receive(5, joiner.start(), NOW)
+    assert isinstance(event, NotAdmitted)
+    with pytest.raises(NotAdmittedError, match="not open in this session"):
+        joiner.receive(event.payload)
 
 
 def test_a_joiner_that_vanishes_after_pake_counts_as_a_failure() -> None:
@@ -108,6 +130,8 @@ def test_a_late_confirmation_after_a_timeout_is_not_counted_twice() -> None:
         pytest.param(bytes([PayloadKind.CONFIRM]) + bytes(32), id="confirm-first"),
         pytest.param(bytes([PayloadKind.ABORT]), id="abort-first"),
         pytest.param(bytes([PayloadKind.PAKE]) + b"A" * 5, id="short-pake"),
+        pytest.param(bytes([PayloadKind.PAKE]), id="pake-naming-no-slot"),
+        pytest.param(bytes([PayloadKind.PAKE, 10]) + b"A" * 33, id="pake-naming-slot-ten"),
         pytest.param(b"\x63", id="unknown-kind"),
         pytest.param(b"", id="empty"),
     ],
@@ -123,7 +147,7 @@ def test_a_payload_refused_before_any_pake_fails_without_counting(payload: bytes
 
 def test_a_second_pake_in_the_same_attempt_counts_as_a_failure() -> None:
     pair = JoinPair()
-    joiner = JoinerHandshake(CODE.password)
+    joiner = JoinerHandshake(CODE)
     pake = joiner.start()
     assert isinstance(pair.admission.receive(5, pake, NOW), HandshakeReply)
     event = pair.admission.receive(5, pake, NOW)

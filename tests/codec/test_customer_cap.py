@@ -31,7 +31,7 @@ def rules_with_customers(count: int, cap: int | None) -> tuple[HostRules, Sessio
 def knock(
     rules: HostRules, code: SessionCode
 ) -> tuple[JoinerHandshake, Transmit, tuple[object, ...]]:
-    joiner = JoinerHandshake(code.password)
+    joiner = JoinerHandshake(code)
     step = rules.receive(CAROL, joiner.start(), 0.0)
     (reply,) = step.actions
     assert isinstance(reply, Transmit)

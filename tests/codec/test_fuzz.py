@@ -235,7 +235,7 @@ def test_a_mutated_frame_is_rejected_or_opens_unchanged(
 
 
 def _valid_transcript() -> tuple[bytes, bytes, bytes]:
-    joiner = JoinerHandshake(CODE.password)
+    joiner = JoinerHandshake(CODE)
     host = HostHandshake(CODE.password, deadline=0.0)
     pake = joiner.start()
     reply = host.receive(pake)
@@ -249,7 +249,7 @@ PAKE, REPLY, CONFIRM = _valid_transcript()
 @slow_fuzz
 @given(data=hostile([REPLY]))
 def test_any_reply_to_a_joiner_is_accepted_or_raises_protocol_error(data: bytes) -> None:
-    joiner = JoinerHandshake(CODE.password)
+    joiner = JoinerHandshake(CODE)
     joiner.start()
     try:
         confirm = joiner.receive(data)

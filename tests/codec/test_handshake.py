@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 HOST_ID = 0
 NOW = 1000.0
-CODE = SessionCode("4821", "093617")
+CODE = SessionCode("48219376", 3, "093617")
 
 
 @dataclass
@@ -58,7 +58,7 @@ class JoinPair:
         self, joiner_id: int, typed: SessionCode, now: float = NOW
     ) -> tuple[JoinerHandshake, HandshakeReply]:
         """The joiner sends its SPAKE2 message; return it and the host's reply."""
-        joiner = JoinerHandshake(typed.password)
+        joiner = JoinerHandshake(typed)
         reply = self.admission.receive(joiner_id, joiner.start(), now)
         assert isinstance(reply, HandshakeReply)
         assert reply.to == joiner_id
@@ -91,7 +91,7 @@ def admitted_channels(joiner_id: int = 5) -> tuple[Channel, Channel]:
 def wrong(code: SessionCode = CODE) -> SessionCode:
     """The same room with a secret one digit off."""
     last = str((int(code.secret[-1]) + 1) % 10)
-    return SessionCode(code.room, code.secret[:-1] + last)
+    return SessionCode(code.room, code.label, code.secret[:-1] + last)
 
 
 # The right code -------------------------------------------------------------
@@ -118,7 +118,7 @@ def test_the_same_code_gives_a_working_channel_both_ways() -> None:
 
 
 def test_a_code_typed_with_spaces_and_dashes_is_the_same_code() -> None:
-    result = JoinPair().join(5, SessionCode.parse("  4821 - 093617 "))
+    result = JoinPair().join(5, SessionCode.parse("  4821 9376 - 309 3617 "))
     assert isinstance(result.host_event, Admitted)
 
 
@@ -152,7 +152,7 @@ def test_a_joiner_with_a_wrong_code_gets_no_keys() -> None:
 
 
 def test_the_room_id_is_part_of_the_password() -> None:
-    result = JoinPair().join(5, SessionCode("4822", CODE.secret))
+    result = JoinPair().join(5, SessionCode("48219377", CODE.label, CODE.secret))
     assert isinstance(result.joiner_error, WrongCodeError)
     assert isinstance(result.host_event, AttemptFailed)
 
@@ -168,7 +168,7 @@ def test_a_joiner_that_skips_the_check_and_confirms_anyway_is_refused() -> None:
 
 def test_the_host_holds_no_keys_until_the_joiner_confirms() -> None:
     host = HostHandshake(CODE.password, deadline=NOW)
-    joiner = JoinerHandshake(CODE.password)
+    joiner = JoinerHandshake(CODE)
     reply = host.receive(joiner.start())
     assert reply is not None
     assert host.state is HostState.AWAITING_CONFIRM
@@ -181,7 +181,7 @@ def test_the_host_holds_no_keys_until_the_joiner_confirms() -> None:
 
 def test_the_host_raises_wrong_code_on_an_abort() -> None:
     host = HostHandshake(CODE.password, deadline=NOW)
-    assert host.receive(JoinerHandshake(wrong().password).start()) is not None
+    assert host.receive(JoinerHandshake(wrong()).start()) is not None
     with pytest.raises(WrongCodeError) as info:
         host.receive(abort_payload())
     assert info.value.reason == "wrong-code"
@@ -189,7 +189,7 @@ def test_the_host_raises_wrong_code_on_an_abort() -> None:
 
 
 def test_a_joiner_cannot_start_twice() -> None:
-    joiner = JoinerHandshake(CODE.password)
+    joiner = JoinerHandshake(CODE)
     joiner.start()
     with pytest.raises(LocalProtocolError):
         joiner.start()
@@ -222,7 +222,7 @@ def test_a_host_refuses_a_first_payload_out_of_turn(payload: bytes) -> None:
 
 def test_a_host_refuses_a_second_pake() -> None:
     host = HostHandshake(CODE.password, deadline=NOW)
-    joiner = JoinerHandshake(CODE.password)
+    joiner = JoinerHandshake(CODE)
     pake = joiner.start()
     host.receive(pake)
     with pytest.raises(ProtocolError) as info:
@@ -233,7 +233,7 @@ def test_a_host_refuses_a_second_pake() -> None:
 
 def test_a_failed_host_handshake_stays_failed() -> None:
     host = HostHandshake(CODE.password, deadline=NOW)
-    joiner = JoinerHandshake(CODE.password)
+    joiner = JoinerHandshake(CODE)
     with pytest.raises(ProtocolError):
         host.receive(b"\x63")
     with pytest.raises(ProtocolError):
@@ -243,7 +243,7 @@ def test_a_failed_host_handshake_stays_failed() -> None:
 @pytest.mark.parametrize("payload", [b"", b"\x00", b"\x63garbage", b"\xff"])
 def test_a_payload_of_no_known_kind_is_malformed_and_ends_the_join(payload: bytes) -> None:
     host = HostHandshake(CODE.password, deadline=NOW)
-    joiner = JoinerHandshake(CODE.password)
+    joiner = JoinerHandshake(CODE)
     pake = joiner.start()
     reply = host.receive(pake)
     assert reply is not None
@@ -262,9 +262,9 @@ def test_a_payload_of_no_known_kind_is_malformed_and_ends_the_join(payload: byte
 
 def test_a_joiner_refuses_a_reply_before_it_started() -> None:
     host = HostHandshake(CODE.password, deadline=NOW)
-    reply = host.receive(JoinerHandshake(CODE.password).start())
+    reply = host.receive(JoinerHandshake(CODE).start())
     assert reply is not None
-    joiner = JoinerHandshake(CODE.password)
+    joiner = JoinerHandshake(CODE)
     with pytest.raises(ProtocolError) as info:
         joiner.receive(reply)
     assert_plain_protocol_error(info.value, "protocol")
@@ -273,7 +273,7 @@ def test_a_joiner_refuses_a_reply_before_it_started() -> None:
 
 def test_a_joiner_refuses_a_second_reply() -> None:
     host = HostHandshake(CODE.password, deadline=NOW)
-    joiner = JoinerHandshake(CODE.password)
+    joiner = JoinerHandshake(CODE)
     reply = host.receive(joiner.start())
     assert reply is not None
     joiner.receive(reply)
@@ -286,7 +286,7 @@ def test_a_joiner_refuses_a_second_reply() -> None:
     "kind", [PayloadKind.PAKE, PayloadKind.CONFIRM, PayloadKind.ABORT, PayloadKind.SEALED]
 )
 def test_a_joiner_refuses_anything_but_a_reply(kind: PayloadKind) -> None:
-    joiner = JoinerHandshake(CODE.password)
+    joiner = JoinerHandshake(CODE)
     joiner.start()
     with pytest.raises(ProtocolError) as info:
         joiner.receive(bytes([kind]) + bytes(65))
@@ -328,7 +328,7 @@ def assert_wrong_code_or_interference(error: ProtocolError) -> None:
 def test_a_host_reply_of_the_wrong_length_reads_as_wrong_code_or_interference(
     length: int,
 ) -> None:
-    joiner = JoinerHandshake(CODE.password)
+    joiner = JoinerHandshake(CODE)
     joiner.start()
     with pytest.raises(ProtocolError) as info:
         joiner.receive(bytes([PayloadKind.PAKE_REPLY]) + b"B" * length)
@@ -338,7 +338,7 @@ def test_a_host_reply_of_the_wrong_length_reads_as_wrong_code_or_interference(
 
 def test_a_reflected_spake2_message_reads_as_wrong_code_or_interference() -> None:
     """The relay bouncing the joiner's own message back must not pass for the host's."""
-    joiner = JoinerHandshake(CODE.password)
+    joiner = JoinerHandshake(CODE)
     pake = joiner.start()
     with pytest.raises(ProtocolError) as info:
         joiner.receive(bytes([PayloadKind.PAKE_REPLY]) + pake[1:] + bytes(32))
@@ -346,7 +346,7 @@ def test_a_reflected_spake2_message_reads_as_wrong_code_or_interference() -> Non
 
 
 def test_a_tampered_host_reply_with_the_right_code_reads_as_wrong_code_or_interference() -> None:
-    joiner = JoinerHandshake(CODE.password)
+    joiner = JoinerHandshake(CODE)
     host = HostHandshake(CODE.password, deadline=NOW)
     reply = bytearray(host.receive(joiner.start()) or b"")
     reply[-1] ^= 0x01  # one bit of the host's confirmation
@@ -357,7 +357,7 @@ def test_a_tampered_host_reply_with_the_right_code_reads_as_wrong_code_or_interf
 
 @pytest.mark.parametrize("_", range(20))
 def test_a_random_host_reply_of_the_right_length_is_a_protocol_error(_: int) -> None:
-    joiner = JoinerHandshake(CODE.password)
+    joiner = JoinerHandshake(CODE)
     joiner.start()
     with pytest.raises(ProtocolError):
         joiner.receive(bytes([PayloadKind.PAKE_REPLY]) + b"B" + os.urandom(64))

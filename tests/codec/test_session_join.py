@@ -32,7 +32,7 @@ ATTACKER = 500
 
 
 def guess(n: int) -> SessionCode:
-    return SessionCode(CODE.room, f"{n:06d}")
+    return SessionCode(CODE.room, CODE.label, f"{n:06d}")
 
 
 def replies_to(room: Room, eid: int) -> list[bytes]:
@@ -43,7 +43,7 @@ def open_attempts(room: Room, count: int, first: int = ATTACKER) -> list[JoinerH
     """*count* attempts at once from invented endpoint ids, each a different guess."""
     joiners = []
     for i in range(count):
-        joiner = JoinerHandshake(guess(i).password)
+        joiner = JoinerHandshake(guess(i))
         room.send(first + i, HOST, joiner.start())
         joiners.append(joiner)
     room.flush()
@@ -55,7 +55,7 @@ def open_attempts(room: Room, count: int, first: int = ATTACKER) -> list[JoinerH
 
 def test_a_thousand_parallel_attempts_get_at_most_three_replies() -> None:
     room = Room()
-    pake = JoinerHandshake(guess(1).password).start()
+    pake = JoinerHandshake(guess(1)).start()
     for i in range(1000):  # a relay inventing sender ids, replaying one message
         room.send(ATTACKER + i, HOST, pake)
     room.flush()
@@ -69,7 +69,7 @@ def test_attempts_beyond_the_budget_are_told_to_wait_and_learn_nothing() -> None
     open_attempts(room, 4)
     [(_, busy)] = room.outside[ATTACKER + 3]
     assert busy[0] == PayloadKind.NOT_ADMITTING
-    joiner = JoinerHandshake(guess(3).password)
+    joiner = JoinerHandshake(guess(3))
     joiner.start()
     with pytest.raises(NotAdmittedError, match="busy"):
         joiner.receive(busy)
@@ -115,7 +115,7 @@ def test_a_hostile_relay_gets_three_offline_checks_per_code_and_no_more() -> Non
 
 def fail(room: Room, n: int, first: int = ATTACKER) -> None:
     for i in range(n):
-        joiner = JoinerHandshake(guess(i).password)
+        joiner = JoinerHandshake(guess(i))
         room.send(first + i, HOST, joiner.start())
         room.flush()
         room.send(first + i, HOST, abort_payload())
@@ -234,7 +234,7 @@ def test_an_attempt_the_host_never_answered_does_not_count() -> None:
     open_attempts(room, 4)  # the fourth was told "busy", never answered
     room.relay_says_left(ATTACKER + 3)
     assert room.host.admission.failures == 0
-    joiner = JoinerHandshake(CODE.password)
+    joiner = JoinerHandshake(CODE)
     room.send(700, HOST, joiner.start()[:5])  # a malformed first message: no reply either
     room.relay_says_left(700)
     assert room.host.admission.session_failures == 0

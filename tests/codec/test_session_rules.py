@@ -143,7 +143,7 @@ def test_a_member_cannot_send_the_rep_a_roster_or_an_end() -> None:
 
 def test_an_admitted_member_may_not_start_a_new_handshake() -> None:
     room = three()
-    room.send(BOB, HOST, JoinerHandshake(room.host.code.password).start())
+    room.send(BOB, HOST, JoinerHandshake(room.host.code).start())
     room.flush()
     assert "may not start a new handshake" in room.of(HOST, Refused)[-1].reason
     assert not [p for s, t, p in room.wire if t == BOB and p[0] == PayloadKind.PAKE_REPLY][1:]
@@ -151,7 +151,7 @@ def test_an_admitted_member_may_not_start_a_new_handshake() -> None:
 
 def test_a_newcomer_that_never_says_who_it_is_is_dropped() -> None:
     room = Room()
-    joiner = JoinerHandshake(CODE.password)
+    joiner = JoinerHandshake(CODE)
     room.send(9, HOST, joiner.start())
     room.flush()
     [(_, reply)] = room.outside[9]
@@ -165,7 +165,7 @@ def test_a_newcomer_that_never_says_who_it_is_is_dropped() -> None:
 
 def test_a_newcomer_must_introduce_itself_before_chatting() -> None:
     room = Room()
-    joiner = JoinerHandshake(CODE.password)
+    joiner = JoinerHandshake(CODE)
     room.send(9, HOST, joiner.start())
     room.flush()
     [(_, reply)] = room.outside[9]

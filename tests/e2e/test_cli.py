@@ -20,7 +20,7 @@ from peer._console import Console, open_console, python_command
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-CODE = r"(\d{4}-\d{6,})"
+CODE = r"(\d{4}-\d{4}-\d{3}-\d{4,})"
 
 
 def _env(tmp: str) -> dict[str, str]:
@@ -60,7 +60,7 @@ async def test_rep_and_customer_chat_and_the_rep_ends_the_session(
         link = (await alice.expect(r"^Join link: (helpline://\S+)$")).group(1)
         assert link == f"{relay_process.replace('ws://', 'helpline://')}/{code}?tls=off"
         async with customer(code, relay_process, tmp) as bob:
-            room = code.split("-")[0]
+            room = SessionCode.parse(code).number
             await bob.expect(rf"^Joined session {room} as Bob$")
             await alice.expect(r"^\* Bob joined \(customer\)$")
             await alice.send("Hello Bob")
@@ -108,7 +108,7 @@ async def test_customer_joins_with_the_link_alone(
     async with rep(relay_process, tmp) as (alice, _):
         link = (await alice.expect(r"^Join link: (\S+)$")).group(1)
         async with customer(link, None, tmp) as bob:
-            await bob.expect(r"^Joined session \d+ as Bob$")
+            await bob.expect(r"^Joined session \d{4}-\d{4} as Bob$")
 
 
 async def test_wrong_code_fails_on_both_sides_with_a_clear_message(
@@ -127,7 +127,7 @@ async def test_three_failed_attempts_retire_the_code_and_print_a_new_one(
 ) -> None:
     tmp = os.fspath(tmp_path)
     async with rep(relay_process, tmp) as (alice, old):
-        room = old.split("-")[0]
+        room = SessionCode.parse(old).number
         for _ in range(3):
             async with customer(wrong_code(old), relay_process, tmp, "Mallory") as mallory:
                 assert await mallory.wait_exit() != 0
@@ -199,5 +199,5 @@ async def test_a_killed_rep_takes_its_relay_with_it(tmp_path: os.PathLike[str]) 
 
 async def test_joining_with_a_malformed_code_explains_the_form(tmp_path: os.PathLike[str]) -> None:
     async with customer("12-ab", "ws://127.0.0.1:9", os.fspath(tmp_path)) as bob:
-        await bob.expect(r"^helpline: .*4 digits, a dash and 6 more digits")
+        await bob.expect(r"^helpline: .*15 digits in four groups of 4, 4, 3 and 4")
         assert await bob.wait_exit() == 1

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from tests.e2e.workplace import Machine
 
 TIMEOUT_CONFIG = "relay_timeout = 2\nresume_timeout = 3\n"
-SOME_CODE = "1234-567890"
+SOME_CODE = "1234-5678-901-2345"
 
 
 def quick_machine(tmp: Path, who: str) -> Machine:

@@ -88,7 +88,7 @@ async def test_a_line_over_the_limit_is_refused_whole_with_its_length(
 async def test_a_name_that_could_pose_as_a_role_or_is_empty_is_refused_before_joining(
     tmp_path: Path, relay_process: str, name: str, problem: str
 ) -> None:
-    join = ["join", "1234-567890", "--relay", relay_process, "--name", name]
+    join = ["join", "1234-5678-901-2345", "--relay", relay_process, "--name", name]
     async with machine(tmp_path, "mallory").run("mallory", *join) as mallory:
         await mallory.expect(rf"^helpline: error: --name '.*' cannot be used: a name {problem}")
         assert await mallory.wait_exit() == 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 import signal
 from typing import TYPE_CHECKING
 
+from codec import SessionCode
 from tests.e2e.workplace import CODE, machine
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ async def test_a_session_is_recorded_whole_and_listed_newest_first(
         await alice.send("fixed by power cycle")
         await alice.expect(r"^Notes saved \(2 notes\)\.$")
         assert await alice.wait_exit() == 0
-    number = code.split("-")[0]
+    number = SessionCode.parse(code).number
 
     async with rep.run("alice", "start", "--relay", relay_process, "--type", "general") as again:
         await again.expect(rf"^Session code: {CODE}$")

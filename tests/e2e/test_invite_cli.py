@@ -64,7 +64,7 @@ async def test_invite_link_prints_a_link_that_joins(tmp_path: Path, relay_proces
         await alice.send("/invite link")
         link = (await alice.expect(r"^Join link: (\S+)$")).group(1)
         async with cust.run("bob", "join", link, "--name", "Bob") as bob:
-            await bob.expect(r"^Joined session \d+ as Bob$")
+            await bob.expect(r"^Joined session \d{4}-\d{4} as Bob$")
 
 
 async def test_invite_email_through_smtp_mails_a_link_that_joins(
@@ -88,7 +88,7 @@ async def test_invite_email_through_smtp_mails_a_link_that_joins(
             link = re.search(r"^Join link: (\S+)\r?$", text, re.MULTILINE)
             assert link is not None
             async with cust.run("bob", "join", link.group(1), "--name", "Bob") as bob:
-                await bob.expect(r"^Joined session \d+ as Bob$")
+                await bob.expect(r"^Joined session \d{4}-\d{4} as Bob$")
                 await alice.expect(r"^\* Bob joined \(customer\)$")
 
 
@@ -156,5 +156,5 @@ async def test_invite_email_rep_mails_an_assistant_code_that_joins_as_assistant(
             async with other.run(
                 "dave", "join", found.group(1), "--assist", "--name", "Dave"
             ) as dave:
-                await dave.expect(r"^Joined session \d+ as Dave$")
+                await dave.expect(r"^Joined session \d{4}-\d{4} as Dave$")
                 await alice.expect(r"^\* Dave joined \(assistant\)$")

@@ -39,7 +39,9 @@ async def test_a_malformed_policy_is_one_line_naming_file_line_and_key(tmp_path:
     bad = tmp_path / "site.toml"
     bad.write_text("[features]\nview = true\ncontrol = sometimes\n", encoding="utf-8")
     for command in ("start", "join"):
-        args = [command, "--policy", str(bad)] + (["1234-567890"] if command == "join" else [])
+        args = [command, "--policy", str(bad)] + (
+            ["1234-5678-901-2345"] if command == "join" else []
+        )
         async with rep.run(command, *args) as console:
             assert await console.wait_exit() == 1
             output = [line for line in console.lines if line.strip()]
@@ -92,4 +94,4 @@ async def test_the_customer_cap_turns_the_next_joiner_away_on_both_sides(
             await alice.expect(r"^\* Bob left$")
         # The code Carol tried was not spent: she joins with it once there is room.
         async with cust.run("carol", "join", code, *join, "--name", "Carol") as carol:
-            await carol.expect(r"^Joined session \d+ as Carol$")
+            await carol.expect(r"^Joined session \d{4}-\d{4} as Carol$")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from codec import SessionCode
 from tests.e2e.workplace import CODE, machine
 
 if TYPE_CHECKING:
@@ -29,12 +30,12 @@ async def test_a_rep_runs_two_sessions_each_with_its_own_customer(
             await alice.send("/new --tracking CASE-2")
             second = (await alice.expect(rf"^\[2\] Session code: {CODE}$")).group(1)
             await alice.expect(r"^\* Session 2 started: typed lines go to it")
-            assert second.split("-")[0] != first.split("-")[0]
+            assert SessionCode.parse(second).number != SessionCode.parse(first).number
             async with cust.run("carol", "join", second, *relay, "--name", "Carol") as carol:
                 await alice.expect(r"^\[2\] \* Carol joined \(customer\)$")
                 await alice.send("/sessions")
-                await alice.expect(r"^  1: general \(\d{4}-\d+\): Bob$")
-                await alice.expect(r"^\* 2: general, tracking code CASE-2 \(\d{4}-\d+\): Carol$")
+                await alice.expect(rf"^  1: general \({CODE}\): Bob$")
+                await alice.expect(rf"^\* 2: general, tracking code CASE-2 \({CODE}\): Carol$")
 
                 await alice.send("hello Carol")
                 await carol.expect(r"^\[rep\] Alice: hello Carol$")
@@ -68,6 +69,6 @@ async def test_a_rep_runs_two_sessions_each_with_its_own_customer(
         assert await listing.wait_exit() == 0
     rows = [line.split() for line in listing.lines[1:]]
     assert [row[2:] for row in rows] == [  # newest first: one record per session
-        [second.split("-")[0], "general", "CASE-2", "Carol"],
-        [first.split("-")[0], "general", "-", "Bob"],
+        [SessionCode.parse(second).number, "general", "CASE-2", "Carol"],
+        [SessionCode.parse(first).number, "general", "-", "Bob"],
     ]

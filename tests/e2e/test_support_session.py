@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from codec import SessionCode
 from tests.e2e.workplace import CODE, machine
 from tests.x11.probe import open_probe
 
@@ -46,7 +47,7 @@ async def test_a_support_session_with_an_assistant_and_two_customers(
     start = ["start", *relay, "--name", "Alice", "--tracking", "CASE-11"]
     async with open_probe(xdisplay), rep.run("alice", *start, env=no_display) as alice:
         code = await next_code(alice)
-        number = code.split("-")[0]
+        number = SessionCode.parse(code).number
         join_bob = ["join", code, *relay, "--name", "Bob"]
         async with bobs.run("bob", *join_bob, env={"DISPLAY": xdisplay}) as bob:
             await alice.expect(r"^\* Bob joined \(customer\)$")

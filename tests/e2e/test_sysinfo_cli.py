@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
+from codec import SessionCode
 from tests.e2e.workplace import CODE, machine
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ async def test_the_customer_sees_exactly_what_is_sent_and_the_rep_gets_it_on_yes
 def _number(console: Console) -> str:
     for line in console.lines:
         if line.startswith("Session code: "):
-            return line.removeprefix("Session code: ").split("-")[0]
+            return SessionCode.parse(line.removeprefix("Session code: ")).number
     raise AssertionError("no session code printed")
 
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from peer._console import Console
 
-CODE = r"(\d{4}-\d{6,})"
+CODE = r"(\d{4}-\d{4}-\d{3}-\d{4,})"
 
 
 @dataclass(frozen=True)

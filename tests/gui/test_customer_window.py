@@ -31,7 +31,7 @@ async def test_the_customer_joins_with_the_code_and_sees_who_helps(
 ) -> None:
     async with open_joined(qapp, relay_process, xdisplay, tmp_path) as (rep, window):
         assert window.who.text() == "You are connected with Alice (support)."
-        assert rep.session.code.room in window.windowTitle()
+        assert rep.session.code.number in window.windowTitle()
         assert window.share_bar.idle.isVisible()
 
 
@@ -39,7 +39,7 @@ async def test_a_wrong_code_is_explained_and_the_customer_can_try_again(
     qapp: QApplication, relay_process: str, tmp_path: Path
 ) -> None:
     async with open_customer_window(qapp, relay_process, tmp_path) as window:
-        window.form.code.setText("0000-000000")
+        window.form.code.setText("0000-0000-000-0000")
         click(window.form.join_button)
         await until(window.form.error.isVisible, "the join's error")
         assert "no session 0000" in window.form.error.text()

@@ -52,8 +52,8 @@ def test_the_share_bar_and_who_line_show_names_as_characters(qapp: QApplication)
     assert literal(label) == f"{SHOWN} controls your desktop"
     window.set_reps([HOSTILE])
     assert literal(window.who) == f"You are connected with {SHOWN} (support)."
-    window.joined("4821", HOSTILE)
-    assert window.windowTitle() == f"Helpline — session 4821 — {SHOWN}"
+    window.joined("4821-9376", HOSTILE)
+    assert window.windowTitle() == f"Helpline — session 4821-9376 — {SHOWN}"
 
 
 def test_shared_file_names_and_transfers_show_markup_as_characters(qapp: QApplication) -> None:

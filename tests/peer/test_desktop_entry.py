@@ -79,5 +79,5 @@ def test_the_command_writes_only_under_the_users_folders(home: Path) -> None:
 def test_a_link_without_a_code_names_only_the_relay() -> None:
     assert link_relay("helpline://relay.example:8765?tls=off") == "ws://relay.example:8765"
     assert link_relay("helpline://relay.example") == "wss://relay.example"
-    assert link_relay("helpline://relay.example:8765/4821-093617?tls=off") is None
+    assert link_relay("helpline://relay.example:8765/4821-9376-309-3617?tls=off") is None
     assert link_relay("https://relay.example") is None

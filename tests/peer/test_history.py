@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from peer._history import Recorder
 
 
-def begin(store: HistoryStore, number: str = "4821", now: float = 1_000.0) -> Recorder:
+def begin(store: HistoryStore, number: str = "4821-9376", now: float = 1_000.0) -> Recorder:
     return store.begin(
         number=number,
         session_type="billing",
@@ -50,7 +50,7 @@ def test_an_older_file_is_migrated_step_by_step_and_keeps_its_records(tmp_path: 
     store = HistoryStore(path, migrations=(*MIGRATIONS, step))
     assert store.schema_version == len(MIGRATIONS) + 1
     assert store.query("SELECT count(*) FROM recordings") == [(0,)]
-    record = store.find("4821")[0]
+    record = store.find("4821-9376")[0]
     assert [n.text for n in record.notes] == ["kept"]
     # Schema 1 told only whether a consent was granted; the record says no more.
     assert [(c.customer, c.granted, c.how) for c in record.consent] == [("Bob", False, None)]
@@ -68,7 +68,7 @@ def test_schema_2_records_how_consent_ended_and_each_transfer_of_control(
     r.consent(customer="Bob", activity="file access", granted=False, how="refused")
     r.control(former="Alice", controller="Dave")
     r.control(former="Dave", controller="Alice")
-    text = "\n".join(render_record(store.find("4821")[0]))
+    text = "\n".join(render_record(store.find("4821-9376")[0]))
     assert "Bob allowed view-desktop" in text
     assert "Bob revoked view-desktop" in text
     assert "Bob refused file access" in text
@@ -137,8 +137,8 @@ def test_a_record_holds_participants_chat_consent_transfers_and_notes(tmp_path: 
     r.left("Bob", "left")
     r.replace_notes(["driver reinstalled", "follow up Monday"])
     r.end("ended by Alice")
-    text = "\n".join(render_record(store.find("4821-093617")[0]))
-    assert "Session 4821" in text
+    text = "\n".join(render_record(store.find("4821-9376-309-3617")[0]))
+    assert "Session 4821-9376" in text
     assert "Type: billing" in text
     assert "Tracking code: CASE-1" in text
     assert "(ended by Alice)" in text
@@ -156,13 +156,13 @@ def test_a_record_holds_participants_chat_consent_transfers_and_notes(tmp_path: 
 def test_an_open_record_whose_process_is_gone_is_not_ended_cleanly(tmp_path: Path) -> None:
     store = HistoryStore(tmp_path / "h.sqlite3")
     recorder = begin(store)
-    assert not store.find("4821")[0].unclean  # our own process is still running it
+    assert not store.find("4821-9376")[0].unclean  # our own process is still running it
     store.write(
         lambda db: db.execute(
             "UPDATE sessions SET pid = ? WHERE id = ?", (2**22 + 12345, recorder.session_id)
         )
     )
-    record = store.find("4821")[0]
+    record = store.find("4821-9376")[0]
     assert record.unclean
     assert "not ended cleanly" in "\n".join(render_record(record))
 

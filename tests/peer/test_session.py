@@ -193,9 +193,9 @@ async def test_three_failures_retire_the_code_and_only_the_new_one_works(relay_u
 
 async def test_joining_a_session_that_does_not_exist_says_so(relay_url: str) -> None:
     async with open_hosted_session(relay_url, "Alice") as rep:
-        missing = type(rep.code)("9" * 9, "123456")
+        missing = type(rep.code)("9" * 8, 1, "123456")
         with pytest.raises(
-            RelayRefusedError, match=r"there is no session 999999999 .*the rep.s relay"
+            RelayRefusedError, match=r"there is no session 9999-9999 .*the rep.s relay"
         ):
             async with open_joined_session(JoinTarget(relay_url, missing), "Bob"):
                 pass
