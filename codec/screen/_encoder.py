@@ -69,6 +69,9 @@ __all__ = ["ScreenEncoder"]
 #: Changed row-strips (rows x 64-pixel strips) above which moves are searched for;
 #: typing a character changes far fewer.
 _MOTION_MIN_CHANGE = 256
+#: Copies at the previous frame's offsets that cover 1/this of the changed box spare
+#: the search for others (a scroll or drag going on as it went).
+_PREDICTED_SHARE = 2
 #: Pixels equal to their left neighbour, share below which a block is a photograph.
 _PHOTO_FLAT_SHARE = 0.5
 #: The most raw bytes a message's body can grow by before zstd emits them.
@@ -213,12 +216,12 @@ class ScreenEncoder:
             strips = np.flatnonzero(changed.any(axis=0))
             x0, x1 = int(strips[0]) * STRIP, (int(strips[-1]) + 1) * STRIP
             box = Rect(x0, top, x1 - x0, bottom - top)
-            for motion in self._motion.find(cur, self._ref, box):
-                copy = copy_for(cur, self._ref, box, motion, self._width)
-                if copy is not None:
-                    self._apply(copy)
-                    ops.append(copy)
-                    top, bottom = min(top, copy.dst.y), max(bottom, copy.dst.y + copy.dst.h)
+            copies = self._copies(cur, box, self._motion.predicted(cur, self._ref, box))
+            if sum(c.dst.area for c in copies) * _PREDICTED_SHARE < box.area:
+                copies += self._copies(cur, box, self._motion.find(cur, self._ref, box))
+            for copy in copies:
+                ops.append(copy)
+                top, bottom = min(top, copy.dst.y), max(bottom, copy.dst.y + copy.dst.h)
         target = cur
         if self._tracker is not None:
             target = self._encode_lossy(cur, ops, images)
@@ -227,6 +230,18 @@ class ScreenEncoder:
         if not ops:
             return []  # only approximate pixels differ, and they are not still yet
         return self._pack(ops, images, keyframe=False)
+
+    def _copies(
+        self, cur: NDArray[np.uint8], box: Rect, motions: list[tuple[int, int, int, int]]
+    ) -> list[CopyOp]:
+        """The copies worth sending for candidate motions, each applied to the model."""
+        out = []
+        for motion in motions:
+            copy = copy_for(cur, self._ref, box, motion, self._width)
+            if copy is not None:
+                self._apply(copy)
+                out.append(copy)
+        return out
 
     def next_deadline(self) -> float | None:
         """When to call :meth:`encode` again even if the screen has not changed.
