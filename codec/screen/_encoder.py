@@ -126,6 +126,9 @@ class ScreenEncoder:
         self._tracker: LossyTracker | None = None
         #: The current frame's pixel keys, for the lossy tracker (lossy mode only).
         self._keys: NDArray[np.uint32] = np.zeros((0, 0), dtype=np.uint32)
+        #: The last capture, kept while lossy to tell which pixels change from one to the
+        #: next (the model cannot: it holds approximations).
+        self._captured: NDArray[np.uint8] | None = None
         self._resize(width, height)
 
     @property
@@ -139,6 +142,7 @@ class ScreenEncoder:
         self._lossy = value
         if not value:
             self._tracker = None
+            self._captured = None
 
     def keyframe(self) -> None:
         """Make the next :meth:`encode` self-contained (a new viewer, a reset)."""
@@ -153,6 +157,7 @@ class ScreenEncoder:
         self._ref = np.zeros((height, self._padded, 3), dtype=np.uint8)
         self._motion = MotionFinder(height, self._padded)
         self._tracker = None
+        self._captured = None
         self._want_keyframe = True
 
     def _to_bgr(self, frame: NDArray[np.uint8]) -> NDArray[np.uint8]:
@@ -194,14 +199,13 @@ class ScreenEncoder:
         A frame of a new size starts a keyframe. An unchanged frame gives an empty list.
         """
         cur = self._to_bgr(frame)
-        if self._lossy:
-            self._keys = pixel_keys(cur)
+        captured = self._watch(cur) if self._lossy else None
         if self._want_keyframe:
             return self._encode_keyframe(cur, now)
         if self._lossy:
             if self._tracker is None:
                 self._tracker = LossyTracker(self._height, self._padded)
-            self._tracker.observe(self._keys, now)
+            self._tracker.observe(captured, now)
         changed = changed_strips(cur, self._ref)
         rows = np.flatnonzero(changed.any(axis=1))
         if rows.size == 0:
@@ -224,7 +228,10 @@ class ScreenEncoder:
                 top, bottom = min(top, copy.dst.y), max(bottom, copy.dst.y + copy.dst.h)
         target = cur
         if self._tracker is not None:
-            target = self._encode_lossy(cur, ops, images)
+            if ops:  # copies repaired part of the change: only the rest may go lossy
+                changed = np.zeros_like(changed)
+                changed[top:bottom] = changed_strips(cur, self._ref, slice(top, bottom))
+            target = self._encode_lossy(cur, changed, ops, images)
         residual = changed_strips(target, self._ref, slice(top, bottom))
         ops.extend(self._pixels(target, r) for r in changed_rects(target, self._ref, residual, top))
         if not ops:
@@ -253,6 +260,31 @@ class ScreenEncoder:
         """
         return None if self._tracker is None else self._tracker.next_deadline()
 
+    def _watch(self, cur: NDArray[np.uint8]) -> tuple[int, int, NDArray[np.bool_]] | None:
+        """Bring the pixel keys up to ``cur``; which pixels changed since the last capture.
+
+        Keys are recomputed only inside the box of row strips that changed (found with
+        the word-wise comparison), so an idle or typing screen costs one fast pass, not
+        a key per pixel. Returns ``(y, x, mask)`` for the tracker, None if nothing
+        changed or this is the first capture watched.
+        """
+        if self._captured is None:
+            self._captured = cur.copy()
+            self._keys = pixel_keys(cur)
+            return None
+        strips = changed_strips(cur, self._captured)
+        rows = np.flatnonzero(strips.any(axis=1))
+        if rows.size == 0:
+            return None
+        cols = np.flatnonzero(strips[rows[0] : rows[-1] + 1].any(axis=0))
+        y0, x0 = int(rows[0]) // BLOCK * BLOCK, int(cols[0]) * STRIP
+        box = np.s_[y0 : int(rows[-1]) + 1, x0 : (int(cols[-1]) + 1) * STRIP]
+        keys = pixel_keys(cur[box])
+        changed = keys != self._keys[box]
+        self._keys[box] = keys
+        self._captured[box] = cur[box]
+        return y0, x0, changed
+
     def _worth_a_motion_search(self, changed: NDArray[np.bool_]) -> bool:
         """Did enough change for a move to be likely, not counting a video playing?
 
@@ -280,7 +312,7 @@ class ScreenEncoder:
         if self._lossy:
             # Watching starts with the keyframe, so the next frame can already go lossy.
             self._tracker = LossyTracker(self._height, self._padded)
-            self._tracker.observe(self._keys, now)
+            self._tracker.observe(None, now)
         whole = Rect(0, 0, self._width, self._height)
         ops: list[Op] = [self._pixels(cur, rect) for rect in split_rect(whole)]
         return self._pack(ops, [], keyframe=True)
@@ -317,7 +349,11 @@ class ScreenEncoder:
             ]
 
     def _encode_lossy(
-        self, cur: NDArray[np.uint8], ops: list[Op], images: list[bytes]
+        self,
+        cur: NDArray[np.uint8],
+        changed: NDArray[np.bool_],
+        ops: list[Op],
+        images: list[bytes],
     ) -> NDArray[np.uint8]:
         """Send changing photographic regions lossily; return what the lossless pass must reach.
 
@@ -329,7 +365,7 @@ class ScreenEncoder:
         tracker = self._tracker
         if self._videos is not None:
             self._videos.tick()
-        regions = tracker.regions(self._keys)
+        regions = tracker.regions(self._keys, changed)
         band, held = tracker.held(busy=bool(regions))
         # Every approximation not held now is exact after this update: the lossless
         # pass repairs those that differ, and the rest already equal the capture.

@@ -33,6 +33,7 @@ import numpy as np
 from PIL import Image
 
 from codec._errors import LocalProtocolError, ProtocolError
+from codec.screen._diff import STRIP
 from codec.screen._ops import Rect
 
 if TYPE_CHECKING:
@@ -162,32 +163,32 @@ class LossyTracker:
         # playing one's progress bar must not wait for the bar.
         self._changed_at = np.full((-(-height // BLOCK), -(-width // BLOCK)), -np.inf)
         self._now = -np.inf
-        self._prev: Keys | None = None
         self._moving = np.zeros((height, width), dtype=bool)
+        #: Where :attr:`moving` may hold True: the box the last capture changed in.
+        self._box: tuple[slice, slice] = np.s_[0:0, 0:0]
         self._moving_blocks = np.zeros(self._changed_at.shape, dtype=bool)
 
-    def observe(self, cur: Keys, now: float) -> None:
-        """Note how many frames each tile has been moving, and when each block last changed."""
-        height, width = self.mask.shape
+    def observe(self, changed: tuple[int, int, NDArray[np.bool_]] | None, now: float) -> None:
+        """Note which pixels changed since the last capture, at ``now``.
+
+        ``changed`` is ``(y, x, mask)``: the pixels that differ from the previous
+        capture inside the box of ``mask``'s shape at ``(y, x)`` (whose corner lies on
+        the block grid), none outside it; None when nothing changed (or for the first
+        capture). Block work stays inside the box: a playing video, a drag or a typed
+        character is a small part of the screen.
+        """
         if now < self._now:
             raise LocalProtocolError(f"time went backwards: now={now} after {self._now}")
         self._now = now
-        self._moving = np.zeros((height, width), dtype=bool)
+        self._moving[self._box] = False
         moving_blocks = np.zeros(self._changed_at.shape, dtype=bool)
-        if self._prev is not None:
-            # One key comparison per pixel; block work only where it found changes
-            # (a playing video is a small part of the screen).
-            self._moving = cur != self._prev
-            rows = np.flatnonzero(self._moving.any(axis=1))
-            if rows.size:
-                cols = np.flatnonzero(self._moving[rows[0] : rows[-1] + 1].any(axis=0))
-                y0, y1 = int(rows[0]) // BLOCK * BLOCK, int(rows[-1]) + 1
-                x0, x1 = int(cols[0]) // BLOCK * BLOCK, int(cols[-1]) + 1
-                box = np.s_[y0:y1, x0:x1]
-                by0, bx0 = y0 // BLOCK, x0 // BLOCK
-                found = _block_any(self._moving[box])
-                moving_blocks[by0 : by0 + found.shape[0], bx0 : bx0 + found.shape[1]] = found
-        self._prev = cur
+        if changed is not None:
+            y0, x0, mask = changed
+            self._box = np.s_[y0 : y0 + mask.shape[0], x0 : x0 + mask.shape[1]]
+            self._moving[self._box] = mask
+            found = _block_any(mask)
+            by0, bx0 = y0 // BLOCK, x0 // BLOCK
+            moving_blocks[by0 : by0 + found.shape[0], bx0 : bx0 + found.shape[1]] = found
         per_tile = TILE // BLOCK
         tile_rows, tile_cols = self._moving_streak.shape
         padded = np.zeros((tile_rows * per_tile, tile_cols * per_tile), dtype=bool)
@@ -196,6 +197,18 @@ class LossyTracker:
         self._moving_streak = np.where(moving_tiles, self._moving_streak + 1, 0)
         self._changed_at[moving_blocks] = now
         self._moving_blocks = moving_blocks
+
+    def approximated(self, y: int, x: int, approximate: NDArray[np.bool_]) -> None:
+        """The viewer now holds approximations where ``approximate`` (placed at ``(y, x)``).
+
+        Their blocks' stillness counts from now: a picture's edge can take in a block
+        whose pixels had not changed in a long time, and it must not look overdue.
+        """
+        h, w = approximate.shape
+        self.mask[y : y + h, x : x + w] = approximate
+        found = _block_any(np.pad(approximate, ((y % BLOCK, 0), (x % BLOCK, 0))))
+        by, bx = y // BLOCK, x // BLOCK
+        self._changed_at[by : by + found.shape[0], bx : bx + found.shape[1]][found] = self._now
 
     @property
     def moving(self) -> NDArray[np.bool_]:
@@ -231,15 +244,20 @@ class LossyTracker:
         # changed (a window dragged over lossy wallpaper) needs its new value.
         return band, self.mask[band] & ~self._moving[band] & waiting
 
-    def regions(self, cur: Keys) -> list[LossyRegion]:
+    def regions(self, cur: Keys, differs: NDArray[np.bool_]) -> list[LossyRegion]:
         """Rectangles of changing photographic pixels, and nothing else.
 
         Every pixel of every rectangle lies in a photographic block or in a
         photographic row or column at its edge; the caller keeps the
         :func:`flat_pixels` among them exact, so text and interface never go lossy.
+        ``differs`` flags the row strips (rows x 64-pixel column strips) where the
+        viewer's model still differs from ``cur``: content a copy already moved (a
+        scrolled page, a dragged window) is not judged again.
         """
         height, width = self.mask.shape
         full_rows, full_cols = height // BLOCK, width // BLOCK
+        strips = differs[: full_rows * BLOCK].reshape(full_rows, BLOCK, -1).any(axis=1)
+        needed = np.repeat(strips, STRIP // BLOCK, axis=1)[:, :full_cols]
         eligible = np.zeros((full_rows, full_cols), dtype=bool)
         per_tile = TILE // BLOCK
         # Judged band by band of tiles, over the span that moved: typing on one line
@@ -250,10 +268,14 @@ class LossyTracker:
             bx0, bx1 = int(cols[0]) * per_tile, min(full_cols, (int(cols[-1]) + 1) * per_tile)
             if by1 <= by0 or bx1 <= bx0:
                 continue
-            moved = self._moving_blocks[by0:by1, bx0:bx1]
-            if moved.any():
-                band = cur[by0 * BLOCK : by1 * BLOCK, bx0 * BLOCK : bx1 * BLOCK]
-                eligible[by0:by1, bx0:bx1] = moved & photo_blocks(band)
+            moved = self._moving_blocks[by0:by1, bx0:bx1] & needed[by0:by1, bx0:bx1]
+            rows, cols = np.flatnonzero(moved.any(axis=1)), np.flatnonzero(moved.any(axis=0))
+            if rows.size:
+                r0, r1 = by0 + int(rows[0]), by0 + int(rows[-1]) + 1
+                c0, c1 = bx0 + int(cols[0]), bx0 + int(cols[-1]) + 1
+                band = cur[r0 * BLOCK : r1 * BLOCK, c0 * BLOCK : c1 * BLOCK]
+                eligible[r0:r1, c0:c1] = moved[r0 - by0 : r1 - by0, c0 - bx0 : c1 - bx0]
+                eligible[r0:r1, c0:c1] &= photo_blocks(band)
         x0 = y0 = 0
         out = []
         for by0, by1, bx0, bx1 in _block_rects(eligible):
