@@ -38,7 +38,6 @@ from codec.screen._diff import (
 )
 from codec.screen._lossy import (
     BLOCK,
-    LossyRegion,
     LossyTracker,
     decode_image,
     encode_image,
@@ -335,8 +334,8 @@ class ScreenEncoder:
         op = PixelsOp(rect, kind, data.reshape(-1).data)
         before[...] = block
         self._motion.invalidate(rect)
-        if self._tracker is not None:
-            self._tracker.mask[rect.y : rect.y + rect.h, rect.x : rect.x + rect.w] = False
+        # The lossy mask stays: where it is set the block holds the viewer's approximation
+        # (the lossless pass reaches for it), so the viewer keeps holding one there.
         return op
 
     def _apply(self, op: CopyOp) -> None:
@@ -366,58 +365,88 @@ class ScreenEncoder:
         if self._videos is not None:
             self._videos.tick()
         regions = tracker.regions(self._keys, changed)
-        band, held = tracker.held(busy=bool(regions))
+        # A region that keeps changing in place goes through a video stream; any other
+        # is a still, and stills mean the screen is in motion (see codec.screen._lossy).
+        placed = [
+            (region.rect, self._videos.place(region.rect) if region.moving else None)
+            if self._videos is not None
+            else (region.rect, None)
+            for region in regions
+        ]
+        band, held = tracker.held(stills=any(stream is None for _, stream in placed))
         # Every approximation not held now is exact after this update: the lossless
         # pass repairs those that differ, and the rest already equal the capture.
         tracker.mask[band] = held
         if not regions and not held.any():
             return cur
         target = cur.copy()
-        for region in regions:
-            self._send_lossy(cur, region, ops, images, target)
+        for rect, stream in placed:
+            if stream is None:
+                self._send_still(cur, rect, ops, images, target)
+            else:
+                self._send_video(cur, rect, stream, ops, images, target)
         copy_where(target[band], self._ref[band], held)
         return target
 
-    def _send_lossy(
+    def _send_video(
         self,
         cur: NDArray[np.uint8],
-        region: LossyRegion,
+        rect: Rect,
+        stream: Rect,
         ops: list[Op],
         images: list[bytes],
         target: NDArray[np.uint8],
     ) -> None:
-        """One lossy region: a video stream's next picture if it keeps changing, else a still."""
+        """A region that keeps changing: the next picture of the video stream at ``stream``."""
+        assert self._videos is not None
+        sl = np.s_[stream.y : stream.y + stream.h, stream.x : stream.x + stream.w]
+        op, data, picture = self._videos.encode(stream, cur[sl])
+        if len(data) > self._max_message // 2:
+            self._videos.close(stream)
+            return
+        ops.append(replace(op, image=len(images)))
+        # The stream may cover a little more than the region; only the region's
+        # photographic pixels stay approximate, the lossless pass repairs the rest.
+        inside = np.zeros((stream.h, stream.w), dtype=bool)
+        inside[rect.y - stream.y : rect.y - stream.y + rect.h, rect.x - stream.x :][:, : rect.w] = (
+            True
+        )
+        approximate = self._photographic(self._keys, stream) & inside
+        self._approximate(stream, data, picture, approximate, images, target)
+
+    def _send_still(
+        self,
+        cur: NDArray[np.uint8],
+        rect: Rect,
+        ops: list[Op],
+        images: list[bytes],
+        target: NDArray[np.uint8],
+    ) -> None:
+        """A new photographic area: one JPEG still."""
+        sl = np.s_[rect.y : rect.y + rect.h, rect.x : rect.x + rect.w]
+        data = encode_image(cur[sl], self._quality)
+        if len(data) > self._max_message // 2:
+            return
+        ops.append(LossyOp(rect, len(images)))
+        picture = decode_image(data, rect.w, rect.h)
+        approximate = self._photographic(self._keys, rect)
+        self._approximate(rect, data, picture, approximate, images, target)
+
+    def _approximate(
+        self,
+        rect: Rect,
+        data: bytes,
+        picture: NDArray[np.uint8],
+        approximate: NDArray[np.bool_],
+        images: list[bytes],
+        target: NDArray[np.uint8],
+    ) -> None:
+        """The viewer draws ``picture`` at ``rect`` and keeps it where ``approximate``."""
         assert self._tracker is not None
-        rect = region.rect
-        stream = None
-        if region.moving and self._videos is not None:
-            stream = self._videos.place(rect)
-        if stream is not None and self._videos is not None:
-            sl = np.s_[stream.y : stream.y + stream.h, stream.x : stream.x + stream.w]
-            op, data, picture = self._videos.encode(stream, cur[sl])
-            if len(data) > self._max_message // 2:
-                self._videos.close(stream)
-                return
-            ops.append(replace(op, image=len(images)))
-            # The stream may cover a little more than the region; only the region's
-            # photographic pixels stay approximate, the lossless pass repairs the rest.
-            inside = np.zeros((stream.h, stream.w), dtype=bool)
-            inside[rect.y - stream.y : rect.y - stream.y + rect.h, rect.x - stream.x :][
-                :, : rect.w
-            ] = True
-            approximate = self._photographic(self._keys, stream) & inside
-            rect = stream
-        else:
-            sl = np.s_[rect.y : rect.y + rect.h, rect.x : rect.x + rect.w]
-            data = encode_image(cur[sl], self._quality)
-            if len(data) > self._max_message // 2:
-                return
-            ops.append(LossyOp(rect, len(images)))
-            picture = decode_image(data, rect.w, rect.h)
-            approximate = self._photographic(self._keys, rect)
+        sl = np.s_[rect.y : rect.y + rect.h, rect.x : rect.x + rect.w]
         images.append(data)
         self._ref[sl] = picture
-        self._tracker.mask[sl] = approximate
+        self._tracker.approximated(rect.y, rect.x, approximate)
         self._motion.invalidate(rect)
         copy_where(target[sl], self._ref[sl], approximate)
 

@@ -4,11 +4,22 @@ A region that changes with photographic content (a video, the wallpaper a
 dragged window uncovers, the soft shadow it drags along) costs a lot
 losslessly, so with lossy mode on the encoder sends such pixels lossily and
 remembers which ones the viewer holds approximately (a per-pixel mask,
-moved along by copies). Once a block has stood still it is sent again
-losslessly, so a still screen is always exact. Stillness is measured in time
-(the ``now`` each frame is captured at), not in frames: at any capture rate
-an approximation outlives its last change by at most
-:data:`REFRESH_SECONDS`.
+moved along by copies), then refreshes them losslessly once still.
+
+The refresh rule. Stillness is measured in time (the ``now`` each frame is
+captured at), not in frames. A block the viewer holds approximately is sent
+again losslessly once it has stood still for :data:`STILL_SECONDS`, unless
+the screen is *in motion*: the update sends new lossy stills, as every
+frame of a window dragged over a photograph does (it uncovers wallpaper and
+drags its soft shadow along). Refreshing what the drag left behind would
+then cost nearly as much as sending the drag losslessly, so the refresh
+waits for the motion to end, except for :data:`REFINE_PIXELS` a frame,
+oldest first, so that even an endless drag keeps converging. A video
+playing in a stream of its own is not motion in this sense: beside it,
+approximations are refreshed as on a still screen. So every approximation
+is exact :data:`STILL_SECONDS` (plus one capture interval) after its area
+stops changing, and a still screen is always exact: well within a second
+at 10 frames per second.
 
 What may go lossy is decided from the picture, not from motion alone. A
 block of :data:`BLOCK` x :data:`BLOCK` pixels is *photographic* when fewer
@@ -46,7 +57,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BLOCK",
     "PHOTO_FLAT_SHARE",
-    "REFRESH_SECONDS",
+    "REFINE_PIXELS",
     "STILL_SECONDS",
     "TILE",
     "LossyRegion",
@@ -61,10 +72,12 @@ TILE = 64
 BLOCK = 8
 #: Frames a tile must change in a row before it counts as video (a moving stream).
 VIDEO_FRAMES = 3
-#: Seconds still after which a lossy block is refreshed once nothing else goes lossy.
+#: Seconds still after which a lossy block is refreshed, once the screen is not in motion.
 STILL_SECONDS = 0.2
-#: Seconds still after which it is refreshed whatever else happens.
-REFRESH_SECONDS = 1.0
+#: Approximate pixels refreshed per frame while it is, of blocks still this long: whole
+#: blocks, the stillest first (about 2 KB losslessly).
+REFINE_PIXELS = 1024
+REFINE_SECONDS = 1.0
 #: A block where at least this share of pixels equals its left neighbour is text or UI.
 PHOTO_FLAT_SHARE = 0.25
 #: Photographic changes smaller than this stay lossless: not worth a picture's header.
@@ -163,6 +176,8 @@ class LossyTracker:
         # playing one's progress bar must not wait for the bar.
         self._changed_at = np.full((-(-height // BLOCK), -(-width // BLOCK)), -np.inf)
         self._now = -np.inf
+        #: When a frame last sent lossy stills (the screen in motion).
+        self._motion_at = -np.inf
         self._moving = np.zeros((height, width), dtype=bool)
         #: Where :attr:`moving` may hold True: the box the last capture changed in.
         self._box: tuple[slice, slice] = np.s_[0:0, 0:0]
@@ -220,29 +235,40 @@ class LossyTracker:
         blocks = _block_any(self.mask)
         if not blocks.any():
             return None
-        return float(self._changed_at[blocks].min()) + STILL_SECONDS
+        earliest = float(self._changed_at[blocks].min())
+        return max(earliest, self._motion_at) + STILL_SECONDS
 
-    def held(self, *, busy: bool) -> tuple[slice, NDArray[np.bool_]]:
+    def held(self, *, stills: bool) -> tuple[slice, NDArray[np.bool_]]:
         """Per pixel of a row band: approximations to keep for now, not refresh yet.
 
-        A block is refreshed once still for :data:`STILL_SECONDS`, but while other
-        pixels are going lossy in the same frame (a drag in progress, a video
-        playing) it may wait up to :data:`REFRESH_SECONDS`, so the refresh does not
-        cost as much as sending everything losslessly would have.
+        The refresh rule of this module's docstring: a block still for
+        :data:`STILL_SECONDS` is refreshed, but while the screen is in motion only the
+        :data:`REFINE_PIXELS` stillest are. The screen is in motion from a frame that
+        sends lossy ``stills`` until :data:`STILL_SECONDS` after the last such frame (a
+        drag's frames do not all uncover enough for a picture). A pixel that changed
+        since the last capture is never held: it needs its new value.
         """
-        wait = REFRESH_SECONDS if busy else STILL_SECONDS
+        if stills:
+            self._motion_at = self._now
+        in_motion = self._now < self._motion_at + STILL_SECONDS
         rows = np.flatnonzero(self.mask.any(axis=1))
         if rows.size == 0:
             return slice(0, 0), self.mask[:0]
         # Row band of the approximate pixels, aligned to blocks: usually a small part.
         y0, y1 = int(rows[0]) // BLOCK * BLOCK, int(rows[-1]) + 1
         band = slice(y0, y1)
+        changed_at = self._changed_at[y0 // BLOCK : -(-y1 // BLOCK)]
         # Compared as in next_deadline(), so a capture at the deadline is never early.
-        recent = self._now < self._changed_at[y0 // BLOCK : -(-y1 // BLOCK)] + wait
-        waiting = np.repeat(np.repeat(recent, BLOCK, 0), BLOCK, 1)[: y1 - y0, : self.mask.shape[1]]
-        # Only pixels that stood still may keep their approximation: one that
-        # changed (a window dragged over lossy wallpaper) needs its new value.
-        return band, self.mask[band] & ~self._moving[band] & waiting
+        waiting = self._now < changed_at + STILL_SECONDS
+        if in_motion:
+            stale = self._now >= changed_at + REFINE_SECONDS
+            due = np.flatnonzero(stale & _block_any(self.mask[band]))
+            stillest = due[np.argsort(changed_at.ravel()[due], kind="stable")]
+            waiting = np.ones_like(waiting)
+            waiting.ravel()[stillest[: REFINE_PIXELS // (BLOCK * BLOCK)]] = False
+        per_pixel = np.repeat(np.repeat(waiting, BLOCK, 0), BLOCK, 1)
+        held = per_pixel[: y1 - y0, : self.mask.shape[1]]
+        return band, self.mask[band] & ~self._moving[band] & held
 
     def regions(self, cur: Keys, differs: NDArray[np.bool_]) -> list[LossyRegion]:
         """Rectangles of changing photographic pixels, and nothing else.
