@@ -124,6 +124,8 @@ class MemberRemoved:
     member: Member
     #: False when the member's connection dropped or went silent.
     said_goodbye: bool
+    #: The controlling rep who removed it, when that is why it is gone.
+    removed_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +221,8 @@ class Ended:
     by: str | None
     reason: str | None = None
     error: HelplineError | None = None
+    #: The controlling rep who removed this member, when that is how it ended for it.
+    removed_by: str | None = None
 
 
 RulesEvent = (

@@ -162,6 +162,22 @@ class HostRules(SessionRules):
 
         return hand_over(self, member_id, now)
 
+    def remove(self, member_id: int, now: float) -> Step:
+        """Put another member out of the session; it is told so, then the relay drops it.
+
+        Everyone else gets the roster without it. Its part is over for good:
+        a member back from a drop is not let in again (its channel is gone).
+        """
+        self._require_in_session()
+        member = self.members.get(member_id)
+        if member is None or member_id == self.local_id:
+            raise LocalProtocolError("only another member of the session can be removed")
+        out = Outbox()
+        # Told first, in words it shows: the roster without it follows (see _remove).
+        self._seal(out, member_id, Leave(f"{self.name} removed you from the session"), now)
+        self._remove(out, member_id, said_goodbye=False, now=now, by=self.name)
+        return out.step()
+
     def set_role(self, member_id: int, role: Role, now: float) -> Step:
         """Give a member another role (an assistant, say) and tell everyone.
 
@@ -296,7 +312,9 @@ class HostRules(SessionRules):
         # overtake the last message. It gets a moment to leave on its own.
         self._farewells[endpoint] = now + self.timings.farewell_grace
 
-    def _remove(self, out: Outbox, endpoint: int, *, said_goodbye: bool, now: float) -> None:
+    def _remove(
+        self, out: Outbox, endpoint: int, *, said_goodbye: bool, now: float, by: str | None = None
+    ) -> None:
         member = self.members.pop(endpoint)
         self._away.discard(endpoint)
         demoted = self._choose_primary_without(endpoint)
@@ -306,7 +324,7 @@ class HostRules(SessionRules):
             self._disconnect_later(endpoint, now)
         del self.links[endpoint]
         self._broadcast_roster(out, now)
-        out.event(MemberRemoved(member, said_goodbye))
+        out.event(MemberRemoved(member, said_goodbye, by))
         if demoted:
             out.event(PrimaryChanged(None if self.primary is None else self.members[self.primary]))
 

@@ -197,6 +197,11 @@ class MemberRules(SessionRules):
                 follow(self, message, out, now)
             else:
                 take_over(self, message, out, now)
+        elif isinstance(message, Leave) and self.state is SessionState.IN_SESSION:
+            # The controlling rep put us out; its own name, not its words, says by whom.
+            rep = self.members.get(self.controller)
+            by = rep.name if rep is not None else "the rep"
+            self._end(out, Ended(None, f"{by} removed you from the session", removed_by=by))
         elif isinstance(message, Leave):
             reason = f"the rep's side did not let us in: {message.reason}"
             self._end(out, Ended(by=None, reason=reason))

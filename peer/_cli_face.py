@@ -73,7 +73,8 @@ Type a line and press Enter to send it to everyone.
   /assistant      a code that admits one assistant (rep only)
   /primary NAME   make NAME the primary customer (rep only)
   /transfer-control NAME   hand the session to the assistant NAME (rep only);
-                  every activity stops, chat goes on, and you stay as an assistant"""
+                  every activity stops, chat goes on, and you stay as an assistant
+  /remove NAME    put NAME out of the session; they are told you removed them (rep only)"""
 
 #: Said once to each person when the conversation can start.
 HINT = "Type a message and press Enter to send it; /help lists the commands."
@@ -89,6 +90,7 @@ COMMANDS = (
     "/assistant",
     "/primary",
     "/transfer-control",
+    "/remove",
     "/invite",
     "/sysinfo",
     "/new",
@@ -264,6 +266,7 @@ _REP_COMMANDS = {
     "/assistant": "issue a code for an assistant",
     "/primary": "choose the primary customer",
     "/transfer-control": "hand control to someone",
+    "/remove": "remove someone from the session",
 }
 
 
@@ -276,6 +279,10 @@ async def _rep_command(session: Session, word: str, rest: str) -> None:
         await session.assistant_code()
     elif word == "/primary":
         await session.set_primary(rest.strip())
+    elif word == "/remove":
+        if not rest.strip():
+            raise NotAllowedError("name the person: /remove NAME (/who lists who is in)")
+        await session.remove_member(rest.strip())
     elif not rest.strip():
         raise NotAllowedError("name the assistant: /transfer-control NAME")
     else:
@@ -336,6 +343,8 @@ def show(event: SessionEvent, face: Face) -> None:
             if not face.hinted:
                 face.hinted = True
                 out(HINT)
+        case MemberLeft(name, _, removed_by) if removed_by is not None:
+            out(f"* {removed_by} removed {name} from the session")
         case MemberLeft(name, said_goodbye):
             out(f"* {name} left" + ("" if said_goodbye else " (connection lost)"))
         case MemberAway(name, role, seconds):

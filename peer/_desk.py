@@ -155,8 +155,9 @@ class RepDesk(Desk):
                 self._record(lambda r: r.chat(sender, text, [self.session.name] if private else []))
             case MemberJoined(name, role):
                 self._record(lambda r: r.joined(name, role.value))
-            case MemberLeft(name, said_goodbye):
+            case MemberLeft(name, said_goodbye, removed_by):
                 how = "left" if said_goodbye else "connection lost"
+                how = f"removed by {removed_by}" if removed_by else how
                 self._record(lambda r: r.left(name, how))
                 self.sysinfo.member_left(name)
             case ControlChanged(controller, _yours, former):

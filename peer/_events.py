@@ -58,6 +58,8 @@ class MemberLeft:
     name: str
     #: False when the member's connection dropped rather than it saying goodbye.
     said_goodbye: bool
+    #: The controlling rep who removed it, when that is why it is gone.
+    removed_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,8 @@ class SessionEnded:
 
     by: str | None
     lost: str | None = None
+    #: Who removed this person from the session, when that is how it ended for it.
+    removed_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

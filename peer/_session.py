@@ -296,6 +296,15 @@ class Session:
             )
         await self._call(lambda now: rules.transfer_control(member.id, now))
 
+    async def remove_member(self, name: str) -> None:
+        """Put the member called *name* out of the session: the controlling rep only.
+
+        It is told who removed it and its session ends; everyone else gets
+        the roster without it (a :class:`MemberLeft` with ``removed_by``).
+        """
+        rules, member = self.host_rules, self.find(name)
+        await self._call(lambda now: rules.remove(member.id, now))
+
     async def end(self) -> None:
         """End the session for everyone (SPEC S5): the controlling rep only."""
         if not isinstance(self.rules, HostRules):
@@ -457,8 +466,8 @@ class Session:
                 if self.files is not None:
                     self.files.member_joined(member)
                 await self._emit(MemberJoined(member.name, member.role))
-            case MemberRemoved(member, said_goodbye):
-                await self._emit(MemberLeftEvent(member.name, said_goodbye))
+            case MemberRemoved(member, said_goodbye, removed_by):
+                await self._emit(MemberLeftEvent(member.name, said_goodbye, removed_by))
             case Refused(sender, reason):
                 log.warning("rejected something from %s: %s", sender, reason)
                 await self._emit(MessageRejected(sender, reason))
@@ -479,12 +488,13 @@ class Session:
                 await self._emit(MemberBackEvent(member.name))
             case InSession():
                 pass
-            case Ended(by, reason, _):
+            case Ended(by, reason, _, removed_by):
                 self.ended = event
                 if local_end:
                     self.finished.set()
                 else:
-                    await self._finish(SessionEnded(by=by, lost=None if by else reason))
+                    lost = None if by else reason
+                    await self._finish(SessionEnded(by=by, lost=lost, removed_by=removed_by))
 
     async def _control_changed(self, event: ControlChanged, former: Member | None) -> None:
         reason = f"control of the session moved to {event.controller.name}"

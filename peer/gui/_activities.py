@@ -87,6 +87,9 @@ def why_not(action: Action, policy_allows: dict[Feature, str | None], now: Situa
             return "only the controlling rep moves files; an assistant watches"
     if action is Action.SYSINFO and now.role is not Role.REP:
         return "only the controlling rep can ask for system information"
+    if action in _ASKING and now.role is not Role.REP:
+        # The customer's side refuses an assistant's request anyway (SPEC M4, M5).
+        return "only the controlling rep asks to see or share a screen; an assistant watches"
     if now.customer is None:
         return "no customer has joined yet"
     if action in _ASKING:

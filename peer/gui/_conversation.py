@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from peer._events import ChatReceived, MemberJoined, MemberLeft, MessageRejected
+from peer._events import ChatReceived, MemberJoined, MemberLeft, MessageRejected, SessionEnded
 
 if TYPE_CHECKING:
     from peer._events import SessionEvent
     from peer._session import Session
     from peer.gui._chat import ChatPanel
 
-__all__ = ["send_and_show", "show_conversation"]
+__all__ = ["ended_words", "send_and_show", "show_conversation"]
 
 
 def show_conversation(chat: ChatPanel, event: SessionEvent) -> bool:
@@ -28,6 +28,8 @@ def show_conversation(chat: ChatPanel, event: SessionEvent) -> bool:
             chat.add_line(mark, sender, text, private=private)
         case MemberJoined(name, role):
             chat.add_notice(f"{name} joined ({role.value})")
+        case MemberLeft(name, _, removed_by) if removed_by is not None:
+            chat.add_notice(f"{removed_by} removed {name} from the session")
         case MemberLeft(name, said_goodbye):
             chat.add_notice(f"{name} left" + ("" if said_goodbye else " (connection lost)"))
         case MessageRejected(sender, reason):
@@ -41,3 +43,12 @@ async def send_and_show(session: Session, chat: ChatPanel, text: str, to: list[s
     """Send *text* (privately to *to*, if any) and show it as sent."""
     await session.send_chat(text, to=to or None)
     chat.add_line(session.role.value, session.name, text, private=bool(to), to=to)
+
+
+def ended_words(event: SessionEnded) -> str:
+    """How the session ended for this person, in the words a window shows."""
+    if event.by is not None:
+        return f"Session ended by {event.by}"
+    if event.removed_by is not None:
+        return f"{event.removed_by} removed you from the session"
+    return f"Session lost: {event.lost}"

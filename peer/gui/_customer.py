@@ -50,7 +50,7 @@ from peer._share_cli import open_sharing
 from peer._share_customer import CustomerSharing
 from peer._share_events import ConsentAsked, ShareNotice, ShareRejected, ViewClosed, ViewOpened
 from peer.gui._bridge import Bridge
-from peer.gui._conversation import send_and_show, show_conversation
+from peer.gui._conversation import ended_words, send_and_show, show_conversation
 from peer.gui._customer_window import CustomerWindow
 
 if TYPE_CHECKING:
@@ -213,9 +213,9 @@ class CustomerFace:
                     case PrimaryChanged(name):
                         if name is not None:
                             window.chat.add_notice(f"{name} is now the primary customer")
-                    case SessionEnded(by, lost):
-                        window.ended(f"Session ended by {by}" if by else f"Session lost: {lost}")
-                        return 0 if by else 1
+                    case SessionEnded(by, _, removed_by):
+                        window.ended(ended_words(event))
+                        return 0 if by or removed_by else 1
                 self._refresh_people()
         window.ended("You left the session.")
         return 0

@@ -34,9 +34,9 @@ from peer._share_events import ShareNotice, ShareRejected, ViewClosed, ViewOpene
 from peer._share_rep import RepSharing
 from peer.gui._activities import Action, Situation, why_not
 from peer.gui._activity_bar import FileAction
-from peer.gui._conversation import send_and_show, show_conversation
+from peer.gui._conversation import ended_words, send_and_show, show_conversation
 from peer.gui._notes import EndNotesDialog
-from peer.gui._roster import Person
+from peer.gui._roster import Person, RosterChoice
 from peer.gui._sysinfo_view import SysinfoView
 
 if TYPE_CHECKING:
@@ -172,8 +172,8 @@ class RepFace:
                     tab.say(f"{failures} failed join attempts: joining is paused.")
                 case PrimaryChanged(name):
                     tab.chat.add_notice(f"{name} is now the primary customer" if name else "")
-                case SessionEnded(by, lost):
-                    self.outcome = f"Session ended by {by}" if by else f"Session lost: {lost}"
+                case SessionEnded():
+                    self.outcome = ended_words(event)
                     return
             self.refresh()
 
@@ -203,12 +203,8 @@ class RepFace:
         controlling = self.session.role is Role.REP and not now.over
         if not now.over:
             self.tab.set_controlling(self.session.role is Role.REP)  # control may move (M5)
-        offers = {"primary"} if controlling else set()
-        if controlling and hasattr(self.session, "transfer_control"):
-            offers.add("transfer")  # arrives with transfer of control (M5)
-        if controlling and hasattr(self.session, "remove"):
-            offers.add("remove")
-        self.tab.roster.offers = offers
+        # What the controlling rep may do to others; the session refuses anyone else too.
+        self.tab.roster.offers = set(RosterChoice) if controlling else set()
         self.tab.chat.set_people([m.name for m in self.session.roster() if m.id != me])
 
     # Clicks ------------------------------------------------------------------------------
@@ -228,15 +224,14 @@ class RepFace:
             await self.desk.sysinfo.ask("")
         self.refresh()
 
-    async def _roster_choice(self, what: str, name: str) -> None:
-        if what == "primary":
-            if isinstance(self.session, HostSession):
+    async def _roster_choice(self, what: RosterChoice, name: str) -> None:
+        match what:
+            case RosterChoice.PRIMARY:
                 await self.session.set_primary(name)
-        elif what in ("transfer", "remove"):
-            # Read by name: these arrive in the session API with other work (M5), and the
-            # menu offers them only once the session has them (see refresh()).
-            act = getattr(self.session, "transfer_control" if what == "transfer" else "remove")
-            await act(name)
+            case RosterChoice.TRANSFER:
+                await self.session.transfer_control(name)
+            case RosterChoice.REMOVE:
+                await self.session.remove_member(name)
         self.refresh()
 
     def _file_action(self, label: str) -> None:

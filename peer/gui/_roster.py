@@ -10,6 +10,7 @@ Names are list items (plain text) passed through :func:`shown`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,15 @@ from peer.gui._text import shown
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-__all__ = ["Person", "RosterPanel"]
+__all__ = ["Person", "RosterChoice", "RosterPanel"]
+
+
+class RosterChoice(Enum):
+    """What the menu offers to do to a person."""
+
+    PRIMARY = "primary"
+    TRANSFER = "transfer"
+    REMOVE = "remove"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +45,10 @@ class Person:
 class RosterPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        #: Called with (what, name): what is "primary", "transfer" or "remove".
-        self.on_choice: Callable[[str, str], None] | None = None
-        #: Which menu entries this session offers now (the controlling rep's, as the API has).
-        self.offers: set[str] = set()
+        #: Called with (what, name).
+        self.on_choice: Callable[[RosterChoice, str], None] | None = None
+        #: Which menu entries this session offers now (the controlling rep's).
+        self.offers: set[RosterChoice] = set()
         self.people: list[Person] = []
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["In this session", "Role"])
@@ -76,18 +85,18 @@ class RosterPanel(QWidget):
             return menu
         shown_name = shown(name, 80)
         entries = []
-        if person.role is Role.CUSTOMER and not person.primary and "primary" in self.offers:
-            entries.append(("primary", f"Make {shown_name} the primary customer"))
-        if person.role is Role.ASSISTANT and "transfer" in self.offers:
-            entries.append(("transfer", f"Transfer control to {shown_name}"))
-        if "remove" in self.offers:
-            entries.append(("remove", f"Remove {shown_name} from the session"))
+        if person.role is Role.CUSTOMER and not person.primary:
+            entries.append((RosterChoice.PRIMARY, f"Make {shown_name} the primary customer"))
+        if person.role is Role.ASSISTANT:
+            entries.append((RosterChoice.TRANSFER, f"Transfer control to {shown_name}"))
+        entries.append((RosterChoice.REMOVE, f"Remove {shown_name} from the session"))
+        entries = [(what, label) for what, label in entries if what in self.offers]
         for what, label in entries:
             action = menu.addAction(label)
             action.triggered.connect(partial(self._chose, what, name))
         return menu
 
-    def _chose(self, what: str, name: str, _checked: bool = False) -> None:
+    def _chose(self, what: RosterChoice, name: str, _checked: bool = False) -> None:
         if self.on_choice is not None:
             self.on_choice(what, name)
 

@@ -55,11 +55,15 @@ def test_while_something_is_shared_or_asked_only_stop_starts_anew() -> None:
     )
 
 
-def test_an_assistant_neither_moves_files_nor_asks_for_system_information() -> None:
+def test_an_assistant_neither_moves_files_nor_asks_the_customer_for_anything() -> None:
+    # The customer's side refuses an assistant's requests; the buttons say so first.
     assistant = Situation(Role.ASSISTANT, "Bob", sharing=False, asking=False)
     assert why_not(Action.FILES, refusals(DEFAULT_POLICY), assistant) is not None
     assert why_not(Action.SYSINFO, refusals(DEFAULT_POLICY), assistant) is not None
-    assert why_not(Action.VIEW_DESKTOP, refusals(DEFAULT_POLICY), assistant) is None
+    for action in (Action.VIEW_DESKTOP, Action.CONTROL_APP, Action.SHOW_DESKTOP):
+        assert why_not(action, refusals(DEFAULT_POLICY), assistant) == (
+            "only the controlling rep asks to see or share a screen; an assistant watches"
+        )
 
 
 async def test_a_button_the_policy_turns_off_is_disabled_and_its_tooltip_says_why(

@@ -96,10 +96,10 @@ def test_a_question_shows_its_window_titles_and_report_as_characters(qapp: QAppl
 
 def test_the_roster_shows_names_as_characters(qapp: QApplication) -> None:
     from codec import Role
-    from peer.gui._roster import Person, RosterPanel
+    from peer.gui._roster import Person, RosterChoice, RosterPanel
 
     roster = RosterPanel()
-    roster.offers = {"primary"}
+    roster.offers = {RosterChoice.PRIMARY}
     roster.set_people([Person("Alice", Role.REP, me=True), Person(HOSTILE, Role.CUSTOMER)])
     assert roster.rows() == [("Alice", "rep, you"), (SHOWN, "customer")]
     labels = [a.text() for a in roster.menu_for(HOSTILE).actions()]

@@ -1,0 +1,164 @@
+"""The roster's context menu: the controlling rep removes someone, or hands control on.
+
+Real relay, the console and the customer's window driven through their
+widgets; other participants join through the session API.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from peer._open import open_joined_session
+from peer.gui._activities import Action
+from peer.gui._customer import join_target
+from tests.gui.console import open_console_window, start_session
+from tests.gui.customer import click, open_customer_window
+from tests.gui.helpers import until
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QApplication
+
+    from peer._session import MemberSession
+    from peer.gui import Console
+    from peer.gui._roster import RosterPanel
+    from peer.gui._session_tab import SessionTab
+
+
+def choose(roster: RosterPanel, name: str, label: str) -> None:
+    """Pick *label* in *name*'s context menu, as a right-click and a click would."""
+    actions = {a.text(): a for a in roster.menu_for(name).actions()}
+    assert label in actions, f"{label!r} not in {sorted(actions)}"
+    actions[label].trigger()
+
+
+def menu_labels(roster: RosterPanel, name: str) -> list[str]:
+    return [a.text() for a in roster.menu_for(name).actions()]
+
+
+async def next_code(tab: SessionTab, used: str) -> str:
+    """The code the rep's panel shows once *used* is used up."""
+    await until(lambda: tab.code_panel.code.text() not in ("", used), "the next code")
+    return tab.code_panel.code.text()
+
+
+@asynccontextmanager
+async def joined_as(
+    relay: str, code: str, name: str, *, assist: bool = False
+) -> AsyncIterator[MemberSession]:
+    async with open_joined_session(
+        join_target(code, relay), name, assist=assist, relay_timeout=10.0
+    ) as session:
+        yield session
+
+
+async def test_the_rep_removes_a_customer_who_is_told_and_leaves_every_roster(
+    qapp: QApplication, relay_process: str, tmp_path: Path
+) -> None:
+    async with open_console_window(qapp, relay_process, tmp_path) as (window, console):
+        await start_session(window, console)
+        tab = console.faces[0].tab
+        first = tab.code_panel.code.text()
+        async with open_customer_window(qapp, relay_process, tmp_path, code=first) as bob:
+            click(bob.form.join_button)
+            await until(lambda: bob.in_session, "Bob to join")
+            async with joined_as(relay_process, await next_code(tab, first), "Carol") as carol:
+                await until(lambda: len(tab.roster.rows()) == 3, "the roster of three")
+                choose(tab.roster, "Bob", "Remove Bob from the session")
+                await until(lambda: not bob.in_session, "Bob's window to end")
+                assert bob.who.text() == "Alice removed you from the session"
+                assert not bob.chat.entry.isEnabled()
+                await until(lambda: len(tab.roster.rows()) == 2, "the rep's roster without Bob")
+                rows = [("Alice", "rep, you"), ("★ Carol", "customer, primary")]
+                assert tab.roster.rows() == rows
+                assert "Alice removed Bob from the session" in tab.chat.lines()
+                await until(
+                    lambda: [m.name for m in carol.roster()] == ["Alice", "Carol"],
+                    "Carol's roster without Bob",
+                )
+
+
+async def test_an_assistant_is_not_offered_remove_or_transfer(
+    qapp: QApplication, relay_process: str, tmp_path: Path
+) -> None:
+    async with (
+        open_console_window(qapp, relay_process, tmp_path) as (lead_window, lead),
+        open_console_window(qapp, relay_process, tmp_path) as (_window, helper),
+    ):
+        await start_session(lead_window, lead)
+        lead_tab = lead.faces[0].tab
+        helper_tab = await assist(lead_tab, helper)
+        await until(lambda: len(lead_tab.roster.rows()) == 2, "the lead's roster")
+        assert menu_labels(helper_tab.roster, "Alice") == []
+        assert "Remove Alice (2) from the session" in menu_labels(lead_tab.roster, "Alice (2)")
+
+
+async def assist(lead_tab: SessionTab, helper: Console) -> SessionTab:
+    """The lead issues an assistant's code; the second console assists with it."""
+    old = lead_tab.code_panel.code.text()
+    click(lead_tab.code_panel.assistant)
+    code = await next_code(lead_tab, old)
+    dialog = helper.start_dialog
+    assert dialog is not None
+    dialog.assist.setText(code)
+    click(dialog.start_button)
+    await until(lambda: helper.faces != [], "the assistant's tab")
+    tab = helper.faces[0].tab
+    await until(lambda: len(tab.roster.rows()) == 2, "the assistant's roster")
+    return tab
+
+
+async def test_the_rep_hands_control_to_an_assistant_from_the_roster(
+    qapp: QApplication, relay_process: str, tmp_path: Path
+) -> None:
+    async with (
+        open_console_window(qapp, relay_process, tmp_path) as (lead_window, lead),
+        open_console_window(qapp, relay_process, tmp_path) as (_window, helper),
+    ):
+        await start_session(lead_window, lead)
+        lead_tab = lead.faces[0].tab
+        helper_tab = await assist(lead_tab, helper)
+        assert helper_tab.end_button.text() == "&Leave session"
+        choose(lead_tab.roster, "Alice (2)", "Transfer control to Alice (2)")
+        await until(lambda: helper_tab.end_button.text() == "&End session", "the helper's End")
+        await until(lambda: lead_tab.end_button.text() == "&Leave session", "the lead's Leave")
+        assert lead_tab.activities.reason(Action.VIEW_DESKTOP) == (
+            "only the controlling rep asks to see or share a screen; an assistant watches"
+        )
+        assert not lead_tab.activities.buttons[Action.VIEW_DESKTOP].isEnabled()
+        assert menu_labels(lead_tab.roster, "Alice (2)") == []
+        await until(lambda: helper_tab.code_panel.isVisible(), "the new rep's code panel")
+        assert not lead_tab.code_panel.isVisible()
+        rows = [("Alice", "assistant"), ("Alice (2)", "rep, you")]
+        await until(lambda: helper_tab.roster.rows() == rows, "the new rep's roster")
+
+
+def test_the_menu_offers_transfer_only_to_an_assistant_and_primary_only_to_a_customer(
+    qapp: QApplication,
+) -> None:
+    from codec import Role
+    from peer.gui._roster import Person, RosterChoice, RosterPanel
+
+    roster = RosterPanel()
+    roster.offers = set(RosterChoice)
+    roster.set_people(
+        [
+            Person("Alice", Role.REP, me=True),
+            Person("Bob", Role.CUSTOMER, primary=True),
+            Person("Carol", Role.CUSTOMER),
+            Person("Dave", Role.ASSISTANT),
+        ]
+    )
+    assert menu_labels(roster, "Alice") == []
+    assert menu_labels(roster, "Bob") == ["Remove Bob from the session"]
+    assert menu_labels(roster, "Carol") == [
+        "Make Carol the primary customer",
+        "Remove Carol from the session",
+    ]
+    assert menu_labels(roster, "Dave") == [
+        "Transfer control to Dave",
+        "Remove Dave from the session",
+    ]
