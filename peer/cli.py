@@ -130,7 +130,9 @@ async def _run(args: argparse.Namespace, config: PeerConfig) -> int:
             raise _UsageError("the console needs a display; helpline start works in a terminal")
         from peer.gui import run_console
 
-        return await run_console(args.name, config, policy, files, relay_timeout, relay=args.relay)
+        return await run_console(
+            args.name, config, policy, files, relay_timeout, relay=args.relay, timings=timings
+        )
     if args.command == "start":
         kind = policy.start(args.type or config.session_type, args.tracking or config.tracking)
         relay = args.relay or config.relay
@@ -150,7 +152,7 @@ async def _run(args: argparse.Namespace, config: PeerConfig) -> int:
             default_type=args.type or config.session_type,
         )
     if args.gui or (_no_terminal() and gui_available()):
-        return await _join_window(args, config, policy, files, relay_timeout)
+        return await _join_window(args, config, policy, files, relay_timeout, timings)
     if args.code is None:
         raise _UsageError("give the code (or link) the rep gave you, or --gui for a window")
     target = _join_target(args.code, args.relay or config.relay)
@@ -179,6 +181,7 @@ async def _join_window(
     policy: Policy,
     files: FileSettings,
     relay_timeout: float,
+    timings: SessionTimings,
 ) -> int:
     if not gui_available():
         raise _UsageError("--gui needs a display; without one, join in the terminal with the code")
@@ -190,7 +193,9 @@ async def _join_window(
     elif "://" in code:
         target = JoinTarget.from_link(code)
         code, relay = str(target.code), relay or target.relay
-    return await run_customer_window(code, args.name, relay, policy, files, relay_timeout)
+    return await run_customer_window(
+        code, args.name, relay, policy, files, relay_timeout, timings=timings
+    )
 
 
 def _join_target(text: str, relay: str | None) -> JoinTarget:

@@ -27,7 +27,7 @@ from peer.gui._rep import RepFace
 from peer.gui._start_dialog import StartChoice, StartDialog
 
 if TYPE_CHECKING:
-    from codec import Policy
+    from codec import Policy, SessionTimings
     from peer._config import PeerConfig, SmtpConfig
     from peer._file_settings import FileSettings
 
@@ -45,6 +45,7 @@ async def run_console(
     *,
     window: ConsoleWindow | None = None,
     relay: str | None = None,
+    timings: SessionTimings | None = None,
 ) -> int:
     """Show the console until it is closed (ending its sessions first, once confirmed)."""
     window = window or ConsoleWindow(policy.max_sessions)
@@ -57,6 +58,7 @@ async def run_console(
             console = Console(window, bridge, nursery, stack, name, config, policy, files)
             console.relay_timeout = relay_timeout
             console.relay = relay or config.relay
+            console.timings = timings
             window.on_new_session = console.ask_start
             window.on_end_all = lambda: bridge.call(console.end_all)
             window.console = console  # type: ignore[attr-defined]  # for tests and screenshots
@@ -91,6 +93,8 @@ class Console:
         self.files = files
         self.relay: str | None = None
         self.relay_timeout = 30.0
+        #: The session's deadlines (how long a drop may last: the config's resume_timeout).
+        self.timings: SessionTimings | None = None
         self.faces: list[RepFace] = []
         self.start_dialog: StartDialog | None = None
         self._local_relay: str | None = None
@@ -138,6 +142,7 @@ class Console:
                 choice.name,
                 max_customers=self.policy.max_customers,
                 relay_timeout=self.relay_timeout,
+                timings=self.timings,
             ) as session:
                 tab = self.window.add_session(f"{session.code.number} · {choice.session_type}")
                 await self._run_face(RepFace(session, tab, *self._face_parts(choice)))
@@ -161,7 +166,12 @@ class Console:
         """Join another rep's session as an assistant (M4), in a tab of its own."""
         target = join_target(code, choice.relay or self.relay or "")
         async with open_joined_session(
-            target, choice.name, assist=True, relay_timeout=self.relay_timeout
+            target,
+            choice.name,
+            assist=True,
+            relay_timeout=self.relay_timeout,
+            timings=self.timings,
+            max_customers=self.policy.max_customers,
         ) as session:
             tab = self.window.add_session(f"{target.code.number} · assisting")
             await self._run_face(RepFace(session, tab, *self._face_parts(choice)))

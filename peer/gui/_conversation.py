@@ -1,23 +1,34 @@
 """What both faces do alike with the conversation: session events into chat lines, and
-one's own lines sent and shown.
+one's own lines sent and shown; drops and returns into the connection bar.
 
 The CLI prints what others say; a window also shows what its person sent,
 marked as the rep's roster would mark it, with the recipients of a private
-line. Events that are not conversation are left to the face.
+line. Events that are neither are left to the face.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from peer._events import ChatReceived, MemberJoined, MemberLeft, MessageRejected, SessionEnded
+from peer._events import (
+    ChatReceived,
+    MemberAway,
+    MemberBack,
+    MemberJoined,
+    MemberLeft,
+    MessageRejected,
+    Reconnected,
+    Reconnecting,
+    SessionEnded,
+)
 
 if TYPE_CHECKING:
     from peer._events import SessionEvent
     from peer._session import Session
     from peer.gui._chat import ChatPanel
+    from peer.gui._connection_bar import ConnectionBar
 
-__all__ = ["ended_words", "send_and_show", "show_conversation"]
+__all__ = ["ended_words", "send_and_show", "show_connection", "show_conversation"]
 
 
 def show_conversation(chat: ChatPanel, event: SessionEvent) -> bool:
@@ -52,3 +63,26 @@ def ended_words(event: SessionEnded) -> str:
     if event.removed_by is not None:
         return f"{event.removed_by} removed you from the session"
     return f"Session lost: {event.lost}"
+
+
+def show_connection(bar: ConnectionBar, chat: ChatPanel, event: SessionEvent) -> bool:
+    """Show a drop or a return (ours or another member's); False for any other event.
+
+    The transcript keeps a line of each, for the record; the bar says how it stands now.
+    """
+    match event:
+        case Reconnecting(reason):
+            bar.reconnecting(reason)
+            chat.add_notice(f"Connection lost ({reason}); reconnecting…")
+        case Reconnected():
+            bar.reconnected()
+            chat.add_notice("Reconnected")
+        case MemberAway(name, _, seconds):
+            bar.member_away(name, seconds)
+            chat.add_notice(f"{name}'s connection dropped; waiting up to {seconds:g} s")
+        case MemberBack(name):
+            bar.member_back(name)
+            chat.add_notice(f"{name} is back")
+        case _:
+            return False
+    return True

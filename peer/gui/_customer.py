@@ -50,11 +50,16 @@ from peer._share_cli import open_sharing
 from peer._share_customer import CustomerSharing
 from peer._share_events import ConsentAsked, ShareNotice, ShareRejected, ViewClosed, ViewOpened
 from peer.gui._bridge import Bridge
-from peer.gui._conversation import ended_words, send_and_show, show_conversation
+from peer.gui._conversation import (
+    ended_words,
+    send_and_show,
+    show_connection,
+    show_conversation,
+)
 from peer.gui._customer_window import CustomerWindow
 
 if TYPE_CHECKING:
-    from codec import Policy
+    from codec import Policy, SessionTimings
     from peer._file_events import FileEvent
     from peer._file_settings import FileSettings
     from peer._file_transfers import FileTransfers
@@ -106,6 +111,7 @@ async def run_customer_window(
     relay_timeout: float,
     *,
     window: CustomerWindow | None = None,
+    timings: SessionTimings | None = None,
 ) -> int:
     """Show the customer's window until it is closed; 0, or 1 if the session broke."""
     window = window or CustomerWindow()
@@ -128,7 +134,7 @@ async def run_customer_window(
                         target = join_target(text, where)
                         window.form.busy("Checking the code…")
                         async with open_joined_session(
-                            target, who, relay_timeout=relay_timeout
+                            target, who, relay_timeout=relay_timeout, timings=timings
                         ) as session:
                             face = CustomerFace(session, window, policy, files, bridge)
                             face.number = target.code.number
@@ -206,14 +212,18 @@ class CustomerFace:
                     self._refresh_bar()
                     continue
                 await self.desk.observe(event)
-                if show_conversation(window.chat, event):
+                if show_conversation(window.chat, event) or show_connection(
+                    window.connection, window.chat, event
+                ):
                     self._refresh_people()
                     continue
                 match event:
                     case PrimaryChanged(name):
                         if name is not None:
                             window.chat.add_notice(f"{name} is now the primary customer")
-                    case SessionEnded(by, _, removed_by):
+                    case SessionEnded(by, lost, removed_by):
+                        if lost is not None and removed_by is None:
+                            window.connection.lost(lost)
                         window.ended(ended_words(event))
                         return 0 if by or removed_by else 1
                 self._refresh_people()

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from peer.gui._chat import ChatPanel
+from peer.gui._connection_bar import ConnectionBar
 from peer.gui._join_form import JoinForm
 from peer.gui._question import QuestionDialog
 from peer.gui._share_bar import ShareBar
@@ -60,6 +61,7 @@ class CustomerWindow(QMainWindow):
         self.who = PlainLabel()
         self.who.setStyleSheet("font-size: 13pt; font-weight: bold; padding: 4px;")
         self.share_bar = ShareBar()
+        self.connection = ConnectionBar()
         self.chat = ChatPanel()
         self.shared_files = SharedFilesPanel()
         self.transfers = TransfersPanel()
@@ -83,6 +85,7 @@ class CustomerWindow(QMainWindow):
         page = QWidget()
         column = QVBoxLayout(page)
         column.addWidget(self.who)
+        column.addWidget(self.connection)
         column.addWidget(self.share_bar)
         column.addWidget(splitter, 1)
         column.addLayout(bottom)

@@ -21,8 +21,10 @@ from peer._events import (
     CodeChanged,
     JoinAttemptFailed,
     JoiningPaused,
+    MemberBack,
     MessageReceived,
     PrimaryChanged,
+    Reconnected,
     SessionEnded,
 )
 from peer._file_events import FileNotice, FolderListed, TransferEnded, TransferProgress
@@ -34,7 +36,12 @@ from peer._share_events import ShareNotice, ShareRejected, ViewClosed, ViewOpene
 from peer._share_rep import RepSharing
 from peer.gui._activities import Action, Situation, why_not
 from peer.gui._activity_bar import FileAction
-from peer.gui._conversation import ended_words, send_and_show, show_conversation
+from peer.gui._conversation import (
+    ended_words,
+    send_and_show,
+    show_connection,
+    show_conversation,
+)
 from peer.gui._notes import EndNotesDialog
 from peer.gui._roster import Person, RosterChoice
 from peer.gui._sysinfo_view import SysinfoView
@@ -159,8 +166,12 @@ class RepFace:
                 continue
             if isinstance(event, PrimaryChanged):
                 await self.sharing.end_all("the primary customer changed")
+            if isinstance(event, Reconnected | MemberBack):
+                await self.sharing.restart_view()  # a fresh full frame after a drop
             await self.desk.observe(event)
-            if show_conversation(tab.chat, event):
+            if show_conversation(tab.chat, event) or show_connection(
+                tab.connection, tab.chat, event
+            ):
                 self.refresh()
                 continue
             match event:
@@ -172,7 +183,9 @@ class RepFace:
                     tab.say(f"{failures} failed join attempts: joining is paused.")
                 case PrimaryChanged(name):
                     tab.chat.add_notice(f"{name} is now the primary customer" if name else "")
-                case SessionEnded():
+                case SessionEnded(_, lost, removed_by):
+                    if lost is not None and removed_by is None:
+                        tab.connection.lost(lost)
                     self.outcome = ended_words(event)
                     return
             self.refresh()

@@ -1,4 +1,5 @@
-"""One session's tab in the rep's console: code, activities, viewer, people, chat, files, notes.
+"""One session's tab in the rep's console: connection, code, activities, viewer, people, chat,
+files, notes.
 
 Layout only; :mod:`peer.gui._rep` fills it and wires its callbacks. The
 viewer takes the room the screen needs on the left, with the transfers
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 from peer.gui._activity_bar import ActivityBar
 from peer.gui._chat import ChatPanel
 from peer.gui._code_panel import CodePanel
+from peer.gui._connection_bar import ConnectionBar
 from peer.gui._notes import NotesPanel
 from peer.gui._roster import RosterPanel
 from peer.gui._text import PlainLabel, shown
@@ -41,6 +43,7 @@ class SessionTab(QWidget):
         #: Called when End (controlling rep) or Leave (assistant) is pressed.
         self.on_end: Callable[[], None] | None = None
         self.over = False
+        self.connection = ConnectionBar()
         self.code_panel = CodePanel()
         self.activities = ActivityBar()
         self.viewer = ViewerDock()
@@ -82,6 +85,7 @@ class SessionTab(QWidget):
         bottom.addWidget(self.notes_button)
         bottom.addWidget(self.end_button)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.connection)
         layout.addWidget(self.code_panel)
         layout.addWidget(self.activities)
         layout.addWidget(body, 1)

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QImage
     from PySide6.QtWidgets import QApplication
 
-    from codec import Policy
+    from codec import Policy, SessionTimings
     from peer.gui import Console, CustomerWindow
     from peer.gui._activities import Action
     from peer.gui._question import QuestionDialog
@@ -41,13 +41,25 @@ def rgb(image: QImage) -> np.ndarray:
 
 @asynccontextmanager
 async def open_console_window(
-    app: QApplication, relay: str, tmp: Path, policy: Policy = DEFAULT_POLICY
+    app: QApplication,
+    relay: str,
+    tmp: Path,
+    policy: Policy = DEFAULT_POLICY,
+    timings: SessionTimings | None = None,
 ) -> AsyncIterator[tuple[ConsoleWindow, Console]]:
     """``helpline console`` with its start dialog open, prefilled with Alice and *relay*."""
     window = ConsoleWindow(policy.max_sessions)
     settings = FileSettings(download_dir=tmp / "rep-downloads", shared_root=tmp)
     run = partial(
-        run_console, "Alice", PeerConfig(), policy, settings, 10.0, window=window, relay=relay
+        run_console,
+        "Alice",
+        PeerConfig(),
+        policy,
+        settings,
+        10.0,
+        window=window,
+        relay=relay,
+        timings=timings,
     )
     async with pumping(app), trio.open_nursery() as nursery:
         nursery.start_soon(run)

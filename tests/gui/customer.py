@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from PySide6.QtWidgets import QApplication
 
-    from codec import Activity
+    from codec import Activity, SessionTimings
     from peer.gui._question import QuestionDialog
     from tests.gui.rep_side import RepSide
 
@@ -34,7 +34,13 @@ def click(widget: object) -> None:
 
 @asynccontextmanager
 async def open_customer_window(
-    app: QApplication, relay: str, tmp: Path, *, code: str = "", relay_field: str | None = None
+    app: QApplication,
+    relay: str,
+    tmp: Path,
+    *,
+    code: str = "",
+    relay_field: str | None = None,
+    timings: SessionTimings | None = None,
 ) -> AsyncIterator[CustomerWindow]:
     """The window as ``helpline join --gui`` shows it, running until the block ends."""
     window = CustomerWindow()
@@ -49,6 +55,7 @@ async def open_customer_window(
         settings,
         10.0,
         window=window,
+        timings=timings,
     )
     async with pumping(app), trio.open_nursery() as nursery:
         nursery.start_soon(run)
