@@ -179,14 +179,8 @@ def walk_files(root: Path, path: str, *, follow_symlinks: bool) -> list[tuple[st
     """
     base = path.rstrip("/").rsplit("/", 1)[-1] or "folder"
     top = root / path if follow_symlinks else root.joinpath(*lookup_parts(path))
-    if not follow_symlinks:
-        # Open each folder through the fds so a symlinked part is refused here.
-        root_fd = _open_root(root)
-        try:
-            os.close(_walk_to(root_fd, lookup_parts(path), path))
-        finally:
-            os.close(root_fd)
-    if not top.is_dir():
+    is_dir = top.is_dir() if follow_symlinks else _is_folder_below(root, lookup_parts(path), path)
+    if not is_dir:
         file = open_for_reading(root, path, follow_symlinks=follow_symlinks)
         file.close()
         return [(str(root / path) if follow_symlinks else path, file.path, file.size)]
@@ -203,6 +197,29 @@ def walk_files(root: Path, path: str, *, follow_symlinks: bool) -> list[tuple[st
             source = os.path.relpath(full, root) if not follow_symlinks else full
             found.append((source, f"{base}/{inside}", st.st_size))
     return found
+
+
+def _is_folder_below(root: Path, parts: list[str], shown: str) -> bool:
+    """Whether *parts* below *root* is a real folder, reached through no symlink.
+
+    Each folder on the way is opened through the fds, so a symlinked part is
+    refused here; a last part that is a file is left to open_for_reading.
+    """
+    root_fd = _open_root(root)
+    try:
+        parent = _walk_to(root_fd, parts[:-1], shown)
+        try:
+            last = os.stat(parts[-1], dir_fd=parent, follow_symlinks=False) if parts else None
+        except OSError:
+            last = None  # open_for_reading says what is wrong with it
+        finally:
+            os.close(parent)
+        if last is not None and not stat.S_ISDIR(last.st_mode):
+            return False
+        os.close(_walk_to(root_fd, parts, shown))  # refuses a symlinked last part
+        return True
+    finally:
+        os.close(root_fd)
 
 
 def list_folder(root: Path, path: str) -> list[tuple[str, bool, int]]:

@@ -81,6 +81,20 @@ async def test_fetch_brings_a_folder_tree_from_the_granted_folder(
         assert got == digests
 
 
+async def test_fetch_brings_one_file_from_a_folder_inside_the_granted_folder(
+    relay_url: str, tmp_path: Path
+) -> None:
+    async with open_pair(relay_url, tmp_path) as (rep, bob):
+        digest = make_file(tmp_path / "home" / "logs" / "app.log", 70_000)
+        await grant_access(rep, bob)
+        rep.files.fetch("logs/app.log")
+        question = await next_file_event(bob, FileQuestion)
+        assert "wants to fetch logs/app.log (70.0 KB) from you" in question.text
+        bob.files.answer(True)
+        assert (await next_file_event(rep, TransferEnded)).view.state == "complete"
+        assert sha256_of(rep.folder / "app.log") == digest
+
+
 async def test_ls_lists_the_granted_folder_and_cannot_climb_out(
     relay_url: str, tmp_path: Path
 ) -> None:
