@@ -4,7 +4,7 @@ A disabled button still shows its tooltip in Qt only when hovered, and not
 at all on some styles, so the reason also goes into the button's status
 tip and accessible description, and :meth:`reason` gives it to tests. The
 Files button opens a menu of the file actions (F1 share, F2 access, send,
-fetch, end).
+browse and fetch, end).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class FileAction:
     SHARE = "Share files for the customer to download…"
     ACCESS = "Ask for file access"
     SEND = "Send files to the customer…"
-    FETCH = "Fetch a file from the customer…"
+    BROWSE = "Browse and fetch the customer's files…"
     END = "End file transfer"
 
 
@@ -73,7 +73,7 @@ class ActivityBar(QWidget):
             if action is Action.FILES:
                 menu = QMenu(button)
                 for label in (
-                    FileAction.SHARE, FileAction.ACCESS, FileAction.SEND, FileAction.FETCH,
+                    FileAction.SHARE, FileAction.ACCESS, FileAction.SEND, FileAction.BROWSE,
                     FileAction.END,
                 ):  # fmt: skip
                     menu.addAction(label).triggered.connect(partial(self._file, label))

@@ -43,6 +43,7 @@ from peer.gui._conversation import (
     show_conversation,
 )
 from peer.gui._notes import EndNotesDialog
+from peer.gui._remote_files import RemoteFilesDialog
 from peer.gui._roster import Person, RosterChoice
 from peer.gui._sysinfo_view import SysinfoView
 
@@ -109,6 +110,8 @@ class RepFace:
         #: The dialogs open now (the file picker, the end-of-session notes), for tests.
         self.file_dialog: QFileDialog | None = None
         self.end_dialog: EndNotesDialog | None = None
+        #: The customer's files as the rep browses them (Files, Browse), once opened.
+        self.remote_files: RemoteFilesDialog | None = None
         self._refusals = {f: None if policy.allows(f) else policy.refusal(f) for f in Feature}
         #: Cancelled when this rep ends or leaves: the session sends no event for that.
         self._events_scope = trio.CancelScope()
@@ -248,7 +251,7 @@ class RepFace:
         self.refresh()
 
     def _file_action(self, label: str) -> None:
-        from PySide6.QtWidgets import QFileDialog, QInputDialog
+        from PySide6.QtWidgets import QFileDialog
 
         files = self.files
         if files is None:
@@ -262,18 +265,31 @@ class RepFace:
             )
             self.file_dialog = dialog
             dialog.open()  # not exec(): a nested loop would re-enter trio's guest run
-        elif label == FileAction.FETCH:
-            ask = QInputDialog(self.tab)
-            ask.setWindowTitle("Fetch a file")
-            ask.setLabelText("The file's path in the customer's shared folder:")
-            ask.textValueSelected.connect(
-                lambda path: self.bridge.call(files.fetch, path.strip()) if path.strip() else None
-            )
-            ask.open()
+        elif label == FileAction.BROWSE:
+            self._browse(files)
         elif label == FileAction.ACCESS:
             self.bridge.call(files.ask_access)
         elif label == FileAction.END:
             self.bridge.call(files.end_files)
+
+    def _browse(self, files: FileTransfers) -> None:
+        """The customer's granted folder, listed; what the rep picks or types is fetched."""
+        primary = self.session.primary
+        if primary is None:
+            self.tab.say("No customer has joined yet.")
+            return
+        dialog = self.remote_files
+        if dialog is None or not dialog.isVisible():
+            dialog = RemoteFilesDialog(primary.name, self.tab)
+            dialog.on_list = lambda path: self.bridge.call(files.list_remote, path)
+            dialog.on_fetch = lambda path: self.bridge.call(files.fetch, path)
+            self.remote_files = dialog
+            dialog.show()
+            dialog.list_folder("")
+        dialog.raise_()
+
+    def _browsing(self) -> bool:
+        return self.remote_files is not None and self.remote_files.isVisible()
 
     def share_files(self, paths: list[Path]) -> None:
         """Share *paths* for download (F1), as the Files menu's first entry does."""
@@ -381,6 +397,9 @@ class RepFace:
                 self.tab.transfers.update_view(view)
             case FileNotice(text):
                 self.tab.chat.add_notice(text.lstrip("*! "))
+            case FolderListed(_, path, entries, error) if self._browsing():
+                assert self.remote_files is not None
+                self.remote_files.set_listing(path, entries, error)
             case FolderListed(customer, path, entries, error):
                 where = path or "the shared folder"
                 listing = ", ".join(e.name + ("/" if e.is_dir else "") for e in entries)
