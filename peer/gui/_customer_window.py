@@ -7,6 +7,7 @@ dialogs (:meth:`ask`); one asked while another is open waits its turn.
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -93,10 +94,20 @@ class CustomerWindow(QMainWindow):
         self.pages.addWidget(self.form)
         self.pages.addWidget(page)
         self.setCentralWidget(self.pages)
-        self.setTabOrder(self.chat.entry, self.chat.send_button)
-        self.setTabOrder(self.chat.send_button, self.shared_files.tree)
-        self.setTabOrder(self.shared_files.tree, self.shared_files.download_button)
-        self.setTabOrder(self.shared_files.download_button, self.leave_button)
+        # Tab walks the page as it is laid out: the chat, then the files, Leave last.
+        chain = [
+            self.chat.transcript,
+            self.chat.send_to,
+            self.chat.entry,
+            self.chat.send_button,
+            self.files_tabs,
+            self.shared_files.tree,
+            self.shared_files.download_button,
+            self.transfers.table,
+            self.leave_button,
+        ]
+        for before, after in itertools.pairwise(chain):
+            self.setTabOrder(before, after)
         self._dialog: QuestionDialog | None = None
         self._dialog_kind = ""
         self._waiting: deque[_Asked] = deque()

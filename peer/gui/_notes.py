@@ -42,6 +42,7 @@ class NotesPanel(QWidget):
         self.editor = QPlainTextEdit()
         self.editor.setPlaceholderText("Notes for this session, one per line")
         self.editor.setAccessibleName("Session notes")
+        self.editor.setTabChangesFocus(True)  # one note a line: Tab moves on, as in a form
         self.state = PlainLabel("Not saved yet.")
         self.state.setStyleSheet("color: #555;")
         self.save_button = QPushButton("&Save notes")
@@ -84,6 +85,7 @@ class EndNotesDialog(QDialog):
         self.setModal(True)
         self._on_end = on_end
         self.editor = QPlainTextEdit("\n".join(notes))
+        self.editor.setTabChangesFocus(True)
         self.editor.setMinimumSize(480, 220)
         self.end_button = QPushButton("&End session for everyone")
         self.cancel_button = QPushButton("&Cancel")

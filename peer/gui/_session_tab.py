@@ -9,6 +9,7 @@ The bottom row carries End (the controlling rep) or Leave (an assistant).
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -90,9 +91,29 @@ class SessionTab(QWidget):
         layout.addWidget(self.activities)
         layout.addWidget(body, 1)
         layout.addLayout(bottom)
-        self.setTabOrder(self.chat.entry, self.chat.send_button)
-        self.setTabOrder(self.chat.send_button, self.notes.editor)
-        self.setTabOrder(self.notes.editor, self.end_button)
+        # Tab walks the panels as they are laid out: the code, the activities, the viewer and
+        # its transfers, then the right-hand column top to bottom, and End last.
+        chain = [
+            self.code_panel.copy_code,
+            self.code_panel.copy_link,
+            self.code_panel.invite,
+            self.code_panel.assistant,
+            *self.activities.buttons.values(),
+            self.viewer.detach_button,
+            self.transfers.table,
+            self.roster.tree,
+            self.chat.transcript,
+            self.chat.send_to,
+            self.chat.entry,
+            self.chat.send_button,
+            self.notes.editor,
+            self.notes.save_button,
+            self.notes.close_button,
+            self.notes_button,
+            self.end_button,
+        ]
+        for before, after in itertools.pairwise(chain):
+            self.setTabOrder(before, after)
 
     def set_controlling(self, controlling: bool) -> None:
         """End for the controlling rep; an assistant may only leave (S5)."""
