@@ -46,7 +46,6 @@ from peer._file_session import open_file_transfers
 from peer._gui import ViewerFace
 from peer._nursery import open_task_nursery
 from peer._open import open_joined_session
-from peer._share_cli import open_sharing
 from peer._share_customer import CustomerSharing
 from peer._share_events import ConsentAsked, ShareNotice, ShareRejected, ViewClosed, ViewOpened
 from peer.gui._bridge import Bridge
@@ -57,6 +56,7 @@ from peer.gui._conversation import (
     show_conversation,
 )
 from peer.gui._customer_window import CustomerWindow
+from peer.gui._face import SessionFace
 
 if TYPE_CHECKING:
     from codec import Policy, SessionTimings
@@ -151,7 +151,7 @@ async def run_customer_window(
     return outcome
 
 
-class CustomerFace:
+class CustomerFace(SessionFace[CustomerSharing]):
     def __init__(
         self,
         session: MemberSession,
@@ -160,17 +160,11 @@ class CustomerFace:
         files: FileSettings,
         bridge: Bridge,
     ) -> None:
+        super().__init__(session, CustomerSharing, bridge, policy, files)
         self.session = session
         self.window = window
-        self.policy = policy
-        self.settings = files
-        self.bridge = bridge
-        sharing = open_sharing(session)
-        assert isinstance(sharing, CustomerSharing)
-        self.sharing = sharing
         self.desk = CustomerDesk(session, policy, self.window.chat.add_notice)
         self.desk.sysinfo.on_question = self._sysinfo_asked
-        self.files: FileTransfers | None = None
         #: The session number, for the window's title.
         self.number = ""
         #: Cancelled when the customer leaves: the event loop stops reading.

@@ -31,7 +31,6 @@ from peer._file_events import FileNotice, FolderListed, TransferEnded, TransferP
 from peer._file_session import open_file_transfers
 from peer._host import HostSession
 from peer._nursery import open_task_nursery
-from peer._share_cli import open_sharing
 from peer._share_events import ShareNotice, ShareRejected, ViewClosed, ViewOpened
 from peer._share_rep import RepSharing
 from peer.gui._activities import Action, Situation, why_not
@@ -42,6 +41,7 @@ from peer.gui._conversation import (
     show_connection,
     show_conversation,
 )
+from peer.gui._face import SessionFace
 from peer.gui._notes import EndNotesDialog
 from peer.gui._remote_files import RemoteFilesDialog
 from peer.gui._roster import Person, RosterChoice
@@ -80,7 +80,7 @@ _CODE_NOTES = {
 }
 
 
-class RepFace:
+class RepFace(SessionFace[RepSharing]):
     def __init__(
         self,
         session: HostSession | MemberSession,
@@ -91,21 +91,15 @@ class RepFace:
         kind: tuple[str, str | None],
         smtp: SmtpConfig | None = None,
     ) -> None:
+        super().__init__(session, RepSharing, bridge, policy, files)
         self.session = session
         self.tab = tab
-        self.bridge = bridge
-        self.policy = policy
-        self.settings = files
-        sharing = open_sharing(session)
-        assert isinstance(sharing, RepSharing)
-        self.sharing = sharing
         if isinstance(session, HostSession):
             self.desk = RepDesk.open(session, kind, tab.chat.add_notice, smtp, policy)
         else:
             # An assistant keeps notes for itself; the session's record is the controlling rep's.
             self.desk = RepDesk(session, None, tab.chat.add_notice, smtp, policy)  # type: ignore[arg-type]
         self.desk.sysinfo.on_report = self._show_report
-        self.files: FileTransfers | None = None
         self.reports: list[SysinfoView] = []
         #: The dialogs open now (the file picker, the end-of-session notes), for tests.
         self.file_dialog: QFileDialog | None = None

@@ -24,6 +24,7 @@ from codec import (
     HandOverDoor,
     HostRules,
     MemberRules,
+    Role,
     SessionCode,
     SessionTimings,
     Transmit,
@@ -178,3 +179,13 @@ class Room:
 
     def frames(self, sender: int, to: int) -> list[bytes]:
         return [p for s, t, p in self.wire if (s, t) == (sender, to)]
+
+
+def support_room() -> Room:
+    """Alice the rep (HOST), Bob (2) and Carol (3) customers, Dave (4) an assistant."""
+    room = Room()
+    room.join(2, "Bob")
+    room.join(3, "Carol")
+    room.apply(HOST, room.host.issue_code(Role.ASSISTANT, room.now))
+    room.join(4, "Dave", assist=True)
+    return room

@@ -28,19 +28,13 @@ from codec import (
     Transmit,
     encode_message,
 )
-from tests.codec.session_room import HOST, Room
+from tests.codec.session_room import HOST, Room, support_room
 
 BOB, CAROL, DAVE, ERIN = 2, 3, 4, 5
 
 
-def session() -> Room:
-    """Alice the rep, Bob and Carol customers, Dave an assistant."""
-    room = Room()
-    room.join(BOB, "Bob")
-    room.join(CAROL, "Carol")
-    room.apply(HOST, room.host.issue_code(Role.ASSISTANT, room.now))
-    room.join(DAVE, "Dave", assist=True)
-    return room
+#: Alice the rep, Bob and Carol customers, Dave an assistant.
+session = support_room
 
 
 def transfer(room: Room, frm: int, to: int) -> None:

@@ -17,22 +17,15 @@ from codec import (
     MemberRules,
     PrimaryChanged,
     Refused,
-    Role,
     encode_message,
 )
-from tests.codec.session_room import HOST, Room
+from tests.codec.session_room import HOST, Room, support_room
 
 BOB, CAROL, DAVE = 2, 3, 4
 
 
-def session() -> Room:
-    """Alice the rep, Bob (primary) and Carol customers, Dave an assistant."""
-    room = Room()
-    room.join(BOB, "Bob")
-    room.join(CAROL, "Carol")
-    room.apply(HOST, room.host.issue_code(Role.ASSISTANT, room.now))
-    room.join(DAVE, "Dave", assist=True)
-    return room
+#: Alice the rep, Bob (primary) and Carol customers, Dave an assistant.
+session = support_room
 
 
 def remove(room: Room, eid: int) -> None:

@@ -29,6 +29,13 @@ def _offscreen(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HELPLINE_HISTORY", str(tmp_path / "history.sqlite3"))
 
 
+@pytest.fixture
+def customer_display(monkeypatch: pytest.MonkeyPatch, xdisplay: str) -> str:
+    """The module's Xvfb as DISPLAY: the customer's face captures (and is controlled on) it."""
+    monkeypatch.setenv("DISPLAY", xdisplay)
+    return xdisplay
+
+
 @pytest.fixture(autouse=True)
 def _no_widgets_left(qapp: QApplication) -> Iterator[None]:
     """Every window a test made is destroyed before the next test (and before exit).

@@ -24,9 +24,7 @@ E = TypeVar("E")
 TWO_AT_ONCE = parse_policy("[sessions]\nmax_sessions = 2\n", "site.toml")
 
 
-@pytest.fixture(autouse=True)
-def _customer_display(monkeypatch: pytest.MonkeyPatch, xdisplay: str) -> None:
-    monkeypatch.setenv("DISPLAY", xdisplay)
+pytestmark = pytest.mark.usefixtures("customer_display")
 
 
 async def test_each_session_has_its_own_tab_up_to_the_sites_cap(

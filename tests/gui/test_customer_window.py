@@ -21,9 +21,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
 
-@pytest.fixture(autouse=True)
-def _customer_display(monkeypatch: pytest.MonkeyPatch, xdisplay: str) -> None:
-    monkeypatch.setenv("DISPLAY", xdisplay)  # the customer's screen is the test's Xvfb
+pytestmark = pytest.mark.usefixtures("customer_display")
 
 
 async def test_the_customer_joins_with_the_code_and_sees_who_helps(

@@ -27,9 +27,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
 
-@pytest.fixture(autouse=True)
-def _customer_display(monkeypatch: pytest.MonkeyPatch, xdisplay: str) -> None:
-    monkeypatch.setenv("DISPLAY", xdisplay)
+pytestmark = pytest.mark.usefixtures("customer_display")
 
 
 async def test_a_relay_restart_shows_reconnecting_then_reconnected_and_the_view_restarts(

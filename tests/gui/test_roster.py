@@ -84,16 +84,24 @@ async def test_the_rep_removes_a_customer_who_is_told_and_leaves_every_roster(
 async def test_an_assistant_is_not_offered_remove_or_transfer(
     qapp: QApplication, relay_process: str, tmp_path: Path
 ) -> None:
-    async with (
-        open_console_window(qapp, relay_process, tmp_path) as (lead_window, lead),
-        open_console_window(qapp, relay_process, tmp_path) as (_window, helper),
-    ):
-        await start_session(lead_window, lead)
-        lead_tab = lead.faces[0].tab
-        helper_tab = await assist(lead_tab, helper)
+    async with lead_and_assistant(qapp, relay_process, tmp_path) as (lead_tab, helper_tab):
         await until(lambda: len(lead_tab.roster.rows()) == 2, "the lead's roster")
         assert menu_labels(helper_tab.roster, "Alice") == []
         assert "Remove Alice (2) from the session" in menu_labels(lead_tab.roster, "Alice (2)")
+
+
+@asynccontextmanager
+async def lead_and_assistant(
+    qapp: QApplication, relay: str, tmp: Path
+) -> AsyncIterator[tuple[SessionTab, SessionTab]]:
+    """Two consoles: the lead's session, and the other assisting in it (both called Alice)."""
+    async with (
+        open_console_window(qapp, relay, tmp) as (lead_window, lead),
+        open_console_window(qapp, relay, tmp) as (_window, helper),
+    ):
+        await start_session(lead_window, lead)
+        lead_tab = lead.faces[0].tab
+        yield lead_tab, await assist(lead_tab, helper)
 
 
 async def assist(lead_tab: SessionTab, helper: Console) -> SessionTab:
@@ -114,13 +122,7 @@ async def assist(lead_tab: SessionTab, helper: Console) -> SessionTab:
 async def test_the_rep_hands_control_to_an_assistant_from_the_roster(
     qapp: QApplication, relay_process: str, tmp_path: Path
 ) -> None:
-    async with (
-        open_console_window(qapp, relay_process, tmp_path) as (lead_window, lead),
-        open_console_window(qapp, relay_process, tmp_path) as (_window, helper),
-    ):
-        await start_session(lead_window, lead)
-        lead_tab = lead.faces[0].tab
-        helper_tab = await assist(lead_tab, helper)
+    async with lead_and_assistant(qapp, relay_process, tmp_path) as (lead_tab, helper_tab):
         assert helper_tab.end_button.text() == "&Leave session"
         choose(lead_tab.roster, "Alice (2)", "Transfer control to Alice (2)")
         await until(lambda: helper_tab.end_button.text() == "&End session", "the helper's End")
