@@ -71,14 +71,37 @@ def local_copy(source: Path, target: Path) -> float:
     return elapsed
 
 
+#: Runs a module under cProfile timing the main thread's CPU (not the wall clock,
+#: which counts the time the machine gave to other processes).
+_PROFILED = """
+import cProfile, runpy, sys, time
+out, sys.argv = sys.argv[1], sys.argv[2:]
+profile = cProfile.Profile(time.thread_time)
+try:
+    profile.runcall(runpy.run_module, sys.argv[0], run_name="__main__", alter_sys=True)
+except SystemExit:
+    pass
+finally:
+    profile.dump_stats(out)
+"""
+
+
+def command(module: str, args: list[str], profile: Path | None, label: str) -> list[str]:
+    """``python -m module args``, under cProfile writing *profile*/label.prof if asked."""
+    if profile is None:
+        return python_command(module, *args)
+    return [sys.executable, "-c", _PROFILED, str(profile / f"{label}.prof"), module, *args]
+
+
 async def one_transfer(
-    relay: str, relay_pid: int, source: Path, into: Path, env: dict[str, str]
+    relay: str, relay_pid: int, source: Path, into: Path, env: dict[str, str], profile: Path | None
 ) -> dict[str, Any]:
     rep_args = ["start", "--relay", relay, "--name", "Alice", "--download-dir", str(into)]
-    async with open_console("rep", python_command("peer", *rep_args), env=env) as rep:
+    async with open_console("rep", command("peer", rep_args, profile, "rep"), env=env) as rep:
         code = (await rep.expect(r"^Session code: (\S+)$", within=30)).group(1)
         join_args = ["join", code, "--relay", relay, "--name", "Bob", "--download-dir", str(into)]
-        async with open_console("customer", python_command("peer", *join_args), env=env) as bob:
+        bob_command = command("peer", join_args, profile, "customer")
+        async with open_console("customer", bob_command, env=env) as bob:
             await rep.expect(r"^\* Bob joined", within=30)
             await rep.send(f'/share "{source}"')
             await bob.expect(r"^\* Alice shares", within=30)
@@ -103,7 +126,7 @@ async def _quit(rep: Console, bob: Console) -> None:
     await rep.wait_exit(30)
 
 
-async def run(size: int, runs: int) -> dict[str, Any]:
+async def run(size: int, runs: int, profile: Path | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="helpline-bench-") as tmp:
         folder = Path(tmp)
         source = folder / "payload.bin"
@@ -112,12 +135,14 @@ async def run(size: int, runs: int) -> dict[str, Any]:
         into.mkdir()
         env = {"HELPLINE_CONFIG": str(folder / "none.toml"), "HELPLINE_RELAY": ""}
         env["HELPLINE_HISTORY"] = str(folder / "history.sqlite")
-        command = [sys.executable, "-m", "relay", "--host", "127.0.0.1", "--port", "0"]
+        relay_command = command("relay", ["--host", "127.0.0.1", "--port", "0"], profile, "relay")
         transfers, copies = [], []
-        async with open_server_process(command) as (relay_process, relay):
+        async with open_server_process(relay_command) as (relay_process, relay):
             for _ in range(runs):
                 copies.append(local_copy(source, folder / "copy.bin"))
-                transfers.append(await one_transfer(relay, relay_process.pid, source, into, env))
+                transfers.append(
+                    await one_transfer(relay, relay_process.pid, source, into, env, profile)
+                )
             relay_rss = peak_rss_mib(relay_process.pid)
     transfer_s = statistics.median(t["seconds"] for t in transfers)
     copy_s = statistics.median(copies)
@@ -144,8 +169,11 @@ def main() -> None:
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--profile", type=Path, metavar="DIR", help="run each process under cProfile into DIR"
+    )
     args = parser.parse_args()
-    result = trio.run(run, args.size_mib * MIB, args.runs)
+    result = trio.run(run, args.size_mib * MIB, args.runs, args.profile)
     if args.json:
         print(json.dumps(result, indent=2))
         return

@@ -38,7 +38,7 @@ from codec._file_messages import (
     FileStart,
     TransferMessage,
 )
-from codec._limits import DEFAULT_LIMITS, KiB, Limits, MiB
+from codec._limits import DEFAULT_LIMITS, Limits, MiB
 
 __all__ = [
     "DEFAULT_CHUNK_BYTES",
@@ -49,12 +49,13 @@ __all__ = [
     "TransferState",
 ]
 
-#: Each message costs the peers and the relay a fixed amount of Python work, so
-#: larger chunks move a file on less CPU; 256 KiB is where that levels off, and a
-#: chunk still leaves the link in about a millisecond, so chat is not held up. (The
-#: peer keeps such buffers in the C heap, see peer/_malloc.py: fresh mappings per
-#: chunk made the cipher three times slower.)
-DEFAULT_CHUNK_BYTES = 256 * KiB
+#: Each message costs the peers and the relay a fixed amount of Python work (the
+#: session's lock and steps, the envelope, the WebSocket frame, a thread hand-off
+#: for disk and digest), so larger chunks move a file on less CPU; at 1 MiB a chunk
+#: still leaves the link in a few milliseconds, so chat is not held up. (The peer
+#: keeps such buffers in the C heap, see peer/_malloc.py: fresh mappings per chunk
+#: made the cipher three times slower.)
+DEFAULT_CHUNK_BYTES = 1 * MiB
 #: Enough to keep a loopback or LAN path busy through a loaded machine's scheduling
 #: delays; small enough to stay out of chat's way.
 DEFAULT_WINDOW_BYTES = 8 * MiB
@@ -239,17 +240,27 @@ class Transfer:
     @property
     def ack_due(self) -> bool:
         """Acknowledge now: a share of the window is written, or the last byte is."""
-        unacked = self.position - self.acked
+        return self.ack_due_at(self.position)
+
+    def ack_due_at(self, written: int) -> bool:
+        """As :attr:`ack_due` for a receiver whose writes lag: *written* bytes are on disk."""
+        unacked = written - self.acked
         return unacked > 0 and (
-            unacked >= max(1, self.window // ACK_FRACTION) or self.position == self.size
+            unacked >= max(1, self.window // ACK_FRACTION) or written == self.size
         )
 
-    def ack(self) -> FileAck:
-        """Everything received so far is written; let the sender move on."""
-        message = FileAck(self.tid, self.position)
+    def ack(self, written: int | None = None) -> FileAck:
+        """Everything received so far (or the first *written* bytes) is written."""
+        upto = self.position if written is None else written
         self._require(TransferParty.RECEIVER)
+        if not self.acked < upto <= self.position:
+            raise LocalProtocolError(
+                f"transfer {self.tid}: cannot acknowledge {upto} bytes "
+                f"({self.acked} acknowledged, {self.position} received)"
+            )
+        message = FileAck(self.tid, upto)
         self._send(message)
-        self.acked = self.position
+        self.acked = upto
         return message
 
     def verify(self, digest: bytes) -> FileComplete | FileCancel:

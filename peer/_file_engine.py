@@ -3,13 +3,18 @@
 Each outgoing file is one task that sends its chunks only within the
 receiver's window; the session's send lock is fair, so chat and screen
 updates slip in between chunks instead of queueing behind a whole file.
-Incoming chunks are written as they come and acknowledged once written.
+Its chunks are read and hashed ahead in a worker thread; incoming chunks
+go to a writer task per file that writes and hashes them in a worker
+thread and acknowledges them once written (:mod:`peer._file_pipeline`).
+Once that task runs it alone touches the partial file: stopping a transfer
+closes its channel and the task keeps the partial file for resume.
 Replies go through an outbox task, so :meth:`FileTransfers.handle` never
 waits for the network and may run inside the session's reader.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import logging
@@ -44,6 +49,7 @@ from peer._file_events import (
     TransferView,
 )
 from peer._file_moves import FileTransferError, Move, Request, SharedEntry, hash_prefix
+from peer._file_pipeline import READ_AHEAD, Read, read_ahead, write_all
 from peer._file_settings import FileSettings, human_size
 from peer._file_store import (
     FileStoreError,
@@ -294,39 +300,86 @@ class TransferEngine:
                     )
                     move.store.prepare()
                 move.machine.start_offset = offset
+                self._start_writer(move)
             case FileChunk(_, offset, data):
-                self._write(move, offset, data)
+                self._to_writer(move, (offset, data))
             case FileDone():
-                self._verify(move)
+                self._to_writer(move, None)
             case FileCancel(_, reason):
-                if move.store is not None:
-                    move.store.keep_for_resume()
                 self._notice(f"! {move.peer.name} stopped {move.machine.offer.path}: {reason}")
-                self._ended(move)
+                self._let_go(move)
 
-    def _write(self, move: Move, offset: int, data: bytes) -> None:
-        assert move.store is not None
-        try:
-            move.store.write(offset, data)
-        except FileStoreError as e:
-            move.store.keep_for_resume()
-            reason = f"{e} on the {self.role.value}'s side; free some space and send it again"
-            self._notice(f"! {reason}")
-            self._stop(move, reason)
+    def _start_writer(self, move: Move) -> None:
+        assert self._nursery is not None, "run() the engine first"
+        # Unbounded, yet never more than the window: the machine refuses an overrun.
+        move.writes, writes = trio.open_memory_channel[tuple[int, bytes] | None](math.inf)
+        self._nursery.start_soon(self._write_chunks, move, writes)
+
+    def _to_writer(self, move: Move, item: tuple[int, bytes] | None) -> None:
+        assert move.writes is not None
+        # The writer may have stopped (a full disk): the transfer is being cancelled.
+        with contextlib.suppress(trio.BrokenResourceError, trio.ClosedResourceError):
+            move.writes.send_nowait(item)
+
+    def _let_go(self, move: Move) -> None:
+        """The transfer stopped: keep its partial file for resume (the writer does, if any)."""
+        if move.writes is not None:
+            move.writes.close()  # the writer writes what came, keeps it, and ends the move
             return
-        if move.machine.ack_due:
-            self._queue(move.peer.id, move.machine.ack())
-        self._progress(move)
+        if move.store is not None:
+            move.store.keep_for_resume()
+        self._ended(move)
 
-    def _verify(self, move: Move) -> None:
+    async def _write_chunks(
+        self, move: Move, writes: trio.MemoryReceiveChannel[tuple[int, bytes] | None]
+    ) -> None:
+        store, machine = move.store, move.machine
+        assert store is not None
+        async with writes:
+            while True:
+                try:
+                    batch = [await writes.receive()]
+                except trio.EndOfChannel:
+                    break  # stopped: keep what is written
+                while True:
+                    try:
+                        batch.append(writes.receive_nowait())
+                    except (trio.WouldBlock, trio.EndOfChannel):
+                        break
+                chunks = [item for item in batch if item is not None]
+                try:
+                    await trio.to_thread.run_sync(write_all, store, chunks)
+                except FileStoreError as e:
+                    reason = (
+                        f"{e} on the {self.role.value}'s side; free some space and send it again"
+                    )
+                    self._notice(f"! {reason}")
+                    if not machine.finished:
+                        self._queue(move.peer.id, machine.cancel(reason))
+                    break
+                if not machine.finished and machine.ack_due_at(store.written):
+                    self._queue(move.peer.id, machine.ack(store.written))
+                self._progress(move)
+                if len(chunks) < len(batch):
+                    await self._verify(move)
+                    return
+        await trio.to_thread.run_sync(store.keep_for_resume)
+        self._ended(move)
+
+    async def _verify(self, move: Move) -> None:
         assert move.store is not None
+        if move.machine.state is not TransferState.VERIFYING:
+            await trio.to_thread.run_sync(move.store.keep_for_resume)
+            self._ended(move)
+            return  # stopped meanwhile
         verdict = move.machine.verify(move.store.digest())
         if isinstance(verdict, FileComplete):
             try:
-                move.saved_as = move.store.finish()
+                move.saved_as = await trio.to_thread.run_sync(move.store.finish)
             except (FileStoreError, OSError) as e:
                 move.store.discard()
                 self._stop(move, f"cannot save the file: {e}")
+                self._ended(move)
                 return
             self._queue(move.peer.id, verdict)
         else:
@@ -344,9 +397,7 @@ class TransferEngine:
             move.poke()
             return
         self._queue(move.peer.id, move.machine.cancel(reason))
-        if move.store is not None:
-            move.store.keep_for_resume()
-        self._ended(move)
+        self._let_go(move)
 
     def _stop_all(self, which: Callable[[Move], bool], reason: str) -> None:
         for move in list(self._moves.values()):
@@ -417,43 +468,63 @@ class TransferEngine:
                 offset = 0
         await self._send(to, machine.start(offset))
         move.started = trio.current_time()
-        chunk_bytes = self.settings.chunk_bytes
-        while machine.position < machine.size:
-            if move.stopping():
-                await self._send(to, machine.cancel(move.stop_reason))
-                return
-            if machine.state is not TransferState.MOVING:
-                return  # the receiver cancelled
-            want = min(chunk_bytes, machine.window, machine.size - machine.position)
-            if machine.room < want:  # wait for room for a whole chunk, not slivers
-                await move.wake.wait()
-                continue
-            data = file.read(machine.position, want)
-            if not data:
-                await self._send(to, machine.cancel("the file got shorter while sending"))
-                return
-            digest.update(data)
-            await self._send(to, machine.chunk(data))
-            self._progress(move)
+        chunk_bytes = min(self.settings.chunk_bytes, machine.window)
+        async with trio.open_nursery() as nursery:
+            chunks_in, chunks = trio.open_memory_channel[Read](READ_AHEAD - 1)
+            nursery.start_soon(
+                read_ahead, file, offset, machine.size, chunk_bytes, digest, chunks_in
+            )
+            sent = await self._send_chunks(move, chunks)
+            nursery.cancel_scope.cancel()
+        if not sent:
+            return
         await self._send(to, machine.done(digest.digest()))
         while not machine.finished and not move.stopping():
             await move.wake.wait()
         if move.stopping() and not machine.finished:
             await self._send(to, machine.cancel(move.stop_reason))
 
+    async def _send_chunks(self, move: Move, chunks: trio.MemoryReceiveChannel[Read]) -> bool:
+        """Send what the reader read, each chunk once the window has room for it all."""
+        machine, to = move.machine, move.peer.id
+        async with chunks:
+            while machine.position < machine.size:
+                data = await chunks.receive()
+                if isinstance(data, FileStoreError) or not data:
+                    why = str(data) if data else "the file got shorter while sending"
+                    self._notice(f"! Cannot send {machine.offer.path}: {why}")
+                    await self._cancel_sending(move, why)
+                    return False
+                # Room for a whole chunk, not slivers.
+                while machine.room < len(data) or move.stopping():
+                    if move.stopping() or machine.state is not TransferState.MOVING:
+                        await self._cancel_sending(move, move.stop_reason)
+                        return False
+                    await move.wake.wait()
+                await self._send(to, machine.chunk(data))
+                self._progress(move)
+        return True
+
+    async def _cancel_sending(self, move: Move, reason: str) -> None:
+        """Tell the receiver we stop, unless the transfer already ended (it cancelled)."""
+        if not move.machine.finished:
+            await self._send(move.peer.id, move.machine.cancel(reason))
+
     def _view(self, move: Move) -> TransferView:
         m = move.machine
-        moved = m.position - m.start_offset
+        # A receiver counts what is written: that is what a resume starts from.
+        position = m.position if move.store is None else move.store.written
+        moved = position - m.start_offset
         elapsed = trio.current_time() - move.started if move.started else 0.0
         rate = moved / elapsed if elapsed > 0 else 0.0
-        left = (m.size - m.position) / rate if rate > 0 else None
+        left = (m.size - position) / rate if rate > 0 else None
         return TransferView(
             move.number,
             m.offer.path if not move.saved_as else move.saved_as,
             move.peer.name,
             move.sending,
             m.size,
-            m.position,
+            position,
             m.state.value,
             rate,
             left,

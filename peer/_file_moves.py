@@ -51,6 +51,8 @@ class Move:
     stop_reason: str = ""
     # receiver side
     store: IncomingFile | None = None
+    #: Chunks (offset, data) for the writer task, then None for the digest; closed to stop.
+    writes: trio.MemorySendChannel[tuple[int, bytes] | None] | None = None
     folder: Path | None = None
     saved_as: str = ""
     ended: bool = False

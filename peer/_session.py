@@ -129,6 +129,8 @@ class Session:
         self._lock = trio.Lock()
         self._event_in, self.events = trio.open_memory_channel[SessionEvent](EVENT_BUFFER)
         self._deadline_changed = trio.Event()
+        #: When the clock task wakes next (it is woken early only for an earlier deadline).
+        self._clock_at = -math.inf
         #: How the rules ended the session, once they have.
         self.ended: Ended | None = None
         #: Set once the session is over for us, whatever the cause.
@@ -414,7 +416,8 @@ class Session:
         """Call the rules back when their next deadline passes (keep-alives, timeouts)."""
         while True:
             deadline = self.rules.next_deadline()
-            with trio.move_on_at(math.inf if deadline is None else deadline):
+            self._clock_at = math.inf if deadline is None else deadline
+            with trio.move_on_at(self._clock_at):
                 await self._deadline_changed.wait()
                 self._deadline_changed = trio.Event()
                 continue
@@ -432,7 +435,12 @@ class Session:
             if step.successor is not None:
                 # Control moved (SPEC M5): the old machine is finished; this one goes on.
                 self.rules = step.successor
-            self._deadline_changed.set()
+            # Waking the clock per message cost a task switch per file chunk; a
+            # deadline that moved later only makes it tick once for nothing.
+            deadline = self.rules.next_deadline()
+            if step.successor is not None or (deadline is not None and deadline < self._clock_at):
+                self._clock_at = -math.inf
+                self._deadline_changed.set()
             try:
                 for action in step.actions:
                     if not self.connected:

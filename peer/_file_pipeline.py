@@ -1,0 +1,70 @@
+"""Disk and digest work of a transfer, in a worker thread beside the session's.
+
+A chunk's sha256 and its read or write are the half of a transfer's CPU
+that needs no Python: hashlib and the file system calls release the GIL on
+large buffers. Done inline they ran one after the other with the cipher and
+the sockets; here the sender reads and hashes the next chunks while the
+current one is sealed and sent, and the receiver writes and hashes what has
+arrived while the next chunks are opened. Each side holds a few chunks at
+most (the read-ahead, or what the window lets the sender have in flight),
+so memory stays flat for any file size.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import trio
+
+from peer._file_store import FileStoreError
+
+if TYPE_CHECKING:
+    import hashlib
+
+    from peer._file_store import IncomingFile, OutgoingFile
+
+__all__ = ["READ_AHEAD", "Read", "read_ahead", "write_all"]
+
+#: Chunks read (and hashed) ahead of the one being sent.
+READ_AHEAD = 2
+
+#: A chunk read, b"" where the file ended early, or why it could not be read.
+Read = bytes | FileStoreError
+
+
+async def read_ahead(
+    file: OutgoingFile,
+    position: int,
+    size: int,
+    chunk_bytes: int,
+    digest: hashlib._Hash,
+    out: trio.MemorySendChannel[Read],
+) -> None:
+    """Read ``[position, size)`` of *file* in chunks into *out*, hashing them in order."""
+    async with out:
+        while position < size:
+            want = min(chunk_bytes, size - position)
+            data: Read
+            try:
+                data = await trio.to_thread.run_sync(_read_and_hash, file, position, want, digest)
+            except FileStoreError as e:
+                data = e
+            try:
+                await out.send(data)
+            except trio.BrokenResourceError:
+                return  # the sender stopped
+            if not isinstance(data, bytes) or not data:
+                return
+            position += len(data)
+
+
+def _read_and_hash(file: OutgoingFile, offset: int, length: int, digest: hashlib._Hash) -> bytes:
+    data = file.read(offset, length)
+    digest.update(data)
+    return data
+
+
+def write_all(store: IncomingFile, chunks: list[tuple[int, bytes]]) -> None:
+    """Write *chunks* in order (run in a worker thread; the store hashes as it writes)."""
+    for offset, data in chunks:
+        store.write(offset, data)
