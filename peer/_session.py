@@ -119,6 +119,8 @@ log = logging.getLogger("helpline.peer")
 
 #: Events a slow face may leave unread before the reader waits for it.
 EVENT_BUFFER = 256
+#: How long a cancelled step may still take to show what it received (seconds).
+EVENT_GRACE = 5.0
 
 
 class Session:
@@ -442,24 +444,38 @@ class Session:
                 self._clock_at = -math.inf
                 self._deadline_changed.set()
             try:
-                for action in step.actions:
-                    if not self.connected:
-                        break  # kept by the rules' channels; sent again after the resume
-                    match action:
-                        case Transmit(to, payload):
-                            await self._conn.send(to, payload)
-                        case Disconnect(eid):
-                            await self._conn.kick(eid)
-                        case HandOverDoor(eid):
-                            await self._conn.hand_over(eid)
-            except ConnectionLostError as e:
-                # The reader sees the same drop and reconnects; sealed frames are kept.
-                log.info("a send failed (%s); it is sent again after the resume", e)
-            for event in step.events:
-                if isinstance(event, ControlChanged):
-                    await self._control_changed(event, former)
-                else:
-                    await self._show(event, local_end=local_end)
+                await self._carry_out(step)
+            except BaseException:
+                # Cancelled mid-send (the reader, when the pinger noticed a drop
+                # first): the channels have moved past the frames this step opened,
+                # so what they carried is shown all the same, or it is lost for good.
+                with trio.CancelScope(shield=True, deadline=trio.current_time() + EVENT_GRACE):
+                    await self._show_all(step, former, local_end)
+                raise
+            await self._show_all(step, former, local_end)
+
+    async def _carry_out(self, step: Step) -> None:
+        try:
+            for action in step.actions:
+                if not self.connected:
+                    break  # kept by the rules' channels; sent again after the resume
+                match action:
+                    case Transmit(to, payload):
+                        await self._conn.send(to, payload)
+                    case Disconnect(eid):
+                        await self._conn.kick(eid)
+                    case HandOverDoor(eid):
+                        await self._conn.hand_over(eid)
+        except ConnectionLostError as e:
+            # The reader sees the same drop and reconnects; sealed frames are kept.
+            log.info("a send failed (%s); it is sent again after the resume", e)
+
+    async def _show_all(self, step: Step, former: Member | None, local_end: bool) -> None:
+        for event in step.events:
+            if isinstance(event, ControlChanged):
+                await self._control_changed(event, former)
+            else:
+                await self._show(event, local_end=local_end)
 
     async def _show(self, event: RulesEvent, *, local_end: bool) -> None:
         match event:
