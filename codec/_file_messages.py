@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from codec._errors import LimitExceededError, LocalProtocolError, ProtocolError
+from codec._wire import pack
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -47,6 +48,7 @@ __all__ = [
     "FilesShared",
     "SharedItem",
     "TransferMessage",
+    "file_chunk_prefix",
 ]
 
 #: sha256: as strong as needed, and faster than blake2b here.
@@ -246,6 +248,18 @@ FileMessage = (
     | FileListing
     | TransferMessage
 )
+
+
+def file_chunk_prefix(chunk: FileChunk) -> bytes:
+    """The msgpack of *chunk* up to its data: the document is this, then the data."""
+    head = pack({"t": "file-chunk", "tid": chunk.tid, "offset": chunk.offset, "data": b""})
+    size = len(chunk.data)
+    # msgpack's own (shortest) bin header for the size, in place of the empty one.
+    if size < 1 << 8:
+        return head[:-2] + bytes((0xC4, size))
+    if size < 1 << 16:
+        return head[:-2] + b"\xc5" + size.to_bytes(2, "big")
+    return head[:-2] + b"\xc6" + size.to_bytes(4, "big")
 
 
 def encode_file_message(msg: FileMessage) -> dict[str, Any]:

@@ -16,7 +16,13 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from codec._errors import ProtocolError
-from codec._file_messages import FILE_DECODERS, FileMessage, encode_file_message
+from codec._file_messages import (
+    FILE_DECODERS,
+    FileChunk,
+    FileMessage,
+    encode_file_message,
+    file_chunk_prefix,
+)
 from codec._keys import SESSION_ID_BYTES
 from codec._limits import DEFAULT_LIMITS, Limits
 from codec._share_messages import SHARE_DECODERS, ShareMessage, encode_share_message
@@ -41,6 +47,7 @@ __all__ = [
     "SessionEnd",
     "decode_message",
     "encode_message",
+    "encode_message_parts",
 ]
 
 PUBLIC_KEY_BYTES = 32
@@ -187,7 +194,18 @@ def encode_message(msg: Message) -> bytes:
     return encode_share_message(msg)
 
 
-def decode_message(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Message:
+def encode_message_parts(msg: Message) -> tuple[bytes, ...]:
+    """:func:`encode_message` in pieces that join to the same bytes.
+
+    A file chunk's data is not copied into a new document: the pieces are the
+    msgpack before it and the data itself, and sealing writes both once.
+    """
+    if isinstance(msg, FileChunk):
+        return (file_chunk_prefix(msg), msg.data)
+    return (encode_message(msg),)
+
+
+def decode_message(data: bytes | bytearray, limits: Limits = DEFAULT_LIMITS) -> Message:
     obj = unpack(data, limits, what="message", max_bytes=limits.max_message_bytes)
     if not isinstance(obj, dict) or not isinstance(obj.get("t"), str):
         raise ProtocolError("malformed message: not a map with a type", reason="malformed")

@@ -54,7 +54,7 @@ from codec._messages import (
     Roster,
     SessionEnd,
     decode_message,
-    encode_message,
+    encode_message_parts,
 )
 from codec._payload import PayloadKind, payload_kind
 from codec._relay_text import relay_says
@@ -452,7 +452,7 @@ class SessionRules:
     def _seal(self, out: Outbox, to: int, message: Message, now: float) -> None:
         link = self.links[to]
         counter = link.channel.sent
-        frame = link.channel.seal(encode_message(message))
+        frame = link.channel.seal(*encode_message_parts(message))
         # Kept until acknowledged; held back while the channel is out of step.
         if link.channel.sync.sealed(counter, frame) and self.online:
             out.transmit(to, frame)

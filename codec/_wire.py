@@ -23,7 +23,9 @@ def pack(obj: Any) -> bytes:
     return msgpack.packb(obj, use_bin_type=True)
 
 
-def unpack(data: bytes, limits: Limits, *, what: str, max_bytes: int | None = None) -> Any:
+def unpack(
+    data: bytes | bytearray, limits: Limits, *, what: str, max_bytes: int | None = None
+) -> Any:
     """Unpack one msgpack document, refusing anything beyond *limits*.
 
     *what* names the thing being decoded for the error message.

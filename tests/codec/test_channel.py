@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import struct
 
+import nacl.bindings
 import nacl.public
 import pytest
 
@@ -16,6 +18,7 @@ from codec import (
     LocalProtocolError,
     TamperedMessageError,
     member_channel_keys,
+    padded_length,
 )
 from codec._payload import PayloadKind
 from tests.codec.test_handshake import admitted_channels
@@ -54,6 +57,20 @@ def test_the_channel_from_a_handshake_round_trips() -> None:
 def test_the_same_plaintext_seals_differently_each_time() -> None:
     customer, _ = channel_pair()
     assert customer.seal(b"same") != customer.seal(b"same")
+
+
+@pytest.mark.parametrize("size", [0, 5, 300, 1023, 1024, 70_000, 1 << 20])
+def test_frames_are_xchacha20_poly1305_as_pynacl_seals_them(size: int) -> None:
+    # The channel calls libsodium in place; its frames must be the library's own.
+    key, plaintext = os.urandom(32), os.urandom(size)
+    sender = Channel(ChannelKeys(send=key, receive=os.urandom(32)), CUSTOMER, REP)
+    sender.seal(b"first")
+    frame = sender.seal(plaintext)
+    ad = struct.pack(">4sIIQ", b"hl01", CUSTOMER, REP, 1)
+    padded = plaintext + b"\x80" + bytes(padded_length(size) - size - 1)
+    nonce = (1).to_bytes(24, "big")
+    expected = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_encrypt(padded, ad, nonce, key)
+    assert frame == bytes([PayloadKind.SEALED]) + (1).to_bytes(8, "big") + expected
 
 
 FRAME_OVERHEAD = 1 + 8 + 16  # kind, counter, tag

@@ -38,6 +38,7 @@ from codec import (
     decode_message,
     encode_message,
 )
+from codec._messages import encode_message_parts
 from tests.codec.test_fuzz import hostile, msgpack_values
 
 FILE_MESSAGES: list[FileMessage] = [
@@ -131,3 +132,10 @@ near_file_messages = st.builds(
 def test_any_bytes_decode_as_a_file_message_or_raise_protocol_error(data: bytes) -> None:
     with contextlib.suppress(ProtocolError):
         decode_message(data)
+
+
+@pytest.mark.parametrize("size", [1, 255, 256, 65_535, 65_536, 1 << 20])
+@pytest.mark.parametrize(("tid", "offset"), [(1, 0), (2**52, 2**40 + 7)])
+def test_a_chunk_sealed_in_pieces_is_the_same_document(size: int, tid: int, offset: int) -> None:
+    chunk = FileChunk(tid, offset, bytes(range(256)) * (size // 256) + b"x" * (size % 256))
+    assert b"".join(encode_message_parts(chunk)) == encode_message(chunk)
