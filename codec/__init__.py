@@ -96,6 +96,7 @@ from codec._forwarding import delivered_prefix, split_send
 from codec._handshake import WRONG_CODE_TEXT, JoinerHandshake, abort_payload
 from codec._keys import SESSION_ID_BYTES, ChannelKeys, check_public_key, member_channel_keys
 from codec._limits import DEFAULT_LIMITS, Limits
+from codec._live_codes import DEFAULT_INVITATION_LIFETIME, CodeState
 from codec._messages import (
     Chat,
     ControlGrant,
@@ -141,6 +142,8 @@ from codec._session_events import (
     Ended,
     HandOverDoor,
     InSession,
+    InvitationClosed,
+    InvitationIssued,
     JoiningPaused,
     MemberAdded,
     MemberAway,
@@ -225,6 +228,7 @@ __all__ = [
     "DEFAULT_ANSWER_TIMEOUT",
     "DEFAULT_CHUNK_BYTES",
     "DEFAULT_HANDSHAKE_TIMEOUT",
+    "DEFAULT_INVITATION_LIFETIME",
     "DEFAULT_LIMITS",
     "DEFAULT_MAX_FAILURES",
     "DEFAULT_MAX_SESSION_FAILURES",
@@ -269,6 +273,7 @@ __all__ = [
     "ClipboardText",
     "CodeCause",
     "CodeIssued",
+    "CodeState",
     "ConsentDeny",
     "ConsentEvent",
     "ConsentGrant",
@@ -317,6 +322,8 @@ __all__ = [
     "HelplineError",
     "HostRules",
     "InSession",
+    "InvitationClosed",
+    "InvitationIssued",
     "JoinRoom",
     "JoinTarget",
     "JoinerHandshake",

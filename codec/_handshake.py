@@ -72,8 +72,12 @@ _NOT_ADMITTING_TEXT = {
     2: "the rep's side has paused joining after too many failed attempts; "
     "ask the rep to reopen it (/reopen) and read you the new code",
     3: "the session already has as many customers as the rep's site policy allows; ask the rep",
-    4: "that code is not open in this session (mistyped, or already used): "
-    "check it with the rep, or ask for a new one",
+    4: "that code is not one of this session's: check it with the rep",
+    5: "that invitation's code was used already (an invitation admits one person); "
+    "ask the rep for a new invitation",
+    6: "that invitation has expired; ask the rep for a new invitation",
+    7: "that invitation's code was withdrawn after too many failed attempts; "
+    "ask the rep for a new invitation",
 }
 #: What the joiner is told when the host's confirmation does not match. A
 #: tampered reply and a wrong code look the same from here, so say both.

@@ -17,10 +17,13 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from codec._live_codes import DEFAULT_INVITATION_LIFETIME
+
 if TYPE_CHECKING:
     from codec._code import SessionCode
     from codec._errors import HelplineError
-    from codec._messages import Member, Message
+    from codec._live_codes import CodeState
+    from codec._messages import Member, Message, Role
     from codec._session_rules import SessionRules
 
 __all__ = [
@@ -34,6 +37,8 @@ __all__ = [
     "Ended",
     "HandOverDoor",
     "InSession",
+    "InvitationClosed",
+    "InvitationIssued",
     "JoiningPaused",
     "MemberAdded",
     "MemberAway",
@@ -66,6 +71,8 @@ class SessionTimings:
     #: A channel out of step this long (a drop nobody came back from) is given up:
     #: the host removes the member, a member's session ends (SPEC X3).
     resume_timeout: float = 120.0
+    #: An invitation's own code admits nobody after this long (SPEC S4).
+    invitation_lifetime: float = DEFAULT_INVITATION_LIFETIME
 
 
 # Actions -------------------------------------------------------------------
@@ -204,6 +211,23 @@ class CodeIssued:
 
 
 @dataclass(frozen=True, slots=True)
+class InvitationIssued:
+    """Host only: *code* is an invitation's own; it admits one *role* until *expires*."""
+
+    code: SessionCode
+    role: Role
+    expires: float
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationClosed:
+    """Host only: the invitation's *code* admits nobody now: *why* is retired or expired."""
+
+    code: SessionCode
+    why: CodeState
+
+
+@dataclass(frozen=True, slots=True)
 class JoiningPaused:
     """Host only: the session's failure budget is spent; nobody joins until reopened."""
 
@@ -238,6 +262,8 @@ RulesEvent = (
     | InSession
     | AttemptRefused
     | CodeIssued
+    | InvitationIssued
+    | InvitationClosed
     | JoiningPaused
     | Ended
 )

@@ -35,6 +35,7 @@ from codec._channel import Channel
 from codec._errors import LocalProtocolError, ProtocolError
 from codec._keys import SESSION_ID_BYTES, check_public_key
 from codec._limits import DEFAULT_LIMITS
+from codec._live_codes import CodeState
 from codec._messages import Hello, Leave, Member, Role, Roster, SessionEnd
 from codec._session_events import (
     AttemptRefused,
@@ -42,6 +43,8 @@ from codec._session_events import (
     CodeIssued,
     Disconnect,
     Ended,
+    InvitationClosed,
+    InvitationIssued,
     JoiningPaused,
     MemberAdded,
     MemberRemoved,
@@ -62,6 +65,14 @@ if TYPE_CHECKING:
     from codec._messages import Message
 
 __all__ = ["HostRules"]
+
+#: What the rep is told when a joiner names a code that is not open (the joiner is told too).
+_CLOSED_CODE_NOTES = {
+    NotAdmittingReason.NO_SUCH_CODE: "its code is not one of this session's",
+    NotAdmittingReason.USED: "it used an invitation's code that was used already",
+    NotAdmittingReason.EXPIRED: "it used an invitation's code that has expired",
+    NotAdmittingReason.RETIRED: "it used an invitation's code withdrawn after failed attempts",
+}
 
 
 class HostRules(SessionRules):
@@ -88,6 +99,7 @@ class HostRules(SessionRules):
             max_failures=max_failures,
             max_session_failures=max_session_failures,
             handshake_timeout=handshake_timeout,
+            invitation_lifetime=self.timings.invitation_lifetime,
         )
         self.session_id = session_id or secrets.token_bytes(SESSION_ID_BYTES)
         if len(self.session_id) != SESSION_ID_BYTES:
@@ -136,6 +148,17 @@ class HostRules(SessionRules):
         out = Outbox()
         cause = CodeCause.FOR_ASSISTANT if role is Role.ASSISTANT else CodeCause.REOPENED
         out.event(CodeIssued(self.admission.issue(role), cause))
+        return out.step()
+
+    def invite(self, role: Role, now: float) -> Step:
+        """A code of its own for an invitation (SPEC S4): it admits one *role* until it expires.
+
+        The read-out code stays as it is; a wrong guess at either costs that code alone.
+        """
+        self._require_in_session()
+        out = Outbox()
+        code, expires = self.admission.invite(role, now)
+        out.event(InvitationIssued(code, role, expires))
         return out.step()
 
     def set_primary(self, member_id: int, now: float) -> Step:
@@ -204,7 +227,7 @@ class HostRules(SessionRules):
                 Refused(self._label(sender), "an admitted member may not start a new handshake")
             )
             return
-        if self._full() and not self.admission.is_pending(sender):
+        if not self.admission.is_pending(sender) and self._full(self.admission.role_for(payload)):
             # Turned away before any reply: no guess at the code, and the code stays unused.
             out.transmit(sender, not_admitting_payload(NotAdmittingReason.FULL))
             out.event(
@@ -217,8 +240,13 @@ class HostRules(SessionRules):
             return
         event = self.admission.receive(sender, payload, now)
         match event:
-            case HandshakeReply(to, reply) | NotAdmitted(to, reply):
+            case HandshakeReply(to, reply):
                 out.transmit(to, reply)
+            case NotAdmitted(to, reply, reason):
+                out.transmit(to, reply)
+                if reason in _CLOSED_CODE_NOTES:
+                    note = _CLOSED_CODE_NOTES[reason]
+                    out.event(Refused(f"endpoint {to}", f"turned away a joiner: {note}"))
             case AttemptFailed():
                 self._attempt_failed(out, event)
             case Admitted(eid, keys, next_code, role):
@@ -226,7 +254,8 @@ class HostRules(SessionRules):
                 channel = Channel(keys, self.local_id, eid, self.limits)
                 self.links[eid] = Link(channel, None, heard=now, sent=now, watched=True)
                 self.awaiting_hello[eid] = now + self.timings.hello_timeout
-                out.event(CodeIssued(next_code, CodeCause.USED))
+                if next_code is not None:  # None: an invitation's own code was used
+                    out.event(CodeIssued(next_code, CodeCause.USED))
 
     def _attempt_failed(self, out: Outbox, event: AttemptFailed) -> None:
         if event.failures:
@@ -235,6 +264,8 @@ class HostRules(SessionRules):
             out.event(Refused(f"endpoint {event.id}", f"a join attempt: {event.reason}"))
         if event.new_code is not None:
             out.event(CodeIssued(event.new_code, CodeCause.RETIRED))
+        if event.withdrawn is not None:
+            out.event(InvitationClosed(event.withdrawn, CodeState.RETIRED))
         if event.paused:
             out.event(JoiningPaused(self.admission.session_failures))
         # Free its place in the room; if it already left, the relay ignores this.
@@ -244,10 +275,10 @@ class HostRules(SessionRules):
     def paused(self) -> bool:
         return self.admission.state is DoorState.PAUSED
 
-    def _full(self) -> bool:
-        """Whether the customer cap is reached, counting those admitted but not yet in."""
-        if self.max_customers is None or self.admission.code_role is Role.ASSISTANT:
-            return False  # the cap is on customers; an assistant's code is not one
+    def _full(self, role: Role | None) -> bool:
+        """Whether the cap is reached for a joiner of *role*, counting those not yet in."""
+        if self.max_customers is None or role is not Role.CUSTOMER:
+            return False  # the cap is on customers; an assistant's code (or no code) is not one
         customers = sum(m.role is Role.CUSTOMER for m in self.members.values())
         waiting = sum(role is Role.CUSTOMER for role in self._admitted_as.values())
         return customers + waiting >= self.max_customers
@@ -407,6 +438,8 @@ class HostRules(SessionRules):
                 out.actions.append(Disconnect(eid))
         for failed in self.admission.expire(now):
             self._attempt_failed(out, failed)
+        for code in self.admission.expire_invitations(now):
+            out.event(InvitationClosed(code, CodeState.EXPIRED))
         for eid, deadline in list(self.awaiting_hello.items()):
             if deadline <= now:
                 self._drop_newcomer(out, eid, "did not say who it is in time")

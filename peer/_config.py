@@ -55,6 +55,8 @@ class PeerConfig:
     relay_timeout: float | None = None
     #: Seconds a session keeps reconnecting after a drop before it ends (SPEC X3).
     resume_timeout: float | None = None
+    #: Seconds an invitation's own code stays open if nobody uses it (SPEC S4).
+    invitation_lifetime: float | None = None
 
 
 def config_path() -> Path:
@@ -80,6 +82,7 @@ def load_config() -> PeerConfig:
     smtp = _smtp(path, data.get("smtp"))
     relay_timeout = _seconds(path, data, "relay_timeout", 0.5, 600)
     resume_timeout = _seconds(path, data, "resume_timeout", 1, 3600)
+    invitation_lifetime = _seconds(path, data, "invitation_lifetime", 60, 30 * 24 * 3600)
     return PeerConfig(
         relay=relay,
         name=name,
@@ -88,6 +91,7 @@ def load_config() -> PeerConfig:
         smtp=smtp,
         relay_timeout=relay_timeout,
         resume_timeout=resume_timeout,
+        invitation_lifetime=invitation_lifetime,
     )
 
 

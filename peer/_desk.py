@@ -11,12 +11,15 @@ replaces them all, an empty line keeps them as they are.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import TYPE_CHECKING
 
 from codec import (
     DEFAULT_POLICY,
+    JoinTarget,
     PolicyRefusalError,
+    Role,
     SysinfoRefused,
     SysinfoReport,
     SysinfoRequest,
@@ -26,6 +29,7 @@ from peer._errors import InvalidMessageError, NotAllowedError
 from peer._events import (
     ChatReceived,
     ControlChanged,
+    InvitationEnded,
     MemberJoined,
     MemberLeft,
     MessageReceived,
@@ -38,7 +42,7 @@ from peer._sysinfo_desk import SysinfoRequester, SysinfoResponder
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
 
-    from codec import Policy
+    from codec import Policy, SessionCode
     from peer._config import SmtpConfig
     from peer._events import SessionEvent
     from peer._file_events import AccessChanged, TransferView
@@ -55,7 +59,7 @@ MAX_NOTE_CHARS = 2000
 HELP = """\
   /note TEXT      add a line to this session's notes
   /notes          show this session's notes
-  /invite link    a join link to paste into a message
+  /invite link    a join link with a code of its own, to paste into a message
   /invite email ADDRESS [--rep]   e-mail an invitation (--rep: another rep, as an assistant)
   /sysinfo [NAME] ask the customer (the first to join, or NAME) for system information"""
 
@@ -151,6 +155,13 @@ class RepDesk(Desk):
         match event:
             case MessageReceived(sender, message) if isinstance(message, SYSINFO_MESSAGES):
                 self.sysinfo.received(sender, message)
+            case InvitationEnded(code, "expired"):
+                self._say(f"* The invitation with the code {code} expired unused.")
+            case InvitationEnded(code, _):
+                self._say(
+                    f"! The invitation with the code {code} had too many failed join attempts "
+                    "and no longer works; invite again if it is still needed."
+                )
             case ChatReceived(sender, text, private):
                 self._record(lambda r: r.chat(sender, text, [self.session.name] if private else []))
             case MemberJoined(name, role):
@@ -247,21 +258,19 @@ class RepDesk(Desk):
     # Invitations -----------------------------------------------------------------
 
     async def invite(self, args: list[str]) -> None:
-        link = self.session.link
+        """Each invitation gets a code of its own; the code the rep reads out stays as it is."""
         if args == ["link"]:
+            code, link = await self._invitation_code(Role.CUSTOMER)
             self._say(f"Join link: {link}")
-            self._say("(it admits one person; once someone joins, the next code is shown)")
+            self._say(f"* The link's code, {code}, {self._admits('one person')}")
             return
         if len(args) < 2 or args[0] != "email" or set(args[2:]) - {"--rep"}:
             raise InviteError("usage: /invite link, or /invite email ADDRESS [--rep]")
         assist = "--rep" in args[2:]
-        if assist:
-            # A code admits one person of one role: an assistant needs a code issued for one.
-            await self.session.assistant_code()
-            link = self.session.link
-        invitation = Invitation.to(
-            args[1], rep=self.session.name, code=str(self.session.code), link=link, assist=assist
-        )
+        # Checked before a code is minted: a typo must not hold one of the session's slots.
+        invitation = Invitation.to(args[1], rep=self.session.name, code="", link="", assist=assist)
+        code, link = await self._invitation_code(Role.ASSISTANT if assist else Role.CUSTOMER)
+        invitation = dataclasses.replace(invitation, code=str(code), link=link)
         if self.smtp is not None:
             await send_smtp(invitation, self.smtp)
             self._say(f"Sent an invitation to {invitation.address} via {self.smtp.host}.")
@@ -270,6 +279,16 @@ class RepDesk(Desk):
         else:
             self._say("! No mail program could be opened; send the link yourself.")
         self._say(f"Join link: {link}")
+        whom = "one assistant" if assist else "one person"
+        self._say(f"* The invitation's code, {code}, {self._admits(whom)}")
+
+    async def _invitation_code(self, role: Role) -> tuple[SessionCode, str]:
+        code = await self.session.invite(role)
+        return code, JoinTarget(self.session.relay, code).link
+
+    def _admits(self, whom: str) -> str:
+        hours = self.session.rules.timings.invitation_lifetime / 3600
+        return f"is its own: it admits {whom} within {hours:g} hours."
 
     # Notes -----------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ __all__ = [
     "ChatReceived",
     "CodeChanged",
     "ControlChanged",
+    "InvitationEnded",
     "JoinAttemptFailed",
     "JoiningPaused",
     "MemberAway",
@@ -139,6 +140,14 @@ class CodeChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class InvitationEnded:
+    """Host only: an invitation's own *code* admits nobody now; *why* is "retired" or "expired"."""
+
+    code: str
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
 class JoiningPaused:
     """Host only: too many failed join attempts in this session; nobody joins until /reopen."""
 
@@ -164,6 +173,7 @@ SessionEvent = (
     | SessionEnded
     | JoinAttemptFailed
     | CodeChanged
+    | InvitationEnded
     | JoiningPaused
     | MessageReceived
     | MessageRejected

@@ -48,6 +48,8 @@ from codec import (
     HandOverDoor,
     HostRules,
     InSession,
+    InvitationClosed,
+    InvitationIssued,
     JoiningPaused,
     JoinTarget,
     LocalProtocolError,
@@ -78,6 +80,7 @@ from peer._errors import (
 from peer._events import (
     ChatReceived,
     CodeChanged,
+    InvitationEnded,
     JoinAttemptFailed,
     MemberJoined,
     MessageReceived,
@@ -280,6 +283,22 @@ class Session:
         """Issue a code that admits one assistant (a :class:`CodeChanged` event shows it)."""
         rules = self.host_rules
         await self._call(lambda now: rules.issue_code(Role.ASSISTANT, now))
+
+    async def invite(self, role: Role) -> SessionCode:
+        """A code of its own for an invitation (SPEC S4) that admits one *role* until it expires.
+
+        The code the rep reads out stays as it is.
+        """
+        rules = self.host_rules
+        minted: list[SessionCode] = []
+
+        def mint(now: float) -> Step:
+            step = rules.invite(role, now)
+            minted.extend(e.code for e in step.events if isinstance(e, InvitationIssued))
+            return step
+
+        await self._call(mint)
+        return minted[0]
 
     async def set_primary(self, name: str) -> None:
         """Make the customer called *name* the primary customer (SPEC M1)."""
@@ -503,6 +522,8 @@ class Session:
                 await self._emit(CodeChanged(str(code), link, cause))
             case JoiningPaused(failures):
                 await self._emit(JoiningPausedEvent(failures))
+            case InvitationClosed(code, why):
+                await self._emit(InvitationEnded(str(code), why.value))
             case PrimaryChanged(member):
                 await self._emit(PrimaryChangedEvent(None if member is None else member.name))
             case MemberAway(member):

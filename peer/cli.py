@@ -21,6 +21,7 @@ non-zero exit status.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import stat
@@ -123,8 +124,11 @@ async def _run(args: argparse.Namespace, config: PeerConfig) -> int:
     policy = load_policy(args.policy)
     files = file_settings(args.download_dir, policy)
     relay_timeout = config.relay_timeout or RELAY_TIMEOUT
-    resume = args.resume_timeout or config.resume_timeout
-    timings = SessionTimings() if resume is None else SessionTimings(resume_timeout=resume)
+    timings = SessionTimings()
+    if resume := args.resume_timeout or config.resume_timeout:
+        timings = dataclasses.replace(timings, resume_timeout=resume)
+    if config.invitation_lifetime is not None:
+        timings = dataclasses.replace(timings, invitation_lifetime=config.invitation_lifetime)
     if args.command == "console":
         if not gui_available():
             raise _UsageError("the console needs a display; helpline start works in a terminal")

@@ -54,12 +54,14 @@ def test_a_code_naming_a_slot_with_no_live_code_is_turned_away_without_a_guess()
     assert pair.admission.code == CODE
 
 
-def test_the_joiner_is_told_its_code_is_not_open_in_the_session() -> None:
+def test_the_joiner_is_told_its_code_is_not_one_of_the_sessions() -> None:
     pair = JoinPair()
     joiner = JoinerHandshake(SessionCode(CODE.room, (CODE.label + 1) % 10, CODE.secret))
     event = pair.admission.receive(5, joiner.start(), NOW)
     assert isinstance(event, NotAdmitted)
-    with pytest.raises(NotAdmittedError, match="not open in this session"):
+    with pytest.raises(
+        NotAdmittedError, match=r"that code is not one of this session.s: check it with the rep"
+    ):
         joiner.receive(event.payload)
 
 

@@ -30,6 +30,11 @@ if TYPE_CHECKING:
     from tests.e2e.workplace import Machine
 
 
+def as_carol(relay: str) -> list[str]:
+    """Carol joins with the code the rep reads out, on the phone."""
+    return ["--relay", relay, "--name", "Carol"]
+
+
 class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], Message]] = []
@@ -57,14 +62,44 @@ def smtp_server(rep: Machine) -> Iterator[Inbox]:
         controller.stop()
 
 
-async def test_invite_link_prints_a_link_that_joins(tmp_path: Path, relay_process: str) -> None:
+async def test_invite_link_prints_a_link_with_a_code_of_its_own_that_joins(
+    tmp_path: Path, relay_process: str
+) -> None:
+    rep, cust = machine(tmp_path, "rep"), machine(tmp_path, "customer")
+    async with rep.run("alice", "start", "--relay", relay_process, "--name", "Alice") as alice:
+        code = (await alice.expect(rf"^Session code: {CODE}$")).group(1)
+        await alice.expect(r"^Join link: ")  # the read-out code's
+        await alice.send("/invite link")
+        link = (await alice.expect(r"^Join link: (\S+)$")).group(1)
+        await alice.expect(
+            r"^\* The link's code, \S+, is its own: it admits one person within 24 hours\.$"
+        )
+        assert code not in link
+        async with cust.run("bob", "join", link, "--name", "Bob") as bob:
+            await bob.expect(r"^Joined session \d{4}-\d{4} as Bob$")
+            await alice.expect(r"^\* Bob joined \(customer\)$")
+            async with cust.run("carol", "join", code, *as_carol(relay_process)) as carol:
+                await carol.expect(r"^Joined session \d{4}-\d{4} as Carol$")
+
+
+async def test_a_used_invitation_code_is_refused_on_both_sides_saying_so(
+    tmp_path: Path, relay_process: str
+) -> None:
     rep, cust = machine(tmp_path, "rep"), machine(tmp_path, "customer")
     async with rep.run("alice", "start", "--relay", relay_process, "--name", "Alice") as alice:
         await alice.expect(rf"^Session code: {CODE}$")
+        await alice.expect(r"^Join link: ")  # the read-out code's
         await alice.send("/invite link")
         link = (await alice.expect(r"^Join link: (\S+)$")).group(1)
         async with cust.run("bob", "join", link, "--name", "Bob") as bob:
             await bob.expect(r"^Joined session \d{4}-\d{4} as Bob$")
+            async with cust.run("mallory", "join", link, "--name", "Mallory") as mallory:
+                await mallory.expect(
+                    r"^helpline: that invitation's code was used already \(an invitation admits "
+                    r"one person\); ask the rep for a new invitation$"
+                )
+                assert await mallory.wait_exit() != 0
+            await alice.expect(r"turned away a joiner: it used an invitation's code that was used")
 
 
 async def test_invite_email_through_smtp_mails_a_link_that_joins(
@@ -76,6 +111,8 @@ async def test_invite_email_through_smtp_mails_a_link_that_joins(
             code = (await alice.expect(rf"^Session code: {CODE}$")).group(1)
             await alice.send("/invite email bob@customer.example")
             await alice.expect(r"^Sent an invitation to bob@customer\.example via 127\.0\.0\.1\.$")
+            invited = (await alice.expect(r"^\* The invitation's code, (\S+), is its own")).group(1)
+            assert invited != code
             assert len(inbox.messages) == 1
             sender, recipients, mail = inbox.messages[0]
             assert (sender, recipients) == ("alice@support.example", ["bob@customer.example"])
@@ -83,13 +120,18 @@ async def test_invite_email_through_smtp_mails_a_link_that_joins(
             body = mail.get_payload(decode=True)
             assert isinstance(body, bytes)
             text = body.decode()
-            assert f"Session code: {code}" in text
+            assert f"Session code: {invited}" in text
             assert "To join, install Helpline and open the link" in text
             link = re.search(r"^Join link: (\S+)\r?$", text, re.MULTILINE)
             assert link is not None
+            assert invited in link.group(1)
             async with cust.run("bob", "join", link.group(1), "--name", "Bob") as bob:
                 await bob.expect(r"^Joined session \d{4}-\d{4} as Bob$")
                 await alice.expect(r"^\* Bob joined \(customer\)$")
+                # The code Alice reads out was not touched: it admits someone else.
+                async with cust.run("carol", "join", code, *as_carol(relay_process)) as carol:
+                    await carol.expect(r"^Joined session \d{4}-\d{4} as Carol$")
+                    await alice.expect(r"^\* Carol joined \(customer\)$")
 
 
 async def test_invite_email_without_smtp_opens_the_mail_program_on_a_mailto(
@@ -106,10 +148,12 @@ async def test_invite_email_without_smtp_opens_the_mail_program_on_a_mailto(
     start = ["start", "--relay", relay_process, "--name", "Alice"]
     async with rep.run("alice", *start, env=browser) as alice:
         code = (await alice.expect(rf"^Session code: {CODE}$")).group(1)
-        link = (await alice.expect(r"^Join link: (\S+)$")).group(1)
+        await alice.expect(r"^Join link: ")  # the read-out code's
         await alice.send("/invite email bob@customer.example")
         await alice.expect(r"^Opened your mail program with an invitation to bob@customer")
-        await alice.expect(rf"^Join link: {re.escape(link)}$")
+        link = (await alice.expect(r"^Join link: (\S+)$")).group(1)
+        invited = (await alice.expect(r"^\* The invitation's code, (\S+), is its own")).group(1)
+        assert invited != code
         with trio.fail_after(10):
             while not seen.exists():  # noqa: ASYNC110 - another process writes it; no event
                 await trio.sleep(0.05)
@@ -118,7 +162,7 @@ async def test_invite_email_without_smtp_opens_the_mail_program_on_a_mailto(
     query = parse_qs(url.query)
     assert query["subject"] == ["Alice invites you to a Helpline support session"]
     assert f"Join link: {link}\n" in query["body"][0]
-    assert f"Session code: {code}\n" in query["body"][0]
+    assert f"Session code: {invited}\n" in query["body"][0]
 
 
 async def test_a_bad_address_or_form_is_refused_with_the_usage(
@@ -142,6 +186,9 @@ async def test_invite_email_rep_mails_an_assistant_code_that_joins_as_assistant(
             await alice.expect(rf"^Session code: {CODE}$")
             await alice.send("/invite email dave@support.example --rep")
             await alice.expect(r"^Sent an invitation to dave@support\.example via 127\.0\.0\.1\.$")
+            await alice.expect(
+                r"^\* The invitation's code, \S+, is its own: it admits one assistant"
+            )
             (_, recipients, mail) = inbox.messages[0]
             assert recipients == ["dave@support.example"]
             assert mail["Subject"] == "Alice invites you to assist in a Helpline support session"
@@ -158,3 +205,14 @@ async def test_invite_email_rep_mails_an_assistant_code_that_joins_as_assistant(
             ) as dave:
                 await dave.expect(r"^Joined session \d{4}-\d{4} as Dave$")
                 await alice.expect(r"^\* Dave joined \(assistant\)$")
+
+
+async def test_the_config_file_sets_how_long_an_invitation_code_stays_open(
+    tmp_path: Path, relay_process: str
+) -> None:
+    rep = machine(tmp_path, "rep")
+    rep.write_config("invitation_lifetime = 7200\n")
+    async with rep.run("alice", "start", "--relay", relay_process, "--name", "Alice") as alice:
+        await alice.expect(rf"^Session code: {CODE}$")
+        await alice.send("/invite link")
+        await alice.expect(r"^\* The link's code, \S+, is its own: it admits one person within 2 h")

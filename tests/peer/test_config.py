@@ -133,3 +133,17 @@ def test_a_resume_timeout_out_of_range_is_refused_with_its_range(
     config_file.write_text(f"resume_timeout = {value}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="resume_timeout is a number of seconds from 1 to 3600"):
         load_config()
+
+
+def test_the_file_sets_how_long_an_invitation_code_stays_open(config_file: Path) -> None:
+    config_file.write_text("invitation_lifetime = 7200\n", encoding="utf-8")
+    assert load_config().invitation_lifetime == 7200.0
+
+
+@pytest.mark.parametrize("value", ["0", "59", "2592001", "true"])
+def test_an_invitation_lifetime_out_of_range_is_refused_with_its_range(
+    config_file: Path, value: str
+) -> None:
+    config_file.write_text(f"invitation_lifetime = {value}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="invitation_lifetime is a number of seconds from 60 to"):
+        load_config()
