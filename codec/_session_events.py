@@ -111,6 +111,8 @@ class ChatArrived:
     sender: Member
     text: str
     private: bool
+    #: A private message's recipients, as the sender addressed it (this member among them).
+    to: tuple[Member, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -388,7 +388,8 @@ class SessionRules:
                 if to and self.local_id not in to:
                     out.event(Refused(member.name, "a private message addressed to someone else"))
                 else:
-                    out.event(ChatArrived(member, text, private=bool(to)))
+                    named = tuple(self.members[mid] for mid in to if mid in self.members)
+                    out.event(ChatArrived(member, text, private=bool(to), to=named))
             case KeepAlive():
                 pass
             case _:

@@ -162,8 +162,9 @@ class RepDesk(Desk):
                     f"! The invitation with the code {code} had too many failed join attempts "
                     "and no longer works; invite again if it is still needed."
                 )
-            case ChatReceived(sender, text, private):
-                self._record(lambda r: r.chat(sender, text, [self.session.name] if private else []))
+            case ChatReceived(sender, text, private, _role, to):
+                recipients = list(to or [self.session.name]) if private else []
+                self._record(lambda r: r.chat(sender, text, recipients))
             case MemberJoined(name, role):
                 self._record(lambda r: r.joined(name, role.value))
             case MemberLeft(name, said_goodbye, removed_by):

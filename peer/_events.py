@@ -38,6 +38,8 @@ class ChatReceived:
     private: bool
     #: The sender's role as the controlling rep's roster states it (never the sender's say).
     role: Role | None = None
+    #: A private message's recipients by name (this person among them).
+    to: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

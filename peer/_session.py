@@ -498,8 +498,9 @@ class Session:
 
     async def _show(self, event: RulesEvent, *, local_end: bool) -> None:
         match event:
-            case ChatArrived(sender, text, private):
-                await self._emit(ChatReceived(sender.name, text, private, sender.role))
+            case ChatArrived(sender, text, private, to):
+                names = tuple(m.name for m in to)
+                await self._emit(ChatReceived(sender.name, text, private, sender.role, names))
             case MessageArrived(sender, message):
                 if self.files is not None and isinstance(message, FileMessage):
                     self.files.handle(sender, message)  # never waits: safe under the lock

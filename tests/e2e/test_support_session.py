@@ -133,7 +133,7 @@ async def test_a_support_session_with_an_assistant_and_two_customers(
         "  Bob (customer) ",
         "  Carol (customer) ",
         "  Dave (assistant) ",
-        "Bob to Alice (private): my account number is 12345",
+        "Bob to Alice, Dave (private): my account number is 12345",
         "Bob: hello everyone",
         "Carol allowed system information",
         "Carol refused system information",
