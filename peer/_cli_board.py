@@ -113,7 +113,10 @@ async def drive_one(
 ) -> int:
     """Run one session's face until it ends or the person leaves; the exit status."""
     board = Board()
-    board.add(1, open_face(session, relays, desk, file_desk))
+    face = open_face(session, relays, desk, file_desk)
+    if desk is not None:
+        desk.watch(face.sharing, file_desk)
+    board.add(1, face)
     async with (
         open_line_input(COMMANDS, board.names) as lines,
         open_task_nursery() as nursery,

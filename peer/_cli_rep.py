@@ -21,7 +21,6 @@ from peer._file_commands import open_file_desk
 from peer._nursery import open_task_nursery
 from peer._open import open_hosted_session
 from peer._rep_sessions import RepSession, RepSessions
-from peer._share_rep import RepSharing
 from peer._terminal import open_line_input
 
 if TYPE_CHECKING:
@@ -73,11 +72,7 @@ async def run_rep(
         try:
             async with open_file_desk(rs.session, files, out) as file_desk:
                 face = open_face(rs.session, shown, desk, file_desk, out)
-                # What the history records beside the session's own events (SPEC I4).
-                if isinstance(face.sharing, RepSharing):
-                    face.sharing.on_consent = desk.consent_changed
-                file_desk.on_ended = desk.transfer_ended
-                file_desk.on_access = desk.access_changed
+                desk.watch(face.sharing, file_desk)
                 board.add(rs.number, face)
                 rs.ready.set()
                 try:

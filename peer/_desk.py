@@ -37,6 +37,7 @@ from peer._events import (
 )
 from peer._history import HistoryError, HistoryStore, history_path
 from peer._invite import Invitation, InviteError, open_mailto, send_smtp
+from peer._share_rep import RepSharing
 from peer._sysinfo_desk import SysinfoRequester, SysinfoResponder
 
 if TYPE_CHECKING:
@@ -45,10 +46,12 @@ if TYPE_CHECKING:
     from codec import Policy, SessionCode
     from peer._config import SmtpConfig
     from peer._events import SessionEvent
+    from peer._file_commands import FileDesk
     from peer._file_events import AccessChanged, TransferView
     from peer._history import Recorder
     from peer._host import HostSession
     from peer._session import MemberSession
+    from peer._share_cli import Sharing
 
 __all__ = ["MAX_NOTE_CHARS", "CustomerDesk", "Desk", "RepDesk"]
 
@@ -72,6 +75,9 @@ class Desk:
     """What every desk offers the CLI; each method does nothing unless a desk needs it."""
 
     help = ""
+
+    def watch(self, sharing: Sharing, file_desk: FileDesk | None) -> None:
+        """Hear what the sharing and file sides have to say (for the record)."""
 
     async def observe(self, event: SessionEvent) -> None:
         """See each session event before the CLI shows it."""
@@ -179,6 +185,17 @@ class RepDesk(Desk):
                 self.close(f"ended by {by}" if by else f"connection lost: {lost}")
 
     # What the sharing and file sides tell the record (SPEC I4) --------------------
+
+    def watch(self, sharing: Sharing, file_desk: FileDesk | None) -> None:
+        if isinstance(sharing, RepSharing):
+            sharing.on_consent = self.consent_changed
+        if file_desk is not None:
+            file_desk.on_ended = self.transfer_ended
+            file_desk.on_access = self.access_changed
+
+    def record_present(self, name: str, role: str) -> None:
+        """*name* was in the session when this record began (a rep who took control)."""
+        self._record(lambda r: r.joined(name, role))
 
     def consent_changed(self, customer: str, activity: str, how: str) -> None:
         """A customer allowed, refused or revoked a screen activity."""

@@ -41,13 +41,14 @@ from codec import (
     name_problem,
 )
 from peer._addresses import LOOPBACK_HOSTS, WILDCARD_HOSTS, relay_urls
+from peer._assist_desk import AssistantDesk
 from peer._cli_args import parser as cli_parser
 from peer._cli_board import drive_one
 from peer._cli_face import HINT, fail, say
 from peer._cli_rep import run_rep
 from peer._config import PeerConfig, default_name, load_config
 from peer._connection import RELAY_TIMEOUT
-from peer._desk import CustomerDesk
+from peer._desk import CustomerDesk, Desk
 from peer._desktop_entry import install_desktop
 from peer._file_commands import open_file_desk
 from peer._file_settings import FileSettings, file_settings
@@ -161,7 +162,14 @@ async def _run(args: argparse.Namespace, config: PeerConfig) -> int:
         raise _UsageError("give the code (or link) the rep gave you, or --gui for a window")
     target = _join_target(args.code, args.relay or config.relay)
     return await _join(
-        target, args.name, relay_timeout, policy, files, assist=args.assist, timings=timings
+        target,
+        args.name,
+        relay_timeout,
+        policy,
+        files,
+        assist=args.assist,
+        timings=timings,
+        smtp=config.smtp,
     )
 
 
@@ -263,6 +271,7 @@ async def _join(
     *,
     assist: bool = False,
     timings: SessionTimings | None = None,
+    smtp: SmtpConfig | None = None,
 ) -> int:
     say(f"Connecting to the relay at {target.relay}…")
     async with open_joined_session(
@@ -278,8 +287,17 @@ async def _join(
         others = [f"{m.name} ({m.role.value})" for m in session.roster() if m.id != session.id]
         say(f"In this session: {', '.join(others)}")
         say(HINT)
-        async with open_file_desk(session, files or file_settings(), say) as file_desk:
-            return await drive_one(
-                session, [target.relay], CustomerDesk(session, policy, say), file_desk
-            )
+        # An assistant keeps a record of its own once control comes to it (SPEC M5, I4).
+        desk: Desk = (
+            AssistantDesk(session, say, smtp, policy)
+            if assist
+            else CustomerDesk(session, policy, say)
+        )
+        try:
+            async with open_file_desk(session, files or file_settings(), say) as file_desk:
+                return await drive_one(session, [target.relay], desk, file_desk)
+        finally:
+            ended = session.ended
+            by = ended.by if ended is not None else None
+            desk.close(f"ended by {by}" if by else f"{session.name} left")
     raise AssertionError("unreachable")  # pragma: no cover

@@ -13,24 +13,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from codec import SessionCode
-from tests.e2e.workplace import CODE, machine
+from tests.e2e.workplace import CODE, machine, next_code
 from tests.x11.probe import open_probe
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from peer._console import Console
-    from tests.e2e.workplace import Machine
-
-
-async def history(rep: Machine, *args: str) -> list[str]:
-    async with rep.run("history", "history", *args) as console:
-        assert await console.wait_exit() == 0
-        return console.lines
-
-
-async def next_code(alice: Console) -> str:
-    return (await alice.expect(rf"^Session code: {CODE}$")).group(1)
 
 
 def latest_code(alice: Console) -> str:
@@ -124,9 +113,9 @@ async def test_a_support_session_with_an_assistant_and_two_customers(
                         await console.expect(r"^Session ended by Alice$")
         assert await alice.wait_exit() == 0
 
-    listing = await history(rep)
+    listing = await rep.history()
     assert listing[1].split()[2:] == [number, "general", "CASE-11", "Bob,", "Carol"]
-    shown = "\n".join(await history(rep, "show", number))
+    shown = "\n".join(await rep.history("show", number))
     for expected in (
         "Tracking code: CASE-11",
         "(ended by Alice)",

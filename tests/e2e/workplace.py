@@ -61,6 +61,17 @@ class Machine:
         async with open_console(label, argv, env={**self.env(), **(env or {})}) as console:
             yield console
 
+    async def history(self, *args: str) -> list[str]:
+        """What ``helpline history ARGS`` prints on this machine."""
+        async with self.run("history", "history", *args) as console:
+            assert await console.wait_exit() == 0
+            return console.lines
+
+
+async def next_code(rep: Console) -> str:
+    """The next ``Session code:`` the rep's program prints."""
+    return (await rep.expect(rf"^Session code: {CODE}$")).group(1)
+
 
 def machine(tmp: Path, who: str) -> Machine:
     home = tmp / who
