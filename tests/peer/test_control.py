@@ -108,3 +108,19 @@ async def test_the_former_rep_may_leave_and_the_session_goes_on(relay_url: str) 
         assert (await next_event(bob, MemberLeft)).name == "Alice"
         await dave.send_chat("still with you")
         assert (await next_event(bob, ChatReceived)).text == "still with you"
+
+
+async def test_the_former_rep_is_an_assistant_the_moment_it_hands_control_over(
+    relay_url: str,
+) -> None:
+    async with rep_customer_and_assistant(relay_url) as (alice, _bob, dave):
+        # Dave takes no step while this is held, so its roster (the one that
+        # names Alice an assistant) cannot reach her: the race, held open.
+        async with dave._lock:
+            await alice.transfer_control("Dave")
+            assert alice.role is Role.ASSISTANT
+            assert not alice.controlling
+            with pytest.raises(NotAllowedError, match="hand control back"):
+                await alice.end()
+        assert (await next_event(dave, ControlChanged)).yours
+        assert dave.role is Role.REP
