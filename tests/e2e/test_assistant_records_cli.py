@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from codec import SessionCode
-from tests.e2e.workplace import CODE, machine, next_code
+from tests.e2e.workplace import assistant_dave, end_with_notes, machine, next_code
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -27,11 +27,7 @@ async def test_an_assistant_given_control_keeps_its_own_record_and_ends_with_not
         number = SessionCode.parse(code).number
         async with bobs.run("bob", "join", code, *relay, "--name", "Bob", env=no_display) as bob:
             await alice.expect(r"^\* Bob joined \(customer\)$")
-            await alice.send("/assistant")
-            assist_code = (await alice.expect(rf"^Assistant code: {CODE}$")).group(1)
-            join_dave = ["join", assist_code, *relay, "--name", "Dave", "--assist"]
-            async with daves.run("dave", *join_dave, env=no_display) as dave:
-                await alice.expect(r"^\* Dave joined \(assistant\)$")
+            async with assistant_dave(alice, daves, relay_process) as dave:
                 await alice.send("/transfer-control Dave")
                 await dave.expect(r"^\* You control the session: it is recorded in your history")
                 await bob.expect(r"^\* Dave is the controlling rep now")
@@ -41,14 +37,7 @@ async def test_an_assistant_given_control_keeps_its_own_record_and_ends_with_not
                 await bob.expect(r"^Allow\? \[y/N\]$")
                 await bob.send("y")
                 await dave.expect(r"^System information from Bob")
-                await dave.send("/note cable replaced")
-                await dave.expect(r"^Noted \(1 note\)\.$")
-                await dave.send("/end")
-                await dave.expect(r"^Add a note .*an empty line keeps them as they are:$")
-                await dave.send("printer back online")
-                await dave.expect(r"^Notes saved \(2 notes\)\.$")
-                for console in (alice, bob, dave):
-                    await console.expect(r"^Session ended by Dave$")
+                await end_with_notes(dave, "Dave", ("cable replaced", "back online"), alice, bob)
                 assert await dave.wait_exit() == 0
 
     listing = await daves.history()
@@ -63,6 +52,6 @@ async def test_an_assistant_given_control_keeps_its_own_record_and_ends_with_not
         "Bob: the printer is still offline",
         "Bob allowed system information",
         "  - cable replaced",
-        "  - printer back online",
+        "  - back online",
     ):
         assert expected in shown, expected

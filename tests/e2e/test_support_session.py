@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from codec import SessionCode
-from tests.e2e.workplace import CODE, machine, next_code
+from tests.e2e.workplace import assistant_dave, end_with_notes, machine, next_code
 from tests.x11.probe import open_probe
 
 if TYPE_CHECKING:
@@ -43,11 +43,7 @@ async def test_a_support_session_with_an_assistant_and_two_customers(
             join_carol = ["join", latest_code(alice), *relay, "--name", "Carol"]
             async with carols.run("carol", *join_carol, env=no_display) as carol:
                 await alice.expect(r"^\* Carol joined \(customer\)$")
-                await alice.send("/assistant")
-                assist_code = (await alice.expect(rf"^Assistant code: {CODE}$")).group(1)
-                join_dave = ["join", assist_code, *relay, "--name", "Dave", "--assist"]
-                async with daves.run("dave", *join_dave, env=no_display) as dave:
-                    await alice.expect(r"^\* Dave joined \(assistant\)$")
+                async with assistant_dave(alice, daves, relay_process) as dave:
                     await carol.expect(r"^\* Dave joined \(assistant\)$")
 
                     # A view of the primary customer's desktop, ended by the switch (M2).
@@ -103,14 +99,8 @@ async def test_a_support_session_with_an_assistant_and_two_customers(
                     await carol.send("/quit")
                     await carol.expect(r"^You left the session\.$")
                     await alice.expect(r"^\* Carol left$")
-                    await alice.send("/note escalated to Dave and back")
-                    await alice.expect(r"^Noted \(1 note\)\.$")
-                    await alice.send("/end")
-                    await alice.expect(r"^Add a note .*an empty line keeps them as they are:$")
-                    await alice.send("printer driver reinstalled")
-                    await alice.expect(r"^Notes saved \(2 notes\)\.$")
-                    for console in (alice, bob, dave):
-                        await console.expect(r"^Session ended by Alice$")
+                    notes = ("escalated to Dave and back", "printer driver reinstalled")
+                    await end_with_notes(alice, "Alice", notes, bob, dave)
         assert await alice.wait_exit() == 0
 
     listing = await rep.history()

@@ -68,6 +68,29 @@ class Machine:
             return console.lines
 
 
+@asynccontextmanager
+async def assistant_dave(rep: Console, dave: Machine, relay: str) -> AsyncIterator[Console]:
+    """Dave joins *rep*'s session as an assistant, with a code the rep issues for one."""
+    await rep.send("/assistant")
+    code = (await rep.expect(rf"^Assistant code: {CODE}$")).group(1)
+    join = ["join", code, "--relay", relay, "--name", "Dave", "--assist"]
+    async with dave.run("dave", *join, env={"DISPLAY": ""}) as console:
+        await rep.expect(r"^\* Dave joined \(assistant\)$")
+        yield console
+
+
+async def end_with_notes(rep: Console, name: str, notes: tuple[str, str], *others: Console) -> None:
+    """*rep* notes one line, ends, adds the other at the notes prompt; everyone sees the end."""
+    await rep.send(f"/note {notes[0]}")
+    await rep.expect(r"^Noted \(1 note\)\.$")
+    await rep.send("/end")
+    await rep.expect(r"^Add a note .*an empty line keeps them as they are:$")
+    await rep.send(notes[1])
+    await rep.expect(r"^Notes saved \(2 notes\)\.$")
+    for console in (rep, *others):
+        await console.expect(rf"^Session ended by {name}$")
+
+
 async def next_code(rep: Console) -> str:
     """The next ``Session code:`` the rep's program prints."""
     return (await rep.expect(rf"^Session code: {CODE}$")).group(1)
