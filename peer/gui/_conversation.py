@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from peer._events import (
     ChatReceived,
+    ControlChanged,
     MemberAway,
     MemberBack,
     MemberJoined,
@@ -28,7 +29,13 @@ if TYPE_CHECKING:
     from peer.gui._chat import ChatPanel
     from peer.gui._connection_bar import ConnectionBar
 
-__all__ = ["ended_words", "send_and_show", "show_connection", "show_conversation"]
+__all__ = [
+    "control_words",
+    "ended_words",
+    "send_and_show",
+    "show_connection",
+    "show_conversation",
+]
 
 
 def show_conversation(chat: ChatPanel, event: SessionEvent) -> bool:
@@ -86,3 +93,19 @@ def show_connection(bar: ConnectionBar, chat: ChatPanel, event: SessionEvent) ->
         case _:
             return False
     return True
+
+
+def control_words(event: ControlChanged, me: str) -> str:
+    """What a window says when control of the session moves (SPEC M5), for the person *me*."""
+    stopped = "sharing, control and file transfers stopped; chat goes on"
+    if event.yours:
+        return (
+            f"{event.former or 'The rep'} handed control of the session to you: you are the "
+            f"controlling rep now ({stopped})."
+        )
+    if event.former == me:
+        return (
+            f"{event.controller} is the controlling rep now; you are an assistant ({stopped}). "
+            "You may leave; ending the session needs control back."
+        )
+    return f"{event.controller} is the controlling rep now ({stopped})."

@@ -31,6 +31,7 @@ from codec import (
 )
 from peer._desk import CustomerDesk
 from peer._events import (
+    ControlChanged,
     MessageReceived,
     PrimaryChanged,
     SessionEnded,
@@ -50,6 +51,7 @@ from peer._share_customer import CustomerSharing
 from peer._share_events import ConsentAsked, ShareNotice, ShareRejected, ViewClosed, ViewOpened
 from peer.gui._bridge import Bridge
 from peer.gui._conversation import (
+    control_words,
     ended_words,
     send_and_show,
     show_connection,
@@ -215,6 +217,8 @@ class CustomerFace(SessionFace[CustomerSharing]):
                     case PrimaryChanged(name):
                         if name is not None:
                             window.chat.add_notice(f"{name} is now the primary customer")
+                    case ControlChanged():
+                        window.chat.add_notice(control_words(event, self.session.name))
                     case SessionEnded(by, lost, removed_by):
                         if lost is not None and removed_by is None:
                             window.connection.lost(lost)

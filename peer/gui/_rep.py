@@ -19,6 +19,7 @@ from codec import Activity, CodeCause, ConsentState, Feature, Role, ShareMessage
 from peer._desk import RepDesk
 from peer._events import (
     CodeChanged,
+    ControlChanged,
     JoinAttemptFailed,
     JoiningPaused,
     MemberBack,
@@ -36,6 +37,7 @@ from peer._share_rep import RepSharing
 from peer.gui._activities import Action, Situation, why_not
 from peer.gui._activity_bar import FileAction
 from peer.gui._conversation import (
+    control_words,
     ended_words,
     send_and_show,
     show_connection,
@@ -120,7 +122,8 @@ class RepFace(SessionFace[RepSharing]):
         tab, session = self.tab, self.session
         if isinstance(session, HostSession):
             tab.code_panel.set_code(str(session.code), session.link)
-            tab.code_panel.on_assistant_code = lambda: self.bridge.call(session.assistant_code)
+        # Whoever controls the session later (M5) issues codes from this panel too.
+        tab.code_panel.on_assistant_code = lambda: self.bridge.call(session.assistant_code)
         tab.set_controlling(session.role is Role.REP)
         tab.chat.on_send = lambda text, to: self.bridge.call(self._send_chat, text, to)
         tab.activities.on_action = lambda action: self.bridge.call(self._act, action)
@@ -180,6 +183,8 @@ class RepFace(SessionFace[RepSharing]):
                     tab.say(f"{failures} failed join attempts: joining is paused.")
                 case PrimaryChanged(name):
                     tab.chat.add_notice(f"{name} is now the primary customer" if name else "")
+                case ControlChanged():
+                    tab.chat.add_notice(control_words(event, self.session.name))
                 case SessionEnded(_, lost, removed_by):
                     if lost is not None and removed_by is None:
                         tab.connection.lost(lost)

@@ -132,8 +132,18 @@ async def test_the_rep_hands_control_to_an_assistant_from_the_roster(
         )
         assert not lead_tab.activities.buttons[Action.VIEW_DESKTOP].isEnabled()
         assert menu_labels(lead_tab.roster, "Alice (2)") == []
+        said = "Alice (2) is the controlling rep now; you are an assistant"
+        assert any(line.startswith(said) for line in lead_tab.chat.lines())
+        handed = "Alice handed control of the session to you"
+        await until(
+            lambda: any(line.startswith(handed) for line in helper_tab.chat.lines()),
+            "the new rep to be told",
+        )
         await until(lambda: helper_tab.code_panel.isVisible(), "the new rep's code panel")
         assert not lead_tab.code_panel.isVisible()
+        taken_over = await next_code(helper_tab, "")
+        click(helper_tab.code_panel.assistant)  # the new rep invites as the lead did
+        await next_code(helper_tab, taken_over)
         rows = [("Alice", "assistant"), ("Alice (2)", "rep, you")]
         await until(lambda: helper_tab.roster.rows() == rows, "the new rep's roster")
 
