@@ -46,8 +46,8 @@ class ConnectionBar(QFrame):
     def reconnecting(self, reason: str) -> None:
         self._say(
             "down",
-            f"Connection lost ({reason}). Reconnecting… What you send now is delivered "
-            "once the connection is back.",
+            f"Reconnecting… {reason.rstrip('.')}. What you send meanwhile is delivered once "
+            "the connection is back.",
         )
 
     def reconnected(self) -> None:

@@ -80,7 +80,7 @@ def show_connection(bar: ConnectionBar, chat: ChatPanel, event: SessionEvent) ->
     match event:
         case Reconnecting(reason):
             bar.reconnecting(reason)
-            chat.add_notice(f"Connection lost ({reason}); reconnecting…")
+            chat.add_notice(f"Connection lost: {reason}; reconnecting…")
         case Reconnected():
             bar.reconnected()
             chat.add_notice("Reconnected")

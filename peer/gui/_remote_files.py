@@ -107,8 +107,9 @@ class RemoteFilesDialog(QDialog):
             row.setData(0, Qt.ItemDataRole.UserRole, (entry.name, entry.is_dir))
             self.tree.addTopLevelItem(row)
         self.tree.resizeColumnToContents(0)
-        where = shown(path) if path else "the shared folder"
-        self.status.setText(f"{where}: {len(entries)} item(s)" if entries else f"{where} is empty")
+        where = shown(path) if path else "The shared folder"
+        count = f"{len(entries)} item" + ("" if len(entries) == 1 else "s")
+        self.status.setText(f"{where}: {count}" if entries else f"{where} is empty")
 
     def typed(self) -> str:
         """The path in the line, without the slashes around it."""
