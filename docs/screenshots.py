@@ -12,7 +12,9 @@ the desktop, answers the question, and saves PNGs along the way:
 - ``console-start.png``: the start dialog, prefilled;
 - ``customer-question.png``: the customer's window asked "Alice wants to control…";
 - ``console.png``: the console with the customer's screen docked, chat, notes, transfers;
-- ``customer.png``: the customer's window while shared: the bar, chat, files.
+- ``customer.png``: the customer's window while shared: the bar, chat, files;
+- ``console-files.png``: the rep browsing the folder the customer granted (Files, Browse);
+- ``customer-fetch.png``: the customer asked to allow that one file's fetch.
 
 Needs Xvfb (``./dev test`` installs it when run as root).
 """
@@ -37,6 +39,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from PySide6.QtWidgets import QWidget
+
+    from peer.gui import CustomerWindow
+    from peer.gui._rep import RepFace
 
 #: A customer's desktop to look at: a window with a stuck print queue, drawn by Tk.
 SCENE = r"""
@@ -111,7 +116,12 @@ async def script(out: Path, work: Path) -> None:
     config = PeerConfig(session_type="general", tracking="TICKET-4711")
     console_window = ConsoleWindow(DEFAULT_POLICY.max_sessions)
     rep_files = FileSettings(download_dir=work / "rep", shared_root=work)
-    customer_files = FileSettings(download_dir=work / "bob", shared_root=work)
+    home = work / "bob-home"
+    (home / "Documents").mkdir(parents=True)
+    (home / "Documents" / "letter.odt").write_bytes(b"x" * 18_000)
+    (home / "cups-error.log").write_text("E [01/Dec/2026:09:14:03] paper jam in tray 2\n" * 300)
+    (home / "printer-settings.txt").write_text("Duplex: on\nTray: 2\n")
+    customer_files = FileSettings(download_dir=work / "bob", shared_root=home)
     async with trio.open_nursery() as nursery:
         nursery.start_soon(
             lambda: run_console(
@@ -170,11 +180,43 @@ async def script(out: Path, work: Path) -> None:
         customer.files_tabs.setCurrentWidget(customer.shared_files)
         await trio.sleep(0.3)
         save(customer, out / "customer.png")
+        await browse_and_fetch(face, customer, console_window, out)
         await face.end_now()
         await until(lambda: not customer.in_session, "the end")
         customer.close()
         console_window.close()
         nursery.cancel_scope.cancel()
+
+
+async def browse_and_fetch(
+    face: RepFace, customer: CustomerWindow, console_window: QWidget, out: Path
+) -> None:
+    """File access asked and allowed, the granted folder listed, one file asked for."""
+    from peer.gui._activities import Action
+    from peer.gui._activity_bar import FileAction
+
+    menu = {a.text(): a for a in face.tab.activities.buttons[Action.FILES].menu().actions()}
+    menu[FileAction.ACCESS].trigger()
+    await until(lambda: customer.dialog is not None, "the file-access question")
+    assert customer.dialog is not None
+    customer.dialog.allow.click()
+    await until(lambda: customer.share_bar.texts()[1:], "file access on the customer's bar")
+    menu[FileAction.BROWSE].trigger()
+    await until(lambda: face.remote_files is not None, "the browse dialog")
+    dialog = face.remote_files
+    assert dialog is not None
+    await until(lambda: dialog.names(), "the customer's folder")
+    dialog.tree.setCurrentItem(dialog.item("cups-error.log"))
+    await trio.sleep(0.3)
+    save(console_window, out / "console-files.png", over=dialog)
+    dialog.fetch_button.click()
+    await until(lambda: customer.dialog is not None, "the fetch question")
+    await trio.sleep(0.3)
+    save(customer, out / "customer-fetch.png", over=customer.dialog)
+    assert customer.dialog is not None
+    customer.dialog.allow.click()
+    await until(lambda: face.tab.transfers.numbers()[1:], "the fetch's row")
+    dialog.close()
 
 
 def main() -> None:
