@@ -15,6 +15,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QMenu, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from codec import Role
@@ -56,6 +57,16 @@ class RosterPanel(QWidget):
         self.tree.setAccessibleName("People in the session")
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._menu_at)
+        self.tree.setToolTip("Right-click someone, or press Shift+F10, for what you can do")
+        for keys in ("Shift+F10", "Menu"):  # platforms differ in sending these as a menu event
+            QShortcut(
+                QKeySequence(keys),
+                self.tree,
+                self._menu_for_current,
+                context=Qt.ShortcutContext.WidgetShortcut,
+            )
+        #: The context menu shown last (for tests).
+        self.menu: QMenu | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tree)
@@ -102,8 +113,16 @@ class RosterPanel(QWidget):
 
     def _menu_at(self, point: QPoint) -> None:
         item = self.tree.itemAt(point)
-        if item is None:
-            return
+        if item is not None:
+            self._popup(item, point)
+
+    def _menu_for_current(self) -> None:
+        item = self.tree.currentItem()
+        if item is not None:
+            self._popup(item, self.tree.visualItemRect(item).center())
+
+    def _popup(self, item: QTreeWidgetItem, point: QPoint) -> None:
         menu = self.menu_for(str(item.data(0, Qt.ItemDataRole.UserRole)))
         if not menu.isEmpty():
+            self.menu = menu
             menu.popup(self.tree.viewport().mapToGlobal(point))

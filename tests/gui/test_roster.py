@@ -174,3 +174,30 @@ def test_the_menu_offers_transfer_only_to_an_assistant_and_primary_only_to_a_cus
         "Transfer control to Dave",
         "Remove Dave from the session",
     ]
+
+
+def test_shift_f10_opens_the_menu_of_the_person_chosen_in_the_roster(qapp: QApplication) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from codec import Role
+    from peer.gui._roster import Person, RosterChoice, RosterPanel
+
+    roster = RosterPanel()
+    roster.offers = set(RosterChoice)
+    roster.set_people([Person("Alice", Role.REP, me=True), Person("Bob", Role.CUSTOMER)])
+    roster.show()
+    roster.activateWindow()
+    assert QTest.qWaitForWindowActive(roster, 2000)
+    roster.tree.setFocus()
+    bob = roster.tree.topLevelItem(1)
+    assert bob is not None
+    roster.tree.setCurrentItem(bob)
+    QTest.keyClick(roster.tree, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
+    assert roster.menu is not None
+    assert roster.menu.isVisible()
+    assert [a.text() for a in roster.menu.actions()] == [
+        "Make Bob the primary customer",
+        "Remove Bob from the session",
+    ]
+    roster.menu.close()
