@@ -289,8 +289,15 @@ async def _rep_command(session: Session, word: str, rest: str) -> None:
         await session.transfer_control(rest.strip())
 
 
-def control_words(session: Session, event: ControlChanged) -> str:
-    """What each side prints when control of the session moves (SPEC M5)."""
+def control_words(
+    session: Session,
+    event: ControlChanged,
+    then: str = "/quit leaves; ending needs control back (/transfer-control).",
+) -> str:
+    """What each side prints when control of the session moves (SPEC M5).
+
+    *then* tells the former rep what it may do now, in its face's words.
+    """
     stopped = "sharing, control and file transfers stopped; chat goes on"
     if event.yours:
         return (
@@ -300,7 +307,7 @@ def control_words(session: Session, event: ControlChanged) -> str:
     if event.former == session.name:
         return (
             f"* {event.controller} is the controlling rep now; you are an assistant "
-            f"({stopped}). /quit leaves; ending needs control back (/transfer-control)."
+            f"({stopped}). {then}"
         )
     return f"* {event.controller} is the controlling rep now ({stopped})"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from peer._cli_face import control_words as cli_control_words
 from peer._events import (
     ChatReceived,
     ControlChanged,
@@ -95,17 +96,7 @@ def show_connection(bar: ConnectionBar, chat: ChatPanel, event: SessionEvent) ->
     return True
 
 
-def control_words(event: ControlChanged, me: str) -> str:
-    """What a window says when control of the session moves (SPEC M5), for the person *me*."""
-    stopped = "sharing, control and file transfers stopped; chat goes on"
-    if event.yours:
-        return (
-            f"{event.former or 'The rep'} handed control of the session to you: you are the "
-            f"controlling rep now ({stopped})."
-        )
-    if event.former == me:
-        return (
-            f"{event.controller} is the controlling rep now; you are an assistant ({stopped}). "
-            "You may leave; ending the session needs control back."
-        )
-    return f"{event.controller} is the controlling rep now ({stopped})."
+def control_words(session: Session, event: ControlChanged) -> str:
+    """What a window says when control of the session moves (SPEC M5): the CLI's words."""
+    then = "You may leave; ending the session needs control back."
+    return cli_control_words(session, event, then).removeprefix("* ")

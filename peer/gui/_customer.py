@@ -218,7 +218,7 @@ class CustomerFace(SessionFace[CustomerSharing]):
                         if name is not None:
                             window.chat.add_notice(f"{name} is now the primary customer")
                     case ControlChanged():
-                        window.chat.add_notice(control_words(event, self.session.name))
+                        window.chat.add_notice(control_words(self.session, event))
                     case SessionEnded(by, lost, removed_by):
                         if lost is not None and removed_by is None:
                             window.connection.lost(lost)

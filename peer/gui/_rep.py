@@ -184,7 +184,7 @@ class RepFace(SessionFace[RepSharing]):
                 case PrimaryChanged(name):
                     tab.chat.add_notice(f"{name} is now the primary customer" if name else "")
                 case ControlChanged():
-                    tab.chat.add_notice(control_words(event, self.session.name))
+                    tab.chat.add_notice(control_words(self.session, event))
                 case SessionEnded(_, lost, removed_by):
                     if lost is not None and removed_by is None:
                         tab.connection.lost(lost)
