@@ -23,10 +23,13 @@ import numpy as np
 
 from codec._errors import ProtocolError
 from codec._limits import DEFAULT_LIMITS, Limits
-from codec.screen._lossy import decode_image
+from codec.screen._atlas import ATLAS_MIN_PIXELS, ATLAS_SCREENS
+from codec.screen._lossy import decode_atlas, decode_image
 from codec.screen._ops import (
     CopyOp,
     LossyOp,
+    Op,
+    PartOp,
     PixelsOp,
     VideoOp,
     apply_copy,
@@ -126,13 +129,7 @@ class ScreenDecoder:
         raw = self._stream.decompress(body, header.body_size)
         ops = parse_ops(raw, width=width, height=height, images=len(images), codecs=_CODECS)
         # Every picture is decoded before anything is drawn, so a bad one draws nothing.
-        decoded = [
-            decode_image(images[op.image], op.rect.w, op.rect.h)
-            if isinstance(op, LossyOp)
-            else self._video(op, images[op.image])
-            for op in ops
-            if isinstance(op, LossyOp | VideoOp)
-        ]
+        decoded = self._pictures(ops, images, width * height)
         pictures = iter(decoded)
         for op in ops:
             if isinstance(op, CopyOp):
@@ -144,6 +141,39 @@ class ScreenDecoder:
                 fb[r.y : r.y + r.h, r.x : r.x + r.w] = next(pictures)
         self._fb = fb
         self._frame_complete = bool(header.flags & UpdateFlags.FRAME_END)
+
+    def _pictures(
+        self, ops: list[Op], images: list[bytes], screen_pixels: int
+    ) -> list[NDArray[np.uint8]]:
+        """What each lossy, part and video operation draws, in order.
+
+        An image of pieces is decoded once, however many parts read from it; all of
+        them together may hold at most :data:`~codec.screen._atlas.ATLAS_SCREENS` screens, so a
+        hostile update cannot make the viewer allocate more than that.
+        """
+        atlases: dict[int, NDArray[np.uint8]] = {}
+        budget = ATLAS_SCREENS * max(screen_pixels, ATLAS_MIN_PIXELS)
+        out = []
+        for op in ops:
+            if isinstance(op, LossyOp):
+                out.append(decode_image(images[op.image], op.rect.w, op.rect.h))
+            elif isinstance(op, VideoOp):
+                out.append(self._video(op, images[op.image]))
+            elif isinstance(op, PartOp):
+                atlas = atlases.get(op.image)
+                if atlas is None:
+                    atlas = decode_atlas(images[op.image], self._limits.max_screen_side, budget)
+                    budget -= atlas.shape[0] * atlas.shape[1]
+                    atlases[op.image] = atlas
+                r = op.rect
+                if op.src_x + r.w > atlas.shape[1] or op.src_y + r.h > atlas.shape[0]:
+                    raise ProtocolError(
+                        f"lossy part reads {r.w}x{r.h}+{op.src_x}+{op.src_y} from an image "
+                        f"of {atlas.shape[1]}x{atlas.shape[0]}",
+                        reason="screen-bounds",
+                    )
+                out.append(atlas[op.src_y : op.src_y + r.h, op.src_x : op.src_x + r.w])
+        return out
 
     def _video(self, op: VideoOp, packet: bytes) -> NDArray[np.uint8]:
         codec = VideoCodec(op.codec)

@@ -27,6 +27,7 @@ from PIL import Image
 
 from codec._errors import LocalProtocolError
 from codec._limits import DEFAULT_LIMITS, Limits
+from codec.screen._atlas import ATLAS_MIN_PIXELS, ATLAS_SCREENS, pack
 from codec.screen._diff import (
     STRIP,
     changed_rects,
@@ -48,6 +49,7 @@ from codec.screen._ops import (
     CopyOp,
     LossyOp,
     Op,
+    PartOp,
     PixelFilter,
     PixelsOp,
     Rect,
@@ -193,8 +195,9 @@ class ScreenEncoder:
         """The messages that bring the viewer from the previous frame to ``frame``.
 
         ``frame`` is ``(height, width, 4)`` BGRA (alpha ignored), or ``(height, width,
-        3)`` BGR, which is read as it is and not kept past the call unless lossy mode
-        is on; it was captured at ``now`` (seconds on any clock that never goes back).
+        3)`` BGR, which is read as it is and not kept past the call (lossy mode keeps
+        its own copy of what changed); it was captured at ``now`` (seconds on any
+        clock that never goes back).
         A frame of a new size starts a keyframe. An unchanged frame gives an empty list.
         """
         cur = self._to_bgr(frame)
@@ -228,8 +231,13 @@ class ScreenEncoder:
         target = cur
         if self._tracker is not None:
             if ops:  # copies repaired part of the change: only the rest may go lossy
-                changed = np.zeros_like(changed)
-                changed[top:bottom] = changed_strips(cur, self._ref, slice(top, bottom))
+                changed = changed.copy()
+                for op in ops:  # copies only, so far; elsewhere the model is unchanged
+                    assert isinstance(op, CopyOp)
+                    d = op.dst
+                    s0, s1 = d.x // STRIP, -(-(d.x + d.w) // STRIP)
+                    cols, span = slice(s0 * STRIP, s1 * STRIP), slice(d.y, d.y + d.h)
+                    changed[span, s0:s1] = changed_strips(cur[:, cols], self._ref[:, cols], span)
             target = self._encode_lossy(cur, changed, ops, images)
         residual = changed_strips(target, self._ref, slice(top, bottom))
         ops.extend(self._pixels(target, r) for r in changed_rects(target, self._ref, residual, top))
@@ -381,10 +389,11 @@ class ScreenEncoder:
             return cur
         target = cur.copy()
         for rect, stream in placed:
-            if stream is None:
-                self._send_still(cur, rect, ops, images, target)
-            else:
+            if stream is not None:
                 self._send_video(cur, rect, stream, ops, images, target)
+        stills = [rect for rect, stream in placed if stream is None]
+        if stills:
+            self._send_stills(cur, stills, ops, images, target)
         copy_where(target[band], self._ref[band], held)
         return target
 
@@ -399,6 +408,7 @@ class ScreenEncoder:
     ) -> None:
         """A region that keeps changing: the next picture of the video stream at ``stream``."""
         assert self._videos is not None
+        assert self._tracker is not None
         sl = np.s_[stream.y : stream.y + stream.h, stream.x : stream.x + stream.w]
         op, data, picture = self._videos.encode(stream, cur[sl])
         if len(data) > self._max_message // 2:
@@ -412,43 +422,44 @@ class ScreenEncoder:
             True
         )
         approximate = self._photographic(self._keys, stream) & inside
-        self._approximate(stream, data, picture, approximate, images, target)
+        images.append(data)
+        self._ref[sl] = picture
+        self._tracker.approximated(stream.y, stream.x, approximate)
+        self._motion.invalidate(stream)
+        copy_where(target[sl], self._ref[sl], approximate)
 
-    def _send_still(
+    def _send_stills(
         self,
         cur: NDArray[np.uint8],
-        rect: Rect,
+        rects: list[Rect],
         ops: list[Op],
         images: list[bytes],
         target: NDArray[np.uint8],
     ) -> None:
-        """A new photographic area: one JPEG still."""
-        sl = np.s_[rect.y : rect.y + rect.h, rect.x : rect.x + rect.w]
-        data = encode_image(cur[sl], self._quality)
-        if len(data) > self._max_message // 2:
-            return
-        ops.append(LossyOp(rect, len(images)))
-        picture = decode_image(data, rect.w, rect.h)
-        approximate = self._photographic(self._keys, rect)
-        self._approximate(rect, data, picture, approximate, images, target)
-
-    def _approximate(
-        self,
-        rect: Rect,
-        data: bytes,
-        picture: NDArray[np.uint8],
-        approximate: NDArray[np.bool_],
-        images: list[bytes],
-        target: NDArray[np.uint8],
-    ) -> None:
-        """The viewer draws ``picture`` at ``rect`` and keeps it where ``approximate``."""
+        """New photographic areas: pieces of as few JPEG pictures as the limits allow."""
         assert self._tracker is not None
-        sl = np.s_[rect.y : rect.y + rect.h, rect.x : rect.x + rect.w]
-        images.append(data)
-        self._ref[sl] = picture
-        self._tracker.approximated(rect.y, rect.x, approximate)
-        self._motion.invalidate(rect)
-        copy_where(target[sl], self._ref[sl], approximate)
+        screen = max(self._width * self._height, ATLAS_MIN_PIXELS)
+        budget = ATLAS_SCREENS * screen  # what the viewer decodes of such pictures at most
+        approximate = {rect: self._photographic(self._keys, rect) for rect in rects}
+        for atlas in pack(rects, screen):
+            area = atlas.width * atlas.height
+            data = encode_image(atlas.compose(cur), self._quality)
+            if area > budget or len(data) > self._max_message // 2:
+                continue  # these go losslessly
+            budget -= area
+            picture = decode_image(data, atlas.width, atlas.height)
+            index = len(images)
+            images.append(data)
+            for piece in atlas.pieces:
+                r = piece.rect
+                ops.append(PartOp(r, index, piece.x, piece.y))
+                sl = np.s_[r.y : r.y + r.h, r.x : r.x + r.w]
+                self._ref[sl] = picture[piece.y : piece.y + r.h, piece.x : piece.x + r.w]
+                region = piece.region
+                keep = approximate[region][r.y - region.y : r.y - region.y + r.h]
+                self._tracker.approximated(r.y, r.x, keep)
+                self._motion.invalidate(r)
+                copy_where(target[sl], self._ref[sl], keep)
 
     @staticmethod
     def _photographic(keys: NDArray[np.uint32], rect: Rect) -> NDArray[np.bool_]:
@@ -470,24 +481,26 @@ class ScreenEncoder:
         body_size = 0
         out_size = 0
         local_images: list[bytes] = []
+        #: This message's index of each of the frame's images it carries (an image of
+        #: pieces serves many operations, and goes again if they span two messages).
+        local: dict[int, int] = {}
         for op in ops:
-            image = b""
-            if isinstance(op, LossyOp | VideoOp):
-                image = images[op.image]
-                op = replace(op, image=len(local_images))
             raw = serialize_op(op)
             size = sum(len(piece) for piece in raw)
+            pictured = isinstance(op, LossyOp | VideoOp | PartOp)
+            image = images[op.image] if pictured and op.image not in local else b""  # type: ignore[union-attr]
             bound = out_size + _PENDING_BOUND + size + (size >> 10) + len(image) + 256
             if body_size and (
                 bound + sum(len(i) for i in local_images) > self._max_message
                 or body_size + size > self._limits.max_update_bytes
             ):
                 messages.append(self._finish(body, body_size, local_images, keyframe, end=False))
-                body, body_size, out_size, local_images = [], 0, 0, []
-                if isinstance(op, LossyOp | VideoOp):
-                    raw = serialize_op(replace(op, image=0))
-            if image:
-                local_images.append(image)
+                body, body_size, out_size, local_images, local = [], 0, 0, [], {}
+            if isinstance(op, LossyOp | VideoOp | PartOp):
+                if op.image not in local:
+                    local[op.image] = len(local_images)
+                    local_images.append(images[op.image])
+                raw = serialize_op(replace(op, image=local[op.image]))
             for piece in raw:
                 chunk = self._stream.compress(piece)
                 out_size += len(chunk)

@@ -31,6 +31,7 @@ __all__ = [
     "LossyOp",
     "Op",
     "OpCode",
+    "PartOp",
     "PixelFilter",
     "PixelsOp",
     "Rect",
@@ -56,6 +57,9 @@ class OpCode(IntEnum):
     #: The next picture of a video stream (a packet carried beside the body), drawn
     #: into a rectangle the stream's size.
     VIDEO = 4
+    #: A piece of a lossy image (JPEG) carried beside the body: the rectangle's pixels
+    #: are read from a position inside it, so one image serves a frame's many pieces.
+    LOSSY_PART = 5
 
 
 class PixelFilter(IntEnum):
@@ -77,6 +81,7 @@ _COPY = struct.Struct("<BHHHHHH")
 _PIXELS = struct.Struct("<BHHHHB")
 _LOSSY = struct.Struct("<BHHHHH")
 _VIDEO = struct.Struct("<BHHHHBBBH")
+_PART = struct.Struct("<BHHHHHHH")
 #: Video streams a viewer may hold; ids are below this.
 VIDEO_STREAMS = 2
 
@@ -129,7 +134,17 @@ class VideoOp:
     image: int
 
 
-Op: TypeAlias = CopyOp | PixelsOp | LossyOp | VideoOp
+@dataclass(frozen=True, slots=True)
+class PartOp:
+    """Draw ``rect`` from ``(src_x, src_y)`` of lossy image ``image``."""
+
+    rect: Rect
+    image: int
+    src_x: int
+    src_y: int
+
+
+Op: TypeAlias = CopyOp | PixelsOp | LossyOp | VideoOp | PartOp
 
 
 def serialize_op(op: Op) -> list[bytes | memoryview]:
@@ -141,6 +156,8 @@ def serialize_op(op: Op) -> list[bytes | memoryview]:
         r = op.rect
         return [_PIXELS.pack(OpCode.PIXELS, r.x, r.y, r.w, r.h, op.filter), op.payload]
     r = op.rect
+    if isinstance(op, PartOp):
+        return [_PART.pack(OpCode.LOSSY_PART, r.x, r.y, r.w, r.h, op.image, op.src_x, op.src_y)]
     if isinstance(op, VideoOp):
         video = _VIDEO.pack(OpCode.VIDEO, r.x, r.y, r.w, r.h, op.codec, op.stream, op.new, op.image)
         return [video]
@@ -202,6 +219,17 @@ def parse_ops(
                         reason="screen-op",
                     )
                 ops.append(LossyOp(rect, index))
+            elif code == OpCode.LOSSY_PART:
+                _, x, y, w, h, index, sx, sy = _PART.unpack_from(body, pos)
+                pos += _PART.size
+                rect = _checked_rect(x, y, w, h, width, height, "lossy part")
+                if index >= images:
+                    raise ProtocolError(
+                        f"lossy part names image {index}, the update carries {images}",
+                        reason="screen-op",
+                    )
+                # Where it reads from is checked against the image once it is decoded.
+                ops.append(PartOp(rect, index, sx, sy))
             elif code == OpCode.VIDEO:
                 _, x, y, w, h, codec, stream, flags, index = _VIDEO.unpack_from(body, pos)
                 pos += _VIDEO.size
