@@ -247,9 +247,8 @@ class ScreenSharer:
             viewer.encoder.lossy = viewer.lossy
             if keyframe:
                 viewer.encoder.keyframe()
-            # The lossy tracker keeps the frame it saw; the buffer changes under it.
-            mine = frame.copy() if viewer.lossy else frame
-            capture.out[vid] = viewer.encoder.encode(mine, now=now)
+            # Read, not kept: the encoder copies what it must remember itself.
+            capture.out[vid] = viewer.encoder.encode(frame, now=now)
         return capture
 
 

@@ -36,3 +36,20 @@ def test_a_bgr_frame_reaches_the_viewer_exact() -> None:
 def test_a_frame_of_two_channels_is_refused() -> None:
     with pytest.raises(LocalProtocolError, match="shape"):
         ScreenEncoder(16, 16).encode(np.zeros((16, 16, 2), dtype=np.uint8), now=0.0)
+
+
+def test_lossy_mode_sees_a_video_played_into_one_reused_buffer() -> None:
+    """The sharer draws every capture into the same buffer: the encoder must not keep it.
+
+    Were it to keep the buffer instead of a copy, each frame would look unchanged
+    from the last and the video would never be found (and never go lossy).
+    """
+    from tests.codec.test_screen_lossy import VIDEO, H, W, frame_with_video
+
+    encoder, decoder = ScreenEncoder(W, H, lossy=True), ScreenDecoder()
+    buffer = np.zeros((H, W, 3), dtype=np.uint8)
+    for step in range(8):
+        buffer[...] = frame_with_video(step)[..., :3]
+        for data in encoder.encode(buffer, now=step / 10):
+            decoder.feed(data)
+    assert not np.array_equal(decoder.framebuffer[VIDEO], buffer[VIDEO])
