@@ -174,6 +174,14 @@ def _checked_rect(x: int, y: int, w: int, h: int, width: int, height: int, what:
     return Rect(x, y, w, h)
 
 
+def _checked_image(index: int, images: int, what: str) -> int:
+    if index >= images:
+        raise ProtocolError(
+            f"{what} names image {index}, the update carries {images}", reason="screen-op"
+        )
+    return index
+
+
 def parse_ops(
     body: bytes, *, width: int, height: int, images: int, codecs: frozenset[int] = frozenset()
 ) -> list[Op]:
@@ -213,23 +221,13 @@ def parse_ops(
                 _, x, y, w, h, index = _LOSSY.unpack_from(body, pos)
                 pos += _LOSSY.size
                 rect = _checked_rect(x, y, w, h, width, height, "lossy image")
-                if index >= images:
-                    raise ProtocolError(
-                        f"lossy operation names image {index}, the update carries {images}",
-                        reason="screen-op",
-                    )
-                ops.append(LossyOp(rect, index))
+                ops.append(LossyOp(rect, _checked_image(index, images, "lossy operation")))
             elif code == OpCode.LOSSY_PART:
                 _, x, y, w, h, index, sx, sy = _PART.unpack_from(body, pos)
                 pos += _PART.size
                 rect = _checked_rect(x, y, w, h, width, height, "lossy part")
-                if index >= images:
-                    raise ProtocolError(
-                        f"lossy part names image {index}, the update carries {images}",
-                        reason="screen-op",
-                    )
                 # Where it reads from is checked against the image once it is decoded.
-                ops.append(PartOp(rect, index, sx, sy))
+                ops.append(PartOp(rect, _checked_image(index, images, "lossy part"), sx, sy))
             elif code == OpCode.VIDEO:
                 _, x, y, w, h, codec, stream, flags, index = _VIDEO.unpack_from(body, pos)
                 pos += _VIDEO.size
