@@ -127,9 +127,8 @@ class ScreenEncoder:
         self._tracker: LossyTracker | None = None
         #: The current frame's pixel keys, for the lossy tracker (lossy mode only).
         self._keys: NDArray[np.uint32] = np.zeros((0, 0), dtype=np.uint32)
-        #: The last capture, kept while lossy to tell which pixels change from one to the
-        #: next (the model cannot: it holds approximations).
-        self._captured: NDArray[np.uint8] | None = None
+        #: Whether ``_keys`` were computed for a whole frame since lossy mode came on.
+        self._keyed = False
         self._resize(width, height)
 
     @property
@@ -143,7 +142,7 @@ class ScreenEncoder:
         self._lossy = value
         if not value:
             self._tracker = None
-            self._captured = None
+            self._keyed = False
 
     def keyframe(self) -> None:
         """Make the next :meth:`encode` self-contained (a new viewer, a reset)."""
@@ -158,7 +157,7 @@ class ScreenEncoder:
         self._ref = np.zeros((height, self._padded, 3), dtype=np.uint8)
         self._motion = MotionFinder(height, self._padded)
         self._tracker = None
-        self._captured = None
+        self._keyed = False
         self._want_keyframe = True
 
     def _to_bgr(self, frame: NDArray[np.uint8]) -> NDArray[np.uint8]:
@@ -195,24 +194,24 @@ class ScreenEncoder:
         """The messages that bring the viewer from the previous frame to ``frame``.
 
         ``frame`` is ``(height, width, 4)`` BGRA (alpha ignored), or ``(height, width,
-        3)`` BGR, which is read as it is and not kept past the call (lossy mode keeps
-        its own copy of what changed); it was captured at ``now`` (seconds on any
-        clock that never goes back).
+        3)`` BGR, which is read as it is and not kept past the call; it was captured
+        at ``now`` (seconds on any clock that never goes back).
         A frame of a new size starts a keyframe. An unchanged frame gives an empty list.
         """
         cur = self._to_bgr(frame)
-        captured = self._watch(cur) if self._lossy else None
+        if self._lossy and not self._keyed:
+            # The first frame watched: every key is computed once, nothing has moved yet.
+            self._keys, self._keyed = pixel_keys(cur), True
         if self._want_keyframe:
             return self._encode_keyframe(cur, now)
-        if self._lossy:
-            if self._tracker is None:
-                self._tracker = LossyTracker(self._height, self._padded)
-            self._tracker.observe(captured, now)
+        if self._lossy and self._tracker is None:
+            self._tracker = LossyTracker(self._height, self._padded)
         changed = changed_strips(cur, self._ref)
         rows = np.flatnonzero(changed.any(axis=1))
         if rows.size == 0:
             if self._tracker is not None:
                 # The viewer holds the capture exactly, approximations included.
+                self._tracker.observe(None, now)
                 self._tracker.mask.fill(False)
             return []
         ops: list[Op] = []
@@ -238,6 +237,7 @@ class ScreenEncoder:
                     s0, s1 = d.x // STRIP, -(-(d.x + d.w) // STRIP)
                     cols, span = slice(s0 * STRIP, s1 * STRIP), slice(d.y, d.y + d.h)
                     changed[span, s0:s1] = changed_strips(cur[:, cols], self._ref[:, cols], span)
+            self._tracker.observe(self._watch(cur, changed), now)
             target = self._encode_lossy(cur, changed, ops, images)
         residual = changed_strips(target, self._ref, slice(top, bottom))
         ops.extend(self._pixels(target, r) for r in changed_rects(target, self._ref, residual, top))
@@ -267,29 +267,32 @@ class ScreenEncoder:
         """
         return None if self._tracker is None else self._tracker.next_deadline()
 
-    def _watch(self, cur: NDArray[np.uint8]) -> tuple[int, int, NDArray[np.bool_]] | None:
-        """Bring the pixel keys up to ``cur``; which pixels changed since the last capture.
+    def _watch(
+        self, cur: NDArray[np.uint8], differs: NDArray[np.bool_]
+    ) -> tuple[int, int, NDArray[np.bool_]] | None:
+        """Bring the pixel keys up to ``cur`` where it matters; which of them changed.
 
-        Keys are recomputed only inside the box of row strips that changed (found with
-        the word-wise comparison), so an idle or typing screen costs one fast pass, not
-        a key per pixel. Returns ``(y, x, mask)`` for the tracker, None if nothing
-        changed or this is the first capture watched.
+        Only what still differs from the viewer's model after the copies (``differs``,
+        row strips) can go lossy, so keys are recomputed only in its box and a little
+        around it (a lossy rectangle's edge looks one pixel past itself, its growth up
+        to a block): a scrolled page, a typed character or a still screen costs next
+        to nothing. A key outside that box may be a few captures old; a pixel that
+        changed since is then seen as changing when it is next needed, which it did.
+        Returns ``(y, x, mask)`` for the tracker, None when nothing differs.
         """
-        if self._captured is None:
-            self._captured = cur.copy()
-            self._keys = pixel_keys(cur)
-            return None
-        strips = changed_strips(cur, self._captured)
-        rows = np.flatnonzero(strips.any(axis=1))
+        rows = np.flatnonzero(differs.any(axis=1))
         if rows.size == 0:
             return None
-        cols = np.flatnonzero(strips[rows[0] : rows[-1] + 1].any(axis=0))
-        y0, x0 = int(rows[0]) // BLOCK * BLOCK, int(cols[0]) * STRIP
-        box = np.s_[y0 : int(rows[-1]) + 1, x0 : (int(cols[-1]) + 1) * STRIP]
+        cols = np.flatnonzero(differs[rows[0] : rows[-1] + 1].any(axis=0))
+        height, width = self._keys.shape
+        y0 = max(0, int(rows[0]) - BLOCK) // BLOCK * BLOCK
+        x0 = max(0, int(cols[0]) * STRIP - BLOCK)
+        y1 = min(height, int(rows[-1]) + 1 + BLOCK)
+        x1 = min(width, (int(cols[-1]) + 1) * STRIP + BLOCK)
+        box = np.s_[y0:y1, x0:x1]
         keys = pixel_keys(cur[box])
         changed = keys != self._keys[box]
         self._keys[box] = keys
-        self._captured[box] = cur[box]
         return y0, x0, changed
 
     def _worth_a_motion_search(self, changed: NDArray[np.bool_]) -> bool:
@@ -320,6 +323,7 @@ class ScreenEncoder:
             # Watching starts with the keyframe, so the next frame can already go lossy.
             self._tracker = LossyTracker(self._height, self._padded)
             self._tracker.observe(None, now)
+            self._keys = pixel_keys(cur)
         whole = Rect(0, 0, self._width, self._height)
         ops: list[Op] = [self._pixels(cur, rect) for rect in split_rect(whole)]
         return self._pack(ops, [], keyframe=True)

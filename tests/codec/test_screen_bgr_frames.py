@@ -41,8 +41,8 @@ def test_a_frame_of_two_channels_is_refused() -> None:
 def test_lossy_mode_sees_a_video_played_into_one_reused_buffer() -> None:
     """The sharer draws every capture into the same buffer: the encoder must not keep it.
 
-    Were it to keep the buffer instead of a copy, each frame would look unchanged
-    from the last and the video would never be found (and never go lossy).
+    Were it to keep the buffer instead of what it learnt from it, each frame would
+    look unchanged from the last and the video would never be found (nor go lossy).
     """
     from tests.codec.test_screen_lossy import VIDEO, H, W, frame_with_video
 
