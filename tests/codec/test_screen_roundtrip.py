@@ -230,3 +230,18 @@ def test_a_soft_shadow_sliding_over_a_photo_costs_less_than_the_photo() -> None:
     fresh.encode(before, now=0.0)
     photo_only = sum(len(m) for m in fresh.encode(shaded(112), now=0.0))
     assert slid < photo_only * 2 // 3
+
+
+@pytest.mark.parametrize(("dx", "dy"), [(0, -40), (0, 40), (12, 25), (-7, -90), (3, 5)])
+def test_a_copy_over_itself_draws_what_was_there_before_it(dx: int, dy: int) -> None:
+    """Scrolls and drags copy a rectangle over part of itself, in bands or at once."""
+    from codec.screen._ops import CopyOp, Rect, apply_copy
+
+    fb = np.random.default_rng(5).integers(0, 256, (240, 200, 3), dtype=np.uint8)
+    before = fb.copy()
+    sx, sy, w, h = 20, 100, 150, 130
+    sy -= max(0, sy + dy + h - 240)
+    apply_copy(fb, CopyOp(sx, sy, Rect(sx + dx, sy + dy, w, h)))
+    expected = before.copy()
+    expected[sy + dy : sy + dy + h, sx + dx : sx + dx + w] = before[sy : sy + h, sx : sx + w]
+    assert np.array_equal(fb, expected)
