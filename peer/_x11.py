@@ -27,6 +27,10 @@ log = logging.getLogger("helpline.peer")
 
 #: Seconds between captures where the server cannot say what changed.
 POLL_INTERVAL = 0.05
+#: A pause in drawing this long ends one change; a change is reported within the
+#: second figure of its first report however busy the screen is.
+QUIET_SECONDS = 0.003
+COALESCE_SECONDS = 0.012
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +170,19 @@ class X11Windows:
 class DamageWatcher:
     """Reports drawing on the screen through X DAMAGE; polls where DAMAGE is missing."""
 
-    def __init__(self, display: str | None) -> None:
+    def __init__(
+        self,
+        display: str | None,
+        *,
+        quiet: float = QUIET_SECONDS,
+        coalesce: float = COALESCE_SECONDS,
+    ) -> None:
         from Xlib.ext import damage
 
+        self._quiet, self._coalesce = quiet, coalesce
+        #: Reports of the change being gathered, and when its first came.
+        self._drawn: list[Box] = []
+        self._first = 0.0
         self._display = _open_display(display)
         self._damage: int | None = None
         self._event_type = -1
@@ -192,22 +206,34 @@ class DamageWatcher:
             await trio.sleep(POLL_INTERVAL)
             return None
         display = self._display
+        drawn = self._drawn  # kept on the watcher: a cancelled wait loses no report
         while True:
             # Every report already here is part of one change...
-            drawn = []
             while display.pending_events():
                 event = display.next_event()
                 if event.type == self._event_type:
                     area = event.area
                     drawn.append(Box(area.x, area.y, area.width, area.height))
-            if drawn:
+                    self._first = self._first or trio.current_time()
+            if not drawn:
+                await trio.lowlevel.wait_readable(display.fileno())
+                continue
+            # ...and so is what follows within a moment: a scrolled text widget moves
+            # its contents with one request and draws the lines it uncovered with the
+            # next ones. Taken apart, the first capture would send a screen that is
+            # half done and the second would read and compare it all over again. A
+            # screen that never stops drawing (a video) is still reported promptly.
+            until = min(trio.current_time() + self._quiet, self._first + self._coalesce)
+            with trio.move_on_at(until) as quiet:
+                await trio.lowlevel.wait_readable(display.fileno())
+            if quiet.cancelled_caught:
                 # ...then the region is reset, so the next drawing reports again. A
                 # report that comes after the reset is left for the next call (its
                 # box is read twice, harmlessly); dropping it would lose that box.
                 display.damage_subtract(self._damage, 0, 0)
                 display.flush()
+                self._drawn, self._first = [], 0.0
                 return drawn
-            await trio.lowlevel.wait_readable(display.fileno())
 
     def close(self) -> None:
         self._display.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 import trio
@@ -143,6 +145,84 @@ async def test_damage_says_where_the_drawing_was(xdisplay: str) -> None:
             assert sum(box.width * box.height for box in drawn) >= window.width * window.height
         finally:
             watcher.close()
+
+
+async def _drain(watcher: DamageWatcher, quiet: float) -> None:
+    """Take what was drawn before, until a wait longer than a change takes is idle."""
+    while True:
+        with trio.move_on_after(quiet * 3) as idle:
+            await watcher.wait_change()
+        if idle.cancelled_caught:
+            return
+
+
+def _painter(xdisplay: str) -> tuple[Any, Any, Any]:
+    """A plain X window of our own to draw in, and a GC that paints white."""
+    from Xlib import display
+
+    painter = display.Display(xdisplay)
+    screen = painter.screen()
+    window = screen.root.create_window(
+        0,
+        0,
+        400,
+        400,
+        0,
+        screen.root_depth,
+        background_pixel=screen.black_pixel,
+        override_redirect=True,
+    )
+    window.map()
+    painter.sync()
+    return painter, window, window.create_gc(foreground=screen.white_pixel)
+
+
+async def test_drawing_that_follows_within_a_moment_is_one_change(xdisplay: str) -> None:
+    """A scroll moves the contents, then draws what it uncovered: one change, not two."""
+    painter, window, gc = _painter(xdisplay)
+    watcher = DamageWatcher(xdisplay, quiet=0.5, coalesce=5.0)
+    try:
+        await _drain(watcher, 0.5)
+        reports: list[list[Box] | None] = []
+        async with trio.open_nursery() as nursery:
+
+            async def watch() -> None:
+                reports.append(await watcher.wait_change())
+
+            nursery.start_soon(watch)
+            await trio.sleep(0.1)  # the watcher is waiting when the first drawing comes
+            window.fill_rectangle(gc, 10, 10, 50, 50)
+            painter.flush()
+            await trio.sleep(0.05)  # well inside the quiet half second
+            window.fill_rectangle(gc, 300, 300, 40, 40)
+            painter.flush()
+        assert reports == [[Box(10, 10, 50, 50), Box(300, 300, 40, 40)]]
+    finally:
+        watcher.close()
+        painter.close()
+
+
+async def test_a_screen_that_never_stops_drawing_is_still_reported(xdisplay: str) -> None:
+    painter, window, gc = _painter(xdisplay)
+    watcher = DamageWatcher(xdisplay, quiet=1.0, coalesce=0.3)
+    try:
+        await _drain(watcher, 0.3)
+        async with trio.open_nursery() as nursery:
+
+            async def paint() -> None:
+                for step in range(361):  # somewhere new every 20 ms: never a quiet second
+                    x, y = step % 19 * 20, step // 19 * 20
+                    window.fill_rectangle(gc, x, y, 20, 20)
+                    painter.flush()
+                    await trio.sleep(0.02)
+
+            nursery.start_soon(paint)
+            with trio.fail_after(5):
+                assert await watcher.wait_change()
+            nursery.cancel_scope.cancel()
+    finally:
+        watcher.close()
+        painter.close()
 
 
 async def test_clicks_arrive_at_the_coordinates_given(xdisplay: str) -> None:
