@@ -27,8 +27,10 @@ log = logging.getLogger("helpline.peer")
 
 #: Seconds between captures where the server cannot say what changed.
 POLL_INTERVAL = 0.05
-#: A pause in drawing this long ends one change; a change is reported within the
-#: second figure of its first report however busy the screen is.
+#: A change that starts by drawing this many pixels (a scroll, not a keystroke) is
+#: reported once its drawing pauses for the first figure, at most the second after
+#: its first report however busy the screen is.
+COALESCE_PIXELS = 512 * 512
 QUIET_SECONDS = 0.003
 COALESCE_SECONDS = 0.012
 
@@ -218,22 +220,31 @@ class DamageWatcher:
             if not drawn:
                 await trio.lowlevel.wait_readable(display.fileno())
                 continue
-            # ...and so is what follows within a moment: a scrolled text widget moves
-            # its contents with one request and draws the lines it uncovered with the
-            # next ones. Taken apart, the first capture would send a screen that is
-            # half done and the second would read and compare it all over again. A
-            # screen that never stops drawing (a video) is still reported promptly.
+            if sum(box.width * box.height for box in drawn) < COALESCE_PIXELS:
+                return self._reset()  # a keystroke, a small window: at once
+            # ...and after a large drawing, so is what follows within a moment: a
+            # scrolled text widget moves its contents with one request and draws the
+            # lines it uncovered with the next ones. Taken apart, the first capture
+            # would send a screen that is half done and the second would read and
+            # compare it all over again. A screen that never stops drawing (a video)
+            # is still reported promptly.
             until = min(trio.current_time() + self._quiet, self._first + self._coalesce)
             with trio.move_on_at(until) as quiet:
                 await trio.lowlevel.wait_readable(display.fileno())
             if quiet.cancelled_caught:
-                # ...then the region is reset, so the next drawing reports again. A
-                # report that comes after the reset is left for the next call (its
-                # box is read twice, harmlessly); dropping it would lose that box.
-                display.damage_subtract(self._damage, 0, 0)
-                display.flush()
-                self._drawn, self._first = [], 0.0
-                return drawn
+                return self._reset()
+
+    def _reset(self) -> list[Box]:
+        """The change gathered; the region is reset, so the next drawing reports again.
+
+        A report that comes after the reset is left for the next call (its box is read
+        twice, harmlessly); dropping it would lose that box.
+        """
+        assert self._damage is not None
+        self._display.damage_subtract(self._damage, 0, 0)
+        self._display.flush()
+        drawn, self._drawn, self._first = self._drawn, [], 0.0
+        return drawn
 
     def close(self) -> None:
         self._display.close()

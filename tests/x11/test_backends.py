@@ -165,8 +165,8 @@ def _painter(xdisplay: str) -> tuple[Any, Any, Any]:
     window = screen.root.create_window(
         0,
         0,
-        400,
-        400,
+        800,
+        600,
         0,
         screen.root_depth,
         background_pixel=screen.black_pixel,
@@ -191,12 +191,27 @@ async def test_drawing_that_follows_within_a_moment_is_one_change(xdisplay: str)
 
             nursery.start_soon(watch)
             await trio.sleep(0.1)  # the watcher is waiting when the first drawing comes
-            window.fill_rectangle(gc, 10, 10, 50, 50)
+            window.fill_rectangle(gc, 0, 0, 600, 500)  # large: contents moved, say
             painter.flush()
             await trio.sleep(0.05)  # well inside the quiet half second
-            window.fill_rectangle(gc, 300, 300, 40, 40)
+            window.fill_rectangle(gc, 700, 550, 40, 40)  # the lines it uncovered
             painter.flush()
-        assert reports == [[Box(10, 10, 50, 50), Box(300, 300, 40, 40)]]
+        assert reports == [[Box(0, 0, 600, 500), Box(700, 550, 40, 40)]]
+    finally:
+        watcher.close()
+        painter.close()
+
+
+async def test_a_small_drawing_is_reported_at_once(xdisplay: str) -> None:
+    """A keystroke waits for nothing: only a large drawing waits for what follows."""
+    painter, window, gc = _painter(xdisplay)
+    watcher = DamageWatcher(xdisplay, quiet=5.0, coalesce=1.0)
+    try:
+        await _drain(watcher, 0.5)  # the window's first drawing is large: it waits 1 s
+        window.fill_rectangle(gc, 10, 10, 8, 16)
+        painter.flush()
+        with trio.fail_after(0.8):  # not the second a large drawing may wait
+            assert await watcher.wait_change() == [Box(10, 10, 8, 16)]
     finally:
         watcher.close()
         painter.close()
@@ -210,8 +225,9 @@ async def test_a_screen_that_never_stops_drawing_is_still_reported(xdisplay: str
         async with trio.open_nursery() as nursery:
 
             async def paint() -> None:
+                window.fill_rectangle(gc, 0, 0, 600, 500)
                 for step in range(361):  # somewhere new every 20 ms: never a quiet second
-                    x, y = step % 19 * 20, step // 19 * 20
+                    x, y = 400 + step % 19 * 20, 100 + step // 19 * 20
                     window.fill_rectangle(gc, x, y, 20, 20)
                     painter.flush()
                     await trio.sleep(0.02)
