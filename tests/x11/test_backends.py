@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
@@ -15,6 +16,11 @@ from peer._inject import XTestInput
 from peer._x11 import DamageWatcher, X11Windows
 from tests.x11.probe import open_probe
 from tests.x11.xvfb import open_xvfb, set_monitors
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    Drawing = tuple[Any, Any, Any, DamageWatcher]
 
 RED = (0x30, 0x30, 0xD0)  # the probe's first band, as BGR
 
@@ -147,17 +153,18 @@ async def test_damage_says_where_the_drawing_was(xdisplay: str) -> None:
             watcher.close()
 
 
-async def _drain(watcher: DamageWatcher, quiet: float) -> None:
-    """Take what was drawn before, until a wait longer than a change takes is idle."""
+async def _drain(watcher: DamageWatcher, wait: float) -> None:
+    """Take what was drawn before, until a wait three times ``wait`` is idle."""
     while True:
-        with trio.move_on_after(quiet * 3) as idle:
+        with trio.move_on_after(wait * 3) as idle:
             await watcher.wait_change()
         if idle.cancelled_caught:
             return
 
 
-def _painter(xdisplay: str) -> tuple[Any, Any, Any]:
-    """A plain X window of our own to draw in, and a GC that paints white."""
+@asynccontextmanager
+async def watching(xdisplay: str, **timing: float) -> AsyncIterator[Drawing]:
+    """An X window of our own, a GC that paints white, a watcher past what came before."""
     from Xlib import display
 
     painter = display.Display(xdisplay)
@@ -174,15 +181,18 @@ def _painter(xdisplay: str) -> tuple[Any, Any, Any]:
     )
     window.map()
     painter.sync()
-    return painter, window, window.create_gc(foreground=screen.white_pixel)
+    watcher = DamageWatcher(xdisplay, **timing)
+    try:
+        await _drain(watcher, min(timing.values()))
+        yield painter, window, window.create_gc(foreground=screen.white_pixel), watcher
+    finally:
+        watcher.close()
+        painter.close()
 
 
 async def test_drawing_that_follows_within_a_moment_is_one_change(xdisplay: str) -> None:
     """A scroll moves the contents, then draws what it uncovered: one change, not two."""
-    painter, window, gc = _painter(xdisplay)
-    watcher = DamageWatcher(xdisplay, quiet=0.5, coalesce=5.0)
-    try:
-        await _drain(watcher, 0.5)
+    async with watching(xdisplay, quiet=0.5, coalesce=5.0) as (painter, window, gc, watcher):
         reports: list[list[Box] | None] = []
         async with trio.open_nursery() as nursery:
 
@@ -197,31 +207,20 @@ async def test_drawing_that_follows_within_a_moment_is_one_change(xdisplay: str)
             window.fill_rectangle(gc, 700, 550, 40, 40)  # the lines it uncovered
             painter.flush()
         assert reports == [[Box(0, 0, 600, 500), Box(700, 550, 40, 40)]]
-    finally:
-        watcher.close()
-        painter.close()
 
 
 async def test_a_small_drawing_is_reported_at_once(xdisplay: str) -> None:
     """A keystroke waits for nothing: only a large drawing waits for what follows."""
-    painter, window, gc = _painter(xdisplay)
-    watcher = DamageWatcher(xdisplay, quiet=5.0, coalesce=1.0)
-    try:
-        await _drain(watcher, 0.5)  # the window's first drawing is large: it waits 1 s
+    # The window's first drawing is large: taking it waits the whole second.
+    async with watching(xdisplay, quiet=5.0, coalesce=1.0) as (painter, window, gc, watcher):
         window.fill_rectangle(gc, 10, 10, 8, 16)
         painter.flush()
         with trio.fail_after(0.8):  # not the second a large drawing may wait
             assert await watcher.wait_change() == [Box(10, 10, 8, 16)]
-    finally:
-        watcher.close()
-        painter.close()
 
 
 async def test_a_screen_that_never_stops_drawing_is_still_reported(xdisplay: str) -> None:
-    painter, window, gc = _painter(xdisplay)
-    watcher = DamageWatcher(xdisplay, quiet=1.0, coalesce=0.3)
-    try:
-        await _drain(watcher, 0.3)
+    async with watching(xdisplay, quiet=1.0, coalesce=0.3) as (painter, window, gc, watcher):
         async with trio.open_nursery() as nursery:
 
             async def paint() -> None:
@@ -236,9 +235,6 @@ async def test_a_screen_that_never_stops_drawing_is_still_reported(xdisplay: str
             with trio.fail_after(5):
                 assert await watcher.wait_change()
             nursery.cancel_scope.cancel()
-    finally:
-        watcher.close()
-        painter.close()
 
 
 async def test_clicks_arrive_at_the_coordinates_given(xdisplay: str) -> None:
