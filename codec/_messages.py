@@ -53,6 +53,8 @@ __all__ = [
 PUBLIC_KEY_BYTES = 32
 #: A code's secret as a grant carries it: digits only, as long as SessionCode makes them.
 _MAX_SECRET_DIGITS = 16
+#: A session type's or tracking code's length, with room to spare (the policy's are shorter).
+_MAX_KIND_CHARS = 64
 _MAX_REASON_CHARS = 200
 
 
@@ -130,6 +132,9 @@ class ControlGrant:
 
     secret: str
     session_failures: int
+    #: The session's type and tracking code as its first rep started it, for the new rep's record.
+    session_type: str | None = None
+    tracking: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,8 +186,10 @@ def encode_message(msg: Message) -> bytes:
             return pack({"t": "end", "by": by})
         case ControlMoved(to):
             return pack({"t": "control", "to": to})
-        case ControlGrant(secret, failures):
-            return pack({"t": "grant", "secret": secret, "failures": failures})
+        case ControlGrant(secret, failures, session_type, tracking):
+            grant = {"t": "grant", "secret": secret, "failures": failures}
+            kind = {"type": session_type, "tracking": tracking}
+            return pack(grant | {k: v for k, v in kind.items() if v is not None})
         case Leave(reason):
             return pack({"t": "leave", "reason": reason})
         case KeepAlive():
@@ -302,7 +309,7 @@ def _control(f: _Fields) -> ControlMoved:
 
 
 def _grant(f: _Fields) -> ControlGrant:
-    f.expect("secret", "failures")
+    f.expect("secret", "failures", optional=("type", "tracking"))
     secret, failures = f.obj["secret"], f.obj["failures"]
     if not (
         isinstance(secret, str)
@@ -313,7 +320,13 @@ def _grant(f: _Fields) -> ControlGrant:
         raise ProtocolError("grant: the code's secret must be digits", reason="malformed")
     if type(failures) is not int or not 0 <= failures <= 1_000:
         raise ProtocolError("grant: bad failure count", reason="malformed")
-    return ControlGrant(secret, failures)
+    kind = [
+        None
+        if f.obj.get(key) is None
+        else f.text(f.obj[key], key, _MAX_KIND_CHARS, multiline=False)
+        for key in ("type", "tracking")
+    ]
+    return ControlGrant(secret, failures, *kind)
 
 
 def _leave(f: _Fields) -> Leave:

@@ -77,7 +77,9 @@ def hand_over(host: HostRules, to: int, now: float) -> Step:
             host._seal(out, mid, ControlMoved(to), now)
     out.actions.append(HandOverDoor(to))
     fresh = host.code.replace_secret()
-    host._seal(out, to, ControlGrant(fresh.secret, host.admission.session_failures), now)
+    session_type, tracking = host.kind or (None, None)
+    grant = ControlGrant(fresh.secret, host.admission.session_failures, session_type, tracking)
+    host._seal(out, to, grant, now)
     successor = MemberRules(
         host.local_id,
         to,
@@ -130,6 +132,7 @@ def take_over(member: MemberRules, grant: ControlGrant, out: Outbox, now: float)
         private_key=member.private_key,
         session_id=member.session_id,
         max_customers=member.max_customers,
+        kind=None if grant.session_type is None else (grant.session_type, grant.tracking),
     )
     host.admission.carry_over(grant.session_failures)
     roles = {member.local_id: Role.REP, former: Role.ASSISTANT}

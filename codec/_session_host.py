@@ -92,8 +92,11 @@ class HostRules(SessionRules):
         private_key: nacl.public.PrivateKey | None = None,
         session_id: bytes | None = None,
         max_customers: int | None = None,
+        kind: tuple[str, str | None] | None = None,
     ) -> None:
         super().__init__(local_id, name, limits, timings or SessionTimings(), private_key)
+        #: The session type and tracking code (for the records; a transfer passes them on).
+        self.kind = kind
         self.admission = Admission(
             code,
             max_failures=max_failures,

@@ -90,6 +90,8 @@ class MemberRules(SessionRules):
         self.label = code.label
         #: The site policy's customer cap, for when this rep takes control.
         self.max_customers = max_customers
+        #: The session type and tracking code, once a controlling rep passed them on (SPEC M5).
+        self.kind: tuple[str, str | None] | None = None
         self.state = SessionState.JOINING
         self.session_id: bytes | None = None
         self._handshake: JoinerHandshake | None = JoinerHandshake(code)
@@ -127,6 +129,7 @@ class MemberRules(SessionRules):
         self._handshake = None
         self.state = SessionState.IN_SESSION
         self.session_id = host.session_id
+        self.kind = host.kind
         self.members = dict(host.members)
         self.primary = host.primary
         self.links = host.links

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from codec import DEFAULT_POLICY
+from codec import DEFAULT_POLICY, HostRules
 from peer._desk import Desk, RepDesk
 from peer._events import ControlChanged
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = ["TAKEN_OVER", "AssistantDesk"]
 
-#: The session type a taken-over session is recorded with: the type is the first rep's choice.
+#: The session type recorded when the rep who handed control over did not say it.
 TAKEN_OVER = "taken-over"
 
 
@@ -64,7 +64,9 @@ class AssistantDesk(Desk):
             await self.rep.observe(event)
 
     def _take_over(self) -> None:
-        rep = self._open_rep(self.session, (TAKEN_OVER, None), self._say, self.smtp, self.policy)
+        rules = self.session.rules
+        kind = (rules.kind if isinstance(rules, HostRules) else None) or (TAKEN_OVER, None)
+        rep = self._open_rep(self.session, kind, self._say, self.smtp, self.policy)
         self.rep, self.help = rep, rep.help
         for member in self.session.roster():
             if member.id != self.session.id:

@@ -55,13 +55,14 @@ async def run_rep(
 ) -> int:
     """Run the rep's sessions, starting with one of *kind*, until the last ends."""
 
-    def opener(_kind: tuple[str, str | None]) -> AbstractAsyncContextManager[HostSession]:
+    def opener(kind: tuple[str, str | None]) -> AbstractAsyncContextManager[HostSession]:
         return open_hosted_session(
             relay,
             name,
             max_customers=policy.max_customers,
             relay_timeout=relay_timeout,
             timings=timings,
+            kind=kind,
         )
 
     async def drive(rs: RepSession) -> None:

@@ -51,8 +51,12 @@ async def open_hosted_session(
     timings: SessionTimings | None = None,
     max_customers: int | None = None,
     relay_timeout: float = RELAY_TIMEOUT,
+    kind: tuple[str, str | None] | None = None,
 ) -> AsyncIterator[HostSession]:
-    """Create a room with a fresh code and host a session in it (at most *max_customers*)."""
+    """Create a room with a fresh code and host a session in it (at most *max_customers*).
+
+    *kind* (type, tracking code) goes along when control moves, for the new rep's record.
+    """
     _check_name(name, limits)
     async with AsyncExitStack() as stack:
         conn, code = await _create_room(stack, relay, limits, relay_timeout)
@@ -66,6 +70,7 @@ async def open_hosted_session(
             max_session_failures=max_session_failures,
             handshake_timeout=handshake_timeout,
             max_customers=max_customers,
+            kind=kind,
         )
         session = HostSession(conn, rules, relay)
         nursery = await stack.enter_async_context(open_task_nursery())

@@ -55,6 +55,8 @@ MESSAGES: list[Message] = [
     ControlMoved(4),
     ControlGrant("093617", 0),
     ControlGrant("1234567890", 9),
+    ControlGrant("093617", 0, "billing", "CASE-7"),
+    ControlGrant("093617", 2, "general", None),
     Leave(),
     Leave("closing the laptop"),
 ]

@@ -254,3 +254,18 @@ def test_the_new_controlling_rep_keeps_the_site_cap_on_customers() -> None:
     erin = room.join(ERIN, "Erin", dave.code)
     assert erin.state.value == "ended"
     assert ERIN not in dave.members
+
+
+def test_the_new_controlling_rep_learns_the_session_type_and_tracking_code() -> None:
+    room = session()
+    room.host.kind = ("billing", "CASE-7")
+    transfer(room, HOST, DAVE)
+    assert room.controller().kind == ("billing", "CASE-7")
+
+
+def test_the_session_type_and_tracking_code_go_along_when_control_comes_back() -> None:
+    room = session()
+    room.host.kind = ("billing", None)
+    transfer(room, HOST, DAVE)
+    transfer(room, DAVE, HOST)
+    assert room.controller().kind == ("billing", None)

@@ -22,7 +22,8 @@ async def test_an_assistant_given_control_keeps_its_own_record_and_ends_with_not
 ) -> None:
     rep, bobs, daves = (machine(tmp_path, who) for who in ("rep", "bob", "dave"))
     relay, no_display = ["--relay", relay_process], {"DISPLAY": ""}
-    async with rep.run("alice", "start", *relay, "--name", "Alice", env=no_display) as alice:
+    start = ["start", *relay, "--name", "Alice", "--tracking", "CASE-7"]
+    async with rep.run("alice", *start, env=no_display) as alice:
         code = await next_code(alice)
         number = SessionCode.parse(code).number
         async with bobs.run("bob", "join", code, *relay, "--name", "Bob", env=no_display) as bob:
@@ -41,7 +42,7 @@ async def test_an_assistant_given_control_keeps_its_own_record_and_ends_with_not
                 assert await dave.wait_exit() == 0
 
     listing = await daves.history()
-    assert listing[1].split()[2:] == [number, "taken-over", "-", "Bob"]
+    assert listing[1].split()[2:] == [number, "general", "CASE-7", "Bob"]
     shown = "\n".join(await daves.history("show", number))
     for expected in (
         "(ended by Dave)",
