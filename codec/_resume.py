@@ -62,9 +62,10 @@ __all__ = ["ChannelSync", "SyncState", "Synced"]
 #: Bytes of sealed frames a sender keeps for resending, per direction.
 #: Past it the oldest are forgotten, and a resume that needs them fails.
 DEFAULT_MAX_UNACKED_BYTES = 64 * 1024 * 1024
-#: The receiver acknowledges after this many frames, or this many bytes.
+#: The receiver acknowledges after this many frames, or this many bytes (a file
+#: transfer's 1 MiB chunks would otherwise cost an acknowledgement each).
 ACK_EVERY_FRAMES = 64
-ACK_EVERY_BYTES = 512 * 1024
+ACK_EVERY_BYTES = 4 * 1024 * 1024
 #: ... and at the latest this long after the first frame it has not acknowledged.
 ACK_DELAY = 1.0
 #: A question with no answer is asked again after this long (it may have been lost).

@@ -66,8 +66,9 @@ install_fast_masking()
 
 log = logging.getLogger("helpline.peer")
 
-#: Large receive buffer: trio-websocket's 4 KiB default halves throughput.
-RECEIVE_BUFFER = 256 * 1024
+#: Large receive buffer: trio-websocket's 4 KiB default halves throughput, and a
+#: file chunk (1 MiB) in fewer reads costs wsproto fewer passes.
+RECEIVE_BUFFER = 1024 * 1024
 #: How long the relay may leave a ping unanswered before we call it lost
 #: (the ``relay_timeout`` setting); connecting may take half of it.
 RELAY_TIMEOUT = 20.0

@@ -7,7 +7,7 @@ import os
 import pytest
 from wsproto import frame_protocol
 
-from peer._ws_masking import WSPROTO_MASKER, WordMasker
+from peer._ws_masking import WSPROTO_MASKER, WSPROTO_SERIALIZE, WordMasker, serialize_frame
 
 
 @pytest.mark.parametrize("size", [0, 1, 3, 7, 8, 9, 64 * 1024 + 5])
@@ -35,3 +35,24 @@ def test_the_peers_connection_masks_with_it() -> None:
     import peer._connection  # noqa: F401  (importing it installs the mask)
 
     assert getattr(frame_protocol, "XorMaskerSimple") is WordMasker  # noqa: B009
+
+
+@pytest.mark.parametrize("size", [4095, 4096, 4099, 65_535, 65_536, 1 << 20, (1 << 20) + 3])
+@pytest.mark.parametrize("fin", [True, False])
+def test_a_large_frame_is_framed_as_wsproto_frames_it(
+    size: int, fin: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key, payload = os.urandom(4), os.urandom(size)
+    monkeypatch.setattr("os.urandom", lambda n: key)
+    client = frame_protocol.FrameProtocol(client=True, extensions=[])
+    reference = WSPROTO_SERIALIZE(client, frame_protocol.Opcode.BINARY, payload, fin)
+    monkeypatch.setattr(frame_protocol, "XorMaskerSimple", WSPROTO_MASKER)
+    assert bytes(serialize_frame(client, frame_protocol.Opcode.BINARY, payload, fin)) == bytes(
+        reference
+    )
+
+
+def test_the_peers_connection_frames_with_it() -> None:
+    import peer._connection  # noqa: F401  (importing it installs the framing)
+
+    assert frame_protocol.FrameProtocol._serialize_frame is serialize_frame
