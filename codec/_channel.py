@@ -86,7 +86,7 @@ class Channel:
         """The counter of the next frame this end will open."""
         return self._received
 
-    def seal(self, plaintext: bytes, *more: bytes) -> bytes:
+    def seal(self, plaintext: bytes | memoryview, *more: bytes | memoryview) -> bytes:
         """The payload that carries *plaintext* (joined with *more*) to the other end."""
         size = len(plaintext) + sum(len(part) for part in more)
         if size > self._limits.max_message_bytes:

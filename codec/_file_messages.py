@@ -22,6 +22,7 @@ from codec._wire import pack
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from codec._limits import Limits
     from codec._messages import _Fields
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "FilesShared",
     "SharedItem",
     "TransferMessage",
+    "decode_file_chunk",
     "file_chunk_prefix",
 ]
 
@@ -192,7 +194,8 @@ class FileStart:
 class FileChunk:
     tid: int
     offset: int
-    data: bytes
+    #: A view into the decrypted frame on the receiving side (no copy of 1 MiB).
+    data: bytes | memoryview
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +251,54 @@ FileMessage = (
     | FileListing
     | TransferMessage
 )
+
+
+#: How a chunk's document begins as file_chunk_prefix writes it: map of 4, "t", "file-chunk", "tid".
+_CHUNK_HEAD = b"\x84\xa1t\xaafile-chunk\xa3tid"
+_OFFSET_KEY = b"\xa6offset"
+_DATA_KEY = b"\xa4data"
+_UINT_BYTES = {0xCC: 1, 0xCD: 2, 0xCE: 4, 0xCF: 8}
+_BIN_BYTES = {0xC4: 1, 0xC5: 2, 0xC6: 4}
+
+
+def decode_file_chunk(data: bytes | bytearray, limits: Limits) -> FileChunk | None:
+    """A chunk in exactly file_chunk_prefix's layout, its data a view; else None.
+
+    Anything else (another order, a bad value, trailing bytes) is None and goes
+    through the strict general decoder, which says what is wrong with it.
+    """
+    if len(data) > limits.max_message_bytes or not data.startswith(_CHUNK_HEAD):
+        return None
+    view = memoryview(data)
+    tid, at = _uint(view, len(_CHUNK_HEAD))
+    if tid is None or view[at : at + len(_OFFSET_KEY)] != _OFFSET_KEY:
+        return None
+    offset, at = _uint(view, at + len(_OFFSET_KEY))
+    if offset is None or view[at : at + len(_DATA_KEY)] != _DATA_KEY:
+        return None
+    at += len(_DATA_KEY)
+    width = _BIN_BYTES.get(view[at]) if at < len(view) else None
+    if width is None:
+        return None
+    size = int.from_bytes(view[at + 1 : at + 1 + width], "big")
+    at += 1 + width
+    ok = tid < _MAX_ID and offset < _MAX_SIZE and 0 < size <= limits.max_chunk_bytes
+    if not ok or at + size != len(view):
+        return None
+    return FileChunk(tid, offset, view[at:])
+
+
+def _uint(view: memoryview, at: int) -> tuple[int | None, int]:
+    """A msgpack unsigned int at *at* and where it ends (None if it is not one)."""
+    if at >= len(view):
+        return None, at
+    first = view[at]
+    if first < 0x80:
+        return first, at + 1
+    width = _UINT_BYTES.get(first)
+    if width is None or at + 1 + width > len(view):
+        return None, at
+    return int.from_bytes(view[at + 1 : at + 1 + width], "big"), at + 1 + width
 
 
 def file_chunk_prefix(chunk: FileChunk) -> bytes:

@@ -20,6 +20,7 @@ from codec._file_messages import (
     FILE_DECODERS,
     FileChunk,
     FileMessage,
+    decode_file_chunk,
     encode_file_message,
     file_chunk_prefix,
 )
@@ -201,7 +202,7 @@ def encode_message(msg: Message) -> bytes:
     return encode_share_message(msg)
 
 
-def encode_message_parts(msg: Message) -> tuple[bytes, ...]:
+def encode_message_parts(msg: Message) -> tuple[bytes | memoryview, ...]:
     """:func:`encode_message` in pieces that join to the same bytes.
 
     A file chunk's data is not copied into a new document: the pieces are the
@@ -213,6 +214,9 @@ def encode_message_parts(msg: Message) -> tuple[bytes, ...]:
 
 
 def decode_message(data: bytes | bytearray, limits: Limits = DEFAULT_LIMITS) -> Message:
+    chunk = decode_file_chunk(data, limits)  # the hot path: its data is a view, not a copy
+    if chunk is not None:
+        return chunk
     obj = unpack(data, limits, what="message", max_bytes=limits.max_message_bytes)
     if not isinstance(obj, dict) or not isinstance(obj.get("t"), str):
         raise ProtocolError("malformed message: not a map with a type", reason="malformed")

@@ -312,10 +312,12 @@ class TransferEngine:
     def _start_writer(self, move: Move) -> None:
         assert self._nursery is not None, "run() the engine first"
         # Unbounded, yet never more than the window: the machine refuses an overrun.
-        move.writes, writes = trio.open_memory_channel[tuple[int, bytes] | None](math.inf)
+        move.writes, writes = trio.open_memory_channel[tuple[int, bytes | memoryview] | None](
+            math.inf
+        )
         self._nursery.start_soon(self._write_chunks, move, writes)
 
-    def _to_writer(self, move: Move, item: tuple[int, bytes] | None) -> None:
+    def _to_writer(self, move: Move, item: tuple[int, bytes | memoryview] | None) -> None:
         assert move.writes is not None
         # The writer may have stopped (a full disk): the transfer is being cancelled.
         with contextlib.suppress(trio.BrokenResourceError, trio.ClosedResourceError):
@@ -331,7 +333,7 @@ class TransferEngine:
         self._ended(move)
 
     async def _write_chunks(
-        self, move: Move, writes: trio.MemoryReceiveChannel[tuple[int, bytes] | None]
+        self, move: Move, writes: trio.MemoryReceiveChannel[tuple[int, bytes | memoryview] | None]
     ) -> None:
         store, machine = move.store, move.machine
         assert store is not None

@@ -52,7 +52,7 @@ class Move:
     # receiver side
     store: IncomingFile | None = None
     #: Chunks (offset, data) for the writer task, then None for the digest; closed to stop.
-    writes: trio.MemorySendChannel[tuple[int, bytes] | None] | None = None
+    writes: trio.MemorySendChannel[tuple[int, bytes | memoryview] | None] | None = None
     folder: Path | None = None
     saved_as: str = ""
     ended: bool = False

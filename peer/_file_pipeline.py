@@ -64,7 +64,7 @@ def _read_and_hash(file: OutgoingFile, offset: int, length: int, digest: hashlib
     return data
 
 
-def write_all(store: IncomingFile, chunks: list[tuple[int, bytes]]) -> None:
+def write_all(store: IncomingFile, chunks: list[tuple[int, bytes | memoryview]]) -> None:
     """Write *chunks* in order (run in a worker thread; the store hashes as it writes)."""
     for offset, data in chunks:
         store.write(offset, data)

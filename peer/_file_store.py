@@ -346,7 +346,7 @@ class IncomingFile:
         self._record_digest = str(digest)
         return offset
 
-    def write(self, offset: int, data: bytes) -> None:
+    def write(self, offset: int, data: bytes | memoryview) -> None:
         try:
             os.pwrite(self._fd, data, offset)
         except OSError as e:

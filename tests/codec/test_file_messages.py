@@ -139,3 +139,33 @@ def test_any_bytes_decode_as_a_file_message_or_raise_protocol_error(data: bytes)
 def test_a_chunk_sealed_in_pieces_is_the_same_document(size: int, tid: int, offset: int) -> None:
     chunk = FileChunk(tid, offset, bytes(range(256)) * (size // 256) + b"x" * (size % 256))
     assert b"".join(encode_message_parts(chunk)) == encode_message(chunk)
+
+
+def test_a_chunk_decodes_to_a_view_of_its_data_without_a_copy() -> None:
+    chunk = FileChunk(7, 1 << 20, b"\x01" * 4096)
+    document = bytearray(encode_message(chunk))
+    decoded = decode_message(document)
+    assert decoded == chunk
+    assert isinstance(decoded, FileChunk)
+    assert isinstance(decoded.data, memoryview)
+    assert decoded.data.obj is document
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda doc: doc + b"\x00",  # a byte after the document
+        lambda doc: doc[:-1],  # the data cut short
+        lambda doc: doc.replace(b"\xa3tid", b"\xa3tiD"),  # a wrong field name
+    ],
+)
+def test_a_damaged_chunk_document_is_refused(damage: Any) -> None:
+    document = encode_message(FileChunk(7, 0, b"\x01" * 4096))
+    with pytest.raises(ProtocolError):
+        decode_message(damage(document))
+
+
+def test_a_chunk_over_the_limit_is_refused_however_it_is_laid_out() -> None:
+    document = encode_message(FileChunk(7, 0, b"\x01" * 4097))
+    with pytest.raises(LimitExceededError):
+        decode_message(document, Limits(max_chunk_bytes=4096))
