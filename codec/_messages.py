@@ -51,8 +51,6 @@ __all__ = [
 ]
 
 PUBLIC_KEY_BYTES = 32
-#: A code's secret as a grant carries it: digits only, as long as SessionCode makes them.
-_MAX_SECRET_DIGITS = 16
 _MAX_REASON_CHARS = 200
 
 
@@ -123,12 +121,11 @@ class ControlMoved:
 class ControlGrant:
     """Controlling rep → the assistant taking over: what it needs to run the door.
 
-    *secret* is a fresh code's secret for the same room (the old code dies
-    with the hand-over); *session_failures* carries the session's spent
-    failure budget over, so a transfer never buys an attacker more guesses.
+    *session_failures* carries the session's spent failure budget over, so
+    a transfer never buys an attacker more guesses. No secret travels: the
+    new rep draws its own, so the former rep cannot answer the next joiner.
     """
 
-    secret: str
     session_failures: int
 
 
@@ -181,8 +178,8 @@ def encode_message(msg: Message) -> bytes:
             return pack({"t": "end", "by": by})
         case ControlMoved(to):
             return pack({"t": "control", "to": to})
-        case ControlGrant(secret, failures):
-            return pack({"t": "grant", "secret": secret, "failures": failures})
+        case ControlGrant(failures):
+            return pack({"t": "grant", "failures": failures})
         case Leave(reason):
             return pack({"t": "leave", "reason": reason})
         case KeepAlive():
@@ -302,18 +299,11 @@ def _control(f: _Fields) -> ControlMoved:
 
 
 def _grant(f: _Fields) -> ControlGrant:
-    f.expect("secret", "failures")
-    secret, failures = f.obj["secret"], f.obj["failures"]
-    if not (
-        isinstance(secret, str)
-        and 0 < len(secret) <= _MAX_SECRET_DIGITS
-        and secret.isascii()
-        and secret.isdigit()
-    ):
-        raise ProtocolError("grant: the code's secret must be digits", reason="malformed")
+    f.expect("failures")
+    failures = f.obj["failures"]
     if type(failures) is not int or not 0 <= failures <= 1_000:
         raise ProtocolError("grant: bad failure count", reason="malformed")
-    return ControlGrant(secret, failures)
+    return ControlGrant(failures)
 
 
 def _leave(f: _Fields) -> Leave:
