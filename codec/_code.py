@@ -98,6 +98,11 @@ class SessionCode:
         return cls(_digits(room_digits), chosen, _digits(secret_digits))
 
     @classmethod
+    def fresh_for(cls, room: str, label: int) -> SessionCode:
+        """A code with a secret of our own drawing for an existing room and slot."""
+        return cls(room, label, _digits(SECRET_DIGITS))
+
+    @classmethod
     def parse(cls, text: str) -> SessionCode:
         """Read a code as a person types it: any dash, spaces, or nothing between groups."""
         cleaned = text.strip()

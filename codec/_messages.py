@@ -52,8 +52,6 @@ __all__ = [
 ]
 
 PUBLIC_KEY_BYTES = 32
-#: A code's secret as a grant carries it: digits only, as long as SessionCode makes them.
-_MAX_SECRET_DIGITS = 16
 #: A session type's or tracking code's length, with room to spare (the policy's are shorter).
 _MAX_KIND_CHARS = 64
 _MAX_REASON_CHARS = 200
@@ -126,12 +124,11 @@ class ControlMoved:
 class ControlGrant:
     """Controlling rep → the assistant taking over: what it needs to run the door.
 
-    *secret* is a fresh code's secret for the same room (the old code dies
-    with the hand-over); *session_failures* carries the session's spent
-    failure budget over, so a transfer never buys an attacker more guesses.
+    *session_failures* carries the session's spent failure budget over, so
+    a transfer never buys an attacker more guesses. No secret travels: the
+    new rep draws its own, so the former rep cannot answer the next joiner.
     """
 
-    secret: str
     session_failures: int
     #: The session's type and tracking code as its first rep started it, for the new rep's record.
     session_type: str | None = None
@@ -187,8 +184,8 @@ def encode_message(msg: Message) -> bytes:
             return pack({"t": "end", "by": by})
         case ControlMoved(to):
             return pack({"t": "control", "to": to})
-        case ControlGrant(secret, failures, session_type, tracking):
-            grant = {"t": "grant", "secret": secret, "failures": failures}
+        case ControlGrant(failures, session_type, tracking):
+            grant = {"t": "grant", "failures": failures}
             kind = {"type": session_type, "tracking": tracking}
             return pack(grant | {k: v for k, v in kind.items() if v is not None})
         case Leave(reason):
@@ -313,15 +310,8 @@ def _control(f: _Fields) -> ControlMoved:
 
 
 def _grant(f: _Fields) -> ControlGrant:
-    f.expect("secret", "failures", optional=("type", "tracking"))
-    secret, failures = f.obj["secret"], f.obj["failures"]
-    if not (
-        isinstance(secret, str)
-        and 0 < len(secret) <= _MAX_SECRET_DIGITS
-        and secret.isascii()
-        and secret.isdigit()
-    ):
-        raise ProtocolError("grant: the code's secret must be digits", reason="malformed")
+    f.expect("failures", optional=("type", "tracking"))
+    failures = f.obj["failures"]
     if type(failures) is not int or not 0 <= failures <= 1_000:
         raise ProtocolError("grant: bad failure count", reason="malformed")
     kind = [
@@ -330,7 +320,7 @@ def _grant(f: _Fields) -> ControlGrant:
         else f.text(f.obj[key], key, _MAX_KIND_CHARS, multiline=False)
         for key in ("type", "tracking")
     ]
-    return ControlGrant(secret, failures, *kind)
+    return ControlGrant(failures, *kind)
 
 
 def _leave(f: _Fields) -> Leave:

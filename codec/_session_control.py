@@ -11,8 +11,10 @@ rep's word alone, over the channels members already trust:
    :class:`~codec.ControlMoved`, asks the relay to route later joiners to
    the new rep (:class:`~codec.HandOverDoor`; the relay's word on that is
    routing only), and last sends the new rep a :class:`~codec.ControlGrant`:
-   a fresh code's secret for the same room and the session's spent failure
-   budget. The relay keeps each sender's order, so every member has
+   the session's spent failure budget. The new rep draws its code's secret
+   itself: a secret the former rep chose, or ever saw, would let the former
+   rep (with the relay routing a joiner to it) answer the next joiner's
+   handshake as the host. The relay keeps each sender's order, so every member has
    switched before the new rep's first roster can reach it.
 2. A member (:class:`~codec.MemberRules`) that hears ControlMoved from the
    controlling rep, naming an assistant it has a channel with, takes that
@@ -76,15 +78,14 @@ def hand_over(host: HostRules, to: int, now: float) -> Step:
         if mid != to:
             host._seal(out, mid, ControlMoved(to), now)
     out.actions.append(HandOverDoor(to))
-    fresh = host.code.replace_secret()
     session_type, tracking = host.kind or (None, None)
-    grant = ControlGrant(fresh.secret, host.admission.session_failures, session_type, tracking)
+    grant = ControlGrant(host.admission.session_failures, session_type, tracking)
     host._seal(out, to, grant, now)
     successor = MemberRules(
         host.local_id,
         to,
         host.name,
-        fresh,
+        host.code,
         limits=host.limits,
         timings=host.timings,
         private_key=host.private_key,
@@ -122,7 +123,8 @@ def take_over(member: MemberRules, grant: ControlGrant, out: Outbox, now: float)
         out.event(Refused("the rep", "control handed to a member that is not an assistant"))
         return
     former = member.controller
-    code = SessionCode(member.room, member.label, grant.secret)
+    # Our own secret, never one the former rep knows (see the module's step 1).
+    code = SessionCode.fresh_for(member.room, member.label)
     host = HostRules(
         member.local_id,
         member.name,

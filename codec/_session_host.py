@@ -250,6 +250,10 @@ class HostRules(SessionRules):
                 if reason in _CLOSED_CODE_NOTES:
                     note = _CLOSED_CODE_NOTES[reason]
                     out.event(Refused(f"endpoint {to}", f"turned away a joiner: {note}"))
+                    # Final for that joiner. Without this one connection could probe
+                    # label after label for free, each a line on the rep's screen;
+                    # now each probe costs a join the relay rate-limits per address.
+                    out.actions.append(Disconnect(to))
             case AttemptFailed():
                 self._attempt_failed(out, event)
             case Admitted(eid, keys, next_code, role):

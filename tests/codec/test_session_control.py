@@ -8,6 +8,8 @@ assistant that cannot end the session until control comes back.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from codec import (
@@ -21,6 +23,7 @@ from codec import (
     HostRules,
     LocalProtocolError,
     MemberRules,
+    Message,
     Refused,
     Role,
     Roster,
@@ -29,6 +32,9 @@ from codec import (
     encode_message,
 )
 from tests.codec.session_room import HOST, Room, support_room
+
+if TYPE_CHECKING:
+    from codec._session_events import Outbox
 
 BOB, CAROL, DAVE, ERIN = 2, 3, 4, 5
 
@@ -85,6 +91,26 @@ def test_the_new_controlling_rep_gets_a_fresh_code_and_admits_the_next_joiner() 
     assert erin.controller == DAVE
     for eid in (HOST, BOB, CAROL, DAVE):
         assert roles(room, eid)[ERIN] is Role.CUSTOMER
+
+
+def test_the_former_rep_never_learns_the_new_reps_code() -> None:
+    # Otherwise the former rep, with the relay routing a joiner to it, could
+    # answer the next joiner's handshake as the host.
+    room = session()
+    told: list[bytes] = []
+    host = room.host
+    seal_as_host = host._seal
+
+    def recording(out: Outbox, to: int, message: Message, now: float) -> None:
+        told.append(encode_message(message))
+        seal_as_host(out, to, message, now)
+
+    host._seal = recording  # type: ignore[method-assign]
+    transfer(room, HOST, DAVE)
+    [issued] = [e for e in room.of(DAVE, CodeIssued) if e.cause is CodeCause.TAKEN_OVER]
+    assert told
+    assert not any(issued.code.secret.encode() in sent for sent in told)
+    assert issued.code.secret != host.code.secret
 
 
 def test_the_code_shown_before_the_transfer_admits_nobody_after_it() -> None:
@@ -167,7 +193,7 @@ def test_control_handed_back_lets_the_former_rep_end_the_session() -> None:
 def test_an_assistant_cannot_take_control_or_give_it_away() -> None:
     room = session()
     room.send(DAVE, BOB, seal(room, DAVE, BOB, ControlMoved(DAVE)))
-    room.send(DAVE, CAROL, seal(room, DAVE, CAROL, ControlGrant("123456", 0)))
+    room.send(DAVE, CAROL, seal(room, DAVE, CAROL, ControlGrant(0)))
     room.flush()
     assert isinstance(room.machine(CAROL), MemberRules)
     for eid in (BOB, CAROL):
@@ -181,7 +207,7 @@ def test_an_assistant_cannot_take_control_or_give_it_away() -> None:
 def test_control_cannot_move_to_a_customer_even_on_the_reps_word() -> None:
     room = session()
     room.send(HOST, BOB, seal(room, HOST, BOB, ControlMoved(CAROL)))
-    room.send(HOST, CAROL, seal(room, HOST, CAROL, ControlGrant("123456", 0)))
+    room.send(HOST, CAROL, seal(room, HOST, CAROL, ControlGrant(0)))
     room.flush()
     assert room.members[BOB].controller == HOST
     assert isinstance(room.machine(CAROL), MemberRules)

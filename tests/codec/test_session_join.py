@@ -265,3 +265,16 @@ def test_a_joiner_whose_host_never_answers_gives_up_with_a_clear_reason() -> Non
     room.advance(21)
     assert bob.state.value == "ended"
     assert "did not answer" in (room.of(2, Ended)[0].reason or "")
+
+
+def test_a_joiner_naming_a_code_that_is_not_open_is_told_why_and_then_dropped() -> None:
+    # Else one connection could probe label after label for free, each probe
+    # a line on the rep's screen; dropped, each costs a rate-limited join.
+    room = Room()
+    label = (CODE.label + 1) % 10
+    mallory = room.join(ATTACKER, "Mallory", SessionCode(CODE.room, label, CODE.secret))
+    [ended] = room.of(ATTACKER, Ended)
+    assert isinstance(ended.error, NotAdmittedError)
+    assert "not one of this session's" in str(ended.error)
+    assert mallory.state.value == "ended"
+    assert ATTACKER in room.kicked
