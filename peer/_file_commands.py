@@ -256,8 +256,10 @@ def _line(view: TransferView) -> str:
         where = f", saved as {view.saved_as}" if view.saved_as else ""
         resumed = f", resumed at {human_size(view.resumed_from)}" if view.resumed_from else ""
         return f"{head} complete, verified{where}{resumed}"
-    if view.state in ("refused", "cancelled"):
-        return f"{head} {view.state}: {view.reason}"
+    if view.state == "cancelled":  # what came so far is kept: it resumes from there
+        return f"{head} stopped at {view.percent:.0f}%: {view.reason}"
+    if view.state == "refused":
+        return f"{head} refused: {view.reason}"
     return f"{head} {view.percent:.0f}% {view.state}"
 
 

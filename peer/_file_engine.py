@@ -446,6 +446,11 @@ class TransferEngine:
                 return
             try:
                 await self._send_open_file(move, file)
+            except PeerError:
+                # A chunk in hand for a member who left meanwhile: member_left
+                # already stopped the transfer and said so.
+                if not move.machine.finished:
+                    raise
             finally:
                 file.close()
                 self._ended(move)

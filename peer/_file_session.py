@@ -31,11 +31,15 @@ async def open_file_transfers(
         sharing,
         primary=lambda: session.primary,
     )
-    async with open_task_nursery() as nursery:
-        await nursery.start(engine.run)
-        session.files = engine
-        try:
-            yield engine
-        finally:
-            session.files = None
-            nursery.cancel_scope.cancel()
+    try:
+        async with open_task_nursery() as nursery:
+            await nursery.start(engine.run)
+            session.files = engine
+            try:
+                yield engine
+            finally:
+                session.files = None
+                nursery.cancel_scope.cancel()
+    finally:
+        # Writers were cut short, not stopped: the records they owed are written now.
+        engine.keep_partials()

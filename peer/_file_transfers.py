@@ -91,6 +91,35 @@ class FileTransfers(TransferEngine):
         if self.role is Role.REP and self._shared:
             self._send_catalogue(member)
 
+    def member_left(self, member: Member, why: str) -> None:
+        """*member* is out of the session (*why* says how): its transfers stop here at once.
+
+        Nobody is left to tell, so the machine is cancelled without a message:
+        a sending task wakes and ends instead of waiting for acknowledgements
+        that cannot come, and a receiver keeps its partial file and record.
+        """
+        self.catalogue.pop(member.id, None)
+        self._requests = {n: r for n, r in self._requests.items() if r.peer != member.id}
+        for move in list(self._moves.values()):
+            if move.peer.id != member.id or move.machine.finished:
+                continue
+            view = self._view(move)
+            move.machine.cancel(why)
+            kept = ""
+            if move.sending:
+                move.stop_reason = why
+                move.poke()
+            else:
+                kept = "; the partial file is kept to resume" if move.store is not None else ""
+                self._let_go(move)
+            self._notice(f"! {why}; {view.name} stopped at {view.percent:.0f}%{kept}")
+
+    def keep_partials(self) -> None:
+        """Once the engine's tasks are over (we left): keep what came for a resume."""
+        for move in self._moves.values():
+            if not move.sending and move.store is not None and not move.ended:
+                move.store.keep_for_resume()
+
     def ask_access(self) -> Member:
         self._rep_only(advanced=True)
         customer = self.customer()

@@ -511,6 +511,13 @@ class Session:
                     self.files.member_joined(member)
                 await self._emit(MemberJoined(member.name, member.role))
             case MemberRemoved(member, said_goodbye, removed_by):
+                if self.files is not None:
+                    how = (
+                        f" (removed by {removed_by})"
+                        if removed_by
+                        else ("" if said_goodbye else " (connection lost)")
+                    )
+                    self.files.member_left(member, f"{member.name} left{how}")
                 await self._emit(MemberLeftEvent(member.name, said_goodbye, removed_by))
             case Refused(sender, reason):
                 log.warning("rejected something from %s: %s", sender, reason)
