@@ -103,7 +103,11 @@ class RepFace(SessionFace[RepSharing]):
         super().__init__(session, RepSharing, bridge, policy, files)
         self.session = session
         self.tab = tab
-        say = tab.chat.add_notice
+
+        def say(text: str) -> None:
+            # The desks speak the terminal's lines; the chat shows notices without its markers.
+            tab.chat.add_notice(text.lstrip("*! "))
+
         #: Notes, system information, invitations: this person's desk as the controlling rep.
         self.desk: RepDesk
         #: What the session's events, chat, consents and ending are recorded by (SPEC I4).

@@ -52,7 +52,7 @@ async def test_an_assistant_console_given_control_keeps_its_own_record_and_ends_
             choose(lead_tab.roster, "Alice (2)", "Transfer control to Alice (2)")
             recorded = "You control the session: it is recorded in your history from now on."
             await until(
-                lambda: any(recorded in line for line in helper_tab.chat.lines()),
+                lambda: recorded in helper_tab.chat.lines(),
                 "the notice that the helper records the session",
             )
             await bob.send_chat("the printer is still offline")
