@@ -12,7 +12,7 @@ this person leaves or the session ends.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from codec import DEFAULT_POLICY, HostRules
 from peer._desk import Desk, RepDesk
@@ -28,26 +28,43 @@ if TYPE_CHECKING:
     from peer._session import Session
     from peer._share_cli import Sharing
 
-__all__ = ["TAKEN_OVER", "AssistantDesk"]
+__all__ = ["TAKEN_OVER", "AssistantDesk", "OpenRepDesk"]
 
 #: The session type recorded when the rep who handed control over did not say it.
 TAKEN_OVER = "taken-over"
 
 
+class OpenRepDesk(Protocol):
+    """How a controlling rep's desk is opened: :meth:`RepDesk.open`'s signature."""
+
+    def __call__(
+        self,
+        session: Session,
+        kind: tuple[str, str | None],
+        say: Callable[[str], None],
+        smtp: SmtpConfig | None = None,
+        policy: Policy = DEFAULT_POLICY,
+    ) -> RepDesk: ...
+
+
 class AssistantDesk(Desk):
+    """The terminal's and the console's assistant: *on_take_over* hears of the rep's desk."""
+
     def __init__(
         self,
         session: Session,
         say: Callable[[str], None],
         smtp: SmtpConfig | None = None,
         policy: Policy = DEFAULT_POLICY,
-        open_rep: Callable[..., RepDesk] = RepDesk.open,
+        open_rep: OpenRepDesk = RepDesk.open,
+        on_take_over: Callable[[RepDesk], None] | None = None,
     ) -> None:
         self.session = session
         self.smtp = smtp
         self.policy = policy
         self._say = say
         self._open_rep = open_rep
+        self._on_take_over = on_take_over
         #: The controlling rep's desk, once control came to this person.
         self.rep: RepDesk | None = None
         self._watched: tuple[Sharing, FileDesk | None] | None = None
@@ -73,6 +90,8 @@ class AssistantDesk(Desk):
                 rep.record_present(member.name, member.role.value)
         if self._watched is not None:
             rep.watch(*self._watched)
+        if self._on_take_over is not None:
+            self._on_take_over(rep)
         if rep.recorder is not None:
             self._say("* You control the session: it is recorded in your history from now on.")
 

@@ -49,8 +49,7 @@ if TYPE_CHECKING:
     from peer._file_commands import FileDesk
     from peer._file_events import AccessChanged, TransferView
     from peer._history import Recorder
-    from peer._host import HostSession
-    from peer._session import MemberSession
+    from peer._session import MemberSession, Session
     from peer._share_cli import Sharing
 
 __all__ = ["MAX_NOTE_CHARS", "CustomerDesk", "Desk", "RepDesk"]
@@ -113,9 +112,15 @@ class CustomerDesk(Desk):
 
 
 class RepDesk(Desk):
+    """The controlling rep's desk: the one who started the session, or one handed control.
+
+    It asks *session* only what every session answers for whoever controls it
+    now (code, roster, invitations), so an assistant's session serves as well.
+    """
+
     def __init__(
         self,
-        session: HostSession,
+        session: Session,
         recorder: Recorder | None,
         say: Callable[[str], None],
         smtp: SmtpConfig | None = None,
@@ -132,7 +137,7 @@ class RepDesk(Desk):
     @classmethod
     def open(
         cls,
-        session: HostSession,
+        session: Session,
         kind: tuple[str, str | None],
         say: Callable[[str], None],
         smtp: SmtpConfig | None = None,

@@ -35,8 +35,7 @@ if TYPE_CHECKING:
 
     from codec import Member, Policy, SysinfoSection
     from peer._history import Recorder
-    from peer._host import HostSession
-    from peer._session import MemberSession
+    from peer._session import MemberSession, Session
 
 __all__ = ["ACTIVITY", "SysinfoRequester", "SysinfoResponder"]
 
@@ -52,7 +51,7 @@ class SysinfoRequester:
 
     def __init__(
         self,
-        session: HostSession,
+        session: Session,
         policy: Policy,
         say: Callable[[str], None],
         recorder: Callable[[], Recorder | None],

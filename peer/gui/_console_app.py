@@ -143,6 +143,8 @@ class Console:
                 max_customers=self.policy.max_customers,
                 relay_timeout=self.relay_timeout,
                 timings=self.timings,
+                # The type and tracking code go along with control (M5), for the next record.
+                kind=(choice.session_type, choice.tracking),
             ) as session:
                 tab = self.window.add_session(f"{session.code.number} · {choice.session_type}")
                 await self._run_face(RepFace(session, tab, *self._face_parts(choice)))

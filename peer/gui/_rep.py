@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 import trio
 
 from codec import Activity, CodeCause, ConsentState, Feature, Role, ShareMessage
-from peer._desk import RepDesk
+from peer._assist_desk import AssistantDesk
+from peer._desk import Desk, RepDesk
 from peer._events import (
     CodeChanged,
     ControlChanged,
@@ -28,7 +29,13 @@ from peer._events import (
     Reconnected,
     SessionEnded,
 )
-from peer._file_events import FileNotice, FolderListed, TransferEnded, TransferProgress
+from peer._file_events import (
+    AccessChanged,
+    FileNotice,
+    FolderListed,
+    TransferEnded,
+    TransferProgress,
+)
 from peer._file_session import open_file_transfers
 from peer._host import HostSession
 from peer._nursery import open_task_nursery
@@ -96,11 +103,23 @@ class RepFace(SessionFace[RepSharing]):
         super().__init__(session, RepSharing, bridge, policy, files)
         self.session = session
         self.tab = tab
+
+        def say(text: str) -> None:
+            # The desks speak the terminal's lines; the chat shows notices without its markers.
+            tab.chat.add_notice(text.lstrip("*! "))
+
+        #: Notes, system information, invitations: this person's desk as the controlling rep.
+        self.desk: RepDesk
+        #: What the session's events, chat, consents and ending are recorded by (SPEC I4).
+        self.records: Desk
         if isinstance(session, HostSession):
-            self.desk = RepDesk.open(session, kind, tab.chat.add_notice, smtp, policy)
+            self.desk = self.records = RepDesk.open(session, kind, say, smtp, policy)
         else:
-            # An assistant keeps notes for itself; the session's record is the controlling rep's.
-            self.desk = RepDesk(session, None, tab.chat.add_notice, smtp, policy)  # type: ignore[arg-type]
+            # An assistant keeps notes for itself, in no record; once control comes to it
+            # (M5) the CLI's AssistantDesk opens its record, and the desk becomes that one.
+            self.desk = RepDesk(session, None, say, smtp, policy)
+            self.records = AssistantDesk(session, say, smtp, policy, on_take_over=self._took_over)
+        self.records.watch(self.sharing, None)
         self.desk.sysinfo.on_report = self._show_report
         self.reports: list[SysinfoView] = []
         #: The dialogs open now (the file picker, the end-of-session notes), for tests.
@@ -112,6 +131,8 @@ class RepFace(SessionFace[RepSharing]):
         #: Cancelled when this rep ends or leaves: the session sends no event for that.
         self._events_scope = trio.CancelScope()
         self.outcome = ""
+        #: How the record says this person's session ended, in the terminal's words.
+        self._how = ""
         #: Set once the session is over and its tab says so.
         self.done = trio.Event()
 
@@ -152,7 +173,7 @@ class RepFace(SessionFace[RepSharing]):
                         await self._session_events()
                     nursery.cancel_scope.cancel()
         finally:
-            self.desk.close(self.outcome or f"ended by {session.name}")
+            self.records.close(self._how or f"ended by {session.name}")
             tab.ended(self.outcome or f"Session ended by {session.name}")
             self.refresh()
             self.done.set()
@@ -168,7 +189,7 @@ class RepFace(SessionFace[RepSharing]):
                 await self.sharing.end_all("the primary customer changed")
             if isinstance(event, Reconnected | MemberBack):
                 await self.sharing.restart_view()  # a fresh full frame after a drop
-            await self.desk.observe(event)
+            await self.records.observe(event)
             if show_conversation(tab.chat, event) or show_connection(
                 tab.connection, tab.chat, event
             ):
@@ -226,7 +247,7 @@ class RepFace(SessionFace[RepSharing]):
 
     async def _send_chat(self, text: str, to: list[str]) -> None:
         await send_and_show(self.session, self.tab.chat, text, to)
-        self.desk.sent_chat(text, to)
+        self.records.sent_chat(text, to)
 
     async def _act(self, action: Action) -> None:
         if action in _ASK:
@@ -302,6 +323,14 @@ class RepFace(SessionFace[RepSharing]):
 
     # Notes, system information, ending ---------------------------------------------------
 
+    def _took_over(self, rep: RepDesk) -> None:
+        """Control came to this assistant: its record begins, with the notes it kept so far."""
+        kept = self.desk.notes
+        if kept:
+            rep.replace_notes(kept)
+        rep.sysinfo.on_report = self._show_report
+        self.desk = rep
+
     def _save_notes(self, notes: list[str]) -> None:
         try:
             self.desk.replace_notes(notes)
@@ -333,11 +362,13 @@ class RepFace(SessionFace[RepSharing]):
         await self.sharing.end_all("the session ended")
         await self.session.end()
         self.outcome = f"Session ended by {self.session.name}"
+        self._how = f"ended by {self.session.name}"
         self._events_scope.cancel()
 
     async def _leave(self) -> None:
         await self.session.leave()
         self.outcome = "You left the session."
+        self._how = f"{self.session.name} left"
         self._events_scope.cancel()
 
     async def end_now(self) -> None:
@@ -392,8 +423,13 @@ class RepFace(SessionFace[RepSharing]):
 
     def _show_file(self, event: FileEvent) -> None:
         match event:
-            case TransferProgress(view) | TransferEnded(view):
+            case TransferProgress(view):
                 self.tab.transfers.update_view(view)
+            case TransferEnded(view):
+                self.tab.transfers.update_view(view)
+                self.desk.transfer_ended(view)
+            case AccessChanged():
+                self.desk.access_changed(event)
             case FileNotice(text):
                 self.tab.chat.add_notice(text.lstrip("*! "))
             case FolderListed(_, path, entries, error) if self._browsing():

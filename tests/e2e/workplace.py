@@ -67,6 +67,15 @@ class Machine:
             assert await console.wait_exit() == 0
             return console.lines
 
+    async def check_history(self, number: str, row: list[str], *shown: str) -> None:
+        """``helpline history`` lists *number* first as *row* (after the date); its
+        ``history show`` holds each of *shown*."""
+        listing = await self.history()
+        assert listing[1].split()[2:] == [number, *row]
+        whole = "\n".join(await self.history("show", number))
+        for expected in shown:
+            assert expected in whole, f"{expected!r} not in\n{whole}"
+
 
 @asynccontextmanager
 async def assistant_dave(rep: Console, dave: Machine, relay: str) -> AsyncIterator[Console]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
+from peer._history import HistoryStore, history_path
 from peer.gui._activities import Action
 from peer.gui._activity_bar import FileAction
 from tests.gui.console import open_console_window, start_session
@@ -125,3 +126,26 @@ async def test_without_file_access_the_list_says_why_not(
         assert dialog.names() == []
         assert "access" in dialog.status.text()
         assert bob.dialog is None
+
+
+async def test_the_consoles_history_record_holds_the_file_access_and_the_fetch(
+    qapp: QApplication, relay_process: str, tmp_path: Path
+) -> None:
+    async with browsing(qapp, relay_process, tmp_path) as (face, bob, dialog):
+        await until(lambda: dialog.names() == ["logs/", "report.txt"], "the folder's list")
+        dialog.tree.setCurrentItem(dialog.item("report.txt"))
+        click(dialog.fetch_button)
+        await until(lambda: bob.dialog is not None, "Bob's question for this file")
+        assert bob.dialog is not None
+        click(bob.dialog.allow)
+        transfers = face.tab.transfers
+        await until(lambda: transfers.numbers() != [], "the rep's transfer row")
+        number = transfers.numbers()[0]
+        await until(lambda: transfers.state(number) == "complete, verified", "the fetch")
+        [record] = HistoryStore(history_path()).find(face.session.code.number)
+    assert [(c.customer, c.activity, c.how) for c in record.consent] == [
+        ("Bob", "file access", "allowed")
+    ]
+    [fetched] = record.transfers
+    assert (fetched.direction, fetched.name, fetched.size) == ("from Bob", "report.txt", 9)
+    assert fetched.digest.startswith("sha256:")
