@@ -212,8 +212,16 @@ class SessionRules:
             link.channel.sync.lost(now, online=False)
         return out.step()
 
-    def reconnected(self, now: float) -> Step:
-        """We are connected again (same room, same endpoint id): ask every channel."""
+    @property
+    def keeps_room(self) -> bool:
+        """Whether this side re-creates the relay's room should the relay have lost it."""
+        return False
+
+    def reconnected(self, now: float, *, host: int | None = None) -> Step:
+        """We are connected again (same room, same endpoint id): ask every channel.
+
+        *host* is the endpoint the relay's welcome names as the room's host.
+        """
         out = Outbox()
         self.online = True
         for eid, link in self.links.items():
