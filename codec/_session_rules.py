@@ -124,7 +124,10 @@ HEARS: dict[Role, dict[type[Message], frozenset[Speaker]]] = {
 }
 _OTHER_MESSAGES = frozenset({Speaker.CONTROLLER, Speaker.MEMBER})
 #: Fatal relay refusals a session outlives: the connection goes, the peer comes back.
-RESUMABLE_REFUSALS = frozenset({"shutting-down", "idle-timeout", "replaced"})
+#: "crowded" and "unanswered" reach a member coming back while the rep is away.
+RESUMABLE_REFUSALS = frozenset(
+    {"shutting-down", "idle-timeout", "replaced", "crowded", "unanswered"}
+)
 
 
 @dataclass

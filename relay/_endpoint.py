@@ -110,6 +110,8 @@ class Endpoint:
         self.alarm_at = float("inf")
         #: True if the connection must end with a reset (a frame was half sent).
         self.aborted = False
+        #: A joiner the room's host has not sent anything yet (see relay._rooms).
+        self.unanswered = False
         self._sock = sock
         self._scratch = scratch
         self._settings = settings
