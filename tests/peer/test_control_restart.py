@@ -13,8 +13,18 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 import pytest
+import trio
 
-from codec import JoinRoom, JoinTarget, RelayRejected, Role, Send, SessionTimings
+from codec import (
+    JoinRoom,
+    JoinTarget,
+    RelayRejected,
+    Role,
+    Send,
+    SessionTimings,
+    Welcome,
+    decode_relay_envelope,
+)
 from peer._errors import NotAllowedError
 from peer._events import ControlChanged, MemberJoined, Reconnected, Reconnecting
 from peer._open import open_hosted_session, open_joined_session
@@ -32,6 +42,20 @@ TIMINGS = SessionTimings(resume_timeout=30.0)
 BACK = 30.0
 
 
+async def door_reaches(relay_url: str, rep: Session) -> None:
+    """Wait until the relay welcomes joiners of *rep*'s room with *rep* as the host."""
+    with trio.fail_after(BACK):
+        while True:
+            async with open_stranger(relay_url, rep.code.room, JoinRoom()) as probe:
+                with trio.move_on_after(2.0):
+                    data = await probe.ws.get_message()
+                    assert isinstance(data, bytes)
+                    welcome = decode_relay_envelope(data)
+                    if isinstance(welcome, Welcome) and welcome.host == rep.id:
+                        return
+            await trio.sleep(0.1)
+
+
 @asynccontextmanager
 async def control_moved_then_relay_restarted(
     relay: RestartableRelay,
@@ -47,12 +71,16 @@ async def control_moved_then_relay_restarted(
                 await alice.transfer_control("Dave")
                 for side in (alice, bob, dave):
                     await next_event(side, ControlChanged)
+                with trio.fail_after(BACK):
+                    while alice.rules.keeps_room:  # until Dave's first roster reaches her
+                        await trio.sleep(0.05)
                 await relay.kill()
                 for side in (alice, bob, dave):
                     await next_event(side, Reconnecting)
                 await relay.start()
                 for side in (alice, bob, dave):
                     await next_event(side, Reconnected, within=BACK)
+                await door_reaches(relay.url, dave)
                 yield alice, bob, dave
 
 
@@ -125,6 +153,8 @@ async def test_a_restart_while_the_grant_is_on_its_way_leaves_the_new_rep_in_con
             for side in (alice, bob, dave):
                 await next_event(side, Reconnected, within=BACK)
             assert (await next_event(dave, ControlChanged, within=BACK)).yours
+            # Alice passes the relay's door on when Dave's first roster reaches her.
+            await door_reaches(relay.url, dave)
             async with open_joined_session(invite(dave), "Carol", timings=TIMINGS) as carol:
                 assert carol.host_id == dave.id
                 assert [(m.name, m.role) for m in carol.roster()] == [

@@ -118,7 +118,7 @@ async def open_wiretap(relay_url: str, *, tamper_nth: int | None = None) -> Asyn
 
                     nursery.start_soon(run, upstream)
                     nursery.start_soon(run, downstream)
-        except (
+        except* (
             trio_websocket.ConnectionClosed,
             trio_websocket.HandshakeError,  # the relay is down (a restart test)
             trio.BrokenResourceError,
