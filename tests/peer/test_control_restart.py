@@ -31,6 +31,7 @@ from peer._open import open_hosted_session, open_joined_session
 from tests.peer.helpers import invite, next_event
 from tests.peer.restartable import open_restartable_relay, open_stranger
 from tests.peer.wiretap import open_wiretap
+from tests.relay.clients import eventually
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -71,9 +72,8 @@ async def control_moved_then_relay_restarted(
                 await alice.transfer_control("Dave")
                 for side in (alice, bob, dave):
                     await next_event(side, ControlChanged)
-                with trio.fail_after(BACK):
-                    while alice.rules.keeps_room:  # until Dave's first roster reaches her
-                        await trio.sleep(0.05)
+                # Until Dave's first roster reaches her (nothing to wait on but her rules).
+                await eventually(lambda: not alice.rules.keeps_room)
                 await relay.kill()
                 for side in (alice, bob, dave):
                     await next_event(side, Reconnecting)
