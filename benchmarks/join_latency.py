@@ -111,7 +111,7 @@ async def bench(runs: int, cli_runs: int) -> dict[str, dict[str, float]]:
     async with open_console(
         "relay",
         python_command(
-            "relay", "--port", "0", "--joins-per-minute", "100000", "--log-level", "WARNING"
+            "relay", "--port", "0", "--failed-joins-per-minute", "100000", "--log-level", "WARNING"
         ),
     ) as relay_console:
         relay = (await relay_console.expect(r"^Relay listening on (ws://\S+)")).group(1)

@@ -362,7 +362,7 @@ async def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         *("--rooms-per-minute", str(2 * args.idle + 1000)),
         *("--max-rooms-per-address", str(2 * args.idle + 1000)),
         *("--max-rooms", str(2 * args.idle + 1000)),
-        *("--joins-per-minute", str(2 * args.idle + 1000)),
+        *("--failed-joins-per-minute", str(2 * args.idle + 1000)),
         *("--idle-timeout", "3600", "--handshake-timeout", "3600"),
     ]
     baseline = [sys.executable, __file__, "--serve-baseline"]

@@ -279,6 +279,10 @@ class HostRules(SessionRules):
         out.actions.append(Disconnect(event.id))
 
     @property
+    def keeps_room(self) -> bool:
+        return True
+
+    @property
     def paused(self) -> bool:
         return self.admission.state is DoorState.PAUSED
 

@@ -14,6 +14,14 @@ control messages, so a gap in it (frames the relay dropped: perhaps a
 roster, perhaps the end) is repaired by asking for them again, never
 skipped; when the rep's side drops or goes silent, its frames wait for it
 to resume, and only a rep gone past ``resume_timeout`` ends the session.
+
+A rep that handed control over (SPEC M5) still keeps the relay's room
+until the new rep's first roster reaches it: a relay restarting while the
+grant is on its way must find someone to re-create the room, and until
+that roster the new rep may not know it controls the session. Should the
+relay then welcome this side as the room's host, the next roster from the
+controlling rep makes it pass the door on (:class:`HandOverDoor`), so
+joiners and removals go to the rep in control.
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ from codec._messages import (
 )
 from codec._session_events import (
     Ended,
+    HandOverDoor,
     InSession,
     MemberAdded,
     MemberRemoved,
@@ -96,6 +105,10 @@ class MemberRules(SessionRules):
         self.session_id: bytes | None = None
         self._handshake: JoinerHandshake | None = JoinerHandshake(code)
         self._join_deadline: float | None = None
+        #: Set by a hand-over: see the module's last paragraph.
+        self._keeps_room = False
+        #: The relay's welcome named us the room's host though we do not control it.
+        self._door_here = False
         # (endpoint id, key) pairs whose channel has ended: never keyed again,
         # so no counter restarts at zero under a key that was already used.
         self._retired: set[tuple[int, bytes]] = set()
@@ -119,6 +132,14 @@ class MemberRules(SessionRules):
         self._end(out, Ended(by=None, reason="you left the session"))
         return out.step()
 
+    @property
+    def keeps_room(self) -> bool:
+        return self._keeps_room
+
+    def reconnected(self, now: float, *, host: int | None = None) -> Step:
+        self._door_here = host == self.local_id and self.state is SessionState.IN_SESSION
+        return super().reconnected(now, host=host)
+
     def carry_on(self, host: HostRules, now: float) -> None:
         """Go on as a member of *host*'s session, after handing control to :attr:`controller`.
 
@@ -133,6 +154,7 @@ class MemberRules(SessionRules):
         self.members = dict(host.members)
         self.primary = host.primary
         self.links = host.links
+        self._keeps_room = True
         for mid, link in self.links.items():
             link.public_key = self.members[mid].public_key
             link.watched = False
@@ -238,6 +260,11 @@ class MemberRules(SessionRules):
             return
         first = self.state is SessionState.JOINING
         self.state = SessionState.IN_SESSION
+        # The rep in control acts as one: the room is its to keep from now on.
+        self._keeps_room = False
+        if self._door_here:
+            self._door_here = False
+            out.actions.append(HandOverDoor(self.controller))
         self._join_deadline = None
         self.name = me.name  # the host may have told two Bobs apart
         new = {

@@ -124,7 +124,10 @@ HEARS: dict[Role, dict[type[Message], frozenset[Speaker]]] = {
 }
 _OTHER_MESSAGES = frozenset({Speaker.CONTROLLER, Speaker.MEMBER})
 #: Fatal relay refusals a session outlives: the connection goes, the peer comes back.
-RESUMABLE_REFUSALS = frozenset({"shutting-down", "idle-timeout", "replaced"})
+#: "crowded" and "unanswered" reach a member coming back while the rep is away.
+RESUMABLE_REFUSALS = frozenset(
+    {"shutting-down", "idle-timeout", "replaced", "crowded", "unanswered"}
+)
 
 
 @dataclass
@@ -212,8 +215,16 @@ class SessionRules:
             link.channel.sync.lost(now, online=False)
         return out.step()
 
-    def reconnected(self, now: float) -> Step:
-        """We are connected again (same room, same endpoint id): ask every channel."""
+    @property
+    def keeps_room(self) -> bool:
+        """Whether this side re-creates the relay's room should the relay have lost it."""
+        return False
+
+    def reconnected(self, now: float, *, host: int | None = None) -> Step:
+        """We are connected again (same room, same endpoint id): ask every channel.
+
+        *host* is the endpoint the relay's welcome names as the room's host.
+        """
         out = Outbox()
         self.online = True
         for eid, link in self.links.items():

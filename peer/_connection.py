@@ -347,7 +347,10 @@ async def _probe(relay: str, waited: float) -> str | None:
                 stream = await trio.open_ssl_over_tcp_stream(
                     host, port, ssl_context=ssl.create_default_context()
                 )
-                await stream.do_handshake()
+                try:
+                    await stream.do_handshake()
+                finally:
+                    await trio.aclose_forcefully(stream)
                 return None  # TLS works; whatever failed came after it
         except trio.BrokenResourceError as e:  # trio's SSLStream wraps the ssl error
             return connect_failure(relay, e.__cause__ or e, waited)

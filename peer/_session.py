@@ -411,13 +411,14 @@ class Session:
         self._frames_before += self._conn.sent
         self._conn = conn
         self.connected = True
-        await self._call(self.rules.reconnected)
+        await self._call(lambda now: self.rules.reconnected(now, host=conn.welcome.host))
         await self._emit(Reconnected())
         return True
 
     def _floor(self) -> int | None:
-        """For the host: ids below this belong to the session (None: a member)."""
-        if not isinstance(self.rules, HostRules):
+        """For the side that keeps the room: ids below this belong to the session
+        (None: a member, which joins the room someone else re-creates)."""
+        if not self.rules.keeps_room:
             return None
         # A relay that restarted must not give a newcomer the id of a member
         # still on its way back: ids up to the highest ever used stay ours.

@@ -74,6 +74,13 @@ _VIOLATION_REASONS: dict[int, str] = {
 }
 
 
+#: What an endpoint with nothing queued holds instead of deques of its own
+#: (about 600 bytes each): idle connections are most of a relay's.
+#: :meth:`Endpoint._push` replaces them before the first append.
+_NO_BUFFERS: deque[bytes | memoryview] = deque(maxlen=0)
+_NO_FRAMES: deque[int] = deque(maxlen=0)
+
+
 class EndpointHooks(Protocol):
     """What the router does for an endpoint; see ``relay._router``."""
 
@@ -110,6 +117,8 @@ class Endpoint:
         self.alarm_at = float("inf")
         #: True if the connection must end with a reset (a frame was half sent).
         self.aborted = False
+        #: A joiner the room's host has not sent anything yet (see relay._rooms).
+        self.unanswered = False
         self._sock = sock
         self._scratch = scratch
         self._settings = settings
@@ -117,11 +126,11 @@ class Endpoint:
         self._budget = budget
         self._hooks = hooks
         self._parser = FrameParser(settings.max_message_bytes)
-        self._outbox: deque[bytes | memoryview] = deque()
+        self._outbox = _NO_BUFFERS
         self._outbox_bytes = 0
         #: Sizes of the frames in the outbox, and how much of the first is sent:
         #: a close may drop whole frames only, never the rest of a started one.
-        self._frames: deque[int] = deque()
+        self._frames = _NO_FRAMES
         self._front_sent = 0
         self._writer_lot = trio.lowlevel.ParkingLot()
         self._space_lot = trio.lowlevel.ParkingLot()
@@ -252,6 +261,7 @@ class Endpoint:
 
     async def _read_loop(self, initial: bytes) -> None:
         sock, scratch, parser = self._sock, self._scratch, self._parser
+        data: memoryview
         while True:
             while self.life.open and self._outbox_bytes > self._budget.per_receiver_bytes:
                 # A client that sends (pings, say) and never reads what it
@@ -263,6 +273,10 @@ class Endpoint:
                 try:
                     n = sock.recv_into(scratch)
                 except BlockingIOError:
+                    n = -1  # waited for below: an exception held across the wait costs memory
+                except OSError:
+                    return
+                if n < 0:
                     if self.life.open:
                         await trio.lowlevel.wait_readable(sock)
                         continue
@@ -273,21 +287,28 @@ class Endpoint:
                     if quiet.cancelled_caught:
                         return
                     continue
-                except OSError:
-                    return
                 if not n:
                     return
                 data = memoryview(scratch)[:n]
-            for event in parser.receive_data(data):
-                if not self.life.open:
-                    if isinstance(event, ClientClosed):
-                        if self._pending_close is not None:
-                            code = CloseCode.NORMAL if event.code is None else event.code
-                            self._queue_close(close_frame(code))
-                        return  # the close handshake is complete
-                    continue
-                await self._on_event(event)
+            # In a call of its own, so that a waiting endpoint holds neither a
+            # view of the shared buffer nor the last message it forwarded.
+            if await self._take(parser.receive_data(data)):
+                return
+            del data
             await trio.lowlevel.checkpoint()  # one read per turn: others' turn now
+
+    async def _take(self, events: list[WebSocketEvent]) -> bool:
+        """Act on one read's events; True once the close handshake is complete."""
+        for event in events:
+            if not self.life.open:
+                if isinstance(event, ClientClosed):
+                    if self._pending_close is not None:
+                        code = CloseCode.NORMAL if event.code is None else event.code
+                        self._queue_close(close_frame(code))
+                    return True
+                continue
+            await self._on_event(event)
+        return False
 
     async def _on_event(self, event: WebSocketEvent) -> None:
         now = trio.current_time()
@@ -322,6 +343,7 @@ class Endpoint:
             with self._writer_scope:
                 while self.life.state is not EndpointState.GONE:
                     if not self._outbox:
+                        self._outbox, self._frames = _NO_BUFFERS, _NO_FRAMES
                         if self._close_queued:
                             return  # the close frame is out
                         if self._pending_close is None:
@@ -362,6 +384,8 @@ class Endpoint:
         self._push(frame_header(Opcode.BINARY, len(data)) + data)
 
     def _push(self, *buffers: bytes | memoryview) -> None:
+        if self._outbox is _NO_BUFFERS:
+            self._outbox, self._frames = deque(), deque()
         size = 0
         for buffer in buffers:
             self._outbox.append(buffer)
@@ -394,13 +418,14 @@ class Endpoint:
         keep = 0
         if keep_started_frame and self._front_sent:
             keep = self._frames[0] - self._front_sent
-        kept: deque[bytes | memoryview] = deque()
-        while sum(len(b) for b in kept) < keep:
-            kept.append(self._outbox.popleft())
         dropped = self._outbox_bytes - keep
-        self._outbox = kept
-        self._frames = deque([self._frames[0]]) if keep else deque()
-        if not keep:
+        if keep:
+            kept: deque[bytes | memoryview] = deque()
+            while sum(len(b) for b in kept) < keep:
+                kept.append(self._outbox.popleft())
+            self._outbox, self._frames = kept, deque([self._frames[0]])
+        else:
+            self._outbox, self._frames = _NO_BUFFERS, _NO_FRAMES
             self._front_sent = 0
         self._release(dropped)
 

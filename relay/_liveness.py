@@ -12,7 +12,10 @@ it is ``IDLE_EXPIRED``. While the relay has stopped reading an endpoint
 the endpoint is ``PAUSED`` with no deadline; resuming counts as hearing it.
 
 A room's creator also has a *pairing* deadline: a room that never gets a
-second member is closed (``PAIRING_EXPIRED``) rather than held forever.
+second member is closed (``PAIRING_EXPIRED``) rather than held forever. A
+joiner has an *answer* deadline: one the room's host has not answered by
+then (``ANSWER_EXPIRED``) is closed, so a flood of joiners that never
+complete a handshake does not hold places in the room.
 
 The relay sleeps until :meth:`Liveness.next_deadline` and then asks
 :meth:`Liveness.poll` what to do; no clock is read here. States and their
@@ -42,6 +45,7 @@ class LivenessAction(Enum):
     HANDSHAKE_EXPIRED = "handshake-expired"
     IDLE_EXPIRED = "idle-expired"
     PAIRING_EXPIRED = "pairing-expired"
+    ANSWER_EXPIRED = "answer-expired"
 
 
 _L = LivenessState
@@ -61,6 +65,7 @@ _EDGES: dict[tuple[LivenessState, str], LivenessState] = {
 
 class Liveness:
     __slots__ = (
+        "_answer_deadline",
         "_handshake_deadline",
         "_idle_timeout",
         "_last_heard",
@@ -74,6 +79,7 @@ class Liveness:
         self._idle_timeout = idle_timeout
         self._last_heard = opened_at
         self._pairing_deadline = math.inf
+        self._answer_deadline = math.inf
 
     def _go(self, what: str) -> None:
         try:
@@ -94,6 +100,13 @@ class Liveness:
     def paired(self) -> None:
         self._pairing_deadline = math.inf
 
+    def await_answer(self, deadline: float) -> None:
+        """This endpoint joined a room: close it unless the host answers it by *deadline*."""
+        self._answer_deadline = deadline
+
+    def answered(self) -> None:
+        self._answer_deadline = math.inf
+
     def heard(self, now: float) -> None:
         self._last_heard = max(self._last_heard, now)
         self._go("heard")
@@ -110,12 +123,12 @@ class Liveness:
             case LivenessState.AWAITING_HELLO:
                 return self._handshake_deadline
             case LivenessState.PAUSED:
-                return self._pairing_deadline
+                return min(self._pairing_deadline, self._answer_deadline)
             case LivenessState.PINGED:
                 idle = self._last_heard + self._idle_timeout
             case LivenessState.ATTENTIVE:
                 idle = self._last_heard + self._idle_timeout / 2
-        return min(idle, self._pairing_deadline)
+        return min(idle, self._pairing_deadline, self._answer_deadline)
 
     def poll(self, now: float) -> LivenessAction:
         if self.state is LivenessState.AWAITING_HELLO:
@@ -124,6 +137,8 @@ class Liveness:
             return LivenessAction.NOTHING
         if now >= self._pairing_deadline:
             return LivenessAction.PAIRING_EXPIRED
+        if now >= self._answer_deadline:
+            return LivenessAction.ANSWER_EXPIRED
         if self.state is LivenessState.PAUSED or now < self.next_deadline():
             return LivenessAction.NOTHING
         if self.state is LivenessState.PINGED:

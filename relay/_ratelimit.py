@@ -2,11 +2,14 @@
 
 Each address starts with a full bucket of ``per_minute`` tokens, refilled
 continuously at ``per_minute / 60`` a second; an attempt costs one token.
-The relay keeps one limiter for rooms created and one for join attempts: a
-burst (a rep starting sessions, a customer retrying a mistyped code)
-passes, a flood of rooms or a scan of room ids does not. Every join costs
-the same, whether its room exists or not, so the answers reveal nothing
-about which rooms exist to an address that has run out.
+The relay keeps one limiter for rooms created (each costs a token) and one
+for joins it refused (:meth:`RateLimiter.spend`, after the fact: no such
+room, a full room): a burst (a rep starting sessions, a customer retrying
+a mistyped code) passes, a flood of rooms or a scan of room ids does not,
+and joins that get in cost nothing, so customers behind one address (an
+office's NAT) can keep joining. An address that has run out is refused
+every join, whether its room exists or not, so the answers reveal nothing
+about which rooms exist.
 
 A full bucket carries no information, so it is forgotten, which keeps
 memory proportional to the addresses active in the last minute; a hard cap
@@ -45,6 +48,18 @@ class RateLimiter:
         if len(self._buckets) > self._max_tracked:
             self.prune(now)
         return allowed
+
+    def may(self, address: str, now: float) -> bool:
+        """Whether *address* has an attempt left (nothing is spent)."""
+        return self._tokens(address, now) >= 1.0
+
+    def spend(self, address: str, now: float) -> None:
+        """Spend one attempt for *address* after the fact (never below none left)."""
+        tokens = max(0.0, self._tokens(address, now) - 1.0)
+        self._buckets.pop(address, None)
+        self._buckets[address] = (tokens, now)
+        if len(self._buckets) > self._max_tracked:
+            self.prune(now)
 
     def retry_after(self, address: str, now: float) -> float:
         """Seconds until *address* may try again (0 if it may now)."""

@@ -23,6 +23,16 @@ The relay cannot tell a member from someone else who knows the room id;
 the end-to-end resume does (``codec._resume``), so the worst a stranger can
 do here is stand in a member's place and be refused by everyone else.
 
+A joiner is *unanswered* until the room's host sends it something (the
+reply to its handshake, or to its resume question): only someone the host
+talks to is in the session. A room holds at most ``max_unanswered`` of
+them; the next joiner takes the place of the one waiting longest, which is
+then told to go (*evicted*). So a flood of joiners that never complete a
+handshake cannot fill a room and keep its real customer out: a customer's
+handshake is answered within one round trip, and after that no newcomer
+can push it out. The server closes an unanswered joiner after a while
+(``relay._router``).
+
 This module does no IO and reads no clock: the server passes ``now`` in and
 attaches its own connection object to each member (the type parameter), so
 everything here is tested with plain values.
@@ -43,7 +53,7 @@ from relay._errors import (
     TooManyRoomsError,
 )
 
-__all__ = ["Departure", "Room", "Rooms"]
+__all__ = ["Departure", "Joined", "Room", "Rooms"]
 
 T = TypeVar("T")
 
@@ -55,9 +65,23 @@ class Room(Generic[T]):
     created_at: float
     members: dict[int, T] = field(default_factory=dict)
     next_id: int = 1
+    #: Joiners the host has not answered yet, the one waiting longest first.
+    unanswered: dict[int, T] = field(default_factory=dict)
 
     def others(self, endpoint_id: int) -> list[T]:
         return [m for i, m in self.members.items() if i != endpoint_id]
+
+
+@dataclass(frozen=True, slots=True)
+class Joined(Generic[T]):
+    """A joiner's place: its id, the room, and whom the server must send away."""
+
+    id: int
+    room: Room[T]
+    #: This member's earlier connection, which the new one replaces (SPEC X3).
+    replaced: T | None = None
+    #: The unanswered joiner that waited longest, when too many wait.
+    evicted: T | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +96,12 @@ class Departure(Generic[T]):
 
 
 class Rooms(Generic[T]):
-    def __init__(self, *, max_rooms: int, max_endpoints_per_room: int) -> None:
+    def __init__(
+        self, *, max_rooms: int, max_endpoints_per_room: int, max_unanswered: int = 4
+    ) -> None:
         self._max_rooms = max_rooms
         self._max_members = max_endpoints_per_room
+        self._max_unanswered = max_unanswered
         self._rooms: dict[str, Room[T]] = {}
 
     def __len__(self) -> int:
@@ -99,34 +126,58 @@ class Rooms(Generic[T]):
         room.members[host] = endpoint
         return host
 
-    def join(
-        self, room_id: str, endpoint: T, *, wanted: int | None = None
-    ) -> tuple[int, Room[T], T | None]:
-        """Add *endpoint* to an existing room: its id, the room, and whom it replaced."""
+    def join(self, room_id: str, endpoint: T, *, wanted: int | None = None) -> Joined[T]:
+        """Add *endpoint* to an existing room, unanswered (see the module's notes)."""
         room = self._rooms.get(room_id)
         if room is None:
             raise NoSuchRoomError(
                 f"there is no session {room_id} on this relay; check the session number"
             )
-        if wanted is not None and wanted > 0:
-            replaced = room.members.get(wanted)
-            if replaced is None and len(room.members) >= self._max_members:
-                raise RoomFullError(
-                    f"session {room_id} already has {self._max_members} participants"
-                )
+        rejoin = wanted is not None and wanted > 0
+        replaced = room.members.get(wanted) if wanted is not None and rejoin else None
+        # The joiner waiting longest makes way (a member coming back on a new
+        # connection takes its own old place instead); the host waits for nobody.
+        evict = (
+            len(room.unanswered) >= self._max_unanswered
+            and wanted not in room.unanswered
+            and wanted != room.host
+        )
+        if replaced is None and len(room.members) - evict >= self._max_members:
+            raise RoomFullError(f"session {room_id} already has {self._max_members} participants")
+        evicted = None
+        if evict:
+            oldest = next(iter(room.unanswered))
+            del room.unanswered[oldest]
+            evicted = room.members.pop(oldest)
+        if wanted is not None and rejoin:
             room.members[wanted] = endpoint
             # Never hand that id to a newcomer later.
             room.next_id = max(room.next_id, wanted + 1)
-            return wanted, room, replaced
-        if len(room.members) >= self._max_members:
-            raise RoomFullError(f"session {room_id} already has {self._max_members} participants")
-        return self._add(room, endpoint), room, None
+            endpoint_id = wanted
+        else:
+            endpoint_id = self._add(room, endpoint)
+        if endpoint_id != room.host:
+            room.unanswered.pop(endpoint_id, None)  # to the end of the line
+            room.unanswered[endpoint_id] = endpoint
+        return Joined(endpoint_id, room, replaced, evicted)
+
+    def answered(self, room_id: str, by: int, to: int) -> bool:
+        """*by* sent *to* something; True if that was the host answering a joiner."""
+        room = self._rooms.get(room_id)
+        if room is None or by != room.host or to not in room.unanswered:
+            return False
+        del room.unanswered[to]
+        return True
 
     def member(self, room_id: str, endpoint_id: int) -> T:
         room = self._rooms.get(room_id)
         if room is None or endpoint_id not in room.members:
             raise NoSuchMemberError(f"endpoint {endpoint_id} is not in this session")
         return room.members[endpoint_id]
+
+    def member_list(self, room_id: str) -> list[T]:
+        room = self._rooms.get(room_id)
+        return [] if room is None else list(room.members.values())
 
     def has_had(self, room_id: str, endpoint_id: int) -> bool:
         """Was *endpoint_id* ever given out in this room (it may have left)?"""
@@ -173,6 +224,7 @@ class Rooms(Generic[T]):
         if endpoint is not None and room.members[endpoint_id] is not endpoint:
             return None
         del room.members[endpoint_id]
+        room.unanswered.pop(endpoint_id, None)
         closed_after = None
         if not room.members:
             del self._rooms[room_id]

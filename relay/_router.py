@@ -9,7 +9,13 @@ liveness. Each limit has its one place here:
 
 * CreateRoom: the address's room-creation rate, then its open-room quota,
   then the relay's room cap; the room waits ``pairing_timeout`` for a joiner.
-* JoinRoom: the address's join rate, then the room's own cap.
+* JoinRoom: the address's budget of refused joins (no such room, a full
+  room: what a scan of room ids gets), then the room's own cap and its cap
+  on joiners the host has not answered (``relay._rooms``), who are closed
+  after ``join_answer_timeout``. A join that gets in costs nothing, so a
+  flood of joins into a room, answered or not, neither fills it nor keeps a
+  real customer out, even one behind the flood's own address; guesses at
+  the code inside a room are the host's to count (its failure budget).
 * Send: forwarded without decoding the payload (``codec.split_send``); if
   the receiver may not queue it (its own budget, or the relay's total), the
   sender's reader waits, and its idle clock is paused meanwhile.
@@ -82,9 +88,10 @@ class Router:
         self._rooms: Rooms[Endpoint] = Rooms(
             max_rooms=settings.max_rooms,
             max_endpoints_per_room=settings.max_endpoints_per_room,
+            max_unanswered=settings.max_unanswered_joins,
         )
         self._limits = Limits(max_envelope_bytes=settings.max_message_bytes)
-        self._joins = RateLimiter(settings.joins_per_minute)
+        self._failed_joins = RateLimiter(settings.failed_joins_per_minute)
         self._creations = RateLimiter(settings.rooms_per_minute)
         self._rooms_held = AddressQuota(settings.max_rooms_per_address)
         self._room_creator: dict[str, str] = {}
@@ -142,6 +149,9 @@ class Router:
             ordinary = self._rooms.has_had(endpoint.room_id, to)
             endpoint.reject(RelayRejected(exc.reason, str(exc), exc.fatal), quiet=ordinary)
             return
+        if target.unanswered and self._rooms.answered(endpoint.room_id, endpoint.id, to):
+            target.unanswered = False
+            target.liveness.answered()
         prefix = delivered_prefix(endpoint.id, len(payload))
         size = len(prefix) + len(payload)
         if not target.admits(size):
@@ -182,20 +192,29 @@ class Router:
                 endpoint.send_envelope(Welcome(endpoint_id, endpoint_id, ()))
                 logger.info("room %s opened by %s", endpoint.room_id, address)
             case JoinRoom():
-                if not self._joins.allow(address, now):
-                    wait = self._joins.retry_after(address, now)
+                if not self._failed_joins.may(address, now):
+                    wait = self._failed_joins.retry_after(address, now)
                     raise RateLimitedError(
-                        f"too many join attempts from your address; try again in {wait:.0f} s"
+                        f"too many refused join attempts from your address; try again in"
+                        f" {wait:.0f} s"
                     )
-                endpoint_id, room, replaced = self._rooms.join(
-                    endpoint.room_id, endpoint, wanted=envelope.id
-                )
-                if replaced is not None:
+                try:
+                    joined = self._rooms.join(endpoint.room_id, endpoint, wanted=envelope.id)
+                except RejectedError:
+                    self._failed_joins.spend(address, now)
+                    raise
+                endpoint_id, room = joined.id, joined.room
+                if joined.replaced is not None:
                     # Its member came back on a new connection (SPEC X3).
-                    replaced.reject(
+                    joined.replaced.reject(
                         RelayRejected("replaced", "your place was taken by a new connection", True)
                     )
+                if joined.evicted is not None:
+                    self._evict(joined.evicted, room.others(endpoint_id))
                 endpoint.joined(endpoint_id, now)
+                if endpoint_id in room.unanswered:
+                    endpoint.unanswered = True
+                    endpoint.liveness.await_answer(now + self.settings.join_answer_timeout)
                 present = tuple(i for i in room.members if i != endpoint_id)
                 endpoint.send_envelope(Welcome(endpoint_id, room.host, present))
                 notice = MemberJoined(endpoint_id)
@@ -208,6 +227,20 @@ class Router:
         self.schedule(endpoint)
         self.metrics.endpoints_open += 1
         self.metrics.rooms_open = len(self._rooms)
+
+    def _evict(self, joiner: Endpoint, others: list[Endpoint]) -> None:
+        """Send away the unanswered *joiner* the room no longer holds a place for."""
+        joiner.reject(
+            RelayRejected(
+                "crowded",
+                "too many people are joining this session at once; try again in a moment",
+                True,
+            )
+        )
+        assert joiner.id is not None
+        notice = MemberLeft(joiner.id)
+        for other in others:
+            other.send_envelope(notice)
 
     def left(self, endpoint: Endpoint) -> None:
         assert endpoint.id is not None
@@ -285,6 +318,15 @@ class Router:
                         "pairing-timeout",
                         f"nobody joined within {settings.pairing_timeout:.0f} s;"
                         " start a new session when the customer is ready",
+                        True,
+                    )
+                )
+            case LivenessAction.ANSWER_EXPIRED:
+                endpoint.reject(
+                    RelayRejected(
+                        "unanswered",
+                        f"the session's host did not answer within"
+                        f" {settings.join_answer_timeout:g} s; check the session number",
                         True,
                     )
                 )

@@ -177,7 +177,11 @@ class Relay:
             )
             return
         try:
-            await self._dispatch(sock, connection, head, rest, address, opened_at)
+            endpoint = await self._dispatch(sock, connection, head, address, opened_at)
+            if endpoint is not None:
+                # An endpoint lives long: its frame keeps no request headers.
+                del head, timer
+                await endpoint.run(self.spawn, rest)
         finally:
             self._per_address.give_back(address)
 
@@ -186,27 +190,27 @@ class Relay:
         sock: socket.socket,
         connection: _Connection,
         head: RequestHead,
-        rest: bytes,
         address: str,
         opened_at: float,
-    ) -> None:
+    ) -> Endpoint | None:
+        """Answer a plain request (None), or upgrade to the endpoint the caller runs."""
         if not head.is_websocket_upgrade:
             await self._respond(sock, plain_response(head, self._metrics_text))
-            return
+            return None
         room_id = _room_from_path(head.path)
         if room_id is None:
             await self._respond(
                 sock, render_response(404, b"no such page; rooms live at /s/<room>\n")
             )
-            return
+            return None
         try:
             accept = upgrade_response(head)
         except HttpError as exc:
             await self._respond(sock, _error_response(exc))
-            return
+            return None
         with trio.move_on_at(opened_at + self.settings.handshake_timeout):
             if not await _socket.send_all(sock, accept):
-                return
+                return None
         endpoint = Endpoint(
             sock,
             room_id=room_id,
@@ -220,7 +224,7 @@ class Relay:
         )
         connection.endpoint = endpoint
         self.router.schedule(endpoint)
-        await endpoint.run(self.spawn, rest)
+        return endpoint
 
     async def _respond(self, sock: socket.socket, response: bytes) -> None:
         """Send a whole HTTP response, then close without losing it."""

@@ -93,8 +93,25 @@ class RelaySettings:
     close_timeout: float = field(
         default=2.0, metadata=_doc("seconds allowed for a clean WebSocket close")
     )
-    joins_per_minute: int = field(
-        default=20, metadata=_doc("JoinRoom attempts allowed per client address per minute")
+    failed_joins_per_minute: int = field(
+        default=20,
+        metadata=_doc(
+            "refused joins allowed per client address per minute (no such room, a full"
+            " room: a scan of room ids); joins that get in cost nothing"
+        ),
+    )
+    max_unanswered_joins: int = field(
+        default=4,
+        metadata=_doc(
+            "joiners one room holds that its host has not answered yet; the next one"
+            " takes the place of the one waiting longest"
+        ),
+    )
+    join_answer_timeout: float = field(
+        default=10.0,
+        metadata=_doc(
+            "seconds a joiner may wait for the room's host to answer it before it is closed"
+        ),
     )
     trust_forwarded_for: bool = field(
         default=False,

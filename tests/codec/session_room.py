@@ -142,12 +142,12 @@ class Room:
             if machine is not None:
                 self.apply(eid, machine.connection_lost(self.now))
 
-    def reconnect(self, eid: int) -> None:
-        """*eid* is connected again, with the same endpoint id."""
+    def reconnect(self, eid: int, *, host: int | None = None) -> None:
+        """*eid* is connected again, with the same endpoint id; the relay names *host*."""
         self.offline.discard(eid)
         machine = self.machine(eid)
         if machine is not None:
-            self.apply(eid, machine.reconnected(self.now))
+            self.apply(eid, machine.reconnected(self.now, host=host))
         self.flush()
 
     def everyone(self) -> list[int]:

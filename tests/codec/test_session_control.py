@@ -295,3 +295,35 @@ def test_the_session_type_and_tracking_code_go_along_when_control_comes_back() -
     transfer(room, HOST, DAVE)
     transfer(room, DAVE, HOST)
     assert room.controller().kind == ("billing", None)
+
+
+def keeping_the_room(room: Room) -> list[int]:
+    """Who re-creates the relay's room should the relay lose it."""
+    return [eid for eid in room.everyone() if (m := room.machine(eid)) and m.keeps_room]
+
+
+def test_after_a_transfer_the_rep_in_control_is_the_one_to_re_create_the_room() -> None:
+    room = session()
+    assert keeping_the_room(room) == [HOST]
+    transfer(room, HOST, DAVE)
+    assert keeping_the_room(room) == [DAVE]
+
+
+def test_a_relay_restart_before_the_grant_arrives_ends_with_the_door_at_the_new_rep() -> None:
+    room = session()
+    room.tamper = lambda sender, to, payload: [] if to == DAVE else [payload]
+    transfer(room, HOST, DAVE)  # the relay took it all in, then died: Dave heard nothing
+    room.tamper = None
+    assert isinstance(room.machine(DAVE), MemberRules)
+    # Dave does not know yet that the room is his: Alice re-creates it.
+    assert keeping_the_room(room) == [HOST]
+    room.drop(*room.everyone())
+    room.door = HOST
+    for eid in room.everyone():
+        room.reconnect(eid, host=HOST)
+    assert room.controller().local_id == DAVE  # Alice passed the door on at Dave's roster
+    assert keeping_the_room(room) == [DAVE]
+    [issued] = [e for e in room.of(DAVE, CodeIssued) if e.cause is CodeCause.TAKEN_OVER]
+    erin = room.join(ERIN, "Erin", issued.code)
+    assert erin.controller == DAVE
+    assert erin.state.value == "in session"

@@ -6,6 +6,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import TYPE_CHECKING
 
 import trio
+from trio_websocket import ConnectionClosed
 
 from codec import ClientEnvelope, RelayEnvelope, decode_relay_envelope, encode_envelope
 from tests.conftest import free_port, open_relay_process
@@ -68,10 +69,13 @@ class Stranger:
         await self.ws.send_message(encode_envelope(envelope))
 
     async def listen(self, seconds: float) -> list[RelayEnvelope]:
-        """Everything the relay hands us for *seconds*."""
+        """Everything the relay hands us for *seconds*, or until it closes on us."""
         with trio.move_on_after(seconds):
             while True:
-                data = await self.ws.get_message()
+                try:
+                    data = await self.ws.get_message()
+                except ConnectionClosed:
+                    break
                 assert isinstance(data, bytes)
                 self.received.append(decode_relay_envelope(data))
         return self.received

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pytest
-
 from codec import (
     CreateRoom,
     Delivered,
@@ -110,11 +108,6 @@ async def test_a_member_that_never_comes_back_leaves_a_stranger_in_its_place_not
             assert not [e for e in pending_events(rep) if isinstance(e, ChatReceived)]
 
 
-# A socket is sometimes collected unclosed while the relay is killed under the
-# stranger (seen in about one full-suite run in three, never alone). The
-# leak is tracked as a known fault; this test proves the room's safety, so
-# only that warning is tolerated here, and only in this test.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 async def test_a_stranger_cannot_take_the_room_of_a_restarted_relay_from_its_rep() -> None:
     async with open_restartable_relay() as relay:
         async with open_hosted_session(relay.url, "Alice", timings=TIMINGS) as rep:

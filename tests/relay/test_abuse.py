@@ -15,6 +15,9 @@ import trio
 import wsproto.events
 
 from codec import CreateRoom, JoinRoom, RelayRejected, Send, Welcome
+from peer._events import MemberJoined
+from peer._open import open_hosted_session, open_joined_session
+from tests.peer.helpers import invite, next_event
 from tests.relay.clients import WAIT, RawClient, http_exchange, metric, open_member
 from tests.relay.hostile import (
     as_address,
@@ -55,6 +58,37 @@ async def test_a_room_creation_flood_from_one_address_leaves_room_for_others(
             await live_pair_from(relay.url, "rep1", "192.0.2.10")
             for client in held:
                 await client.stream.aclose()
+        relay.assert_still_running_without_tracebacks()
+
+
+async def test_a_join_flood_from_one_address_does_not_keep_a_real_customer_behind_it_out(
+    tmp_path: Path,
+) -> None:
+    """Everything here is 127.0.0.1: the flood and the customer share one address.
+
+    The flood knows the room id (say, it overheard it) and not the code: 40
+    joiners that never say a word and stay connected, then 40 that join and
+    vanish. The customer, joining after them with the whole code, gets in.
+    """
+    async with open_attacked_relay(tmp_path) as relay:
+        with trio.fail_after(PROBE):
+            async with open_hosted_session(relay.url, "Alice") as rep:
+                silent: list[RawClient] = []
+                for _ in range(40):
+                    client = await RawClient.connect(relay.url, rep.code.room)
+                    await client.send_envelope(JoinRoom())
+                    silent.append(client)
+                for _ in range(40):
+                    client = await RawClient.connect(relay.url, rep.code.room)
+                    await client.send_envelope(JoinRoom())
+                    await client.first_envelope()
+                    await client.vanish()
+                async with open_joined_session(invite(rep), "Bob") as bob:
+                    assert (await next_event(rep, MemberJoined)).name == "Bob"
+                    assert [m.name for m in bob.roster()] == ["Alice", "Bob"]
+                for client in silent:
+                    await client.stream.aclose()
+            await live_pair_works(relay.url)
         relay.assert_still_running_without_tracebacks()
 
 
@@ -129,7 +163,7 @@ async def test_a_hundred_stalled_receivers_stay_within_the_total_buffer(tmp_path
         "1000",
         "--max-rooms-per-address",
         "1000",
-        "--joins-per-minute",
+        "--failed-joins-per-minute",
         "1000",
     )
     async with open_attacked_relay(tmp_path, *flags) as relay:
@@ -159,7 +193,7 @@ async def test_a_hundred_stalled_receivers_stay_within_the_total_buffer(tmp_path
 async def test_memory_returns_after_a_connection_flood(tmp_path: Path) -> None:
     flags = (
         *("--max-connections-per-address", "2000", "--rooms-per-minute", "5000"),
-        *("--max-rooms-per-address", "5000", "--joins-per-minute", "5000"),
+        *("--max-rooms-per-address", "5000", "--failed-joins-per-minute", "5000"),
     )
     rng = random.Random(12)
     async with open_attacked_relay(tmp_path, *flags) as relay:

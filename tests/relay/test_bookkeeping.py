@@ -26,9 +26,10 @@ def make_rooms(max_rooms: int = 10, per_room: int = 3) -> Rooms[str]:
 def test_host_gets_id_1_and_joiners_count_up() -> None:
     rooms = make_rooms()
     assert rooms.create("abc", "host", now=0.0) == 1
-    assert rooms.join("abc", "a")[0] == 2
-    joined, room, _ = rooms.join("abc", "b")
-    assert joined == 3
+    assert rooms.join("abc", "a").id == 2
+    joined = rooms.join("abc", "b")
+    room = joined.room
+    assert joined.id == 3
     assert room.host == 1
     assert list(room.members) == [1, 2, 3]
 
@@ -38,15 +39,16 @@ def test_ids_are_not_reused_while_the_room_lives() -> None:
     rooms.create("abc", "host", now=0.0)
     rooms.join("abc", "a")
     rooms.leave("abc", 2, now=1.0)
-    assert rooms.join("abc", "b")[0] == 3
+    assert rooms.join("abc", "b").id == 3
 
 
 def test_a_member_coming_back_gets_its_old_id_and_replaces_its_dead_connection() -> None:
     rooms = make_rooms()
     rooms.create("abc", "host", now=0.0)
     rooms.join("abc", "bob's dead connection")
-    joined, room, replaced = rooms.join("abc", "bob again", wanted=2)
-    assert (joined, replaced) == (2, "bob's dead connection")
+    joined = rooms.join("abc", "bob again", wanted=2)
+    room = joined.room
+    assert (joined.id, joined.replaced) == (2, "bob's dead connection")
     assert room.members[2] == "bob again"
     # The dead connection's own departure, when the relay notices it, takes nothing along.
     assert rooms.leave("abc", 2, now=1.0, endpoint="bob's dead connection") is None
@@ -57,14 +59,14 @@ def test_an_id_asked_for_is_never_given_to_a_newcomer_later() -> None:
     rooms = make_rooms(per_room=5)
     rooms.create("abc", "host", now=0.0)
     rooms.join("abc", "carol back first", wanted=3)
-    assert rooms.join("abc", "newcomer")[0] == 4
+    assert rooms.join("abc", "newcomer").id == 4
 
 
 def test_a_host_recreating_its_room_keeps_ids_below_the_floor_for_its_members() -> None:
     rooms = make_rooms(per_room=5)
     assert rooms.create("abc", "host", now=0.0, wanted=1, floor=4) == 1
-    assert rooms.join("abc", "newcomer")[0] == 4
-    assert rooms.join("abc", "bob back", wanted=2)[:1] == (2,)
+    assert rooms.join("abc", "newcomer").id == 4
+    assert rooms.join("abc", "bob back", wanted=2).id == 2
 
 
 def test_creating_an_existing_room_is_refused() -> None:
@@ -189,6 +191,57 @@ def test_kicking_or_sending_to_an_unknown_id_is_refused() -> None:
         rooms.member("abc", 9)
 
 
+def test_a_room_holds_a_few_unanswered_joiners_and_the_next_pushes_out_the_oldest() -> None:
+    rooms: Rooms[str] = Rooms(max_rooms=10, max_endpoints_per_room=16, max_unanswered=2)
+    rooms.create("abc", "host", now=0.0)
+    assert rooms.join("abc", "flood 1").evicted is None
+    assert rooms.join("abc", "flood 2").evicted is None
+    joined = rooms.join("abc", "customer")
+    assert joined.evicted == "flood 1"
+    assert list(joined.room.members.values()) == ["host", "flood 2", "customer"]
+    assert list(joined.room.unanswered.values()) == ["flood 2", "customer"]
+
+
+def test_a_joiner_the_host_answered_is_never_pushed_out() -> None:
+    rooms: Rooms[str] = Rooms(max_rooms=10, max_endpoints_per_room=16, max_unanswered=2)
+    rooms.create("abc", "host", now=0.0)
+    customer = rooms.join("abc", "customer").id
+    assert not rooms.answered("abc", by=99, to=customer)  # only the host's word counts
+    assert rooms.answered("abc", by=1, to=customer)
+    for i in range(10):
+        assert rooms.join("abc", f"flood {i}").evicted != "customer"
+    assert "customer" in rooms.member_list("abc")
+
+
+def test_unanswered_joiners_cannot_fill_a_room() -> None:
+    rooms: Rooms[str] = Rooms(max_rooms=10, max_endpoints_per_room=4, max_unanswered=2)
+    rooms.create("abc", "host", now=0.0)
+    for i in range(50):
+        rooms.join("abc", f"flood {i}")
+    assert rooms.join("abc", "customer").id > 0  # not RoomFullError
+    assert len(rooms.member_list("abc")) == 3
+
+
+def test_a_member_coming_back_waits_for_the_host_too_but_takes_its_own_place() -> None:
+    rooms: Rooms[str] = Rooms(max_rooms=10, max_endpoints_per_room=16, max_unanswered=1)
+    rooms.create("abc", "host", now=0.0)
+    rooms.join("abc", "bob")
+    again = rooms.join("abc", "bob again", wanted=2)
+    assert (again.replaced, again.evicted) == ("bob", None)
+    assert list(again.room.unanswered.values()) == ["bob again"]
+
+
+def test_a_refused_attempt_is_spent_after_the_fact_and_success_costs_nothing() -> None:
+    limiter = RateLimiter(2)
+    assert limiter.may("a", now=0.0)
+    limiter.spend("a", now=0.0)
+    limiter.spend("a", now=0.0)
+    limiter.spend("a", now=0.0)  # never below none left
+    assert not limiter.may("a", now=0.0)
+    assert limiter.may("a", now=30.0)
+    assert limiter.may("b", now=0.0)
+
+
 def test_rate_limiter_allows_a_burst_then_refuses() -> None:
     limiter = RateLimiter(3)
     assert [limiter.allow("1.2.3.4", now=0.0) for _ in range(4)] == [True, True, True, False]
@@ -253,3 +306,16 @@ def test_paused_reading_is_not_idleness() -> None:
     assert live.poll(100.0) is LivenessAction.NOTHING
     live.resume(100.0)
     assert live.next_deadline() == 105.0
+
+
+def test_a_joiner_the_host_does_not_answer_in_time_expires() -> None:
+    live = Liveness(opened_at=100.0, handshake_timeout=2.0, idle_timeout=60.0)
+    live.joined(100.5)
+    live.await_answer(110.5)
+    assert live.next_deadline() == 110.5
+    assert live.poll(110.5) is LivenessAction.ANSWER_EXPIRED
+    answered = Liveness(opened_at=100.0, handshake_timeout=2.0, idle_timeout=60.0)
+    answered.joined(100.5)
+    answered.await_answer(110.5)
+    answered.answered()
+    assert answered.poll(110.5) is LivenessAction.NOTHING

@@ -80,8 +80,8 @@ async def test_oversized_message_closes_only_its_sender_with_1009(
         assert await metric(relay.url, 'rejections_total{reason="too-big"}') == 1
 
 
-async def test_join_attempts_per_address_are_rate_limited(nursery: trio.Nursery) -> None:
-    relay = await start_relay(nursery, joins_per_minute=2)
+async def test_refused_join_attempts_per_address_are_rate_limited(nursery: trio.Nursery) -> None:
+    relay = await start_relay(nursery, failed_joins_per_minute=2)
     with trio.fail_after(WAIT):
         async with open_member(relay.url, "room1", create=True):
             for _ in range(2):
@@ -99,34 +99,34 @@ async def test_join_attempts_per_address_are_rate_limited(nursery: trio.Nursery)
 
 
 async def test_forwarded_for_is_used_only_when_trusted(nursery: trio.Nursery) -> None:
-    relay = await start_relay(nursery, joins_per_minute=1, trust_forwarded_for=True)
+    relay = await start_relay(nursery, failed_joins_per_minute=1, trust_forwarded_for=True)
     with trio.fail_after(WAIT):
-        async with open_member(relay.url, "room1", create=True):
-            for address in ("10.0.0.1", "10.0.0.2"):
-                client = await RawClient.connect(
-                    relay.url, "room1", headers=[(b"X-Forwarded-For", f"6.6.6.6, {address}")]
-                )
-                await client.send_envelope(JoinRoom())
-                assert isinstance(await client.first_envelope(), Welcome)
-                await client.vanish()
+        for address in ("10.0.0.1", "10.0.0.2"):
+            client = await RawClient.connect(
+                relay.url, "wrongroom", headers=[(b"X-Forwarded-For", f"6.6.6.6, {address}")]
+            )
+            await client.send_envelope(JoinRoom())
+            answer = await client.first_envelope()
+            assert isinstance(answer, RelayRejected)
+            assert answer.reason == "no-such-room"
+            await client.vanish()
 
 
 async def test_forwarded_for_is_ignored_when_not_trusted(nursery: trio.Nursery) -> None:
     """A client cannot dodge the per-address limit by claiming another address."""
-    relay = await start_relay(nursery, joins_per_minute=1, trust_forwarded_for=False)
+    relay = await start_relay(nursery, failed_joins_per_minute=1, trust_forwarded_for=False)
     with trio.fail_after(WAIT):
-        async with open_member(relay.url, "room1", create=True):
-            envelopes = []
-            for address in ("10.0.0.1", "10.0.0.2"):
-                client = await RawClient.connect(
-                    relay.url, "room1", headers=[(b"X-Forwarded-For", address)]
-                )
-                await client.send_envelope(JoinRoom())
-                envelopes.append(await client.first_envelope())
-                await client.vanish()
-    assert isinstance(envelopes[0], Welcome)
-    assert isinstance(envelopes[1], RelayRejected)
-    assert envelopes[1].reason == "rate-limited"
+        reasons = []
+        for address in ("10.0.0.1", "10.0.0.2"):
+            client = await RawClient.connect(
+                relay.url, "wrongroom", headers=[(b"X-Forwarded-For", address)]
+            )
+            await client.send_envelope(JoinRoom())
+            answer = await client.first_envelope()
+            assert isinstance(answer, RelayRejected)
+            reasons.append(answer.reason)
+            await client.vanish()
+    assert reasons == ["no-such-room", "rate-limited"]
 
 
 async def test_connections_beyond_the_limit_get_503(nursery: trio.Nursery) -> None:
@@ -175,3 +175,26 @@ async def test_an_endpoint_answering_pings_stays_connected(nursery: trio.Nursery
             await trio.sleep(0.7)
             await host.send(Send(host.id, b"awake"))
             assert await host.receive() == Delivered(host.id, b"awake")
+
+
+async def test_a_joiner_the_host_never_answers_is_closed(nursery: trio.Nursery) -> None:
+    relay = await start_relay(nursery, join_answer_timeout=0.3)
+    with trio.fail_after(WAIT):
+        async with open_member(relay.url, "room1", create=True) as host:
+            silent = await RawClient.connect(relay.url, "room1")
+            await silent.send_envelope(JoinRoom())
+            answered = await RawClient.connect(relay.url, "room1")
+            await answered.send_envelope(JoinRoom())
+            await host.send(Send(3, b"your handshake's reply"))
+            await silent.read_until_closed()
+            rejections = [e for e in silent.envelopes() if isinstance(e, RelayRejected)]
+            assert [r.reason for r in rejections] == ["unanswered"]
+            assert silent.close_code() == 1008
+            await trio.sleep(0.5)
+            await answered.send_envelope(Send(1, b"still here"))
+            assert await host.receive() == MemberJoined(2)
+            assert await host.receive() == MemberJoined(3)
+            assert await host.receive() == MemberLeft(2)
+            assert await host.receive() == Delivered(3, b"still here")
+            await silent.stream.aclose()
+            await answered.stream.aclose()

@@ -53,7 +53,13 @@ RESUME = SessionTimings(resume_timeout=60.0)
 #: What a session on a relay that kept running must never see.
 DISTURBED = (Reconnecting, Reconnected, MemberAway, MemberLeft)
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-RELAY_FLAGS = ("--trust-forwarded-for", "--joins-per-minute", "1000", "--rooms-per-minute", "1000")
+RELAY_FLAGS = (
+    "--trust-forwarded-for",
+    "--failed-joins-per-minute",
+    "1000",
+    "--rooms-per-minute",
+    "1000",
+)
 
 pytestmark = pytest.mark.skipif(
     not Path(NGINX).exists(), reason="nginx is not installed (./dev test installs it as root)"
