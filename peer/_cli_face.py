@@ -10,7 +10,6 @@ running several sessions prefixes with the session's number (SPEC M3).
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -38,6 +37,7 @@ from peer._events import (
 )
 from peer._gui import ViewerFace
 from peer._nursery import open_task_nursery
+from peer._screen import SCREEN
 from peer._share_cli import SHARE_HELP, Sharing, open_sharing, share_command, share_lines
 from peer._share_rep import RepSharing
 
@@ -100,11 +100,11 @@ COMMANDS = (
 
 
 def say(text: str) -> None:
-    print(text, flush=True)
+    SCREEN.say(text)
 
 
 def fail(text: str) -> None:
-    print(f"helpline: {text}", file=sys.stderr, flush=True)
+    SCREEN.fail(f"helpline: {text}")
 
 
 @dataclass(eq=False)

@@ -3,7 +3,7 @@
 The CLI hands every typed line to :meth:`FileDesk.command` first; the desk
 takes the file commands and, while the customer has a question open, the
 ``y``/``n`` answer to it. Arguments are split as a shell splits words, so
-``/share "notes 2024.txt"`` names one file. Progress is a ``rich`` bar per
+``/share "notes 2024.txt"`` names one file. Progress is a live bar per
 transfer on a terminal and a plain line now and then otherwise.
 """
 

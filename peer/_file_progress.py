@@ -1,4 +1,7 @@
-"""A progress line per transfer: a ``rich`` bar on a terminal, plain lines otherwise.
+"""A progress line per transfer: a live bar on a terminal, plain lines otherwise.
+
+The bars are drawn by :data:`peer._screen.SCREEN`, the terminal's one writer,
+so lines printed meanwhile appear above them, whole.
 
 Plain lines (stdout is a pipe or a file, as for scripts) appear each time a
 transfer passes another tenth of its size, so a log stays short; each says
@@ -7,22 +10,22 @@ percent, rate and time left.
 
 from __future__ import annotations
 
-import sys
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, TaskID, TextColumn
-from rich.progress import Progress as RichProgress
-
 from peer._file_settings import human_size
+from peer._screen import SCREEN
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from peer._file_events import TransferView
+    from peer._screen import Screen
 
-__all__ = ["Progress", "open_progress", "progress_line"]
+__all__ = ["BarProgress", "Progress", "bar_line", "open_progress", "progress_line"]
+
+#: Characters in a bar; the rest of the line says how far and how fast.
+BAR_WIDTH = 20
 
 
 def progress_line(view: TransferView) -> str:
@@ -61,58 +64,46 @@ class Progress:
 
 
 class BarProgress(Progress):
-    """A ``rich`` bar per moving transfer; printed lines scroll above the bars."""
+    """A bar per moving transfer, drawn by the screen below the lines printed."""
 
-    def __init__(self, say: Callable[[str], None]) -> None:
+    def __init__(self, say: Callable[[str], None], screen: Screen) -> None:
         super().__init__(say)
-        self._bars = RichProgress(
-            TextColumn("[{task.fields[number]}] {task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TextColumn("{task.fields[rate]}"),
-            console=Console(file=sys.stdout),
-            transient=True,
-        )
-        self._tasks: dict[int, TaskID] = {}
+        self._screen = screen
+        self._shown: set[int] = set()
 
     def update(self, view: TransferView) -> None:
         if view.state != "moving":
             return
-        if not self._tasks:
-            self._bars.start()
-        task = self._tasks.get(view.number)
-        arrow = "↑" if view.sending else "↓"
-        rate = f"{human_size(view.rate)}/s" + (
-            f", {_duration(view.left)} left" if view.left is not None else ""
-        )
-        if task is None:
-            self._tasks[view.number] = self._bars.add_task(
-                f"{arrow} {view.name}",
-                total=view.size,
-                completed=view.done,
-                number=view.number,
-                rate=rate,
-            )
-        else:
-            self._bars.update(task, completed=view.done, rate=rate)
+        self._shown.add(view.number)
+        self._screen.show((id(self), view.number), bar_line(view))
 
     def finish(self, view: TransferView) -> None:
-        task = self._tasks.pop(view.number, None)
-        if task is not None:
-            self._bars.remove_task(task)
-        if not self._tasks:
-            self._bars.stop()
+        self._shown.discard(view.number)
+        self._screen.show((id(self), view.number), None)
 
     def close(self) -> None:
-        self._bars.stop()
+        for number in self._shown:
+            self._screen.show((id(self), number), None)
+        self._shown.clear()
+
+
+def bar_line(view: TransferView, width: int = BAR_WIDTH) -> str:
+    arrow = "↑" if view.sending else "↓"
+    filled = round(width * min(max(view.percent, 0.0), 100.0) / 100)
+    left = f", {_duration(view.left)} left" if view.left is not None else ""
+    return (
+        f"[{view.number}] {arrow} {view.name} {'━' * filled}{'─' * (width - filled)} "
+        f"{view.percent:3.0f}% {human_size(view.done)}/{human_size(view.size)} "
+        f"{human_size(view.rate)}/s{left}"
+    )
 
 
 @contextmanager
 def open_progress(say: Callable[[str], None]) -> Iterator[Progress]:
-    if not sys.stdout.isatty():
+    if not SCREEN.is_terminal:
         yield Progress(say)
         return
-    bars = BarProgress(say)
+    bars = BarProgress(say, SCREEN)
     try:
         yield bars
     finally:

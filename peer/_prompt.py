@@ -4,7 +4,8 @@ prompt_toolkit runs on asyncio, so it gets a thread and an event loop of its
 own; the session stays on trio. Lines cross to trio through a memory
 channel, and everything printed meanwhile goes through prompt_toolkit's
 stdout proxy, which is safe to write from any thread and draws the output
-above the line being typed.
+above the line being typed. While the prompt runs it owns the terminal: the
+transfer bars of :data:`peer._screen.SCREEN` are drawn as its bottom toolbar.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.completion import Completer, Completion
 from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.patch_stdout import patch_stdout
+from prompt_toolkit.styles import Style
+
+from peer._screen import SCREEN
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -34,6 +38,8 @@ PROMPT = "> "
 LINE_BUFFER = 16
 #: How long a closing prompt thread may take to give the terminal back.
 STOP_TIMEOUT = 5.0
+#: The bars in the toolbar look like the lines above them, not like a reversed status bar.
+_STYLE = Style.from_dict({"bottom-toolbar": "noreverse"})
 
 
 class _Completions(Completer):
@@ -103,20 +109,38 @@ class PromptInput:
 
     async def _prompt_loop(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._session = PromptSession(
-            history=InMemoryHistory(), completer=self._completer, complete_while_typing=False
+        session = self._session = PromptSession(
+            history=InMemoryHistory(),
+            completer=self._completer,
+            complete_while_typing=False,
+            style=_STYLE,
         )
-        # Not raw: any escape sequence that got this far is shown, not obeyed.
-        with patch_stdout():
-            while not self._stopping:
-                try:
-                    line = await self._session.prompt_async(PROMPT)
-                except KeyboardInterrupt:
-                    line = INTERRUPT
-                except EOFError:
-                    return
-                if self._stopping or not self._deliver(line):
-                    return
+        loop = self._loop
+
+        def draw_bars() -> None:
+            # No toolbar at all without bars: an empty one would still take a line.
+            bars = SCREEN.bars()
+            session.bottom_toolbar = bars or None
+            session.app.invalidate()
+
+        # The prompt owns the terminal while it runs: the transfer bars are its
+        # toolbar, below the line being typed, and printed lines go above both.
+        SCREEN.hand_over(lambda: loop.call_soon_threadsafe(draw_bars))
+        try:
+            # Not raw: any escape sequence that got this far is shown, not obeyed.
+            with patch_stdout():
+                draw_bars()
+                while not self._stopping:
+                    try:
+                        line = await session.prompt_async(PROMPT)
+                    except KeyboardInterrupt:
+                        line = INTERRUPT
+                    except EOFError:
+                        return
+                    if self._stopping or not self._deliver(line):
+                        return
+        finally:
+            SCREEN.take_back()
 
     def _deliver(self, line: str | None) -> bool:
         """Hand *line* to trio and wait until it is taken; False once trio has gone."""

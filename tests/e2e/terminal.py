@@ -111,14 +111,16 @@ class Terminal:
 
 
 @asynccontextmanager
-async def open_terminal(*args: str, env: dict[str, str]) -> AsyncIterator[Terminal]:
-    """Run ``python -m peer *args`` on a fresh pty; kill it on the way out."""
+async def open_terminal(
+    *args: str, env: dict[str, str], module: str = "peer"
+) -> AsyncIterator[Terminal]:
+    """Run ``python -m MODULE *args`` (Helpline itself by default) on a fresh pty; kill it after."""
     master, slave = pty.openpty()
     termios.tcsetwinsize(slave, (ROWS, COLUMNS))
     os.set_blocking(master, False)
     try:
         process = await trio.lowlevel.open_process(
-            python_command("peer", *args),
+            python_command(module, *args),
             stdin=slave,
             stdout=slave,
             stderr=slave,
