@@ -65,6 +65,7 @@ from codec import (
     Refused,
     RelayRejected,
     Role,
+    RoomTaken,
     SessionState,
     Transmit,
     name_key,
@@ -96,6 +97,7 @@ from peer._events import MemberAway as MemberAwayEvent
 from peer._events import MemberBack as MemberBackEvent
 from peer._events import MemberLeft as MemberLeftEvent
 from peer._events import PrimaryChanged as PrimaryChangedEvent
+from peer._events import RoomTaken as RoomTakenEvent
 from peer._nursery import open_task_nursery
 from peer._reconnect import reconnect
 
@@ -533,6 +535,9 @@ class Session:
                 await self._emit(away)
             case MemberBack(member):
                 await self._emit(MemberBackEvent(member.name))
+            case RoomTaken(host, text):
+                log.warning("the relay names endpoint %d as our room's host: %s", host, text)
+                await self._emit(RoomTakenEvent(text))
             case InSession():
                 pass
             case Ended(by, reason, _, removed_by):

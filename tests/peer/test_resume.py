@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import trio
+
 from codec import (
     CreateRoom,
     Delivered,
     JoinRoom,
+    Kick,
     PayloadKind,
     Send,
     SessionTimings,
@@ -25,6 +28,7 @@ from peer._events import (
     MessageRejected,
     Reconnected,
     Reconnecting,
+    RoomTaken,
     SessionEnded,
 )
 from peer._open import open_hosted_session, open_joined_session
@@ -33,6 +37,7 @@ from tests.peer.restartable import open_restartable_relay, open_stranger
 from tests.peer.wiretap import open_wiretap, sealed_sent_to
 
 if TYPE_CHECKING:
+    from peer._events import SessionEvent
     from peer._session import Session
 
 #: Reconnecting and resuming take seconds on a loaded machine; the default is 2 minutes.
@@ -121,6 +126,42 @@ async def test_a_stranger_cannot_take_the_room_of_a_restarted_relay_from_its_rep
                     await next_event(rep, Reconnected, within=BACK)
                 await bob.send_chat("still you?")
                 assert await chat_lines(rep, 1) == ["still you?"]
+
+
+async def back_after(session: Session) -> list[SessionEvent]:
+    """The events until *session* is reconnected (it must come back, not end)."""
+    seen: list[SessionEvent] = []
+    with trio.fail_after(BACK):
+        async for event in session.events:
+            seen.append(event)
+            assert not isinstance(event, SessionEnded), event
+            if isinstance(event, Reconnected):
+                return seen
+    raise AssertionError("session events ended before it reconnected")
+
+
+async def test_a_stranger_hosting_a_restarted_relays_room_is_reported_and_kicks_nobody_out() -> (
+    None
+):
+    async with open_restartable_relay() as relay:
+        async with open_hosted_session(relay.url, "Alice", timings=TIMINGS) as rep:
+            async with open_joined_session(invite(rep), "Bob", timings=TIMINGS) as bob:
+                await next_event(rep, MemberJoined)
+                await relay.kill()
+                await relay.start()
+                # The relay's host of the room is now whoever re-created it: an id nobody uses.
+                async with open_stranger(relay.url, rep.code.room, CreateRoom(77, 100)) as s:
+                    [rep_told] = [e for e in await back_after(rep) if isinstance(e, RoomTaken)]
+                    [bob_told] = [e for e in await back_after(bob) if isinstance(e, RoomTaken)]
+                    assert "new customers cannot reach you with this code" in rep_told.text
+                    assert "someone other than the rep" in bob_told.text
+                    await s.send(Kick(bob.id))
+                    await s.send(Kick(rep.id))
+                    for session in (bob, rep):
+                        events = await back_after(session)
+                        assert not [e for e in events if isinstance(e, RoomTaken)]  # told once
+                    await bob.send_chat("still you?")
+                    assert await chat_lines(rep, 1) == ["still you?"]
 
 
 async def test_a_relay_that_does_not_come_back_ends_both_sides_after_the_resume_time() -> None:
