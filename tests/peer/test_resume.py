@@ -163,6 +163,8 @@ async def test_a_stranger_hosting_a_restarted_room_is_reported_and_its_kicks_end
             await stranger.send(Kick(rep.id))
             for session in (bob, rep):
                 events = await back_after(session)
+                why = [e.reason for e in events if isinstance(e, Reconnecting)]
+                assert why == ["the relay disconnected us"]
                 assert not [e for e in events if isinstance(e, RoomTaken)]  # told once
             await bob.send_chat("still you?")
             assert await chat_lines(rep, 1) == ["still you?"]
