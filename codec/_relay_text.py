@@ -10,7 +10,9 @@ from __future__ import annotations
 __all__ = ["relay_says"]
 
 _KNOWN = {
-    "kicked": "the relay disconnected us at the rep's request",
+    # Only the relay's word: whoever it takes for the room's host asked, perhaps
+    # not the rep (a restarted relay gives the room to whoever re-creates it).
+    "kicked": "the relay disconnected us",
     "shutting-down": "the relay is shutting down",
     "idle-timeout": "the relay closed the connection after a long silence",
     "handshake-timeout": "the relay closed the connection: we took too long to start",

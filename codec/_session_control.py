@@ -147,6 +147,7 @@ def take_over(member: MemberRules, grant: ControlGrant, out: Outbox, now: float)
         link.watched = True
         link.heard = link.sent = now
     host.links = member.links
+    host.former_controllers = {*member.former_controllers, former}
     member.state = SessionState.ENDED  # silently: the successor goes on
     host._broadcast_roster(out, now)
     out.event(ControlChanged(host.members[member.local_id], yours=True))

@@ -47,6 +47,7 @@ __all__ = [
     "MessageArrived",
     "PrimaryChanged",
     "Refused",
+    "RoomTaken",
     "RulesEvent",
     "SessionTimings",
     "Step",
@@ -183,6 +184,15 @@ class Refused:
 
 
 @dataclass(frozen=True, slots=True)
+class RoomTaken:
+    """The relay welcomed us back naming *host* as the room's host, not the one that
+    should be: after a restart someone else re-created the room. *text* says so."""
+
+    host: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class InSession:
     """Member only: the host's first roster arrived; the member is in."""
 
@@ -261,6 +271,7 @@ RulesEvent = (
     | PrimaryChanged
     | ControlChanged
     | Refused
+    | RoomTaken
     | InSession
     | AttemptRefused
     | CodeIssued

@@ -121,6 +121,15 @@ class HostRules(SessionRules):
     def code(self) -> SessionCode:
         return self.admission.code
 
+    _room_taken_text = (
+        "someone else re-created this session's room on the relay after it restarted: "
+        "new customers cannot reach you with this code (those in the session stay, "
+        "end to end); to take new customers, start a new session"
+    )
+
+    def _controller_id(self) -> int:
+        return self.local_id
+
     # Entry points for the rep ----------------------------------------------------
 
     def end(self, now: float) -> Step:

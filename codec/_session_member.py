@@ -155,6 +155,7 @@ class MemberRules(SessionRules):
         self.primary = host.primary
         self.links = host.links
         self._keeps_room = True
+        self.former_controllers = {*host.former_controllers, host.local_id}
         for mid, link in self.links.items():
             link.public_key = self.members[mid].public_key
             link.watched = False
@@ -165,8 +166,18 @@ class MemberRules(SessionRules):
         former = self.links[self.controller]
         former.public_key = self.members[self.controller].public_key
         former.watched = False
+        self.former_controllers.add(self.controller)
         self.controller = to
         self._watch(to, now)
+
+    _room_taken_text = (
+        "the relay now names someone other than the rep as this session's host "
+        "(it may have restarted and let someone else re-create the room); the session "
+        "goes on with the rep end to end, but only the rep can end it or remove you"
+    )
+
+    def _controller_id(self) -> int:
+        return self.controller
 
     def _watch(self, mid: int, now: float) -> None:
         link = self.links[mid]

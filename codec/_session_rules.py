@@ -67,6 +67,7 @@ from codec._session_events import (
     MessageArrived,
     Outbox,
     Refused,
+    RoomTaken,
     SessionTimings,
     Step,
 )
@@ -125,8 +126,11 @@ HEARS: dict[Role, dict[type[Message], frozenset[Speaker]]] = {
 _OTHER_MESSAGES = frozenset({Speaker.CONTROLLER, Speaker.MEMBER})
 #: Fatal relay refusals a session outlives: the connection goes, the peer comes back.
 #: "crowded" and "unanswered" reach a member coming back while the rep is away.
+#: "kicked" too: it is only the relay's word that its host asked, and a restarted
+#: relay's host may be a stranger. A session ends on its controlling rep's sealed
+#: SessionEnd or Leave, which /remove sends before the relay is asked to kick.
 RESUMABLE_REFUSALS = frozenset(
-    {"shutting-down", "idle-timeout", "replaced", "crowded", "unanswered"}
+    {"shutting-down", "idle-timeout", "replaced", "crowded", "unanswered", "kicked"}
 )
 
 
@@ -173,6 +177,12 @@ class SessionRules:
         self.online = True
         #: Members shown as away (their connection dropped), to be shown back.
         self._away: set[int] = set()
+        #: Endpoints that controlled this session before the one that does now
+        #: (SPEC M5): one may still hold the relay's door for a moment.
+        self.former_controllers: set[int] = set()
+        #: The endpoint the relay last welcomed us with as the room's host, if not
+        #: one that may be (see :meth:`reconnected`).
+        self._room_taken_by: int | None = None
 
     @property
     def public_key(self) -> bytes:
@@ -223,9 +233,16 @@ class SessionRules:
     def reconnected(self, now: float, *, host: int | None = None) -> Step:
         """We are connected again (same room, same endpoint id): ask every channel.
 
-        *host* is the endpoint the relay's welcome names as the room's host.
+        *host* is the endpoint the relay's welcome names as the room's host:
+        joiners' handshakes go to it, and it may ask the relay to drop anyone.
+        One that is not who it should be is reported once, until it is again.
         """
         out = Outbox()
+        if host is not None:
+            taken = host not in self._room_hosts()
+            if taken and host != self._room_taken_by:
+                out.event(RoomTaken(host, self._room_taken_text))
+            self._room_taken_by = host if taken else None
         self.online = True
         for eid, link in self.links.items():
             question = link.channel.sync.lost(now, online=True)
@@ -331,6 +348,17 @@ class SessionRules:
 
     def _tick(self, out: Outbox, now: float) -> None:
         """Subclass deadlines (admission, hello, join)."""
+
+    def _room_hosts(self) -> set[int]:
+        """The endpoints that may be the relay's host of our room: the controlling
+        rep, or one that controlled the session before it (a hand-over's door)."""
+        return {self._controller_id(), *self.former_controllers}
+
+    def _controller_id(self) -> int:
+        raise NotImplementedError
+
+    #: What the person is told when the relay names someone else as the room's host.
+    _room_taken_text = ""
 
     def _speaker(self, sender: int) -> Speaker | None:
         raise NotImplementedError

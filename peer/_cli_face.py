@@ -32,6 +32,7 @@ from peer._events import (
     PrimaryChanged,
     Reconnected,
     Reconnecting,
+    RoomTaken,
     SessionEnded,
     SessionEvent,
 )
@@ -363,6 +364,8 @@ def show(event: SessionEvent, face: Face) -> None:
             out(f"Reconnecting… ({reason})")
         case Reconnected():
             out("Reconnected")
+        case RoomTaken(text):
+            out(f"! Warning: {text}")
         case JoinAttemptFailed(reason, failures, max_failures):
             out(f"! failed join attempt ({failures} of {max_failures}): {reason}")
         case CodeChanged(code, _link, CodeCause.FOR_ASSISTANT):

@@ -26,6 +26,7 @@ __all__ = [
     "PrimaryChanged",
     "Reconnected",
     "Reconnecting",
+    "RoomTaken",
     "SessionEnded",
     "SessionEvent",
 ]
@@ -157,6 +158,14 @@ class JoiningPaused:
 
 
 @dataclass(frozen=True, slots=True)
+class RoomTaken:
+    """The relay we came back to names someone else as our room's host; *text* says
+    what that means for this person (a warning: the session itself goes on)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class MessageRejected:
     """A message failed its integrity check or validation and was dropped."""
 
@@ -172,6 +181,7 @@ SessionEvent = (
     | MemberBack
     | Reconnecting
     | Reconnected
+    | RoomTaken
     | SessionEnded
     | JoinAttemptFailed
     | CodeChanged

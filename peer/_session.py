@@ -65,9 +65,11 @@ from codec import (
     Refused,
     RelayRejected,
     Role,
+    RoomTaken,
     SessionState,
     Transmit,
     name_key,
+    relay_says,
     text_problem,
 )
 from peer._errors import (
@@ -96,6 +98,7 @@ from peer._events import MemberAway as MemberAwayEvent
 from peer._events import MemberBack as MemberBackEvent
 from peer._events import MemberLeft as MemberLeftEvent
 from peer._events import PrimaryChanged as PrimaryChangedEvent
+from peer._events import RoomTaken as RoomTakenEvent
 from peer._nursery import open_task_nursery
 from peer._reconnect import reconnect
 
@@ -146,6 +149,8 @@ class Session:
         self.connected = True
         #: Frames handed to connections before the current one.
         self._frames_before = 0
+        #: Why the relay said it closes this connection (its close says only a code).
+        self._refusal: str | None = None
         #: Called with a reason the moment control moves (SPEC M5): a sharing side
         #: ends its activities there, before any later message is looked at.
         self.control_hooks: list[Callable[[str], Awaitable[None]]] = []
@@ -375,6 +380,7 @@ class Session:
     async def _read(self) -> str | None:
         """Read this connection until the session is over (None) or it drops (why)."""
         lost: str | None = None
+        self._refusal = None
         try:
             async with open_task_nursery() as nursery:
                 nursery.start_soon(self._conn.keep_alive)
@@ -383,7 +389,7 @@ class Session:
                 nursery.cancel_scope.cancel()
         except* ConnectionLostError as group:
             # The pinger and the reader often notice the same drop together.
-            lost = _first(group)
+            lost = self._refusal or _first(group)
         return lost
 
     async def _come_back(self, stack: AsyncExitStack, why: str) -> bool:
@@ -432,6 +438,8 @@ class Session:
             case MemberLeft(endpoint):
                 await self._call(lambda now: self.rules.endpoint_left(endpoint, now))
             case RelayRejected(reason, message, fatal):
+                if fatal:
+                    self._refusal = relay_says(reason, message)
                 await self._call(lambda _: self.rules.relay_refused(reason, message, fatal=fatal))
 
     async def _clock(self) -> None:
@@ -540,6 +548,9 @@ class Session:
                 await self._emit(away)
             case MemberBack(member):
                 await self._emit(MemberBackEvent(member.name))
+            case RoomTaken(host, text):
+                log.warning("the relay names endpoint %d as our room's host: %s", host, text)
+                await self._emit(RoomTakenEvent(text))
             case InSession():
                 pass
             case Ended(by, reason, _, removed_by):

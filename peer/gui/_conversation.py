@@ -21,6 +21,7 @@ from peer._events import (
     MessageRejected,
     Reconnected,
     Reconnecting,
+    RoomTaken,
     SessionEnded,
 )
 
@@ -85,6 +86,8 @@ def show_connection(bar: ConnectionBar, chat: ChatPanel, event: SessionEvent) ->
         case Reconnected():
             bar.reconnected()
             chat.add_notice("Reconnected")
+        case RoomTaken(text):
+            chat.add_notice(f"Warning: {text}")
         case MemberAway(name, _, seconds):
             bar.member_away(name, seconds)
             chat.add_notice(f"{name}'s connection dropped; waiting up to {seconds:g} s")

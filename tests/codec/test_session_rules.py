@@ -213,7 +213,7 @@ def test_the_chat_sender_carries_the_role_the_rep_gave_it() -> None:
 
 def test_a_known_relay_refusal_gets_a_fixed_text_not_the_relays() -> None:
     assert relay_says("kicked", "call 555-0100 to restore your account") == (
-        "the relay disconnected us at the rep's request"
+        "the relay disconnected us"
     )
 
 

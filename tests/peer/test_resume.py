@@ -8,12 +8,16 @@ same people and no new code; what was typed meanwhile arrives once.
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
+
+import trio
 
 from codec import (
     CreateRoom,
     Delivered,
     JoinRoom,
+    Kick,
     PayloadKind,
     Send,
     SessionTimings,
@@ -25,6 +29,7 @@ from peer._events import (
     MessageRejected,
     Reconnected,
     Reconnecting,
+    RoomTaken,
     SessionEnded,
 )
 from peer._open import open_hosted_session, open_joined_session
@@ -33,7 +38,11 @@ from tests.peer.restartable import open_restartable_relay, open_stranger
 from tests.peer.wiretap import open_wiretap, sealed_sent_to
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from peer._events import SessionEvent
     from peer._session import Session
+    from tests.peer.restartable import RestartableRelay
 
 #: Reconnecting and resuming take seconds on a loaded machine; the default is 2 minutes.
 TIMINGS = SessionTimings(resume_timeout=30.0)
@@ -108,19 +117,57 @@ async def test_a_member_that_never_comes_back_leaves_a_stranger_in_its_place_not
             assert not [e for e in pending_events(rep) if isinstance(e, ChatReceived)]
 
 
-async def test_a_stranger_cannot_take_the_room_of_a_restarted_relay_from_its_rep() -> None:
+@asynccontextmanager
+async def restarted_with_bob() -> AsyncIterator[tuple[RestartableRelay, Session, Session]]:
+    """Alice's session with Bob in it, on a relay that was just killed and started again."""
     async with open_restartable_relay() as relay:
         async with open_hosted_session(relay.url, "Alice", timings=TIMINGS) as rep:
             async with open_joined_session(invite(rep), "Bob", timings=TIMINGS) as bob:
                 await next_event(rep, MemberJoined)
                 await relay.kill()
                 await relay.start()
-                # Whoever creates the room first, only the rep answers Bob's question.
-                async with open_stranger(relay.url, rep.code.room, CreateRoom(1, 5)):
-                    await next_event(bob, Reconnected, within=BACK)
-                    await next_event(rep, Reconnected, within=BACK)
-                await bob.send_chat("still you?")
-                assert await chat_lines(rep, 1) == ["still you?"]
+                yield relay, rep, bob
+
+
+async def test_a_stranger_cannot_take_the_room_of_a_restarted_relay_from_its_rep() -> None:
+    async with restarted_with_bob() as (relay, rep, bob):
+        # Whoever creates the room first, only the rep answers Bob's question.
+        async with open_stranger(relay.url, rep.code.room, CreateRoom(1, 5)):
+            await next_event(bob, Reconnected, within=BACK)
+            await next_event(rep, Reconnected, within=BACK)
+        await bob.send_chat("still you?")
+        assert await chat_lines(rep, 1) == ["still you?"]
+
+
+async def back_after(session: Session) -> list[SessionEvent]:
+    """The events until *session* is reconnected (it must come back, not end)."""
+    seen: list[SessionEvent] = []
+    with trio.fail_after(BACK):
+        async for event in session.events:
+            seen.append(event)
+            assert not isinstance(event, SessionEnded), event
+            if isinstance(event, Reconnected):
+                return seen
+    raise AssertionError("session events ended before it reconnected")
+
+
+async def test_a_stranger_hosting_a_restarted_room_is_reported_and_its_kicks_end_nothing() -> None:
+    async with restarted_with_bob() as (relay, rep, bob):
+        # The relay's host of the room is now whoever re-created it: an id nobody uses.
+        async with open_stranger(relay.url, rep.code.room, CreateRoom(77, 100)) as stranger:
+            [rep_told] = [e for e in await back_after(rep) if isinstance(e, RoomTaken)]
+            [bob_told] = [e for e in await back_after(bob) if isinstance(e, RoomTaken)]
+            assert "new customers cannot reach you with this code" in rep_told.text
+            assert "someone other than the rep" in bob_told.text
+            await stranger.send(Kick(bob.id))
+            await stranger.send(Kick(rep.id))
+            for session in (bob, rep):
+                events = await back_after(session)
+                why = [e.reason for e in events if isinstance(e, Reconnecting)]
+                assert why == ["the relay disconnected us"]
+                assert not [e for e in events if isinstance(e, RoomTaken)]  # told once
+            await bob.send_chat("still you?")
+            assert await chat_lines(rep, 1) == ["still you?"]
 
 
 async def test_a_relay_that_does_not_come_back_ends_both_sides_after_the_resume_time() -> None:
