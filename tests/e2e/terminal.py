@@ -96,6 +96,18 @@ class Terminal:
         shown = "\n  ".join(self.rows())
         raise AssertionError(f"the screen never showed /{pattern}/; it shows:\n  {shown}")
 
+    async def wait_for_all(self, *patterns: str, within: float = WAIT) -> list[str]:
+        """The screen's rows once one screenful shows every pattern at once."""
+        regexes = [re.compile(p) for p in patterns]
+        with trio.move_on_after(within):
+            while True:
+                rows = self.rows()
+                if all(any(r.search(row) for row in rows) for r in regexes):
+                    return rows
+                await self._changed.wait()
+        shown = "\n  ".join(self.rows())
+        raise AssertionError(f"the screen never showed all of {patterns}; it shows:\n  {shown}")
+
     async def wait_for_prompt(self) -> None:
         """Wait until the prompt is up: keys typed before it would reach a line-mode tty."""
         await self.wait_for(r"^>( |$)")

@@ -37,8 +37,15 @@ async def test_a_notice_during_two_transfers_is_a_clean_row_above_both_bars() ->
         await enter(term, f"say {LEFT}")
         await enter(term, f"say {DROPPED}")
         await enter(term, "bar 1 20")
-        await term.wait_for(r"big1\.bin.*60\.0( MB)?/300\.0 MB")
-        rows = [row for row in term.rows() if row]
+        # The prompt prints lines above itself in its own time, and the bars
+        # are redrawn after: read one screen that shows all four at once.
+        screen = await term.wait_for_all(
+            f"^{re.escape(LEFT)}$",
+            f"^{re.escape(DROPPED)}$",
+            r"big1\.bin.*60\.0( MB)?/300\.0 MB",
+            r"big2\.bin.*15\.0",
+        )
+        rows = [row for row in screen if row]
         assert not [row for row in rows if "?[" in row or "\x1b" in row]
         notice, dropped = rows.index(LEFT), rows.index(DROPPED)
         first, second = row_of(rows, r"big1\.bin.*60\.0"), row_of(rows, r"big2\.bin.*15\.0")
