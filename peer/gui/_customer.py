@@ -34,6 +34,8 @@ from peer._events import (
     ControlChanged,
     MessageReceived,
     PrimaryChanged,
+    Reconnected,
+    Reconnecting,
     SessionEnded,
 )
 from peer._file_events import (
@@ -211,6 +213,8 @@ class CustomerFace(SessionFace[CustomerSharing]):
                 if show_conversation(window.chat, event) or show_connection(
                     window.connection, window.chat, event
                 ):
+                    if isinstance(event, Reconnecting | Reconnected):
+                        window.set_reconnecting(isinstance(event, Reconnecting))
                     self._refresh_people()
                     continue
                 match event:

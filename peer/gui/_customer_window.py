@@ -110,6 +110,8 @@ class CustomerWindow(QMainWindow):
             self.setTabOrder(before, after)
         self._dialog: QuestionDialog | None = None
         self._dialog_kind = ""
+        self._reps: tuple[str, ...] = ()
+        self._reconnecting = False
         self._waiting: deque[_Asked] = deque()
         self.resize(820, 560)
 
@@ -123,11 +125,23 @@ class CustomerWindow(QMainWindow):
 
     def set_reps(self, reps: Sequence[str]) -> None:
         """Who helps: the line at the top names the rep(s) in the session."""
+        self._reps = tuple(reps)
         if not reps:
             self.who.setText("Waiting for a support person…")
+            return
+        names = ", ".join(shown(r, 80) for r in reps)
+        if self._reconnecting:
+            # The top line is what a customer on the phone reads out: it must not say
+            # "connected" while the connection bar below says it is down.
+            self.who.setText(f"Reconnecting to {names} (support)…")
         else:
-            names = ", ".join(shown(r, 80) for r in reps)
             self.who.setText(f"You are connected with {names} (support).")
+
+    def set_reconnecting(self, down: bool) -> None:
+        """Our own connection to the relay dropped (True) or came back (False)."""
+        self._reconnecting = down
+        if self.in_session:
+            self.set_reps(self._reps)
 
     def ended(self, text: str) -> None:
         """The session is over: say how, and leave nothing that could act."""

@@ -64,11 +64,13 @@ async def test_a_relay_restart_shows_reconnecting_then_reconnected_and_the_view_
             for bar in (tab.connection, customer.connection):
                 assert bar.text().startswith("Reconnecting… ")  # then the reason, in words
                 assert bar.text().endswith("delivered once the connection is back.")
+            assert customer.who.text() == "Reconnecting to Alice (support)…"
 
             await relay.start()
             await until(lambda: tab.connection.state == "back", "the rep's Reconnected", 60)
             await until(lambda: customer.connection.state == "back", "the customer's", 60)
             assert "Reconnected" in tab.chat.lines()
+            assert customer.who.text() == "You are connected with Alice (support)."
             await until(lambda: restarts != [], "the viewer to ask for a fresh frame")
             assert tab.viewer.viewer is viewer
             async with open_probe(xdisplay):  # the screen changes after the restart
