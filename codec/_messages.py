@@ -38,6 +38,7 @@ __all__ = [
     "Chat",
     "ControlGrant",
     "ControlMoved",
+    "Departure",
     "Hello",
     "KeepAlive",
     "Leave",
@@ -81,6 +82,14 @@ class Hello:
     assist: bool = False
 
 
+class Departure(Enum):
+    """How a member went, as the host tells everyone who stays."""
+
+    LEFT = "left"  # it said goodbye
+    LOST = "lost"  # its connection dropped and it did not come back in time
+    REMOVED = "removed"  # the controlling rep removed it
+
+
 @dataclass(frozen=True, slots=True)
 class Roster:
     """Host → everyone: who is in the session. Accepted only from the host.
@@ -93,6 +102,8 @@ class Roster:
     session: bytes
     #: The primary customer's id (SPEC M1), whose screen activities are about.
     primary: int | None = None
+    #: Who went since the last roster, and how, so the others are told the truth.
+    gone: tuple[tuple[int, Departure], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +177,7 @@ def encode_message(msg: Message) -> bytes:
     match msg:
         case Hello(name, key, assist):
             return pack({"t": "hello", "name": name, "key": key, "assist": assist})
-        case Roster(members, session, primary):
+        case Roster(members, session, primary, gone):
             return pack(
                 {
                     "t": "roster",
@@ -176,6 +187,7 @@ def encode_message(msg: Message) -> bytes:
                         {"id": m.id, "name": m.name, "role": m.role.value, "key": m.public_key}
                         for m in members
                     ],
+                    "gone": [[mid, how.value] for mid, how in gone],
                 }
             )
         case Chat(text, to):
@@ -266,7 +278,7 @@ def _hello(f: _Fields) -> Hello:
 
 
 def _roster(f: _Fields) -> Roster:
-    f.expect("members", "session", optional=("primary",))
+    f.expect("members", "session", optional=("primary", "gone"))
     primary = None if f.obj.get("primary") is None else f.id(f.obj["primary"])
     session = f.obj["session"]
     if not isinstance(session, bytes) or len(session) != SESSION_ID_BYTES:
@@ -285,7 +297,23 @@ def _roster(f: _Fields) -> Roster:
         members.append(Member(f.id(entry["id"]), f.name(entry["name"]), role, f.key(entry["key"])))
     if len({m.id for m in members}) != len(members):
         raise ProtocolError("roster: duplicate member id", reason="malformed")
-    return Roster(tuple(members), session, primary)
+    return Roster(tuple(members), session, primary, _gone(f))
+
+
+def _gone(f: _Fields) -> tuple[tuple[int, Departure], ...]:
+    raw = f.obj.get("gone", [])
+    if not isinstance(raw, list) or len(raw) > f.limits.max_members:
+        raise ProtocolError("roster: bad list of who went", reason="malformed")
+    gone = []
+    for entry in raw:
+        if not isinstance(entry, list) or len(entry) != 2:
+            raise ProtocolError("roster: bad entry of who went", reason="malformed")
+        try:
+            how = Departure(entry[1])
+        except (ValueError, TypeError):
+            raise ProtocolError("roster: unknown way of going", reason="malformed") from None
+        gone.append((f.id(entry[0]), how))
+    return tuple(gone)
 
 
 def _chat(f: _Fields) -> Chat:

@@ -36,7 +36,7 @@ from codec._errors import LocalProtocolError, ProtocolError
 from codec._keys import SESSION_ID_BYTES, check_public_key
 from codec._limits import DEFAULT_LIMITS
 from codec._live_codes import CodeState
-from codec._messages import Hello, Leave, Member, Role, Roster, SessionEnd
+from codec._messages import Departure, Hello, Leave, Member, Role, Roster, SessionEnd
 from codec._session_events import (
     AttemptRefused,
     CodeCause,
@@ -374,7 +374,8 @@ class HostRules(SessionRules):
             self._seal(out, endpoint, self._roster(), now)
             self._disconnect_later(endpoint, now)
         del self.links[endpoint]
-        self._broadcast_roster(out, now)
+        how = Departure.REMOVED if by else Departure.LEFT if said_goodbye else Departure.LOST
+        self._broadcast_roster(out, now, gone=((endpoint, how),))
         out.event(MemberRemoved(member, said_goodbye, by))
         if demoted:
             out.event(PrimaryChanged(None if self.primary is None else self.members[self.primary]))
@@ -421,11 +422,17 @@ class HostRules(SessionRules):
     def _chat_targets(self) -> list[int]:
         return [mid for mid in self.members if mid != self.local_id]
 
-    def _roster(self) -> Roster:
-        return Roster(tuple(self.roster()), self.session_id, self.primary)
+    def _roster(self, gone: tuple[tuple[int, Departure], ...] = ()) -> Roster:
+        return Roster(tuple(self.roster()), self.session_id, self.primary, gone)
 
-    def _broadcast_roster(self, out: Outbox, now: float, last: int | None = None) -> None:
-        roster = self._roster()
+    def _broadcast_roster(
+        self,
+        out: Outbox,
+        now: float,
+        last: int | None = None,
+        gone: tuple[tuple[int, Departure], ...] = (),
+    ) -> None:
+        roster = self._roster(gone)
         for mid in sorted(self._chat_targets(), key=lambda m: m == last):
             self._seal(out, mid, roster, now)
 

@@ -41,6 +41,7 @@ from codec._limits import DEFAULT_LIMITS
 from codec._messages import (
     ControlGrant,
     ControlMoved,
+    Departure,
     Hello,
     KeepAlive,
     Leave,
@@ -287,11 +288,20 @@ class MemberRules(SessionRules):
         old_primary, self.primary = self.primary, roster.primary
         if not first and old_primary != self.primary:
             out.event(PrimaryChanged(primary))
+        gone = dict(roster.gone)
         for mid, member in old.items():
             if mid not in new:
                 self._retire(mid)
                 if mid not in (self.local_id, self.controller):
-                    out.event(MemberRemoved(member, said_goodbye=True))
+                    how = gone.get(mid, Departure.LEFT)
+                    remover = old[self.controller].name if self.controller in old else None
+                    out.event(
+                        MemberRemoved(
+                            member,
+                            said_goodbye=how is Departure.LEFT,
+                            removed_by=remover if how is Departure.REMOVED else None,
+                        )
+                    )
         if first:
             out.event(InSession())
             return

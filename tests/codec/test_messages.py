@@ -12,6 +12,7 @@ from codec import (
     Chat,
     ControlGrant,
     ControlMoved,
+    Departure,
     Hello,
     KeepAlive,
     Leave,
@@ -45,6 +46,7 @@ MESSAGES: list[Message] = [
     Hello("Jo", KEY),
     Roster((), SID),
     Roster((REP, CUSTOMER, ASSISTANT), SID),
+    Roster((REP,), SID, None, ((1, Departure.REMOVED), (2, Departure.LOST), (3, Departure.LEFT))),
     KeepAlive(),
     Chat("hello"),
     Chat("", ()),
@@ -199,6 +201,21 @@ def test_a_bytes_field_name_is_refused_not_crashed_on() -> None:
 )
 def test_a_field_of_the_wrong_type_or_shape_is_refused(data: bytes) -> None:
     refused(data)
+
+
+@pytest.mark.parametrize(
+    "gone",
+    [
+        pytest.param([[1, "vanished"]], id="unknown-way"),
+        pytest.param([[1]], id="short-entry"),
+        pytest.param([[-1, "left"]], id="bad-id"),
+        pytest.param([[1, ["left"]]], id="unhashable-way"),
+        pytest.param({"1": "left"}, id="not-a-list"),
+        pytest.param([[i, "left"] for i in range(65)], id="too-many"),
+    ],
+)
+def test_a_roster_saying_badly_who_went_is_refused(gone: object) -> None:
+    refused(raw(t="roster", session=SID, members=[], gone=gone))
 
 
 def test_a_roster_with_duplicate_ids_is_refused() -> None:

@@ -150,6 +150,8 @@ def test_a_member_that_never_comes_back_is_removed_after_the_resume_time() -> No
     [removed] = room.of(HOST, MemberRemoved)
     assert (removed.member.name, removed.said_goodbye) == ("Bob", False)
     assert [m.name for m in room.members[CAROL].roster()] == ["Alice", "Carol"]
+    [told] = room.of(CAROL, MemberRemoved)  # Carol is told the truth: a lost connection
+    assert (told.member.name, told.said_goodbye, told.removed_by) == ("Bob", False, None)
 
 
 def test_a_member_whose_rep_never_comes_back_ends_with_one_reason() -> None:

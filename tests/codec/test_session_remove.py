@@ -53,6 +53,23 @@ def test_after_a_removal_everyone_else_has_the_roster_without_it() -> None:
     assert (removed.member.name, removed.removed_by) == ("Bob", "Alice")
 
 
+def test_the_others_are_told_the_member_was_removed_and_by_whom() -> None:
+    room = session()
+    remove(room, BOB)
+    for eid in (CAROL, DAVE):
+        [removed] = room.of(eid, MemberRemoved)
+        assert (removed.member.name, removed.removed_by) == ("Bob", "Alice")
+
+
+def test_the_others_are_told_a_member_that_said_goodbye_left() -> None:
+    room = session()
+    bob = room.members[BOB]
+    room.apply(BOB, bob.leave(room.now))
+    room.flush()
+    [removed] = room.of(CAROL, MemberRemoved)
+    assert (removed.member.name, removed.said_goodbye, removed.removed_by) == ("Bob", True, None)
+
+
 def test_removing_the_primary_makes_the_next_customer_primary() -> None:
     room = session()
     before = len(room.of(HOST, PrimaryChanged))

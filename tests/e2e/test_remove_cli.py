@@ -32,6 +32,6 @@ async def test_the_rep_removes_a_customer_and_only_the_controlling_rep_may(
                 await alice.send("/remove Bob")
                 await alice.expect(r"^\* Alice removed Bob from the session$")
                 await bob.expect(r"Alice removed you from the session; to go on, ask the rep")
-                await carol.expect(r"^\* Bob left$")
+                await carol.expect(r"^\* Alice removed Bob from the session$")
                 await carol.send("/who")
                 await carol.expect(r"^  Carol \(customer, primary, you\)$")
