@@ -85,7 +85,7 @@ def parser() -> argparse.ArgumentParser:
     shows = history.add_subparsers(dest="history_command")
     show = shows.add_parser("show", help="one recorded session, whole")
     show.add_argument("number", metavar="NUMBER", help="the session number (or #ID)")
-    for command in (start, join):
+    for command in (start, join, console):
         command.add_argument(
             "--resume-timeout",
             type=_seconds,
