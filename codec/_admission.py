@@ -92,6 +92,7 @@ class NotAdmittingReason(Enum):
     USED = 5  # the invitation's code under that label admitted its person already
     EXPIRED = 6  # the invitation's code under that label was not used in time
     RETIRED = 7  # the invitation's code under that label had too many failed attempts
+    WITHDRAWN = 8  # the rep withdrew the invitation under that label
 
 
 #: Why a slot that is not open turns an attempt away.
@@ -99,6 +100,7 @@ _CLOSED_REASONS = {
     CodeState.USED: NotAdmittingReason.USED,
     CodeState.EXPIRED: NotAdmittingReason.EXPIRED,
     CodeState.RETIRED: NotAdmittingReason.RETIRED,
+    CodeState.WITHDRAWN: NotAdmittingReason.WITHDRAWN,
 }
 
 
@@ -291,6 +293,16 @@ class Admission:
     def expire(self, now: float) -> list[AttemptFailed]:
         late = [eid for eid, (hs, _, _) in self._pending.items() if hs.deadline <= now]
         return [self._fail(eid, "did not finish the handshake in time") for eid in late]
+
+    def withdraw_invitation(self, label: int) -> SessionCode:
+        """The rep takes an invitation back; an attempt with it under way ends uncounted."""
+        return self.codes.withdraw(label).code
+
+    def invitations(self, now: float) -> list[tuple[SessionCode, Role, float]]:
+        """The invitations still open: code, whom it admits, expiry; the soonest to expire first."""
+        self.codes.expire(now)
+        open_ = [(live.code, live.role, live.expires or now) for live in self.codes.invitations()]
+        return sorted(open_, key=lambda entry: entry[2])
 
     def expire_invitations(self, now: float) -> list[SessionCode]:
         """Close the invitations nobody used in time; return their codes."""

@@ -78,6 +78,7 @@ _NOT_ADMITTING_TEXT = {
     6: "that invitation has expired; ask the rep for a new invitation",
     7: "that invitation's code was withdrawn after too many failed attempts; "
     "ask the rep for a new invitation",
+    8: "the rep withdrew that invitation; ask the rep for a new one if you still need help",
 }
 #: What the joiner is told when the host's confirmation does not match. A
 #: tampered reply and a wrong code look the same from here, so say both.

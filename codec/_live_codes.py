@@ -15,7 +15,7 @@ code alone.
   own secret, its own failure budget, the role it admits (a customer, or an
   assistant for another rep) and an expiry. It admits one person. Then its
   slot remembers why it closed (used, retired after too many failures,
-  expired), so whoever tries it again is told so, plainly and at no cost,
+  expired, withdrawn by the rep), so whoever tries it again is told so, plainly and at no cost,
   until the slot is needed for another invitation. The slot that closed
   longest ago is reused first.
 
@@ -55,6 +55,7 @@ class CodeState(Enum):
     USED = "used"  # an invitation's code that admitted its person
     RETIRED = "retired"  # an invitation's code whose failure budget is spent
     EXPIRED = "expired"  # an invitation's code nobody used in time
+    WITHDRAWN = "withdrawn"  # an invitation's code the rep took back (sent to the wrong person)
 
 
 class CodeEvent(Enum):
@@ -62,6 +63,7 @@ class CodeEvent(Enum):
     BUDGET_SPENT = "budget spent"  # its last allowed failure
     TIME_UP = "time up"  # its expiry passed
     REPLACED = "replaced"  # the rep asked for a fresh one (reopen, a code for an assistant)
+    TAKEN_BACK = "taken back"  # the rep withdrew an invitation
 
 
 #: (state, event) -> next state. A READ_OUT code moving to READ_OUT gets a fresh secret.
@@ -72,6 +74,7 @@ _MOVES: dict[tuple[CodeState, CodeEvent], CodeState] = {
     (CodeState.INVITED, CodeEvent.ADMITTED): CodeState.USED,
     (CodeState.INVITED, CodeEvent.BUDGET_SPENT): CodeState.RETIRED,
     (CodeState.INVITED, CodeEvent.TIME_UP): CodeState.EXPIRED,
+    (CodeState.INVITED, CodeEvent.TAKEN_BACK): CodeState.WITHDRAWN,
 }
 _OPEN = frozenset({CodeState.READ_OUT, CodeState.INVITED})
 
@@ -158,6 +161,14 @@ class LiveCodes:
             f"{len(self._order)} invitations are open already, as many as a session can "
             "hold; wait until one is used or expires"
         )
+
+    def withdraw(self, label: int) -> LiveCode:
+        """The rep takes back the open invitation in slot *label*: it admits nobody now."""
+        live = self._slots.get(label)
+        if live is None or live.state is not CodeState.INVITED:
+            raise LocalProtocolError(f"no open invitation has the label {label}")
+        self.move(live, CodeEvent.TAKEN_BACK)
+        return live
 
     def expire(self, now: float) -> list[LiveCode]:
         """Close every invitation whose time is up; return them."""

@@ -233,7 +233,7 @@ class InvitationIssued:
 
 @dataclass(frozen=True, slots=True)
 class InvitationClosed:
-    """Host only: the invitation's *code* admits nobody now: *why* is retired or expired."""
+    """Host only: the invitation's *code* admits nobody now: retired, expired or withdrawn."""
 
     code: SessionCode
     why: CodeState

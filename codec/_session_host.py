@@ -72,6 +72,7 @@ _CLOSED_CODE_NOTES = {
     NotAdmittingReason.USED: "it used an invitation's code that was used already",
     NotAdmittingReason.EXPIRED: "it used an invitation's code that has expired",
     NotAdmittingReason.RETIRED: "it used an invitation's code withdrawn after failed attempts",
+    NotAdmittingReason.WITHDRAWN: "it used an invitation's code you withdrew",
 }
 
 
@@ -172,6 +173,22 @@ class HostRules(SessionRules):
         code, expires = self.admission.invite(role, now)
         out.event(InvitationIssued(code, role, expires))
         return out.step()
+
+    def withdraw_invitation(self, label: int, now: float) -> Step:
+        """Take back the open invitation in slot *label* (sent to the wrong address, say).
+
+        Its code admits nobody from now on; whoever tries it is told the rep
+        withdrew it, and an attempt with it already under way is not admitted.
+        """
+        self._require_in_session()
+        out = Outbox()
+        code = self.admission.withdraw_invitation(label)
+        out.event(InvitationClosed(code, CodeState.WITHDRAWN))
+        return out.step()
+
+    def invitations(self, now: float) -> list[tuple[SessionCode, Role, float]]:
+        """The open invitations: code, whom it admits, when it expires (soonest first)."""
+        return self.admission.invitations(now)
 
     def set_primary(self, member_id: int, now: float) -> Step:
         """Make another customer the primary one (SPEC M1) and tell everyone."""

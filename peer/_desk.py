@@ -63,9 +63,13 @@ HELP = """\
   /notes          show this session's notes
   /invite link    a join link with a code of its own, to paste into a message
   /invite email ADDRESS [--rep]   e-mail an invitation (--rep: another rep, as an assistant)
+  /invite list    the invitations still open, numbered
+  /invite cancel N   withdraw invitation N: its code admits nobody from now on
   /sysinfo [NAME] ask the customer (the first to join, or NAME) for system information"""
 
 SYSINFO_MESSAGES = (SysinfoRequest, SysinfoReport, SysinfoRefused)
+
+INVITE_USAGE = "usage: /invite link, /invite email ADDRESS [--rep], /invite list, /invite cancel N"
 
 END_PROMPT = "Add a note (or =TEXT to replace them all); an empty line keeps them as they are:"
 
@@ -168,6 +172,8 @@ class RepDesk(Desk):
                 self.sysinfo.received(sender, message)
             case InvitationEnded(code, "expired"):
                 self._say(f"* The invitation with the code {code} expired unused.")
+            case InvitationEnded(code, "withdrawn"):
+                self._say(f"* The invitation with the code {code} is withdrawn: it admits nobody.")
             case InvitationEnded(code, _):
                 self._say(
                     f"! The invitation with the code {code} had too many failed join attempts "
@@ -282,13 +288,19 @@ class RepDesk(Desk):
 
     async def invite(self, args: list[str]) -> None:
         """Each invitation gets a code of its own; the code the rep reads out stays as it is."""
+        if args == ["list"]:
+            self._list_invitations()
+            return
+        if len(args) == 2 and args[0] == "cancel":
+            await self._withdraw(args[1])
+            return
         if args == ["link"]:
             code, link = await self._invitation_code(Role.CUSTOMER)
             self._say(f"Join link: {link}")
             self._say(f"* The link's code, {code}, {self._admits('one person')}")
             return
         if len(args) < 2 or args[0] != "email" or set(args[2:]) - {"--rep"}:
-            raise InviteError("usage: /invite link, or /invite email ADDRESS [--rep]")
+            raise InviteError(INVITE_USAGE)
         assist = "--rep" in args[2:]
         # Checked before a code is minted: a typo must not hold one of the session's slots.
         invitation = Invitation.to(args[1], rep=self.session.name, code="", link="", assist=assist)
@@ -304,6 +316,25 @@ class RepDesk(Desk):
         self._say(f"Join link: {link}")
         whom = "one assistant" if assist else "one person"
         self._say(f"* The invitation's code, {code}, {self._admits(whom)}")
+
+    def _list_invitations(self) -> None:
+        listed = self.session.invitations()
+        if not listed:
+            self._say("No invitation is open.")
+            return
+        for n, (code, role, left) in enumerate(listed, 1):
+            whom = "an assistant" if role is Role.ASSISTANT else "a customer"
+            self._say(f"  {n}. {code} for {whom}, open {_time_left(left)} more")
+
+    async def _withdraw(self, number: str) -> None:
+        listed = self.session.invitations()
+        if not number.isdecimal() or not 1 <= int(number) <= len(listed):
+            raise InviteError(
+                f"no open invitation is numbered {number!r}; /invite list shows them"
+                if listed
+                else "no invitation is open"
+            )
+        await self.session.withdraw_invitation(listed[int(number) - 1][0])
 
     async def _invitation_code(self, role: Role) -> tuple[SessionCode, str]:
         code = await self.session.invite(role)
@@ -356,6 +387,15 @@ def _note_text(text: str) -> str:
     if problem := text_problem(text, max_chars=MAX_NOTE_CHARS, multiline=False):
         raise InvalidMessageError(f"the note is refused: {problem}")
     return text
+
+
+def _time_left(seconds: float) -> str:
+    minutes = int(seconds // 60)  # rounded down: never promise more time than there is
+    if minutes < 1:
+        return "less than a minute"
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def _count(notes: Sequence[str]) -> str:

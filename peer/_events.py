@@ -144,7 +144,10 @@ class CodeChanged:
 
 @dataclass(frozen=True, slots=True)
 class InvitationEnded:
-    """Host only: an invitation's own *code* admits nobody now; *why* is "retired" or "expired"."""
+    """Host only: an invitation's own *code* admits nobody now.
+
+    *why* is "retired", "expired" or "withdrawn".
+    """
 
     code: str
     why: str

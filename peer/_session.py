@@ -305,6 +305,16 @@ class Session:
         await self._call(mint)
         return minted[0]
 
+    def invitations(self) -> list[tuple[SessionCode, Role, float]]:
+        """The open invitations: code, whom it admits, seconds until it expires; soonest first."""
+        now = trio.current_time()
+        return [(code, role, at - now) for code, role, at in self.host_rules.invitations(now)]
+
+    async def withdraw_invitation(self, code: SessionCode) -> None:
+        """Take back an open invitation: its code admits nobody from now on."""
+        rules = self.host_rules
+        await self._call(lambda now: rules.withdraw_invitation(code.label, now))
+
     async def set_primary(self, name: str) -> None:
         """Make the customer called *name* the primary customer (SPEC M1)."""
         rules, member = self.host_rules, self.find(name)

@@ -222,3 +222,71 @@ def test_the_host_says_when_an_invitation_expired() -> None:
     room.advance(61)
     (closed,) = room.of(HOST, InvitationClosed)
     assert closed.why is CodeState.EXPIRED
+
+
+# Withdrawing an invitation (sent to the wrong address, say) -------------------
+
+
+def test_a_withdrawn_invitation_is_refused_saying_the_rep_withdrew_it() -> None:
+    pair = door()
+    invited = invite(pair)
+    pair.admission.withdraw_invitation(invited.label)
+    joiner = JoinerHandshake(invited)
+    event = pair.admission.receive(6, joiner.start(), NOW)
+    assert isinstance(event, NotAdmitted)
+    assert event.reason is NotAdmittingReason.WITHDRAWN
+    with pytest.raises(NotAdmittedError, match="the rep withdrew that invitation"):
+        joiner.receive(event.payload)
+    assert pair.admission.session_failures == 0
+
+
+def test_an_attempt_under_way_when_the_invitation_is_withdrawn_is_not_admitted() -> None:
+    pair = door()
+    invited = invite(pair)
+    joiner = JoinerHandshake(invited)
+    reply = pair.admission.receive(5, joiner.start(), NOW)
+    assert isinstance(reply, HandshakeReply)
+    pair.admission.withdraw_invitation(invited.label)
+    confirm = joiner.receive(reply.payload)
+    assert confirm is not None
+    event = pair.admission.receive(5, confirm, NOW)
+    assert isinstance(event, AttemptFailed)  # not Admitted
+
+
+def test_withdrawing_leaves_the_read_out_code_and_other_invitations_open() -> None:
+    pair = door()
+    first, second = invite(pair), invite(pair)
+    pair.admission.withdraw_invitation(first.label)
+    assert [code for code, _, _ in pair.admission.invitations(NOW)] == [second]
+    assert isinstance(pair.join(5, second).host_event, Admitted)
+    assert isinstance(pair.join(6, CODE).host_event, Admitted)
+
+
+def test_only_an_open_invitation_can_be_withdrawn() -> None:
+    pair = door()
+    invited = invite(pair)
+    pair.join(5, invited)
+    for label in (invited.label, CODE.label):
+        with pytest.raises(LocalProtocolError, match="no open invitation"):
+            pair.admission.withdraw_invitation(label)
+
+
+def test_the_host_lists_open_invitations_soonest_to_expire_first_and_says_one_was_withdrawn() -> (
+    None
+):
+    room = Room()
+    first = room.host.invite(Role.CUSTOMER, room.now)
+    room.advance(10)
+    second = room.host.invite(Role.ASSISTANT, room.now)
+    codes = [
+        e.code for step in (first, second) for e in step.events if isinstance(e, InvitationIssued)
+    ]
+    listed = room.host.invitations(room.now)
+    assert [(code, role) for code, role, _ in listed] == [
+        (codes[0], Role.CUSTOMER),
+        (codes[1], Role.ASSISTANT),
+    ]
+    room.apply(HOST, room.host.withdraw_invitation(codes[0].label, room.now))
+    (closed,) = room.of(HOST, InvitationClosed)
+    assert (closed.code, closed.why) == (codes[0], CodeState.WITHDRAWN)
+    assert [code for code, _, _ in room.host.invitations(room.now)] == [codes[1]]

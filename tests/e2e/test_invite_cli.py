@@ -102,6 +102,35 @@ async def test_a_used_invitation_code_is_refused_on_both_sides_saying_so(
             await alice.expect(r"turned away a joiner: it used an invitation's code that was used")
 
 
+async def test_a_withdrawn_invitation_is_listed_no_more_and_refuses_its_joiner(
+    tmp_path: Path, relay_process: str
+) -> None:
+    rep, cust = machine(tmp_path, "rep"), machine(tmp_path, "customer")
+    async with rep.run("alice", "start", "--relay", relay_process, "--name", "Alice") as alice:
+        await alice.expect(rf"^Session code: {CODE}$")
+        await alice.expect(r"^Join link: ")  # the read-out code's
+        await alice.send("/invite link")
+        link = (await alice.expect(r"^Join link: (\S+)$")).group(1)
+        invited = (await alice.expect(r"^\* The link's code, (\S+), is its own")).group(1)
+        await alice.send("/invite link")
+        other = (await alice.expect(r"^\* The link's code, (\S+), is its own")).group(1)
+        await alice.send("/invite list")
+        await alice.expect(rf"^  1\. {invited} for a customer, open 23 h 59 min more$")
+        await alice.expect(rf"^  2\. {other} for a customer, open 23 h 59 min more$")
+        await alice.send("/invite cancel 3")
+        await alice.expect(r"^! no open invitation is numbered '3'; /invite list shows them$")
+        await alice.send("/invite cancel 1")
+        await alice.expect(rf"^\* The invitation with the code {invited} is withdrawn")
+        await alice.send("/invite list")
+        await alice.expect(rf"^  1\. {other} for a customer")
+        async with cust.run("bob", "join", link, "--name", "Bob") as bob:
+            await bob.expect(
+                r"^helpline: the rep withdrew that invitation; ask the rep for a new one"
+            )
+            assert await bob.wait_exit() != 0
+        await alice.expect(r"turned away a joiner: it used an invitation's code you withdrew")
+
+
 async def test_invite_email_through_smtp_mails_a_link_that_joins(
     tmp_path: Path, relay_process: str
 ) -> None:
@@ -174,7 +203,10 @@ async def test_a_bad_address_or_form_is_refused_with_the_usage(
         await alice.send("/invite email not-an-address")
         await alice.expect(r"^! 'not-an-address' is not an e-mail address like bob@example\.org$")
         await alice.send("/invite sms 555")
-        await alice.expect(r"^! usage: /invite link, or /invite email ADDRESS \[--rep\]$")
+        await alice.expect(
+            r"^! usage: /invite link, /invite email ADDRESS \[--rep\], /invite list, "
+            r"/invite cancel N$"
+        )
 
 
 async def test_invite_email_rep_mails_an_assistant_code_that_joins_as_assistant(
