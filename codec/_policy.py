@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from codec._consent import Activity
 from codec._errors import HelplineError
 from codec._validate import text_problem
 
@@ -138,6 +139,13 @@ class Policy:
         if not self.allows(feature):
             raise FeatureDisabledError(feature, self.refusal(feature))
 
+    def activity_refusal(self, activity: Activity) -> str | None:
+        """None when the policy allows the screen *activity*; else the sentence that says no."""
+        for feature in ACTIVITY_FEATURES[activity]:
+            if not self.allows(feature):
+                return self.refusal(feature)
+        return None
+
     def start(self, type_name: str | None, tracking_code: str | None) -> tuple[str, str | None]:
         """The session type and tracking code a new session gets, or a refusal."""
         choices = ", ".join(self.session_types)
@@ -164,6 +172,16 @@ class Policy:
 
 
 DEFAULT_POLICY = Policy()
+
+#: What each screen activity needs the policy to allow. Showing the rep's own
+#: desktop touches nothing of the customer's, so no switch governs it.
+ACTIVITY_FEATURES: dict[Activity, tuple[Feature, ...]] = {
+    Activity.VIEW_DESKTOP: (Feature.VIEW,),
+    Activity.CONTROL_DESKTOP: (Feature.VIEW, Feature.CONTROL),
+    Activity.VIEW_APP: (Feature.APPLICATION_SHARING,),
+    Activity.CONTROL_APP: (Feature.APPLICATION_SHARING, Feature.CONTROL),
+    Activity.SHOW_REP_DESKTOP: (),
+}
 
 _SESSION_KEYS = {"types", "require_tracking_code", "max_customers", "max_sessions"}
 

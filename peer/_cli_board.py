@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import trio
 
+from codec import DEFAULT_POLICY
 from peer._cli_face import COMMANDS, command, left_words, open_face, run_face, say
 from peer._errors import PeerError
 from peer._nursery import open_task_nursery
@@ -22,6 +23,7 @@ from peer._terminal import open_line_input
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
+    from codec import Policy
     from peer._cli_face import Face
     from peer._desk import Desk
     from peer._file_commands import FileDesk
@@ -110,10 +112,11 @@ async def drive_one(
     relays: list[str],
     desk: Desk | None = None,
     file_desk: FileDesk | None = None,
+    policy: Policy = DEFAULT_POLICY,
 ) -> int:
     """Run one session's face until it ends or the person leaves; the exit status."""
     board = Board()
-    face = open_face(session, relays, desk, file_desk)
+    face = open_face(session, relays, desk, file_desk, policy=policy)
     if desk is not None:
         desk.watch(face.sharing, file_desk)
     board.add(1, face)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import trio
 
-from codec import CodeCause, JoinTarget, Role, SessionCode, ShareMessage
+from codec import DEFAULT_POLICY, CodeCause, JoinTarget, Role, SessionCode, ShareMessage
 from peer._errors import NotAllowedError, PeerError
 from peer._events import (
     ChatReceived,
@@ -45,6 +45,7 @@ from peer._share_rep import RepSharing
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from codec import Policy
     from peer._desk import Desk
     from peer._file_commands import FileDesk
     from peer._session import Session
@@ -144,8 +145,9 @@ def open_face(
     desk: Desk | None = None,
     file_desk: FileDesk | None = None,
     say: Callable[[str], None] = say,
+    policy: Policy = DEFAULT_POLICY,
 ) -> Face:
-    sharing = open_sharing(session)
+    sharing = open_sharing(session, policy)
     if file_desk is not None:
         file_desk.watch_sharing(sharing)
     face = Face(session, relays, sharing, ViewerFace(sharing.send_input), say, desk, file_desk)

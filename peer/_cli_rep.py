@@ -72,7 +72,7 @@ async def run_rep(
         desk.help += "\n" + SESSIONS_HELP
         try:
             async with open_file_desk(rs.session, files, out) as file_desk:
-                face = open_face(rs.session, shown, desk, file_desk, out)
+                face = open_face(rs.session, shown, desk, file_desk, out, policy)
                 desk.watch(face.sharing, file_desk)
                 board.add(rs.number, face)
                 rs.ready.set()

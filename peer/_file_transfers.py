@@ -285,6 +285,12 @@ class FileTransfers(TransferEngine):
     def _access_asked(self, rep: Member) -> None:
         if not self.gate.asked(rep.id):
             return
+        if (refusal := self.settings.advanced_off) is not None:
+            # This machine's own policy says no before the customer is asked anything.
+            self.gate.refuse(rep.id)
+            self._queue(rep.id, FileAccessState(False, refusal))
+            self._notice(f"! Refused {rep.name}'s request for file access: {refusal}")
+            return
         root = self.settings.shared_root
 
         def reply(yes: bool) -> None:

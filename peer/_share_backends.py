@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import trio
 
-from codec import ProtocolError
+from codec import DEFAULT_POLICY, ProtocolError
 from peer._capture import open_screen_source
 from peer._clipboard import X11Clipboard
 from peer._inject import XTestInput
@@ -18,7 +18,7 @@ from peer._x11 import DamageWatcher, X11Windows
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from codec import Member, Message
+    from codec import Member, Message, Policy
     from peer._capture import ScreenSource
     from peer._clipboard import ClipboardSink
     from peer._inject import InputSink
@@ -81,9 +81,13 @@ class SharingSide:
     :meth:`_receive`; :meth:`receive` drops it and reports it to the person.
     """
 
-    def __init__(self, session: SharingSession, backends: Backends) -> None:
+    def __init__(
+        self, session: SharingSession, backends: Backends, *, policy: Policy = DEFAULT_POLICY
+    ) -> None:
         self._session = session
         self._backends = backends
+        #: The site policy (SPEC S6): an activity it turns off is neither asked nor allowed.
+        self.policy = policy
         self._event_in, self.events = trio.open_memory_channel[ShareEvent](256)
         # Activities end the moment control moves, whichever face runs this side.
         session.control_hooks.append(self.control_moved)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from codec import Activity, Role
+from codec import DEFAULT_POLICY, Activity, Role
 from peer._errors import NotAllowedError, PeerError
 from peer._share_backends import x11_backends
 from peer._share_customer import CustomerSharing
@@ -21,7 +21,7 @@ from peer._share_rep import RepSharing
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from codec import Member
+    from codec import Member, Policy
     from peer._session import Session
     from peer._share_events import ShareEvent
 
@@ -57,10 +57,13 @@ _ASK = {
 ANSWER_TIMEOUT = float(os.environ.get("HELPLINE_ANSWER_TIMEOUT", "120"))
 
 
-def open_sharing(session: Session) -> Sharing:
+def open_sharing(session: Session, policy: Policy = DEFAULT_POLICY) -> Sharing:
+    """The sharing side for *session*; *policy* says which activities the site allows."""
     if session.role is Role.CUSTOMER:
-        return CustomerSharing(session, x11_backends(), answer_timeout=ANSWER_TIMEOUT)
-    return RepSharing(session, x11_backends())
+        return CustomerSharing(
+            session, x11_backends(), answer_timeout=ANSWER_TIMEOUT, policy=policy
+        )
+    return RepSharing(session, x11_backends(), policy=policy)
 
 
 def _primary(session: Session) -> Member:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import trio
 
 from codec import (
+    DEFAULT_POLICY,
     Activity,
     ActivityStatus,
     ClipboardText,
@@ -54,7 +55,7 @@ from peer._share_events import (
 )
 
 if TYPE_CHECKING:
-    from codec import Member, Message
+    from codec import Member, Message, Policy
     from peer._inject import InputSink
     from peer._share_backends import Backends, SharingSession
     from peer._x11 import WindowInfo
@@ -76,9 +77,14 @@ class _Question:
 
 class CustomerSharing(SharingSide):
     def __init__(
-        self, session: SharingSession, backends: Backends, *, answer_timeout: float
+        self,
+        session: SharingSession,
+        backends: Backends,
+        *,
+        answer_timeout: float,
+        policy: Policy = DEFAULT_POLICY,
     ) -> None:
-        super().__init__(session, backends)
+        super().__init__(session, backends, policy=policy)
         self._answer_timeout = answer_timeout
         self._machines: dict[int, ConsentMachine] = {}
         self._reps: dict[int, Member] = {}
@@ -304,6 +310,13 @@ class CustomerSharing(SharingSide):
             reason = "only the controlling rep can ask to share a screen"
             await self._send(sender.id, ConsentDeny(request.activity, sender.id, reason))
             await self._notice(f"! Refused {sender.name}'s request: {reason}")
+            return
+        if (refusal := self.policy.activity_refusal(request.activity)) is not None:
+            # This machine's own policy decides, whatever the rep's program let through.
+            await self._send(sender.id, ConsentDeny(request.activity, sender.id, refusal))
+            await self._notice(
+                f"! Refused {sender.name}'s request to {request.activity.description}: {refusal}"
+            )
             return
         if self._question is not None:
             await self._send(

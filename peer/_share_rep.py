@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import trio
 
 from codec import (
+    DEFAULT_POLICY,
     Activity,
     ActivityStatus,
     ClipboardText,
@@ -49,7 +50,7 @@ from peer._share_events import ViewClosed, ViewOpened
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from codec import Member, Message
+    from codec import Member, Message, Policy
     from peer._share_backends import Backends, SharingSession
 
 __all__ = ["RepSharing"]
@@ -66,8 +67,10 @@ _VIEWING = (
 
 
 class RepSharing(SharingSide):
-    def __init__(self, session: SharingSession, backends: Backends) -> None:
-        super().__init__(session, backends)
+    def __init__(
+        self, session: SharingSession, backends: Backends, *, policy: Policy = DEFAULT_POLICY
+    ) -> None:
+        super().__init__(session, backends, policy=policy)
         self._machines: dict[int, ConsentMachine] = {}
         self._names: dict[int, str] = {}
         self.view: ScreenView | None = None
@@ -92,6 +95,8 @@ class RepSharing(SharingSide):
     # The rep's commands -------------------------------------------------------------
 
     async def ask(self, customer: Member, activity: Activity, title: str = "") -> None:
+        if (refusal := self.policy.activity_refusal(activity)) is not None:
+            raise NotAllowedError(refusal)  # asked of nobody: the site does not offer it
         self._cut_off.discard(customer.id)
         machine = self._machines.setdefault(customer.id, ConsentMachine(Party.REP))
         self._names[customer.id] = customer.name

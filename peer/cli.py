@@ -295,7 +295,7 @@ async def _join(
         )
         try:
             async with open_file_desk(session, files or file_settings(), say) as file_desk:
-                return await drive_one(session, [target.relay], desk, file_desk)
+                return await drive_one(session, [target.relay], desk, file_desk, policy)
         finally:
             ended = session.ended
             by = ended.by if ended is not None else None

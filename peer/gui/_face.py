@@ -31,7 +31,7 @@ class SessionFace(Generic[S]):
     def __init__(
         self, session: Session, side: type[S], bridge: Bridge, policy: Policy, files: FileSettings
     ) -> None:
-        sharing = open_sharing(session)
+        sharing = open_sharing(session, policy)
         if not isinstance(sharing, side):
             raise TypeError(f"a {session.role.value}'s session has no {side.__name__}")
         self.sharing: S = sharing

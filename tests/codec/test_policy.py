@@ -6,6 +6,7 @@ import pytest
 
 from codec import (
     DEFAULT_POLICY,
+    Activity,
     Feature,
     FeatureDisabledError,
     PolicyError,
@@ -142,3 +143,24 @@ def test_a_dotted_key_is_located_too() -> None:
 )
 def test_each_malformed_setting_is_one_line_naming_line_and_key(text: str, expected: str) -> None:
     assert error_of(text).startswith(f"{SOURCE}: {expected}")
+
+
+@pytest.mark.parametrize(
+    ("switch", "refused"),
+    [
+        ("view", {Activity.VIEW_DESKTOP, Activity.CONTROL_DESKTOP}),
+        ("control", {Activity.CONTROL_DESKTOP, Activity.CONTROL_APP}),
+        ("application_sharing", {Activity.VIEW_APP, Activity.CONTROL_APP}),
+    ],
+)
+def test_each_screen_switch_refuses_exactly_the_activities_it_governs(
+    switch: str, refused: set[Activity]
+) -> None:
+    policy = parse_policy(f"[features]\n{switch} = false\n", "site.toml")
+    for activity in Activity:
+        refusal = policy.activity_refusal(activity)
+        if activity in refused:
+            assert refusal is not None
+            assert refusal.endswith("is turned off by this site's policy")
+        else:
+            assert refusal is None

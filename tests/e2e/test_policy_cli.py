@@ -95,3 +95,63 @@ async def test_the_customer_cap_turns_the_next_joiner_away_on_both_sides(
         # The code Carol tried was not spent: she joins with it once there is room.
         async with cust.run("carol", "join", code, *join, "--name", "Carol") as carol:
             await carol.expect(r"^Joined session \d{4}-\d{4} as Carol$")
+
+
+async def test_an_activity_the_reps_policy_turns_off_is_refused_before_the_customer_is_asked(
+    tmp_path: Path, relay_process: str
+) -> None:
+    rep, cust = machine(tmp_path, "rep"), machine(tmp_path, "customer")
+    rep.write_policy("[features]\ncontrol = false\napplication_sharing = false\n")
+    join = ["--relay", relay_process]
+    async with rep.run("alice", "start", *join, "--name", "Alice") as alice:
+        code = (await alice.expect(rf"^Session code: {CODE}$")).group(1)
+        async with cust.run("bob", "join", code, *join, "--name", "Bob") as bob:
+            await alice.expect(r"^\* Bob joined \(customer\)$")
+            await alice.send("/control")
+            await alice.expect(
+                r"^! control of the customer's screen is turned off by this site's policy$"
+            )
+            await alice.send("/view-app")
+            await alice.expect(r"^! application sharing is turned off by this site's policy$")
+            await alice.send("nothing was asked before this line")
+            await bob.expect(r"nothing was asked before this line$")
+            assert not [line for line in bob.lines if "Allow?" in line]
+
+
+async def test_the_customers_own_policy_refuses_an_activity_whatever_the_rep_allows(
+    tmp_path: Path, relay_process: str
+) -> None:
+    rep, cust = machine(tmp_path, "rep"), machine(tmp_path, "customer")
+    cust.write_policy("[features]\ncontrol = false\n")
+    join = ["--relay", relay_process]
+    async with rep.run("alice", "start", *join, "--name", "Alice") as alice:
+        code = (await alice.expect(rf"^Session code: {CODE}$")).group(1)
+        async with cust.run("bob", "join", code, *join, "--name", "Bob") as bob:
+            await alice.expect(r"^\* Bob joined \(customer\)$")
+            await alice.send("/control")
+            await bob.expect(
+                r"^! Refused Alice's request to control your desktop \(mouse, keyboard, "
+                r"clipboard\): control of the customer's screen is turned off by this site's "
+                r"policy$"
+            )
+            await alice.expect(r"control of the customer's screen is turned off by this site's")
+            assert not [line for line in bob.lines if "Allow?" in line]
+
+
+async def test_the_customers_own_policy_refuses_file_access_without_asking(
+    tmp_path: Path, relay_process: str
+) -> None:
+    rep, cust = machine(tmp_path, "rep"), machine(tmp_path, "customer")
+    cust.write_policy("[features]\nfile_transfer_advanced = false\n")
+    join = ["--relay", relay_process]
+    async with rep.run("alice", "start", *join, "--name", "Alice") as alice:
+        code = (await alice.expect(rf"^Session code: {CODE}$")).group(1)
+        async with cust.run("bob", "join", code, *join, "--name", "Bob") as bob:
+            await alice.expect(r"^\* Bob joined \(customer\)$")
+            await alice.send("/file-access")
+            await bob.expect(
+                r"^! Refused Alice's request for file access: transferring files to or from "
+                r"the customer's computer is turned off by this site's policy$"
+            )
+            await alice.expect(r"File access withdrawn: transferring files to or from the")
+            assert not [line for line in bob.lines if "Allow?" in line]
