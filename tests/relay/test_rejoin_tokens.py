@@ -12,10 +12,12 @@ from __future__ import annotations
 import itertools
 
 import pytest
+import trio
 
-from codec import REJOIN_TOKEN_BYTES
+from codec import REJOIN_TOKEN_BYTES, CreateRoom, JoinRoom, RelayRejected
 from relay._errors import NoSuchMemberError, PlaceTakenError
 from relay._rooms import CLAIM_WINDOW, Rooms
+from tests.relay.clients import WAIT, open_member, open_ws, refused, start_relay
 
 STRANGER = b"s" * REJOIN_TOKEN_BYTES
 BOBS_OLD = b"b" * REJOIN_TOKEN_BYTES
@@ -187,3 +189,18 @@ def test_a_room_opened_afresh_has_no_claim_window() -> None:
     rooms.join("abc", "someone", now=0.0, wanted=7, token=STRANGER)  # an id never given out
     with pytest.raises(PlaceTakenError):
         rooms.join("abc", "another", now=1.0, wanted=7)
+
+
+async def test_in_a_re_created_room_each_take_over_costs_a_refused_join(
+    nursery: trio.Nursery,
+) -> None:
+    relay = await start_relay(nursery, failed_joins_per_minute=1)
+    with trio.fail_after(WAIT):
+        async with open_member(relay.url, "room1", hello=CreateRoom(1, 5)) as first:
+            async with open_member(relay.url, "room1", hello=JoinRoom(1, REPS_OLD)) as rep:
+                assert rep.id == 1
+                seen, _ = await first.closed()
+                assert [e.reason for e in seen if isinstance(e, RelayRejected)] == ["replaced"]
+                async with open_ws(relay.url, "room1") as ws:
+                    rejection, _ = await refused(ws, JoinRoom(1, STRANGER))
+                assert rejection.reason == "rate-limited"
