@@ -9,6 +9,7 @@ whose connection broke, comes back to its place with the token.
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 import trio
@@ -30,6 +31,8 @@ from tests.peer.helpers import WAIT, invite, next_event
 from tests.relay.clients import open_ws, refused
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
     from peer._events import SessionEvent
     from peer._session import Session
 
@@ -38,6 +41,19 @@ TIMINGS = SessionTimings(resume_timeout=30.0)
 BACK = 30.0
 #: What a participant would see if someone stood in its place or its partner's.
 DISTURBANCES = (Reconnecting, Reconnected, MemberAway, MemberLeft, RoomTaken, SessionEnded)
+
+
+@asynccontextmanager
+async def session_on_relay(*relay_args: str) -> AsyncIterator[tuple[str, Session, Session]]:
+    """A relay process (with *relay_args*), and Alice's session with Bob in it."""
+    with trio.fail_after(3 * BACK):
+        async with (
+            open_relay_process(*relay_args) as (_, url),
+            open_hosted_session(url, "Alice", timings=TIMINGS) as rep,
+            open_joined_session(invite(rep), "Bob", timings=TIMINGS) as bob,
+        ):
+            await next_event(rep, MemberJoined)
+            yield url, rep, bob
 
 
 async def events_until_chat(session: Session, text: str) -> list[SessionEvent]:
@@ -59,49 +75,31 @@ async def claim(url: str, room: str, hello: JoinRoom) -> str:
 
 
 async def test_a_stranger_cannot_take_the_customers_or_the_reps_place_and_nobody_notices() -> None:
-    with trio.fail_after(3 * BACK):
-        async with (
-            open_relay_process() as (_, url),
-            open_hosted_session(url, "Alice", timings=TIMINGS) as rep,
-            open_joined_session(invite(rep), "Bob", timings=TIMINGS) as bob,
-        ):
-            await next_event(rep, MemberJoined)
-            guessed = bytes(REJOIN_TOKEN_BYTES)
-            claims = [JoinRoom(eid, token) for eid in (bob.id, rep.id) for token in (None, guessed)]
-            reasons = [await claim(url, rep.code.room, hello) for hello in claims]
-            assert reasons == ["place-taken"] * 4
-            await bob.send_chat("still you?")
-            seen_by_rep = await events_until_chat(rep, "still you?")
-            await rep.send_chat("still me")
-            seen_by_bob = await events_until_chat(bob, "still me")
-            for seen in (seen_by_rep, seen_by_bob):
-                assert not [e for e in seen if isinstance(e, DISTURBANCES)], seen
+    async with session_on_relay() as (url, rep, bob):
+        guessed = bytes(REJOIN_TOKEN_BYTES)
+        claims = [JoinRoom(eid, token) for eid in (bob.id, rep.id) for token in (None, guessed)]
+        reasons = [await claim(url, rep.code.room, hello) for hello in claims]
+        assert reasons == ["place-taken"] * 4
+        await bob.send_chat("still you?")
+        seen_by_rep = await events_until_chat(rep, "still you?")
+        await rep.send_chat("still me")
+        seen_by_bob = await events_until_chat(bob, "still me")
+        for seen in (seen_by_rep, seen_by_bob):
+            assert not [e for e in seen if isinstance(e, DISTURBANCES)], seen
 
 
 async def test_each_refused_claim_costs_the_stranger_one_of_its_refused_joins() -> None:
-    with trio.fail_after(3 * BACK):
-        async with (
-            open_relay_process("--failed-joins-per-minute", "2") as (_, url),
-            open_hosted_session(url, "Alice", timings=TIMINGS) as rep,
-            open_joined_session(invite(rep), "Bob", timings=TIMINGS) as bob,
-        ):
-            await next_event(rep, MemberJoined)
-            reasons = [await claim(url, rep.code.room, JoinRoom(bob.id)) for _ in range(3)]
-            assert reasons == ["place-taken", "place-taken", "rate-limited"]
+    async with session_on_relay("--failed-joins-per-minute", "2") as (url, rep, bob):
+        reasons = [await claim(url, rep.code.room, JoinRoom(bob.id)) for _ in range(3)]
+        assert reasons == ["place-taken", "place-taken", "rate-limited"]
 
 
 async def test_a_customer_whose_connection_broke_comes_back_to_its_place_with_its_token() -> None:
-    with trio.fail_after(3 * BACK):
-        async with (
-            open_relay_process() as (_, url),
-            open_hosted_session(url, "Alice", timings=TIMINGS) as rep,
-            open_joined_session(invite(rep), "Bob", timings=TIMINGS) as bob,
-        ):
-            await next_event(rep, MemberJoined)
-            bob_id = bob.id
-            await bob._conn._ws.aclose()  # the relay keeps Bob's place, and its token
-            await next_event(bob, Reconnecting, within=BACK)
-            await next_event(bob, Reconnected, within=BACK)
-            assert bob.id == bob_id
-            await bob.send_chat("back")
-            await events_until_chat(rep, "back")
+    async with session_on_relay() as (_, rep, bob):
+        bob_id = bob.id
+        await bob._conn._ws.aclose()  # the relay keeps Bob's place, and its token
+        await next_event(bob, Reconnecting, within=BACK)
+        await next_event(bob, Reconnected, within=BACK)
+        assert bob.id == bob_id
+        await bob.send_chat("back")
+        await events_until_chat(rep, "back")
