@@ -32,6 +32,7 @@ from codec._consent import (
 )
 from codec._credit import VIEWER_WINDOW, ScreenFlow, ViewerFlow
 from codec._envelope import (
+    REJOIN_TOKEN_BYTES,
     ClientEnvelope,
     CreateRoom,
     Delivered,
@@ -249,6 +250,7 @@ __all__ = [
     "MAX_TRACKING_CODE_CHARS",
     "ONLY_THE_REP_ASKS",
     "PAD_BUCKETS",
+    "REJOIN_TOKEN_BYTES",
     "ROLE_WORDS",
     "ROOM_DIGITS",
     "SESSION_ID_BYTES",

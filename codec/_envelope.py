@@ -19,13 +19,22 @@ their handshakes reach it, and only it may kick. The relay is not believed
 about who controls a session (members learn that from the controlling rep,
 end to end); HandOver only routes joins.
 
+The Welcome also carries the endpoint's *rejoin token*, a random secret
+of :data:`REJOIN_TOKEN_BYTES`: coming back after a drop, the endpoint names
+its old id and that token (JoinRoom, or CreateRoom when the relay lost the
+room), and the relay gives the place only to whoever presents it. The token
+keeps a stranger who knows the room id out of a member's place at the
+relay; it proves nothing end to end (a relay that restarted knows no
+tokens, and the first to claim an id then sets its token), which is the
+resume protocol's job (``codec._resume``).
+
 Every envelope is a msgpack array whose first item is an :class:`Op` code;
 arrays keep the per-message overhead at a few bytes for small chat frames.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
@@ -35,6 +44,7 @@ from codec._validate import check_id, check_text
 from codec._wire import pack, unpack
 
 __all__ = [
+    "REJOIN_TOKEN_BYTES",
     "ClientEnvelope",
     "CreateRoom",
     "Delivered",
@@ -54,6 +64,8 @@ __all__ = [
 
 MAX_REASON_CHARS = 64
 MAX_MESSAGE_CHARS = 500
+#: A rejoin token's length: 128 random bits, beyond guessing within a room's life.
+REJOIN_TOKEN_BYTES = 16
 
 
 class Op(IntEnum):
@@ -78,23 +90,26 @@ class CreateRoom:
 
     A host coming back after a relay restart asks for its old endpoint *id*
     and keeps ids below *floor* for the members coming back after it, so no
-    newcomer is given one of theirs.
+    newcomer is given one of theirs; its rejoin *token* becomes the id's
+    token again.
     """
 
     id: int | None = None
     floor: int = 0
+    token: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class JoinRoom:
     """First message of anyone else: the room must exist.
 
-    A member coming back asks for its old endpoint *id*; an endpoint still
-    holding it in the room (the member's own dead connection, usually) is
-    replaced.
+    A member coming back asks for its old endpoint *id* and presents the
+    rejoin *token* its Welcome gave it; an endpoint still holding the id in
+    the room (the member's own dead connection, usually) is then replaced.
     """
 
     id: int | None = None
+    token: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +140,9 @@ class Welcome:
     id: int
     host: int
     members: tuple[int, ...]
+    #: Secret to present when coming back to *id*; kept out of reprs, so out of
+    #: logs. Welcomes compare by where they put you: a token is random.
+    token: bytes | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,22 +176,28 @@ RelayEnvelope = Welcome | MemberJoined | MemberLeft | Delivered | RelayRejected
 
 def encode_envelope(env: ClientEnvelope | RelayEnvelope) -> bytes:
     match env:
-        case CreateRoom(None, 0):
+        case CreateRoom(None, 0, None):
             return pack([Op.CREATE])
-        case CreateRoom(id_, floor):
+        case CreateRoom(id_, floor, None):
             return pack([Op.CREATE, id_, floor])
-        case JoinRoom(None):
+        case CreateRoom(int(id_), floor, bytes(token)):
+            return pack([Op.CREATE, id_, floor, token])
+        case JoinRoom(None, None):
             return pack([Op.JOIN])
-        case JoinRoom(id_):
+        case JoinRoom(id_, None):
             return pack([Op.JOIN, id_])
+        case JoinRoom(int(id_), bytes(token)):
+            return pack([Op.JOIN, id_, token])
         case Send(to, payload):
             return pack([Op.SEND, to, payload])
         case Kick(id_):
             return pack([Op.KICK, id_])
         case HandOver(id_):
             return pack([Op.HAND_OVER, id_])
-        case Welcome(id_, host, members):
+        case Welcome(id_, host, members, None):
             return pack([Op.WELCOME, id_, host, list(members)])
+        case Welcome(id_, host, members, token):
+            return pack([Op.WELCOME, id_, host, list(members), token])
         case MemberJoined(id_):
             return pack([Op.JOINED, id_])
         case MemberLeft(id_):
@@ -182,7 +206,9 @@ def encode_envelope(env: ClientEnvelope | RelayEnvelope) -> bytes:
             return pack([Op.DELIVERED, sender, payload])
         case RelayRejected(reason, message, fatal):
             return pack([Op.REJECTED, reason, message[:MAX_MESSAGE_CHARS], fatal])
-    raise LocalProtocolError(f"not an envelope: {env!r}")
+    raise LocalProtocolError(
+        f"not an envelope: {env!r} (a rejoin token goes with the endpoint id it is for)"
+    )
 
 
 def decode_client_envelope(data: bytes, limits: Limits = DEFAULT_LIMITS) -> ClientEnvelope:
@@ -192,13 +218,15 @@ def decode_client_envelope(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Clie
         case Op.CREATE:
             if not fields:
                 return CreateRoom()
-            _arity(op, fields, 2)
-            return CreateRoom(_endpoint_id(fields[0]), _endpoint_id(fields[1]))
+            _arity(op, fields, 2, 3)
+            token = _token(fields[2]) if len(fields) == 3 else None
+            return CreateRoom(_endpoint_id(fields[0]), _endpoint_id(fields[1]), token)
         case Op.JOIN:
             if not fields:
                 return JoinRoom()
-            _arity(op, fields, 1)
-            return JoinRoom(_endpoint_id(fields[0]))
+            _arity(op, fields, 1, 2)
+            token = _token(fields[1]) if len(fields) == 2 else None
+            return JoinRoom(_endpoint_id(fields[0]), token)
         case Op.SEND:
             _arity(op, fields, 2)
             return Send(_endpoint_id(fields[0]), _bytes(fields[1]))
@@ -216,7 +244,7 @@ def decode_relay_envelope(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Relay
     op, fields = _split(data, limits)
     match op:
         case Op.WELCOME:
-            _arity(op, fields, 3)
+            _arity(op, fields, 3, 4)
             members = fields[2]
             if not isinstance(members, list):
                 raise ProtocolError("welcome: members must be a list", reason="malformed")
@@ -224,6 +252,7 @@ def decode_relay_envelope(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Relay
                 _endpoint_id(fields[0]),
                 _endpoint_id(fields[1]),
                 tuple(_endpoint_id(m) for m in members),
+                _token(fields[3]) if len(fields) == 4 else None,
             )
         case Op.JOINED:
             _arity(op, fields, 1)
@@ -255,10 +284,12 @@ def _split(data: bytes, limits: Limits) -> tuple[Op, list[Any]]:
     return op, obj[1:]
 
 
-def _arity(op: Op, fields: list[Any], n: int) -> None:
-    if len(fields) != n:
+def _arity(op: Op, fields: list[Any], n: int, or_n: int | None = None) -> None:
+    if len(fields) != n and len(fields) != or_n:
+        expected = str(n) if or_n is None else f"{n} or {or_n}"
         raise ProtocolError(
-            f"envelope {op.name} has {len(fields)} fields, expected {n}", reason="malformed"
+            f"envelope {op.name} has {len(fields)} fields, expected {expected}",
+            reason="malformed",
         )
 
 
@@ -269,6 +300,14 @@ def _endpoint_id(value: Any) -> int:
 def _bytes(value: Any) -> bytes:
     if not isinstance(value, bytes):
         raise ProtocolError("payload must be bytes", reason="malformed")
+    return value
+
+
+def _token(value: Any) -> bytes:
+    if not isinstance(value, bytes) or len(value) != REJOIN_TOKEN_BYTES:
+        raise ProtocolError(
+            f"a rejoin token must be {REJOIN_TOKEN_BYTES} bytes", reason="malformed"
+        )
     return value
 
 

@@ -23,6 +23,9 @@ _KNOWN = {
     "unanswered": "the rep's side did not answer; check the session code and try again",
     "no-such-room": "there is no such session on this relay",
     "room-exists": "that session number is taken on this relay",
+    # Coming back after a drop: another connection holds our place and our
+    # rejoin token does not match (someone else got there first after a restart).
+    "place-taken": "the relay gave our place in the session to another connection",
     "too-big": "the relay refused a message as too large",
 }
 

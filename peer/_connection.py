@@ -193,13 +193,15 @@ async def open_relay_connection(
     relay_timeout: float = RELAY_TIMEOUT,
     endpoint_id: int | None = None,
     floor: int = 0,
+    token: bytes | None = None,
     probe: bool = True,
     connect_within: float | None = None,
 ) -> AsyncIterator[RelayConnection]:
     """Connect to *room* on *relay*, create or join it, and wait for the welcome.
 
-    Coming back after a drop, *endpoint_id* asks for the id we had (and a
-    host re-creating its room keeps ids below *floor* for its members);
+    Coming back after a drop, *endpoint_id* asks for the id we had, with the
+    rejoin *token* our first welcome gave us (and a host re-creating its room
+    keeps ids below *floor* for its members);
     without *probe*, a time-out is not looked into (a reconnect tries again
     soon instead). *connect_within* shortens the connect time-out.
     """
@@ -216,7 +218,9 @@ async def open_relay_connection(
         try:
             async with _open_websocket(url, limits, connect_timeout) as ws:
                 hello: ClientEnvelope = (
-                    CreateRoom(endpoint_id, floor) if create else JoinRoom(endpoint_id)
+                    CreateRoom(endpoint_id, floor, token)
+                    if create
+                    else JoinRoom(endpoint_id, token)
                 )
                 conn = await _greet(ws, relay, hello, limits=limits, relay_timeout=relay_timeout)
                 conn.relay, conn.room = relay, room

@@ -4,7 +4,9 @@ A relay that restarted knows nothing, so the host re-creates its room
 (asking for its old id, and keeping the ids below a floor for the members
 on their way back) and members join it again asking for theirs; a relay
 that only lost one connection still has the room, and a member's new
-connection takes the place of its dead one. Either way the endpoint ids
+connection takes the place of its dead one, showing the rejoin token the
+relay's first Welcome gave it (a relay that restarted takes the token
+from whoever claims the id first, so it stays the same). Either way the endpoint ids
 stay what the session's channels were keyed on, and ``codec._resume``
 does the rest end to end.
 
@@ -128,6 +130,8 @@ async def _attempt(
             relay_timeout=previous.relay_timeout,
             endpoint_id=previous.id,
             floor=floor or 0,
+            # Without it the relay gives our place to nobody, us included.
+            token=previous.welcome.token,
             probe=False,
             connect_within=within,
         )

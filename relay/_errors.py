@@ -17,6 +17,7 @@ __all__ = [
     "NoSuchRoomError",
     "NotHostError",
     "NotJoinedError",
+    "PlaceTakenError",
     "RateLimitedError",
     "RejectedError",
     "RelayError",
@@ -56,6 +57,12 @@ class NoSuchRoomError(RejectedError):
 
 class RoomFullError(RejectedError):
     reason = "room-full"
+
+
+class PlaceTakenError(RejectedError):
+    """JoinRoom for an endpoint id that is someone else's: the rejoin token is missing or wrong."""
+
+    reason = "place-taken"
 
 
 class TooManyRoomsError(RejectedError):

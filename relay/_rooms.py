@@ -19,9 +19,28 @@ member's JoinRoom names it, and whoever holds it now (the member's own dead
 connection, which the relay has not noticed yet) is replaced. After a
 relay restart the host's CreateRoom names its id and a *floor*: fresh ids
 start there, so no newcomer gets the id of a member still on its way back.
-The relay cannot tell a member from someone else who knows the room id;
-the end-to-end resume does (``codec._resume``), so the worst a stranger can
-do here is stand in a member's place and be refused by everyone else.
+
+An id is taken back only with its *rejoin token*: the relay makes one up
+for every id it gives out (the Welcome carries it) and keeps it while the
+room lives, its endpoint present or away. A claim without it is refused
+(:class:`PlaceTakenError`), so someone who knows only the room id can no
+longer push a present member, or the host, out of its place. An id with no
+token held (never given out here, or forgotten: see below) goes to the
+first to claim it, and the token it brings becomes the id's token: that is
+a relay that restarted, where a host re-creates the room and its members
+come back with the tokens the old relay gave them. Those claims are
+*unproven* (the relay cannot tell a member from a stranger who got there
+first), so in a re-created room a later claim may take an unproven id over
+for ``claim_window`` seconds, as any claim could before tokens; the
+end-to-end resume (``codec._resume``) tells the members apart, and the
+worst a stranger does is stand in a place for a while and be refused by
+everyone else. After the window whoever holds an id keeps it.
+
+A token is forgotten when its joiner leaves without the host ever having
+answered it (it was never in the session), when the host kicks the id
+(even after it left: the host's Disconnect often comes late), and, past
+``max_away`` ids away in one room, for the one away longest; the next to
+claim such an id sets its token again.
 
 A joiner is *unanswered* until the room's host sends it something (the
 reply to its handshake, or to its resume question): only someone the host
@@ -40,22 +59,41 @@ everything here is tested with plain values.
 
 from __future__ import annotations
 
+import hmac
+import math
+import secrets
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-from codec import MAX_ENDPOINT_ID
+from codec import MAX_ENDPOINT_ID, REJOIN_TOKEN_BYTES
 from relay._errors import (
     NoSuchMemberError,
     NoSuchRoomError,
     NotHostError,
+    PlaceTakenError,
     RoomExistsError,
     RoomFullError,
     TooManyRoomsError,
 )
 
-__all__ = ["Departure", "Joined", "Room", "Rooms"]
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = ["CLAIM_WINDOW", "MAX_AWAY", "Departure", "Joined", "Room", "Rooms"]
 
 T = TypeVar("T")
+
+#: Seconds after a room is re-created (a relay restart) during which a claim may
+#: take over an id someone else claimed first: the rep and its members come back
+#: within a few seconds of the relay (their back-off stops at 8 s).
+CLAIM_WINDOW = 30.0
+#: Tokens kept per room for ids whose endpoint is away; a room rarely has more
+#: members than a few, and each departed stranger's id is kicked by the host.
+MAX_AWAY = 64
+
+
+def _random_token() -> bytes:
+    return secrets.token_bytes(REJOIN_TOKEN_BYTES)
 
 
 @dataclass(slots=True)
@@ -67,6 +105,16 @@ class Room(Generic[T]):
     next_id: int = 1
     #: Joiners the host has not answered yet, the one waiting longest first.
     unanswered: dict[int, T] = field(default_factory=dict)
+    #: Each id's rejoin token, its endpoint present or away.
+    tokens: dict[int, bytes] = field(default_factory=dict)
+    #: Ids whose token the first to claim them set (not issued here).
+    unproven: set[int] = field(default_factory=set)
+    #: Until when a claim may take over an unproven id (a re-created room only).
+    contest_until: float = -math.inf
+    #: Ids the host has answered at least once: those are held when they leave.
+    heard: set[int] = field(default_factory=set)
+    #: Ids away whose token is kept, the one away longest first.
+    away: dict[int, None] = field(default_factory=dict)
 
     def others(self, endpoint_id: int) -> list[T]:
         return [m for i, m in self.members.items() if i != endpoint_id]
@@ -82,6 +130,8 @@ class Joined(Generic[T]):
     replaced: T | None = None
     #: The unanswered joiner that waited longest, when too many wait.
     evicted: T | None = None
+    #: The id was taken over from whoever claimed it first (a re-created room).
+    contested: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,11 +147,21 @@ class Departure(Generic[T]):
 
 class Rooms(Generic[T]):
     def __init__(
-        self, *, max_rooms: int, max_endpoints_per_room: int, max_unanswered: int = 4
+        self,
+        *,
+        max_rooms: int,
+        max_endpoints_per_room: int,
+        max_unanswered: int = 4,
+        claim_window: float = CLAIM_WINDOW,
+        max_away: int = MAX_AWAY,
+        new_token: Callable[[], bytes] = _random_token,
     ) -> None:
         self._max_rooms = max_rooms
         self._max_members = max_endpoints_per_room
         self._max_unanswered = max_unanswered
+        self._claim_window = claim_window
+        self._max_away = max_away
+        self._new_token = new_token
         self._rooms: dict[str, Room[T]] = {}
 
     def __len__(self) -> int:
@@ -111,9 +171,21 @@ class Rooms(Generic[T]):
         return self._rooms.get(room_id)
 
     def create(
-        self, room_id: str, endpoint: T, now: float, *, wanted: int | None = None, floor: int = 0
+        self,
+        room_id: str,
+        endpoint: T,
+        now: float,
+        *,
+        wanted: int | None = None,
+        floor: int = 0,
+        token: bytes | None = None,
     ) -> int:
-        """Open *room_id* with *endpoint* as its host; return the host's endpoint id."""
+        """Open *room_id* with *endpoint* as its host; return the host's endpoint id.
+
+        With *wanted* the host re-creates its room after a relay restart and
+        brings its rejoin *token*; every claim in that room is then unproven
+        for a while (see the module's notes).
+        """
         if room_id in self._rooms:
             raise RoomExistsError(
                 f"room {room_id} is already in use; start a new session to get a fresh code"
@@ -124,23 +196,43 @@ class Rooms(Generic[T]):
         room: Room[T] = Room(room_id, host=host, created_at=now, next_id=max(floor, host + 1))
         self._rooms[room_id] = room
         room.members[host] = endpoint
+        room.heard.add(host)
+        if wanted is not None and wanted > 0:
+            room.contest_until = now + self._claim_window
+            room.unproven.add(host)
+            room.tokens[host] = token if token is not None else self._new_token()
+        else:
+            room.tokens[host] = self._new_token()
         return host
 
-    def join(self, room_id: str, endpoint: T, *, wanted: int | None = None) -> Joined[T]:
-        """Add *endpoint* to an existing room, unanswered (see the module's notes)."""
+    def join(
+        self,
+        room_id: str,
+        endpoint: T,
+        now: float,
+        *,
+        wanted: int | None = None,
+        token: bytes | None = None,
+    ) -> Joined[T]:
+        """Add *endpoint* to an existing room, unanswered (see the module's notes).
+
+        Asking for the id it had (*wanted*), it must bring that id's rejoin
+        *token*, unless the relay holds none for it.
+        """
         room = self._rooms.get(room_id)
         if room is None:
             raise NoSuchRoomError(
                 f"there is no session {room_id} on this relay; check the session number"
             )
-        rejoin = wanted is not None and wanted > 0
-        replaced = room.members.get(wanted) if wanted is not None and rejoin else None
+        claim = wanted if wanted is not None and wanted > 0 else None
+        contested = claim is not None and self._contest(room, claim, token, now)
+        replaced = room.members.get(claim) if claim is not None else None
         # The joiner waiting longest makes way (a member coming back on a new
         # connection takes its own old place instead); the host waits for nobody.
         evict = (
             len(room.unanswered) >= self._max_unanswered
-            and wanted not in room.unanswered
-            and wanted != room.host
+            and claim not in room.unanswered
+            and claim != room.host
         )
         if replaced is None and len(room.members) - evict >= self._max_members:
             raise RoomFullError(f"session {room_id} already has {self._max_members} participants")
@@ -149,17 +241,43 @@ class Rooms(Generic[T]):
             oldest = next(iter(room.unanswered))
             del room.unanswered[oldest]
             evicted = room.members.pop(oldest)
-        if wanted is not None and rejoin:
-            room.members[wanted] = endpoint
+            self._depart(room, oldest)
+        if claim is not None:
+            room.members[claim] = endpoint
             # Never hand that id to a newcomer later.
-            room.next_id = max(room.next_id, wanted + 1)
-            endpoint_id = wanted
+            room.next_id = max(room.next_id, claim + 1)
+            endpoint_id = claim
+            room.away.pop(claim, None)
+            if contested or claim not in room.tokens:
+                # The first to claim it (or the one taking it over) sets its token.
+                room.tokens[claim] = token if token is not None else self._new_token()
+                room.unproven.add(claim)
         else:
             endpoint_id = self._add(room, endpoint)
+            room.tokens[endpoint_id] = self._new_token()
         if endpoint_id != room.host:
             room.unanswered.pop(endpoint_id, None)  # to the end of the line
             room.unanswered[endpoint_id] = endpoint
-        return Joined(endpoint_id, room, replaced, evicted)
+        return Joined(endpoint_id, room, replaced, evicted, contested)
+
+    def token(self, room_id: str, endpoint_id: int) -> bytes:
+        """The rejoin token of *endpoint_id*, for its Welcome."""
+        room = self._rooms.get(room_id)
+        if room is None or endpoint_id not in room.tokens:
+            raise NoSuchMemberError(f"endpoint {endpoint_id} is not in this session")
+        return room.tokens[endpoint_id]
+
+    def _contest(self, room: Room[T], wanted: int, token: bytes | None, now: float) -> bool:
+        """May this claim have *wanted*? True if it takes the id over; raise if it may not."""
+        held = room.tokens.get(wanted)
+        if held is None or (token is not None and hmac.compare_digest(held, token)):
+            return False
+        if wanted in room.unproven and now < room.contest_until:
+            return True
+        raise PlaceTakenError(
+            f"that place in session {room.id} belongs to another connection (the rejoin"
+            " token does not match); join again with the session code"
+        )
 
     def answered(self, room_id: str, by: int, to: int) -> bool:
         """*by* sent *to* something; True if that was the host answering a joiner."""
@@ -167,6 +285,7 @@ class Rooms(Generic[T]):
         if room is None or by != room.host or to not in room.unanswered:
             return False
         del room.unanswered[to]
+        room.heard.add(to)
         return True
 
     def member(self, room_id: str, endpoint_id: int) -> T:
@@ -195,6 +314,9 @@ class Rooms(Generic[T]):
             raise NoSuchMemberError("you are not in this session")
         if by != room.host:
             raise NotHostError("only the session host can remove participants")
+        if target != by:
+            # Removed for good: its place may not be taken back with its token.
+            self._forget(room, target)
         if target not in room.members:
             raise NoSuchMemberError(f"endpoint {target} is not in this session")
         return room.members[target]
@@ -225,11 +347,28 @@ class Rooms(Generic[T]):
             return None
         del room.members[endpoint_id]
         room.unanswered.pop(endpoint_id, None)
+        self._depart(room, endpoint_id)
         closed_after = None
         if not room.members:
             del self._rooms[room_id]
             closed_after = now - room.created_at
         return Departure(room_id, endpoint_id, list(room.members.values()), closed_after)
+
+    def _depart(self, room: Room[T], endpoint_id: int) -> None:
+        """*endpoint_id* is gone: keep its token for its return, if it has one to make."""
+        if endpoint_id not in room.heard:
+            self._forget(room, endpoint_id)  # never in the session: nothing to come back to
+        elif endpoint_id in room.tokens:
+            room.away[endpoint_id] = None
+            if len(room.away) > self._max_away:
+                self._forget(room, next(iter(room.away)))
+
+    @staticmethod
+    def _forget(room: Room[T], endpoint_id: int) -> None:
+        room.tokens.pop(endpoint_id, None)
+        room.unproven.discard(endpoint_id)
+        room.heard.discard(endpoint_id)
+        room.away.pop(endpoint_id, None)
 
     def _add(self, room: Room[T], endpoint: T) -> int:
         endpoint_id = room.next_id

@@ -10,7 +10,8 @@ liveness. Each limit has its one place here:
 * CreateRoom: the address's room-creation rate, then its open-room quota,
   then the relay's room cap; the room waits ``pairing_timeout`` for a joiner.
 * JoinRoom: the address's budget of refused joins (no such room, a full
-  room: what a scan of room ids gets), then the room's own cap and its cap
+  room: what a scan of room ids gets; a claim on someone else's endpoint id
+  without its rejoin token), then the room's own cap and its cap
   on joiners the host has not answered (``relay._rooms``), who are closed
   after ``join_answer_timeout``. A join that gets in costs nothing, so a
   flood of joins into a room, answered or not, neither fills it nor keeps a
@@ -183,13 +184,19 @@ class Router:
                         " this relay; end one first"
                     )
                 endpoint_id = self._rooms.create(
-                    endpoint.room_id, endpoint, now, wanted=envelope.id, floor=envelope.floor
+                    endpoint.room_id,
+                    endpoint,
+                    now,
+                    wanted=envelope.id,
+                    floor=envelope.floor,
+                    token=envelope.token,
                 )
                 self._rooms_held.take(address)
                 self._room_creator[endpoint.room_id] = address
                 endpoint.joined(endpoint_id, now)
                 endpoint.liveness.await_partner(now + self.settings.pairing_timeout)
-                endpoint.send_envelope(Welcome(endpoint_id, endpoint_id, ()))
+                token = self._rooms.token(endpoint.room_id, endpoint_id)
+                endpoint.send_envelope(Welcome(endpoint_id, endpoint_id, (), token))
                 logger.info("room %s opened by %s", endpoint.room_id, address)
             case JoinRoom():
                 if not self._failed_joins.may(address, now):
@@ -199,10 +206,17 @@ class Router:
                         f" {wait:.0f} s"
                     )
                 try:
-                    joined = self._rooms.join(endpoint.room_id, endpoint, wanted=envelope.id)
+                    joined = self._rooms.join(
+                        endpoint.room_id, endpoint, now, wanted=envelope.id, token=envelope.token
+                    )
                 except RejectedError:
+                    # A claim on someone else's place (a wrong rejoin token) too.
                     self._failed_joins.spend(address, now)
                     raise
+                if joined.contested:
+                    # Taking over a place claimed first after a restart: allowed for a
+                    # while, but a stranger doing it again and again pays for each.
+                    self._failed_joins.spend(address, now)
                 endpoint_id, room = joined.id, joined.room
                 if joined.replaced is not None:
                     # Its member came back on a new connection (SPEC X3).
@@ -216,7 +230,8 @@ class Router:
                     endpoint.unanswered = True
                     endpoint.liveness.await_answer(now + self.settings.join_answer_timeout)
                 present = tuple(i for i in room.members if i != endpoint_id)
-                endpoint.send_envelope(Welcome(endpoint_id, room.host, present))
+                token = self._rooms.token(endpoint.room_id, endpoint_id)
+                endpoint.send_envelope(Welcome(endpoint_id, room.host, present, token))
                 notice = MemberJoined(endpoint_id)
                 for other in room.others(endpoint_id):
                     other.liveness.paired()

@@ -8,6 +8,7 @@ import msgpack
 import pytest
 
 from codec import (
+    REJOIN_TOKEN_BYTES,
     ClientEnvelope,
     CreateRoom,
     Delivered,
@@ -31,12 +32,15 @@ from codec import (
 )
 
 MAX_ID = 2**31 - 1
+TOKEN = bytes(range(REJOIN_TOKEN_BYTES))
 
 CLIENT_ENVELOPES: list[ClientEnvelope] = [
     CreateRoom(),
     CreateRoom(1, 4),
+    CreateRoom(1, 4, TOKEN),
     JoinRoom(),
     JoinRoom(3),
+    JoinRoom(3, TOKEN),
     Send(0, b""),
     Send(MAX_ID, b"\x10" + bytes(range(256))),
     Kick(7),
@@ -45,6 +49,7 @@ CLIENT_ENVELOPES: list[ClientEnvelope] = [
 RELAY_ENVELOPES: list[RelayEnvelope] = [
     Welcome(1, 0, ()),
     Welcome(3, 0, (0, 1, 2, MAX_ID)),
+    Welcome(2, 1, (1,), TOKEN),
     MemberJoined(4),
     MemberLeft(MAX_ID),
     Delivered(0, b""),
@@ -74,6 +79,52 @@ def test_every_client_envelope_round_trips(env: ClientEnvelope) -> None:
 @pytest.mark.parametrize("env", RELAY_ENVELOPES, ids=repr)
 def test_every_relay_envelope_round_trips(env: RelayEnvelope) -> None:
     assert decode_relay_envelope(encode_envelope(env)) == env
+
+
+def test_the_rejoin_token_travels_with_the_welcome_and_the_rejoin() -> None:
+    welcome = decode_relay_envelope(encode_envelope(Welcome(2, 1, (1,), TOKEN)))
+    assert isinstance(welcome, Welcome)
+    assert welcome.token == TOKEN
+    join = decode_client_envelope(encode_envelope(JoinRoom(2, TOKEN)))
+    assert join == JoinRoom(2, TOKEN)
+    assert join != JoinRoom(2)
+
+
+def test_a_rejoin_token_never_shows_in_a_repr_so_never_in_a_log() -> None:
+    for env in (Welcome(2, 1, (1,), TOKEN), JoinRoom(2, TOKEN), CreateRoom(1, 4, TOKEN)):
+        assert repr(TOKEN) not in repr(env)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        raw(2, 3, b""),
+        raw(2, 3, b"x" * (REJOIN_TOKEN_BYTES - 1)),
+        raw(2, 3, b"x" * (REJOIN_TOKEN_BYTES + 1)),
+        raw(2, 3, "x" * REJOIN_TOKEN_BYTES),
+        raw(2, 3, None),
+        raw(2, 3, TOKEN, 4),
+        raw(1, 1, 4, b"short"),
+        raw(1, 1, 4, TOKEN, 5),
+    ],
+    ids=["empty", "short", "long", "str", "nil", "join+1", "create-short", "create+1"],
+)
+def test_a_rejoin_with_a_malformed_token_is_rejected(data: bytes) -> None:
+    assert_malformed(decode_client_envelope, data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [raw(10, 2, 1, [1], b"short"), raw(10, 2, 1, [1], None), raw(10, 2, 1, [1], "t" * 16)],
+    ids=["short", "nil", "str"],
+)
+def test_a_welcome_with_a_malformed_token_is_rejected(data: bytes) -> None:
+    assert_malformed(decode_relay_envelope, data)
+
+
+def test_a_token_without_the_id_it_is_for_cannot_be_encoded() -> None:
+    with pytest.raises(LocalProtocolError, match="rejoin token goes with the endpoint id"):
+        encode_envelope(JoinRoom(None, TOKEN))
 
 
 def test_a_small_send_costs_at_most_five_bytes_of_envelope() -> None:
@@ -133,7 +184,7 @@ def test_a_client_envelope_with_the_wrong_arity_is_rejected(data: bytes) -> None
     "data",
     [
         raw(10, 1, 0),
-        raw(10, 1, 0, [], 9),
+        raw(10, 1, 0, [], TOKEN, 9),
         raw(11),
         raw(11, 1, 2),
         raw(12),

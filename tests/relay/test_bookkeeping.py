@@ -26,8 +26,8 @@ def make_rooms(max_rooms: int = 10, per_room: int = 3) -> Rooms[str]:
 def test_host_gets_id_1_and_joiners_count_up() -> None:
     rooms = make_rooms()
     assert rooms.create("abc", "host", now=0.0) == 1
-    assert rooms.join("abc", "a").id == 2
-    joined = rooms.join("abc", "b")
+    assert rooms.join("abc", "a", now=0.0).id == 2
+    joined = rooms.join("abc", "b", now=0.0)
     room = joined.room
     assert joined.id == 3
     assert room.host == 1
@@ -37,16 +37,17 @@ def test_host_gets_id_1_and_joiners_count_up() -> None:
 def test_ids_are_not_reused_while_the_room_lives() -> None:
     rooms = make_rooms()
     rooms.create("abc", "host", now=0.0)
-    rooms.join("abc", "a")
+    rooms.join("abc", "a", now=0.0)
     rooms.leave("abc", 2, now=1.0)
-    assert rooms.join("abc", "b").id == 3
+    assert rooms.join("abc", "b", now=0.0).id == 3
 
 
 def test_a_member_coming_back_gets_its_old_id_and_replaces_its_dead_connection() -> None:
     rooms = make_rooms()
     rooms.create("abc", "host", now=0.0)
-    rooms.join("abc", "bob's dead connection")
-    joined = rooms.join("abc", "bob again", wanted=2)
+    rooms.join("abc", "bob's dead connection", now=0.0)
+    token = rooms.token("abc", 2)
+    joined = rooms.join("abc", "bob again", now=1.0, wanted=2, token=token)
     room = joined.room
     assert (joined.id, joined.replaced) == (2, "bob's dead connection")
     assert room.members[2] == "bob again"
@@ -58,15 +59,15 @@ def test_a_member_coming_back_gets_its_old_id_and_replaces_its_dead_connection()
 def test_an_id_asked_for_is_never_given_to_a_newcomer_later() -> None:
     rooms = make_rooms(per_room=5)
     rooms.create("abc", "host", now=0.0)
-    rooms.join("abc", "carol back first", wanted=3)
-    assert rooms.join("abc", "newcomer").id == 4
+    rooms.join("abc", "carol back first", now=0.0, wanted=3)
+    assert rooms.join("abc", "newcomer", now=0.0).id == 4
 
 
 def test_a_host_recreating_its_room_keeps_ids_below_the_floor_for_its_members() -> None:
     rooms = make_rooms(per_room=5)
     assert rooms.create("abc", "host", now=0.0, wanted=1, floor=4) == 1
-    assert rooms.join("abc", "newcomer").id == 4
-    assert rooms.join("abc", "bob back", wanted=2).id == 2
+    assert rooms.join("abc", "newcomer", now=0.0).id == 4
+    assert rooms.join("abc", "bob back", now=0.0, wanted=2).id == 2
 
 
 def test_creating_an_existing_room_is_refused() -> None:
@@ -78,15 +79,15 @@ def test_creating_an_existing_room_is_refused() -> None:
 
 def test_joining_a_missing_room_is_refused() -> None:
     with pytest.raises(NoSuchRoomError, match="check the session number"):
-        make_rooms().join("nope", "a")
+        make_rooms().join("nope", "a", now=0.0)
 
 
 def test_a_full_room_refuses_joiners() -> None:
     rooms = make_rooms(per_room=2)
     rooms.create("abc", "host", now=0.0)
-    rooms.join("abc", "a")
+    rooms.join("abc", "a", now=0.0)
     with pytest.raises(RoomFullError):
-        rooms.join("abc", "b")
+        rooms.join("abc", "b", now=0.0)
 
 
 def test_room_count_is_capped() -> None:
@@ -99,7 +100,7 @@ def test_room_count_is_capped() -> None:
 def test_last_member_leaving_deletes_the_room() -> None:
     rooms = make_rooms()
     rooms.create("abc", "host", now=10.0)
-    rooms.join("abc", "a")
+    rooms.join("abc", "a", now=0.0)
     first = rooms.leave("abc", 1, now=11.0)
     assert first is not None
     assert first.remaining == ["a"]
@@ -114,7 +115,7 @@ def test_last_member_leaving_deletes_the_room() -> None:
 def test_room_outlives_its_host_while_others_remain() -> None:
     rooms = make_rooms()
     rooms.create("abc", "host", now=0.0)
-    rooms.join("abc", "a")
+    rooms.join("abc", "a", now=0.0)
     rooms.leave("abc", 1, now=1.0)
     room = rooms.get("abc")
     assert room is not None
@@ -132,8 +133,8 @@ def test_leaving_twice_is_harmless() -> None:
 def test_only_the_host_may_kick() -> None:
     rooms = make_rooms()
     rooms.create("abc", "host", now=0.0)
-    rooms.join("abc", "a")
-    rooms.join("abc", "b")
+    rooms.join("abc", "a", now=0.0)
+    rooms.join("abc", "b", now=0.0)
     with pytest.raises(NotHostError):
         rooms.kick("abc", by=2, target=3)
     assert rooms.kick("abc", by=1, target=3) == "b"
@@ -142,8 +143,8 @@ def test_only_the_host_may_kick() -> None:
 def test_the_host_hands_its_part_to_a_member_who_may_then_kick() -> None:
     rooms = make_rooms()
     rooms.create("abc", "host", now=0.0)
-    rooms.join("abc", "a")
-    rooms.join("abc", "b")
+    rooms.join("abc", "a", now=0.0)
+    rooms.join("abc", "b", now=0.0)
     rooms.hand_over("abc", by=1, to=2)
     room = rooms.get("abc")
     assert room is not None
@@ -156,8 +157,8 @@ def test_the_host_hands_its_part_to_a_member_who_may_then_kick() -> None:
 def test_only_the_current_host_may_hand_its_part_over() -> None:
     rooms = make_rooms()
     rooms.create("abc", "host", now=0.0)
-    rooms.join("abc", "a")
-    rooms.join("abc", "b")
+    rooms.join("abc", "a", now=0.0)
+    rooms.join("abc", "b", now=0.0)
     with pytest.raises(NotHostError):
         rooms.hand_over("abc", by=3, to=3)
     rooms.hand_over("abc", by=1, to=2)
@@ -173,7 +174,7 @@ def test_only_the_current_host_may_hand_its_part_over() -> None:
 def test_the_host_part_goes_only_to_a_member_present() -> None:
     rooms = make_rooms()
     rooms.create("abc", "host", now=0.0)
-    rooms.join("abc", "a")
+    rooms.join("abc", "a", now=0.0)
     rooms.leave("abc", 2, now=1.0)
     with pytest.raises(NoSuchMemberError):
         rooms.hand_over("abc", by=1, to=2)
@@ -194,9 +195,9 @@ def test_kicking_or_sending_to_an_unknown_id_is_refused() -> None:
 def test_a_room_holds_a_few_unanswered_joiners_and_the_next_pushes_out_the_oldest() -> None:
     rooms: Rooms[str] = Rooms(max_rooms=10, max_endpoints_per_room=16, max_unanswered=2)
     rooms.create("abc", "host", now=0.0)
-    assert rooms.join("abc", "flood 1").evicted is None
-    assert rooms.join("abc", "flood 2").evicted is None
-    joined = rooms.join("abc", "customer")
+    assert rooms.join("abc", "flood 1", now=0.0).evicted is None
+    assert rooms.join("abc", "flood 2", now=0.0).evicted is None
+    joined = rooms.join("abc", "customer", now=0.0)
     assert joined.evicted == "flood 1"
     assert list(joined.room.members.values()) == ["host", "flood 2", "customer"]
     assert list(joined.room.unanswered.values()) == ["flood 2", "customer"]
@@ -205,11 +206,11 @@ def test_a_room_holds_a_few_unanswered_joiners_and_the_next_pushes_out_the_oldes
 def test_a_joiner_the_host_answered_is_never_pushed_out() -> None:
     rooms: Rooms[str] = Rooms(max_rooms=10, max_endpoints_per_room=16, max_unanswered=2)
     rooms.create("abc", "host", now=0.0)
-    customer = rooms.join("abc", "customer").id
+    customer = rooms.join("abc", "customer", now=0.0).id
     assert not rooms.answered("abc", by=99, to=customer)  # only the host's word counts
     assert rooms.answered("abc", by=1, to=customer)
     for i in range(10):
-        assert rooms.join("abc", f"flood {i}").evicted != "customer"
+        assert rooms.join("abc", f"flood {i}", now=0.0).evicted != "customer"
     assert "customer" in rooms.member_list("abc")
 
 
@@ -217,16 +218,16 @@ def test_unanswered_joiners_cannot_fill_a_room() -> None:
     rooms: Rooms[str] = Rooms(max_rooms=10, max_endpoints_per_room=4, max_unanswered=2)
     rooms.create("abc", "host", now=0.0)
     for i in range(50):
-        rooms.join("abc", f"flood {i}")
-    assert rooms.join("abc", "customer").id > 0  # not RoomFullError
+        rooms.join("abc", f"flood {i}", now=0.0)
+    assert rooms.join("abc", "customer", now=0.0).id > 0  # not RoomFullError
     assert len(rooms.member_list("abc")) == 3
 
 
 def test_a_member_coming_back_waits_for_the_host_too_but_takes_its_own_place() -> None:
     rooms: Rooms[str] = Rooms(max_rooms=10, max_endpoints_per_room=16, max_unanswered=1)
     rooms.create("abc", "host", now=0.0)
-    rooms.join("abc", "bob")
-    again = rooms.join("abc", "bob again", wanted=2)
+    rooms.join("abc", "bob", now=0.0)
+    again = rooms.join("abc", "bob again", now=0.0, wanted=2, token=rooms.token("abc", 2))
     assert (again.replaced, again.evicted) == ("bob", None)
     assert list(again.room.unanswered.values()) == ["bob again"]
 

@@ -137,7 +137,8 @@ async def test_a_member_coming_back_takes_its_id_and_its_old_connection_is_close
             open_member(relay_url, "room1") as old,
         ):
             assert await host.receive() == MemberJoined(2)
-            async with open_member(relay_url, "room1", hello=JoinRoom(2)) as back:
+            hello = JoinRoom(2, old.welcome.token)
+            async with open_member(relay_url, "room1", hello=hello) as back:
                 assert back.welcome == Welcome(id=2, host=1, members=(1,))
                 seen, _ = await old.closed()
                 assert [e.reason for e in seen if isinstance(e, RelayRejected)] == ["replaced"]
