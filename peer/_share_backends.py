@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 import trio
 
 from codec import ProtocolError
+from peer._app_window import X11AppWindow
 from peer._capture import open_screen_source
 from peer._clipboard import X11Clipboard
 from peer._inject import XTestInput
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from codec import Member, Message
+    from peer._app_window import AppWindow
     from peer._capture import ScreenSource
     from peer._clipboard import ClipboardSink
     from peer._inject import InputSink
@@ -61,6 +63,8 @@ class Backends:
     open_windows: Callable[[], WindowLookup]
     open_input: Callable[[], InputSink]
     open_clipboard: Callable[[], ClipboardSink]
+    #: The one window a rep controls (control one application), by its X id.
+    open_app_window: Callable[[int], AppWindow]
 
 
 def x11_backends(display: str | None = None) -> Backends:
@@ -71,6 +75,7 @@ def x11_backends(display: str | None = None) -> Backends:
         open_windows=lambda: X11Windows(display),
         open_input=lambda: XTestInput(display),
         open_clipboard=lambda: X11Clipboard(display),
+        open_app_window=lambda window: X11AppWindow(display, window),
     )
 
 

@@ -25,6 +25,7 @@ from codec import (
     ConsentRevoke,
     ConsentState,
     CreditGrant,
+    InputRefused,
     KeyInput,
     LocalProtocolError,
     MonitorList,
@@ -267,6 +268,11 @@ class RepSharing(SharingSide):
                 raise ProtocolError("clipboard text outside control")
             if self._clipboard is not None:
                 self._clipboard.receive(message.text)
+        elif isinstance(message, InputRefused):
+            if machine is None or sender.role is not Role.CUSTOMER:
+                raise ProtocolError("word on input from someone this rep does not control")
+            if machine.permits(Permission.INJECT_INPUT):  # else it crossed our stop: moot
+                await self._notice(f"! {message.reason}")
         elif isinstance(message, CreditGrant):
             if (
                 machine is None
