@@ -19,6 +19,9 @@ stacked above it. The rules:
   window menu, the run dialog), Ctrl+Escape (the start menu), Print
   (the desktop's screenshot tool) and the vendor keys (``XF86*``: launchers,
   sleep, power, console switches).
+- A key another program holds for the whole desktop (a hotkey: a passive
+  grab on the root window, with the modifiers held now) never goes in
+  either: the customer's peer asks the X server whether it is *claimed*.
 - Alt+F4 goes in: it closes the focused window, which the focus rule makes
   the shared one, as its own Quit would. The window manager's frame (title
   bar, close button) stays out of reach: it is outside the window's box.
@@ -62,7 +65,12 @@ _PRINT, _SYS_REQ = 0xFF61, 0xFF15
 _VENDOR = range(0x1008FE00, 0x1008FFFF + 1)
 #: The keysym a character of typed text stands for, where it differs from its code point.
 _CHAR_KEYSYMS = {"\t": _TAB, "\n": 0xFF0D, "\r": 0xFF0D, "\b": 0xFF08, "\x1b": _ESCAPE}
-_NAMES = {_TAB: "Tab", _LEFT_TAB: "Tab", _ESCAPE: "Esc", _SPACE: "Space", _GRAVE: "`"}
+_HELD = ((_CONTROL, "Ctrl"), (_ALT, "Alt"), (frozenset({0xFFE1, 0xFFE2}), "Shift"))
+_NAMES = {
+    _TAB: "Tab", _LEFT_TAB: "Tab", _ESCAPE: "Esc", _SPACE: "Space", _GRAVE: "`",
+    0xFFFF: "Del", 0xFF08: "Backspace", 0xFF0D: "Enter",
+    0xFF51: "Left", 0xFF52: "Up", 0xFF53: "Right", 0xFF54: "Down",
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +110,7 @@ def _key_name(keysym: int) -> str:
         return f"F{keysym - _F1 + 1}"
     if 0x21 <= keysym <= 0x7E:
         return chr(keysym).upper()
-    return "a key"
+    return f"key {keysym:#x}"
 
 
 def desktop_shortcut(keysym: int, *, ctrl: bool, alt: bool) -> str | None:
@@ -152,8 +160,12 @@ class ApplicationInput:
     _keys_told: _Told = field(default_factory=_Told, init=False)
     _pointer_told: _Told = field(default_factory=_Told, init=False)
 
-    def key(self, event: KeyInput, *, focused: bool) -> InputDecision:
-        """May *event* go in, the focus being in the shared window or not?"""
+    def key(self, event: KeyInput, *, focused: bool, claimed: bool = False) -> InputDecision:
+        """May *event* go in, the focus being in the shared window or not?
+
+        *claimed*: another program holds this key, with the modifiers held
+        now, as a shortcut for the whole desktop.
+        """
         if not event.down:
             if event.text or event.keysym not in self._keys:
                 return InputDecision(InputVerdict.DROP)
@@ -171,6 +183,10 @@ class ApplicationInput:
         if not focused:
             why = f"{self.customer}'s focus is on another window; keys are not sent"
             return self._drop(self._keys_told, why)
+        if claimed:
+            held = "".join(f"{name}+" for keys, name in _HELD if self._keys & keys)
+            why = f"{held}{_key_name(event.keysym)} is a shortcut of {self.customer}'s desktop"
+            return self._drop(self._keys_told, f"{why}, not of “{self.title}”; it is not sent")
         self._keys_told.reason = ""
         if not event.text:
             self._keys.add(event.keysym)

@@ -61,7 +61,8 @@ class ConfinedInput:
         """Play *event* if the rules allow it now; what to tell the rep ("" for nothing)."""
         if isinstance(event, KeyInput):
             focused = event.down and self._window.focused()
-            decision = self._rules.key(event, focused=focused)
+            claimed = focused and not event.text and self._window.claimed(event.keysym)
+            decision = self._rules.key(event, focused=focused, claimed=claimed)
         else:
             found = self._window.geometry()
             window, covering = found if found is not None else (None, [])

@@ -4,8 +4,9 @@ While a rep controls one application (SPEC R1), the customer's peer asks
 this before each injected event (:mod:`peer._app_input` applies the rules
 of :class:`codec.ApplicationInput`). It asks the X server afresh every time
 and only what the event needs: for a key, one focus query and the walk up
-from the focused window; for a pointer event, the window's box and the
-top-level windows stacked above its own. A window that went away reads as
+from the focused window, and whether a desktop hotkey holds the key; for a
+pointer event, the window's box and the top-level windows stacked above its
+own. A window that went away reads as
 no window, so nothing goes in.
 """
 
@@ -21,6 +22,8 @@ __all__ = ["AppWindow", "X11AppWindow"]
 
 log = logging.getLogger("helpline.peer")
 
+#: Shift, Lock, Control and Mod1-Mod5 in a pointer query's state (buttons are above).
+_MODIFIER_BITS = 0xFF
 #: ``_NET_ACTIVE_WINDOW``'s source indication for a pager or other tool acting for the user.
 _SOURCE_PAGER = 2
 
@@ -34,6 +37,9 @@ class AppWindow(Protocol):
 
     def geometry(self) -> tuple[Box, list[Box]] | None:
         """Where the window is and the boxes stacked above it; None once it is gone."""
+
+    def claimed(self, keysym: int) -> bool:
+        """True when a desktop hotkey holds *keysym* with the modifiers down now."""
 
     def close(self) -> None: ...
 
@@ -87,6 +93,29 @@ class X11AppWindow:
                 window = window.query_tree().parent
         except XError:
             return False
+        return False
+
+    def claimed(self, keysym: int) -> bool:
+        # A desktop hotkey is a passive grab on the root window. Asking for the same
+        # grab fails (BadAccess) exactly when pressing the key would set it off.
+        from Xlib import X
+        from Xlib.error import BadAccess, CatchError, XError
+
+        keycode = self._display.keysym_to_keycode(keysym)
+        if not keycode:
+            return False  # typed through a spare key code nobody can have grabbed
+        catch = CatchError(BadAccess)
+        try:
+            modifiers = self._root.query_pointer().mask & _MODIFIER_BITS
+            mode = X.GrabModeAsync
+            self._root.grab_key(keycode, modifiers, False, mode, mode, onerror=catch)
+            self._display.sync()
+            if catch.get_error() is not None:
+                return True
+            self._root.ungrab_key(keycode, modifiers)
+            self._display.flush()
+        except XError:
+            return True  # in doubt, the key stays out
         return False
 
     def geometry(self) -> tuple[Box, list[Box]] | None:

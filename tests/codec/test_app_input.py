@@ -79,7 +79,8 @@ def test_a_release_of_a_key_never_pressed_here_is_dropped() -> None:
         ((ALT,), 0x20, "Alt+Space"),
         ((ALT,), F2, "Alt+F2"),
         ((CTRL, ALT), ord("t"), "Ctrl+Alt+T"),
-        ((CTRL, ALT), 0xFFFF, "Ctrl+Alt+a key"),  # Delete
+        ((CTRL, ALT), 0xFFFF, "Ctrl+Alt+Del"),
+        ((CTRL, ALT), 0xFF53, "Ctrl+Alt+Right"),  # the next workspace
         ((CTRL, ALT), 0xFFBE, "Ctrl+Alt+F1"),
         ((CTRL,), ESCAPE, "Ctrl+Esc"),
         ((), 0xFF61, "Print Screen"),
@@ -173,3 +174,14 @@ def test_a_held_button_is_let_up_where_the_pointer_is_even_over_a_covering_windo
     assert at(rules, PointerButton(1, False, 300, 200)) is RELEASE
     assert at(rules, PointerButton(1, True, 60, 60)) is INJECT
     assert at(rules, PointerButton(1, False, 60, 60)) is INJECT
+
+
+def test_a_key_another_program_holds_for_the_desktop_is_dropped() -> None:
+    rules = calculator()
+    press(rules, CTRL)
+    decision = rules.key(KeyInput(0xFFC9, True), focused=True, claimed=True)  # F12
+    assert decision.verdict is DROP
+    assert decision.notice == (
+        "Ctrl+F12 is a shortcut of Bob's desktop, not of “Calculator”; it is not sent"
+    )
+    assert rules.key(KeyInput(0xFFC9, False), focused=True).verdict is DROP  # never went down

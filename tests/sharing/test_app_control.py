@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from tests.sharing.pair import Pair
     from tests.x11.probe import Probe
 
-ALT, TAB, CTRL = 0xFFE9, 0xFF09, 0xFFE3
+ALT, TAB, CTRL, F12 = 0xFFE9, 0xFF09, 0xFFE3, 0xFFC9
 
 
 async def told(pair: Pair, text: str) -> None:
@@ -117,3 +117,33 @@ async def test_desktop_shortcuts_are_not_sent_to_an_application(
         await key(pair, TAB)
         # Tk records presses: Alt went down, its Tab did not; the Tab after Alt went up did.
         assert [(await calc.next("key"))["key"] for _ in range(2)] == ["Alt_L", "Tab"]
+
+
+async def test_a_key_a_desktop_hotkey_holds_is_not_sent(relay_url: str, xdisplay: str) -> None:
+    from Xlib import X, display
+
+    hotkeys = display.Display(xdisplay)  # a drop-down terminal's daemon: F12 for the desktop
+    root = hotkeys.screen().root
+    f12 = hotkeys.keysym_to_keycode(F12)
+    root.grab_key(f12, X.AnyModifier, False, X.GrabModeAsync, X.GrabModeAsync)
+    hotkeys.sync()
+    try:
+        async with (
+            open_probe(xdisplay, x=100, y=80, width=400, height=300, title="Calculator") as calc,
+            open_pair(relay_url, xdisplay) as pair,
+        ):
+            await start(pair, Activity.CONTROL_APP, title="Calculator")
+            await next_share(pair.rep_sharing, ViewOpened)
+            await key(pair, F12)
+            await told(
+                pair, "F12 is a shortcut of Bob's desktop, not of “Calculator”; it is not sent"
+            )
+            await key(pair, 0, "k")
+            assert await calc.typed(1) == "k"
+            hotkeys.sync()  # whatever reached the daemon before "k" is queued here now
+            pressed = []
+            while hotkeys.pending_events():
+                pressed.append(hotkeys.next_event().type)
+            assert X.KeyPress not in pressed
+    finally:
+        hotkeys.close()
