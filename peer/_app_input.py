@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import trio
+
 from codec import ApplicationInput, InputVerdict, KeyInput, PointerButton, PointerWheel, Rect
 
 if TYPE_CHECKING:
@@ -22,7 +24,10 @@ if TYPE_CHECKING:
 
     InputEvent = PointerMotion | PointerButton | PointerWheel | KeyInput
 
-__all__ = ["ConfinedInput", "inject"]
+__all__ = ["ACTIVATE_WAIT", "ConfinedInput", "inject"]
+
+#: Seconds the grant waits for the window manager to focus the shared window.
+ACTIVATE_WAIT = 1.0
 
 
 def inject(sink: InputSink, event: InputEvent, point: tuple[int, int] | None) -> None:
@@ -53,9 +58,16 @@ class ConfinedInput:
         self._window = window
         self._rules = ApplicationInput(customer, title)
 
-    def activate(self) -> None:
-        """On the grant: the window comes to the front with the keyboard focus."""
+    async def activate(self) -> None:
+        """On the grant: the window comes to the front with the keyboard focus.
+
+        A window manager does it in its own time; the first keys wait for it
+        a moment instead of being dropped for want of the focus.
+        """
         self._window.activate()
+        with trio.move_on_after(ACTIVATE_WAIT):
+            while not self._window.focused():  # noqa: ASYNC110 - the X server's state, no event
+                await trio.sleep(0.02)
 
     def inject(self, sink: InputSink, event: InputEvent, origin: Box) -> str:
         """Play *event* if the rules allow it now; what to tell the rep ("" for nothing)."""

@@ -74,7 +74,8 @@ class X11AppWindow:
                 top = self._top()
                 if top is not None:
                     top.configure(stack_mode=X.Above, onerror=catch)
-                self._window.set_input_focus(X.RevertToParent, X.CurrentTime, onerror=catch)
+                if not self.focused():  # where it has it already, it keeps its own choice
+                    self._window.set_input_focus(X.RevertToParent, X.CurrentTime, onerror=catch)
             self._display.sync()
         except XError as e:
             log.info("could not raise the shared window: %s", e)
@@ -113,7 +114,9 @@ class X11AppWindow:
             if catch.get_error() is not None:
                 return True
             self._root.ungrab_key(keycode, modifiers)
-            self._display.flush()
+            # Synced: the key goes in through another connection, and until the server
+            # has done this, the press would come to our own grab instead.
+            self._display.sync()
         except XError:
             return True  # in doubt, the key stays out
         return False

@@ -404,7 +404,7 @@ class CustomerSharing(SharingSide):
                 self._backends.open_app_window(window.id), self._session.name, window.title
             )
             self._confined[rep.id] = confined
-            confined.activate()
+            await confined.activate()
 
     async def _start_clipboard(self) -> None:
         if self._clipboard is not None:

@@ -14,6 +14,8 @@ from peer._share_events import ShareNotice, ViewOpened
 from tests.sharing.pair import next_share, open_pair
 from tests.sharing.test_sharing import start
 from tests.x11.probe import open_probe
+from tests.x11.wm import open_window_manager
+from tests.x11.xvfb import open_xvfb
 
 if TYPE_CHECKING:
     from tests.sharing.pair import Pair
@@ -147,3 +149,22 @@ async def test_a_key_a_desktop_hotkey_holds_is_not_sent(relay_url: str, xdisplay
             assert X.KeyPress not in pressed
     finally:
         hotkeys.close()
+
+
+async def test_under_a_window_manager_the_shared_window_is_activated_and_gets_the_keys(
+    relay_url: str,
+) -> None:
+    with open_xvfb() as display, open_window_manager(display):
+        async with (
+            open_probe(display, x=100, y=80, width=400, height=300, title="Calculator") as calc,
+            open_probe(display, x=300, y=230, width=400, height=300, title="Terminal") as term,
+            open_pair(relay_url, display) as pair,
+        ):
+            await start(pair, Activity.CONTROL_APP, title="Calculator")
+            await next_share(pair.rep_sharing, ViewOpened)
+            await key(pair, 0, "z")
+            assert await calc.typed(1) == "z"
+            await term.command("focus")
+            await key(pair, 0, "q")
+            await told(pair, "Bob's focus is on another window; keys are not sent")
+            await recorded_nothing(term)
