@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import trio
 
-from codec import ProtocolError
+from codec import APPLICATION_ACTIVITIES, ProtocolError
 from peer._app_window import X11AppWindow
 from peer._capture import open_screen_source
 from peer._clipboard import X11Clipboard
@@ -19,7 +19,7 @@ from peer._x11 import DamageWatcher, X11Windows
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from codec import Member, Message
+    from codec import Activity, Member, Message
     from peer._app_window import AppWindow
     from peer._capture import ScreenSource
     from peer._clipboard import ClipboardSink
@@ -90,6 +90,9 @@ class SharingSide:
         self._session = session
         self._backends = backends
         self._event_in, self.events = trio.open_memory_channel[ShareEvent](256)
+        #: Called with the other side's id the moment a rep starts viewing or
+        #: controlling one of the customer's applications (SPEC F3: files stop).
+        self.application_hooks: list[Callable[[int], None]] = []
         # Activities end the moment control moves, whichever face runs this side.
         session.control_hooks.append(self.control_moved)
 
@@ -109,6 +112,11 @@ class SharingSide:
 
     async def _send(self, to: int, message: Message) -> None:
         await self._session.send_message(to, message)
+
+    def _application_shared(self, activity: Activity, peer: int) -> None:
+        if activity in APPLICATION_ACTIVITIES:
+            for hook in self.application_hooks:
+                hook(peer)
 
     async def _emit(self, event: ShareEvent) -> None:
         await self._event_in.send(event)

@@ -156,6 +156,7 @@ class CustomerSharing(SharingSide):
             await self._notice(f"! Cannot share: {e}")
             return
         machine.grant(question.activity)
+        self._application_shared(question.activity, question.rep.id)
         if machine.permits(Permission.CLIPBOARD):
             await self._start_clipboard()
         detail = window.title if window else ""

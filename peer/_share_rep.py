@@ -230,6 +230,7 @@ class RepSharing(SharingSide):
         if isinstance(message, ConsentGrant):
             assert machine is not None
             machine.grant(message.activity)
+            self._application_shared(message.activity, sender.id)
             self._consent(sender, message.activity.value, "allowed")
             await self._granted(sender, message)
         elif isinstance(message, ConsentDeny):
