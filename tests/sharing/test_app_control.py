@@ -7,6 +7,7 @@ showing that Terminal recorded nothing the rep sent.
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from codec import Activity, KeyInput, PointerButton, PointerMotion
@@ -18,10 +19,12 @@ from tests.x11.wm import open_window_manager
 from tests.x11.xvfb import open_xvfb
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
     from tests.sharing.pair import Pair
     from tests.x11.probe import Probe
 
-ALT, TAB, CTRL, F12 = 0xFFE9, 0xFF09, 0xFFE3, 0xFFC9
+ALT, TAB, F12 = 0xFFE9, 0xFF09, 0xFFC9
 
 
 async def told(pair: Pair, text: str) -> None:
@@ -45,16 +48,23 @@ async def recorded_nothing(probe: Probe) -> None:
     assert not [line for line in probe.console.lines if line.startswith(('{"key"', '{"click"'))]
 
 
-async def test_the_shared_window_comes_to_the_front_with_the_keys(
-    relay_url: str, xdisplay: str
-) -> None:
+@asynccontextmanager
+async def controlling(relay_url: str, display: str) -> AsyncIterator[tuple[Pair, Probe, Probe]]:
+    """Calculator under Terminal, which has the focus; the rep controls Calculator."""
     async with (
-        open_probe(xdisplay, x=100, y=80, width=400, height=300, title="Calculator") as calc,
-        open_probe(xdisplay, x=300, y=230, width=400, height=300, title="Terminal") as term,
-        open_pair(relay_url, xdisplay) as pair,
+        open_probe(display, x=100, y=80, width=400, height=300, title="Calculator") as calc,
+        open_probe(display, x=300, y=230, width=400, height=300, title="Terminal") as term,
+        open_pair(relay_url, display) as pair,
     ):
         await start(pair, Activity.CONTROL_APP, title="Calculator")
         await next_share(pair.rep_sharing, ViewOpened)
+        yield pair, calc, term
+
+
+async def test_the_shared_window_comes_to_the_front_with_the_keys(
+    relay_url: str, xdisplay: str
+) -> None:
+    async with controlling(relay_url, xdisplay) as (pair, calc, term):
         await click(pair, 300, 200)  # where Terminal was on top: Calculator is now
         assert (await calc.next("click"))["click"] == [300, 200, 1]
         await key(pair, 0, "z")
@@ -65,13 +75,7 @@ async def test_the_shared_window_comes_to_the_front_with_the_keys(
 async def test_keys_are_not_sent_while_another_window_has_the_focus(
     relay_url: str, xdisplay: str
 ) -> None:
-    async with (
-        open_probe(xdisplay, x=100, y=80, width=400, height=300, title="Calculator") as calc,
-        open_probe(xdisplay, x=300, y=230, width=400, height=300, title="Terminal") as term,
-        open_pair(relay_url, xdisplay) as pair,
-    ):
-        await start(pair, Activity.CONTROL_APP, title="Calculator")
-        await next_share(pair.rep_sharing, ViewOpened)
+    async with controlling(relay_url, xdisplay) as (pair, calc, term):
         await term.command("focus")  # the customer clicks into Terminal meanwhile
         await click(pair, 20, 20)  # a click into Calculator: clicks do not move the focus here
         assert (await calc.next("click"))["click"] == [20, 20, 1]
@@ -87,13 +91,7 @@ async def test_keys_are_not_sent_while_another_window_has_the_focus(
 async def test_clicks_where_another_window_covers_the_shared_one_are_not_sent(
     relay_url: str, xdisplay: str
 ) -> None:
-    async with (
-        open_probe(xdisplay, x=100, y=80, width=400, height=300, title="Calculator") as calc,
-        open_probe(xdisplay, x=300, y=230, width=400, height=300, title="Terminal") as term,
-        open_pair(relay_url, xdisplay) as pair,
-    ):
-        await start(pair, Activity.CONTROL_APP, title="Calculator")
-        await next_share(pair.rep_sharing, ViewOpened)
+    async with controlling(relay_url, xdisplay) as (pair, calc, term):
         await term.command("raise")  # the customer brings Terminal back on top
         await click(pair, 300, 200)  # inside Calculator's box, under Terminal
         covered = "another window covers that part of “Calculator”; clicks there are not sent"
@@ -106,12 +104,7 @@ async def test_clicks_where_another_window_covers_the_shared_one_are_not_sent(
 async def test_desktop_shortcuts_are_not_sent_to_an_application(
     relay_url: str, xdisplay: str
 ) -> None:
-    async with (
-        open_probe(xdisplay, x=100, y=80, width=400, height=300, title="Calculator") as calc,
-        open_pair(relay_url, xdisplay) as pair,
-    ):
-        await start(pair, Activity.CONTROL_APP, title="Calculator")
-        await next_share(pair.rep_sharing, ViewOpened)
+    async with controlling(relay_url, xdisplay) as (pair, calc, _):
         await pair.rep_sharing.send_input(KeyInput(ALT, True))
         await key(pair, TAB)
         await pair.rep_sharing.send_input(KeyInput(ALT, False))
@@ -130,12 +123,7 @@ async def test_a_key_a_desktop_hotkey_holds_is_not_sent(relay_url: str, xdisplay
     root.grab_key(f12, X.AnyModifier, False, X.GrabModeAsync, X.GrabModeAsync)
     hotkeys.sync()
     try:
-        async with (
-            open_probe(xdisplay, x=100, y=80, width=400, height=300, title="Calculator") as calc,
-            open_pair(relay_url, xdisplay) as pair,
-        ):
-            await start(pair, Activity.CONTROL_APP, title="Calculator")
-            await next_share(pair.rep_sharing, ViewOpened)
+        async with controlling(relay_url, xdisplay) as (pair, calc, _):
             await key(pair, F12)
             await told(
                 pair, "F12 is a shortcut of Bob's desktop, not of “Calculator”; it is not sent"
@@ -155,13 +143,7 @@ async def test_under_a_window_manager_the_shared_window_is_activated_and_gets_th
     relay_url: str,
 ) -> None:
     with open_xvfb() as display, open_window_manager(display):
-        async with (
-            open_probe(display, x=100, y=80, width=400, height=300, title="Calculator") as calc,
-            open_probe(display, x=300, y=230, width=400, height=300, title="Terminal") as term,
-            open_pair(relay_url, display) as pair,
-        ):
-            await start(pair, Activity.CONTROL_APP, title="Calculator")
-            await next_share(pair.rep_sharing, ViewOpened)
+        async with controlling(relay_url, display) as (pair, calc, term):
             await key(pair, 0, "z")
             assert await calc.typed(1) == "z"
             await term.command("focus")
