@@ -51,8 +51,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ApplicationInput", "InputDecision", "InputVerdict", "Rect", "desktop_shortcut"]
 
-InputEvent = PointerMotion | PointerButton | PointerWheel | KeyInput
-
 _CONTROL = frozenset({0xFFE3, 0xFFE4})
 _ALT = frozenset({0xFFE9, 0xFFEA})
 #: Meta, Super and Hyper (left and right): the desktop's own modifiers.
