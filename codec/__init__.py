@@ -18,6 +18,13 @@ from codec._admission import (
     NotAdmitted,
     NotAdmittingReason,
 )
+from codec._app_input import (
+    ApplicationInput,
+    InputDecision,
+    InputVerdict,
+    Rect,
+    desktop_shortcut,
+)
 from codec._channel import PAD_BUCKETS, Channel, padded_length
 from codec._code import LINK_SCHEME, ROOM_DIGITS, BadCodeError, JoinTarget, SessionCode
 from codec._consent import (
@@ -174,6 +181,7 @@ from codec._share_messages import (
     ConsentRequest,
     ConsentRevoke,
     CreditGrant,
+    InputRefused,
     KeyInput,
     Monitor,
     MonitorList,
@@ -263,6 +271,7 @@ __all__ = [
     "ActivityStatus",
     "Admission",
     "Admitted",
+    "ApplicationInput",
     "ApplicationSharing",
     "AskState",
     "AttemptFailed",
@@ -327,6 +336,9 @@ __all__ = [
     "HelplineError",
     "HostRules",
     "InSession",
+    "InputDecision",
+    "InputRefused",
+    "InputVerdict",
     "InvitationClosed",
     "InvitationIssued",
     "JoinRoom",
@@ -367,6 +379,7 @@ __all__ = [
     "PolicyRefusalError",
     "PrimaryChanged",
     "ProtocolError",
+    "Rect",
     "Refused",
     "RelayEnvelope",
     "RelayRejected",
@@ -415,6 +428,7 @@ __all__ = [
     "decode_message",
     "decode_relay_envelope",
     "delivered_prefix",
+    "desktop_shortcut",
     "encode_envelope",
     "encode_message",
     "is_clean_text",

@@ -32,6 +32,7 @@ __all__ = [
     "ConsentRequest",
     "ConsentRevoke",
     "CreditGrant",
+    "InputRefused",
     "KeyInput",
     "Monitor",
     "MonitorList",
@@ -183,6 +184,13 @@ class ClipboardText:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class InputRefused:
+    """The customer's peer did not inject some of the rep's input, and says why (once)."""
+
+    reason: str
+
+
 ShareMessage = (
     ConsentRequest
     | ConsentGrant
@@ -198,6 +206,7 @@ ShareMessage = (
     | PointerWheel
     | KeyInput
     | ClipboardText
+    | InputRefused
 )
 
 
@@ -233,6 +242,8 @@ def encode_share_message(msg: object) -> bytes:
             return pack({"t": "key", "keysym": keysym, "down": down, "text": text})
         case ClipboardText(text):
             return pack({"t": "clipboard", "text": text})
+        case InputRefused(reason):
+            return pack({"t": "input-refused", "reason": reason})
     raise LocalProtocolError(f"not a message: {msg!r}")
 
 
@@ -370,6 +381,11 @@ def _clipboard(f: _Fields) -> ClipboardText:
     return ClipboardText(f.text(f.obj["text"], "text", MAX_CLIPBOARD_CHARS, multiline=True))
 
 
+def _input_refused(f: _Fields) -> InputRefused:
+    f.expect("reason")
+    return InputRefused(_detail(f, "reason"))
+
+
 SHARE_DECODERS: dict[str, Callable[[_Fields], ShareMessage]] = {
     "consent-request": _consent_request,
     "consent-grant": _consent_grant,
@@ -385,4 +401,5 @@ SHARE_DECODERS: dict[str, Callable[[_Fields], ShareMessage]] = {
     "wheel": _wheel,
     "key": _key,
     "clipboard": _clipboard,
+    "input-refused": _input_refused,
 }

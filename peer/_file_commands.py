@@ -29,6 +29,7 @@ from peer._file_session import open_file_transfers
 from peer._file_settings import human_size
 from peer._file_transfers import FileTransferError
 from peer._nursery import open_task_nursery
+from peer._share_backends import SharingSide
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from peer._file_transfers import FileTransfers
     from peer._session import Session
 
-__all__ = ["FileDesk", "open_file_desk"]
+__all__ = ["FileDesk", "follow_sharing", "open_file_desk"]
 
 REP_HELP = """\
   /share FILE...  offer files or folders; the customer picks which to download
@@ -67,6 +68,14 @@ class SharedState(Protocol):
     def consent_machines(self) -> list[ConsentMachine]: ...
 
 
+def follow_sharing(files: FileTransfers, sharing: object) -> None:
+    """F3: no transfer starts while an application is shared, and those moving stop."""
+    if isinstance(sharing, SharedState):
+        files.gate.sharing = ConsentSharing(sharing.consent_machines)
+    if isinstance(sharing, SharingSide):
+        sharing.application_hooks.append(files.application_shared)
+
+
 class FileDesk:
     def __init__(
         self, files: FileTransfers, say: Callable[[str], None], progress: Progress
@@ -79,9 +88,8 @@ class FileDesk:
         self.on_access: Callable[[AccessChanged], None] | None = None
 
     def watch_sharing(self, sharing: object) -> None:
-        """F3: the customer's transfers wait while screen sharing shares an application."""
-        if isinstance(sharing, SharedState):  # the rep's side shares nothing of its own
-            self.files.gate.sharing = ConsentSharing(sharing.consent_machines)
+        """F3: no transfer while screen sharing shares an application."""
+        follow_sharing(self.files, sharing)
 
     @property
     def help(self) -> str:

@@ -430,7 +430,8 @@ class TransferEngine:
 
     async def _send_file(self, move: Move) -> None:
         async with self._slots:
-            if move.stop_reason:
+            if move.stop_reason:  # stopped while queued: the receiver never heard of it
+                move.machine.cancel(move.stop_reason)
                 self._ended(move)
                 return
             try:

@@ -17,6 +17,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from codec import (
+    APPLICATION_SHARING_REFUSAL,
     FileAccept,
     FileAccessAsk,
     FileAccessState,
@@ -47,7 +48,7 @@ from peer._file_events import (
     FolderListed,
     SharedFilesListed,
 )
-from peer._file_moves import FileTransferError, SharedEntry
+from peer._file_moves import FileTransferError, Move, SharedEntry
 from peer._file_settings import human_size
 from peer._file_store import (
     FileStoreError,
@@ -223,6 +224,22 @@ class FileTransfers(TransferEngine):
         self._questions.clear()
         if busy:
             self._notice(f"* File transfers stopped: {reason}")
+
+    def application_shared(self, peer: int) -> None:
+        """F3: a rep now views or controls one of the customer's applications; files stop.
+
+        On the customer's side every transfer stops, on the rep's those with
+        customer *peer*, queued ones too; what came so far is kept, so each
+        resumes from there once the sharing ends and it is sent again.
+        """
+
+        def affected(move: Move) -> bool:
+            return self.role is not Role.REP or move.peer.id == peer
+
+        busy = any(not m.machine.finished and affected(m) for m in self._moves.values())
+        self._stop_all(affected, APPLICATION_SHARING_REFUSAL)
+        if busy:
+            self._notice(f"* File transfers stopped: {APPLICATION_SHARING_REFUSAL}")
 
     def handle(self, sender: Member, message: FileMessage) -> None:
         """Act on one file message from *sender*; hostile input is refused, never raised."""

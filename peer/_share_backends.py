@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import trio
 
-from codec import DEFAULT_POLICY, ProtocolError
+from codec import APPLICATION_ACTIVITIES, DEFAULT_POLICY, ProtocolError
+from peer._app_window import X11AppWindow
 from peer._capture import open_screen_source
 from peer._clipboard import X11Clipboard
 from peer._inject import XTestInput
@@ -18,7 +19,8 @@ from peer._x11 import DamageWatcher, X11Windows
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from codec import Member, Message, Policy
+    from codec import Activity, Member, Message, Policy
+    from peer._app_window import AppWindow
     from peer._capture import ScreenSource
     from peer._clipboard import ClipboardSink
     from peer._inject import InputSink
@@ -61,6 +63,8 @@ class Backends:
     open_windows: Callable[[], WindowLookup]
     open_input: Callable[[], InputSink]
     open_clipboard: Callable[[], ClipboardSink]
+    #: The one window a rep controls (control one application), by its X id.
+    open_app_window: Callable[[int], AppWindow]
 
 
 def x11_backends(display: str | None = None) -> Backends:
@@ -71,6 +75,7 @@ def x11_backends(display: str | None = None) -> Backends:
         open_windows=lambda: X11Windows(display),
         open_input=lambda: XTestInput(display),
         open_clipboard=lambda: X11Clipboard(display),
+        open_app_window=lambda window: X11AppWindow(display, window),
     )
 
 
@@ -89,6 +94,9 @@ class SharingSide:
         #: The site policy (SPEC S6): an activity it turns off is neither asked nor allowed.
         self.policy = policy
         self._event_in, self.events = trio.open_memory_channel[ShareEvent](256)
+        #: Called with the other side's id the moment a rep starts viewing or
+        #: controlling one of the customer's applications (SPEC F3: files stop).
+        self.application_hooks: list[Callable[[int], None]] = []
         # Activities end the moment control moves, whichever face runs this side.
         session.control_hooks.append(self.control_moved)
 
@@ -108,6 +116,11 @@ class SharingSide:
 
     async def _send(self, to: int, message: Message) -> None:
         await self._session.send_message(to, message)
+
+    def _application_shared(self, activity: Activity, peer: int) -> None:
+        if activity in APPLICATION_ACTIVITIES:
+            for hook in self.application_hooks:
+                hook(peer)
 
     async def _emit(self, event: ShareEvent) -> None:
         await self._event_in.send(event)

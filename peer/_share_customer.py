@@ -30,6 +30,7 @@ from codec import (
     ConsentRevoke,
     ConsentState,
     CreditGrant,
+    InputRefused,
     KeyInput,
     MonitorList,
     Party,
@@ -42,6 +43,7 @@ from codec import (
     ScreenUpdate,
     ViewSelect,
 )
+from peer._app_input import ConfinedInput, inject
 from peer._capture import CaptureError
 from peer._clipboard import ClipboardLink
 from peer._errors import PeerError
@@ -92,6 +94,8 @@ class CustomerSharing(SharingSide):
         self._sharer: ScreenSharer | None = None
         self._share_scope: trio.CancelScope | None = None
         self._input: InputSink | None = None
+        #: Reps that control one application: their input goes into that window only.
+        self._confined: dict[int, ConfinedInput] = {}
         self._clipboard: ClipboardLink | None = None
         self._clipboard_scope: trio.CancelScope | None = None
         self._windows: dict[int, WindowInfo] = {}
@@ -158,6 +162,7 @@ class CustomerSharing(SharingSide):
             await self._notice(f"! Cannot share: {e}")
             return
         machine.grant(question.activity)
+        self._application_shared(question.activity, question.rep.id)
         if machine.permits(Permission.CLIPBOARD):
             await self._start_clipboard()
         detail = window.title if window else ""
@@ -220,6 +225,9 @@ class CustomerSharing(SharingSide):
             if self._input is not None:
                 self._input.close()
                 self._input = None
+            for confined in self._confined.values():
+                confined.close()
+            self._confined.clear()
 
     async def _expire_questions(self) -> None:
         while True:
@@ -280,7 +288,7 @@ class CustomerSharing(SharingSide):
         elif isinstance(message, _INPUT):
             if machine is None or not machine.permits(Permission.INJECT_INPUT):
                 raise ProtocolError("input sent without control granted; it was not injected")
-            self._inject(message)
+            await self._inject(sender.id, message)
         elif isinstance(message, ClipboardText):
             if machine is None or not machine.permits(Permission.CLIPBOARD):
                 raise ProtocolError("clipboard text without control granted; it was not written")
@@ -405,6 +413,12 @@ class CustomerSharing(SharingSide):
             self._windows[rep.id] = window
         if activity in (Activity.CONTROL_DESKTOP, Activity.CONTROL_APP) and self._input is None:
             self._input = self._backends.open_input()
+        if activity is Activity.CONTROL_APP and window is not None:
+            confined = ConfinedInput(
+                self._backends.open_app_window(window.id), self._session.name, window.title
+            )
+            self._confined[rep.id] = confined
+            await confined.activate()
 
     async def _start_clipboard(self) -> None:
         if self._clipboard is not None:
@@ -465,6 +479,9 @@ class CustomerSharing(SharingSide):
     async def _end(self, rep_id: int) -> None:
         """Whatever *rep_id* had stops now; the capture too once nobody views it."""
         self._windows.pop(rep_id, None)
+        confined = self._confined.pop(rep_id, None)
+        if confined is not None:
+            confined.close()
         if self._sharer is not None:
             self._sharer.remove_viewer(rep_id)
             if not self._sharer.viewers:
@@ -497,25 +514,23 @@ class CustomerSharing(SharingSide):
             source.close()
         return MonitorList(tuple(monitors[:16])) if monitors else None
 
-    def _inject(self, event: PointerMotion | PointerButton | PointerWheel | KeyInput) -> None:
+    async def _inject(
+        self, rep_id: int, event: PointerMotion | PointerButton | PointerWheel | KeyInput
+    ) -> None:
         sink, sharer = self._input, self._sharer
         if sink is None or sharer is None:
             return
-        if isinstance(event, KeyInput):
-            if event.text:
-                if event.down:
-                    sink.type_text(event.text)
-            else:
-                sink.key(event.keysym, event.down)
-            return
         box = sharer.box
-        if not (event.x < box.width and event.y < box.height):
+        if not isinstance(event, KeyInput) and not (event.x < box.width and event.y < box.height):
             raise ProtocolError("a pointer position outside the shared screen")
-        sink.move(box.x + event.x, box.y + event.y)
-        if isinstance(event, PointerButton):
-            sink.button(event.button, event.down)
-        elif isinstance(event, PointerWheel):
-            sink.wheel(event.dx, event.dy)
+        confined = self._confined.get(rep_id)
+        if confined is None and self._machines[rep_id].active is Activity.CONTROL_APP:
+            raise ProtocolError("input for an application whose window is not known; not injected")
+        if confined is None:
+            point = None if isinstance(event, KeyInput) else (box.x + event.x, box.y + event.y)
+            inject(sink, event, point)
+        elif notice := confined.inject(sink, event, box):
+            await self._send(rep_id, InputRefused(notice[:200]))
 
     def _describe(self, rep_id: int) -> str:
         machine = self._machines[rep_id]

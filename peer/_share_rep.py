@@ -26,6 +26,7 @@ from codec import (
     ConsentRevoke,
     ConsentState,
     CreditGrant,
+    InputRefused,
     KeyInput,
     LocalProtocolError,
     MonitorList,
@@ -234,6 +235,7 @@ class RepSharing(SharingSide):
         if isinstance(message, ConsentGrant):
             assert machine is not None
             machine.grant(message.activity)
+            self._application_shared(message.activity, sender.id)
             self._consent(sender, message.activity.value, "allowed")
             await self._granted(sender, message)
         elif isinstance(message, ConsentDeny):
@@ -272,6 +274,11 @@ class RepSharing(SharingSide):
                 raise ProtocolError("clipboard text outside control")
             if self._clipboard is not None:
                 self._clipboard.receive(message.text)
+        elif isinstance(message, InputRefused):
+            if machine is None or sender.role is not Role.CUSTOMER:
+                raise ProtocolError("word on input from someone this rep does not control")
+            if machine.permits(Permission.INJECT_INPUT):  # else it crossed our stop: moot
+                await self._notice(f"! {message.reason}")
         elif isinstance(message, CreditGrant):
             if (
                 machine is None

@@ -22,7 +22,6 @@ from codec import (
     AccessState,
     Activity,
     BadCodeError,
-    ConsentSharing,
     HelplineError,
     JoinTarget,
     Role,
@@ -38,6 +37,7 @@ from peer._events import (
     Reconnecting,
     SessionEnded,
 )
+from peer._file_commands import follow_sharing
 from peer._file_events import (
     FileNotice,
     FileQuestion,
@@ -185,8 +185,7 @@ class CustomerFace(SessionFace[CustomerSharing]):
         outcome = 0
         async with open_file_transfers(session, self.settings) as files:
             self.files = files
-            # F3: no transfer while an application is shared.
-            files.gate.sharing = ConsentSharing(self.sharing.consent_machines)
+            follow_sharing(files, self.sharing)  # F3: no transfer while an application is shared
             window.shared_files.on_download = lambda numbers: self.bridge.call(files.get, numbers)
             window.transfers.on_cancel = lambda number: self.bridge.call(files.cancel, number)
             viewer = ViewerFace(self.sharing.send_input)

@@ -29,6 +29,7 @@ from peer._events import (
     Reconnected,
     SessionEnded,
 )
+from peer._file_commands import follow_sharing
 from peer._file_events import (
     AccessChanged,
     FileNotice,
@@ -164,6 +165,7 @@ class RepFace(SessionFace[RepSharing]):
         try:
             async with open_file_transfers(session, self.settings) as files:
                 self.files = files
+                follow_sharing(files, self.sharing)  # F3: transfers stop when an app is shared
                 tab.transfers.on_cancel = lambda number: self.bridge.call(files.cancel, number)
                 async with open_task_nursery() as nursery:
                     nursery.start_soon(self.sharing.run)

@@ -18,6 +18,7 @@ from codec import (
     ConsentRequest,
     ConsentRevoke,
     CreditGrant,
+    InputRefused,
     KeyInput,
     Monitor,
     MonitorList,
@@ -56,6 +57,7 @@ SHARE_MESSAGES: list[ShareMessage] = [
     KeyInput(0, True, "€"),
     ClipboardText("line one\nline two\ttab ✓"),
     ClipboardText(""),
+    InputRefused("Bob's focus is on another window; keys are not sent"),
 ]
 
 
@@ -106,6 +108,8 @@ def test_every_sharing_message_round_trips(msg: ShareMessage) -> None:
         {"t": "key", "keysym": 0, "down": True, "text": "123456789"},
         {"t": "clipboard", "text": "a\rb"},
         {"t": "clipboard", "text": b"bytes"},
+        {"t": "input-refused", "reason": "line one\n* Sharing stopped"},
+        {"t": "input-refused", "reason": "x" * 201},
     ],
     ids=lambda f: f["t"],
 )

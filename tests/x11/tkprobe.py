@@ -6,6 +6,7 @@ It prints one JSON line per event on stdout: ``{"ready": ...}`` once mapped,
 then ``{"click": [x, y, button]}`` (window coordinates) and
 ``{"key": keysym, "char": text}``. Lines on stdin change it: ``pattern N``
 redraws with another pattern, ``move X Y`` moves the window, ``raise``,
+``focus`` (takes the keyboard focus),
 ``copy TEXT`` puts TEXT on the clipboard, ``paste`` prints ``{"paste": text}``.
 """
 
@@ -77,6 +78,8 @@ def main() -> None:
             root.geometry(f"+{args[0]}+{args[1]}")
         elif word == "raise":
             root.lift()
+        elif word == "focus":
+            root.focus_force()
         elif word == "copy":
             root.clipboard_clear()
             root.clipboard_append(line.split(" ", 1)[1].rstrip("\n"))

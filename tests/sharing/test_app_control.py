@@ -1,0 +1,152 @@
+"""Control of one application reaches only that window: real relay, Xvfb, real Tk windows.
+
+"Calculator" is the shared window; "Terminal" overlaps it and, at first,
+holds the keyboard focus, as in the attacker's probe. Each test ends by
+showing that Terminal recorded nothing the rep sent.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from codec import Activity, KeyInput, PointerButton, PointerMotion
+from peer._share_events import ShareNotice, ViewOpened
+from tests.sharing.pair import next_share, open_pair
+from tests.sharing.test_sharing import start
+from tests.x11.probe import open_probe
+from tests.x11.wm import open_window_manager
+from tests.x11.xvfb import open_xvfb
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from tests.sharing.pair import Pair
+    from tests.x11.probe import Probe
+
+ALT, TAB, F12 = 0xFFE9, 0xFF09, 0xFFC9
+
+
+async def told(pair: Pair, text: str) -> None:
+    """The rep is told *text* (other notices before it are passed over)."""
+    while (await next_share(pair.rep_sharing, ShareNotice)).text != f"! {text}":
+        pass
+
+
+async def key(pair: Pair, keysym: int, text: str = "") -> None:
+    await pair.rep_sharing.send_input(KeyInput(keysym, True, text))
+    await pair.rep_sharing.send_input(KeyInput(keysym, False, text))
+
+
+async def click(pair: Pair, x: int, y: int) -> None:
+    for event in (PointerMotion(x, y), PointerButton(1, True, x, y), PointerButton(1, False, x, y)):
+        await pair.rep_sharing.send_input(event)
+
+
+async def recorded_nothing(probe: Probe) -> None:
+    await probe.command("pattern 1")  # its events so far are all printed
+    assert not [line for line in probe.console.lines if line.startswith(('{"key"', '{"click"'))]
+
+
+@asynccontextmanager
+async def controlling(relay_url: str, display: str) -> AsyncIterator[tuple[Pair, Probe, Probe]]:
+    """Calculator under Terminal, which has the focus; the rep controls Calculator."""
+    async with (
+        open_probe(display, x=100, y=80, width=400, height=300, title="Calculator") as calc,
+        open_probe(display, x=300, y=230, width=400, height=300, title="Terminal") as term,
+        open_pair(relay_url, display) as pair,
+    ):
+        await start(pair, Activity.CONTROL_APP, title="Calculator")
+        await next_share(pair.rep_sharing, ViewOpened)
+        yield pair, calc, term
+
+
+async def test_the_shared_window_comes_to_the_front_with_the_keys(
+    relay_url: str, xdisplay: str
+) -> None:
+    async with controlling(relay_url, xdisplay) as (pair, calc, term):
+        await click(pair, 300, 200)  # where Terminal was on top: Calculator is now
+        assert (await calc.next("click"))["click"] == [300, 200, 1]
+        await key(pair, 0, "z")
+        assert await calc.typed(1) == "z"
+        await recorded_nothing(term)
+
+
+async def test_keys_are_not_sent_while_another_window_has_the_focus(
+    relay_url: str, xdisplay: str
+) -> None:
+    async with controlling(relay_url, xdisplay) as (pair, calc, term):
+        await term.command("focus")  # the customer clicks into Terminal meanwhile
+        await click(pair, 20, 20)  # a click into Calculator: clicks do not move the focus here
+        assert (await calc.next("click"))["click"] == [20, 20, 1]
+        await key(pair, 0, "q")
+        await key(pair, ord("w"))
+        await told(pair, "Bob's focus is on another window; keys are not sent")
+        await calc.command("focus")  # the customer gives it back
+        await key(pair, 0, "k")
+        assert await calc.typed(1) == "k"  # not "q", not "w"
+        await recorded_nothing(term)
+
+
+async def test_clicks_where_another_window_covers_the_shared_one_are_not_sent(
+    relay_url: str, xdisplay: str
+) -> None:
+    async with controlling(relay_url, xdisplay) as (pair, calc, term):
+        await term.command("raise")  # the customer brings Terminal back on top
+        await click(pair, 300, 200)  # inside Calculator's box, under Terminal
+        covered = "another window covers that part of “Calculator”; clicks there are not sent"
+        await told(pair, covered)
+        await click(pair, 50, 60)
+        assert (await calc.next("click"))["click"] == [50, 60, 1]
+        await recorded_nothing(term)
+
+
+async def test_desktop_shortcuts_are_not_sent_to_an_application(
+    relay_url: str, xdisplay: str
+) -> None:
+    async with controlling(relay_url, xdisplay) as (pair, calc, _):
+        await pair.rep_sharing.send_input(KeyInput(ALT, True))
+        await key(pair, TAB)
+        await pair.rep_sharing.send_input(KeyInput(ALT, False))
+        await told(pair, "Alt+Tab acts on Bob's desktop, not on “Calculator”; it is not sent")
+        await key(pair, TAB)
+        # Tk records presses: Alt went down, its Tab did not; the Tab after Alt went up did.
+        assert [(await calc.next("key"))["key"] for _ in range(2)] == ["Alt_L", "Tab"]
+
+
+async def test_a_key_a_desktop_hotkey_holds_is_not_sent(relay_url: str, xdisplay: str) -> None:
+    from Xlib import X, display
+
+    hotkeys = display.Display(xdisplay)  # a drop-down terminal's daemon: F12 for the desktop
+    root = hotkeys.screen().root
+    f12 = hotkeys.keysym_to_keycode(F12)
+    root.grab_key(f12, X.AnyModifier, False, X.GrabModeAsync, X.GrabModeAsync)
+    hotkeys.sync()
+    try:
+        async with controlling(relay_url, xdisplay) as (pair, calc, _):
+            await key(pair, F12)
+            await told(
+                pair, "F12 is a shortcut of Bob's desktop, not of “Calculator”; it is not sent"
+            )
+            await key(pair, 0, "k")
+            assert await calc.typed(1) == "k"
+            hotkeys.sync()  # whatever reached the daemon before "k" is queued here now
+            pressed = []
+            while hotkeys.pending_events():
+                pressed.append(hotkeys.next_event().type)
+            assert X.KeyPress not in pressed
+    finally:
+        hotkeys.close()
+
+
+async def test_under_a_window_manager_the_shared_window_is_activated_and_gets_the_keys(
+    relay_url: str,
+) -> None:
+    with open_xvfb() as display, open_window_manager(display):
+        async with controlling(relay_url, display) as (pair, calc, term):
+            await key(pair, 0, "z")
+            assert await calc.typed(1) == "z"
+            await term.command("focus")
+            await key(pair, 0, "q")
+            await told(pair, "Bob's focus is on another window; keys are not sent")
+            await recorded_nothing(term)
