@@ -197,6 +197,10 @@ class FileTransfers(TransferEngine):
     def questions(self) -> list[tuple[int, str]]:
         return sorted((n, q[0]) for n, q in self._questions.items())
 
+    def is_open(self, number: int) -> bool:
+        """Whether question *number* still waits for the customer's answer."""
+        return number in self._questions
+
     def revoke(self) -> None:
         """The customer takes file access back from every rep; F2 transfers stop."""
         for member in self._members():

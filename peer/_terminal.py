@@ -25,6 +25,9 @@ __all__ = ["LineInput", "open_line_input"]
 class LineInput(Protocol):
     #: True when a person types at a terminal (and may be asked to confirm).
     interactive: bool
+    #: When the line :meth:`read_line` returned last arrived (trio's clock): a
+    #: line that came before a question was shown does not answer it.
+    arrived: float
 
     async def read_line(self) -> str | None:
         """The next line without its newline; None at end of input."""
@@ -33,10 +36,12 @@ class LineInput(Protocol):
 
 class PlainInput:
     interactive = False
+    arrived = 0.0
 
     async def read_line(self) -> str | None:
         # A thread, not an FdStream: stdin may be a file or /dev/null, which epoll refuses.
         line = await trio.to_thread.run_sync(sys.stdin.readline, abandon_on_cancel=True)
+        self.arrived = trio.current_time()
         return line.rstrip("\r\n") if line else None
 
 
