@@ -196,6 +196,8 @@ class FileDesk:
     async def show_events(self) -> None:
         async for event in self.files.events:
             self.show(event)
+            if self.questions is not None:  # the event may have closed the one on screen
+                self.questions.refresh(trio.current_time())
 
     def show(self, event: FileEvent) -> None:
         match event:

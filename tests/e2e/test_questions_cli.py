@@ -77,6 +77,11 @@ async def hears(rep: HostSession, kind: type[M]) -> M:
                 return event.message
 
 
+async def ask_to_view(alice: HostSession, bob_id: int, bob: Console) -> None:
+    await alice.send_message(bob_id, ConsentRequest(Activity.VIEW_DESKTOP, alice.id))
+    await bob.expect(VIEW_QUESTION)
+
+
 # Commands always reach their command (H2) -------------------------------------------
 
 
@@ -92,8 +97,7 @@ async def test_the_customers_stop_reaches_the_command_while_the_rep_keeps_a_ques
         await bob.expect(r"asks to control your desktop .*Allow\? \[y/N\]$")
         await bob.send("y")
         await hears(alice, ConsentGrant)
-        await alice.send_message(bob_id, ConsentRequest(Activity.VIEW_DESKTOP, alice.id))
-        await bob.expect(VIEW_QUESTION)
+        await ask_to_view(alice, bob_id, bob)
         await bob.send("/stop")
         revoke = await hears(alice, ConsentRevoke)
         assert revoke.activity is Activity.CONTROL_DESKTOP
@@ -121,8 +125,7 @@ async def test_a_line_that_is_no_answer_is_chat_and_the_open_question_is_named_a
     relay_process: str, tmp_path: Path
 ) -> None:
     async with hostile_rep_and_bob(relay_process, tmp_path / "bob") as (alice, bob_id, bob):
-        await alice.send_message(bob_id, ConsentRequest(Activity.VIEW_DESKTOP, alice.id))
-        await bob.expect(VIEW_QUESTION)
+        await ask_to_view(alice, bob_id, bob)
         await bob.send("yes please, go ahead")
         chat = await next_event(alice, ChatReceived)
         assert chat.text == "yes please, go ahead"
@@ -142,8 +145,7 @@ async def test_after_the_customer_declines_the_rep_is_told_to_wait_before_asking
     relay_process: str, tmp_path: Path
 ) -> None:
     async with hostile_rep_and_bob(relay_process, tmp_path / "bob") as (alice, bob_id, bob):
-        await alice.send_message(bob_id, ConsentRequest(Activity.VIEW_DESKTOP, alice.id))
-        await bob.expect(VIEW_QUESTION)
+        await ask_to_view(alice, bob_id, bob)
         await bob.send("")
         assert (await hears(alice, ConsentDeny)).reason == "declined"
         await alice.send_message(bob_id, ConsentRequest(Activity.VIEW_DESKTOP, alice.id))
@@ -181,15 +183,16 @@ async def test_a_file_name_holding_lines_of_its_own_prints_none_of_them(
         assert not any(line.startswith(("* Sharing stopped", "[rep]")) for line in bob.lines)
 
 
-async def test_file_questions_come_one_at_a_time_and_each_answer_names_its_question(
-    relay_process: str, tmp_path: Path
-) -> None:
+@asynccontextmanager
+async def two_fetch_questions(
+    relay: str, tmp_path: Path
+) -> AsyncIterator[tuple[HostSession, Console]]:
+    """Alice has file access and asked for photo.png, then for Bob's SSH key; the first is shown."""
     home = tmp_path / "bob"
-    await trio.Path(home).mkdir()
+    await trio.Path(home / ".ssh").mkdir(parents=True)
     (home / "photo.png").write_bytes(b"png")
-    (home / ".ssh").mkdir()
     (home / ".ssh" / "id_ed25519").write_bytes(b"secret key")
-    async with hostile_rep_and_bob(relay_process, home) as (alice, bob_id, bob):
+    async with hostile_rep_and_bob(relay, home) as (alice, bob_id, bob):
         await alice.send_message(bob_id, FileAccessAsk())
         await bob.expect(r"^\? Alice \(rep\) asks for file access.* Allow\? \[y/N\]$")
         await bob.send("y")
@@ -201,16 +204,42 @@ async def test_file_questions_come_one_at_a_time_and_each_answer_names_its_quest
         await bob.send("/status")  # both requests are in by now; one question is shown
         await bob.expect(r"^Nothing is shared\.$")
         assert not any("id_ed25519" in line for line in bob.lines)
+        yield alice, bob
+
+
+async def answers_heard(alice: HostSession) -> dict[int, bool]:
+    answers: dict[int, bool] = {}
+    while len(answers) < 2:
+        answer = await hears(alice, FileRequestAnswer)
+        answers[answer.request] = answer.ok
+    return answers
+
+
+async def test_file_questions_come_one_at_a_time_and_each_answer_names_its_question(
+    relay_process: str, tmp_path: Path
+) -> None:
+    async with two_fetch_questions(relay_process, tmp_path) as (alice, bob):
         await bob.send("y")
         await bob.expect(r"^Allowed: Alice \(rep\) wants to fetch photo\.png \(3 bytes\)")
         await bob.expect(r"^\? Alice \(rep\) wants to fetch \.ssh/id_ed25519 \(10 bytes\)")
         await bob.send("n")
         await bob.expect(r"^Refused: Alice \(rep\) wants to fetch \.ssh/id_ed25519")
-        answers = {}
-        while len(answers) < 2:
-            answer = await hears(alice, FileRequestAnswer)
-            answers[answer.request] = answer.ok
-        assert answers == {1: True, 2: False}
+        assert await answers_heard(alice) == {1: True, 2: False}
+
+
+async def test_a_yes_typed_before_the_next_question_was_shown_does_not_answer_it(
+    relay_process: str, tmp_path: Path
+) -> None:
+    async with two_fetch_questions(relay_process, tmp_path) as (alice, bob):
+        await bob.send("y\ny")  # two lines at once: the second came before the key's question
+        await bob.expect(r"^Allowed: Alice \(rep\) wants to fetch photo\.png")
+        await bob.expect(r"^\? Alice \(rep\) wants to fetch \.ssh/id_ed25519")
+        chat = await next_event(alice, ChatReceived)
+        assert chat.text == "y"
+        await bob.expect(r"^\? Still waiting for your answer \(y or n\): .*\.ssh/id_ed25519")
+        await bob.send("n")
+        await bob.expect(r"^Refused: Alice \(rep\) wants to fetch \.ssh/id_ed25519")
+        assert await answers_heard(alice) == {1: True, 2: False}
 
 
 # Offers from anyone but the rep (L3) ---------------------------------------------------------

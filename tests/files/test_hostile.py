@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 import pytest
 import trio
 
-from codec import FileChunk, FileDone, FileOffer, FileStart
+from codec import FileChunk, FileDone, FileFetch, FileOffer, FileStart
 from peer._file_engine import MAX_OPEN_OFFERS
 from peer._file_events import FileNotice, FileQuestion, TransferEnded
-from peer._file_transfers import FileTransferError
+from peer._file_transfers import MAX_OPEN_QUESTIONS, FileTransferError
 from tests.files.helpers import Side, make_file, next_file_event, open_pair
 from tests.files.test_advanced import grant_access
 
@@ -129,3 +129,19 @@ async def test_a_sender_may_have_only_a_few_offers_open_at_once(
             )
         assert len(bob.files.transfers()) == MAX_OPEN_OFFERS
         assert len(bob.files.questions) == MAX_OPEN_OFFERS
+
+
+async def test_a_rep_may_have_only_a_few_fetch_questions_waiting_at_once(
+    relay_url: str, tmp_path: Path
+) -> None:
+    async with open_pair(relay_url, tmp_path) as (rep, bob):
+        make_file(tmp_path / "home" / "a.txt", 10)
+        await grant_access(rep, bob)
+        for request in range(1, MAX_OPEN_QUESTIONS + 2):
+            await rep.session.send_message(bob.session.id, FileFetch(request, "a.txt"))
+        notice = await next_file_event(bob, FileNotice)
+        assert notice.text == (
+            f"! Refused Alice's request for a.txt: {MAX_OPEN_QUESTIONS} questions already wait "
+            "for the customer's answer"
+        )
+        assert len(bob.files.questions) == MAX_OPEN_QUESTIONS
