@@ -52,7 +52,6 @@ if TYPE_CHECKING:
     from peer._desk import Desk
     from peer._file_commands import FileDesk
     from peer._session import Session
-    from peer._share_events import ShareEvent
     from peer._terminal import LineInput
 
 __all__ = [
@@ -213,9 +212,8 @@ async def run_face(face: Face) -> int:
     return face.outcome
 
 
-def sharing_question(sharing: CustomerSharing, event: ShareEvent) -> Question:
+def sharing_question(sharing: CustomerSharing, event: ConsentAsked) -> Question:
     """A rep's sharing request as the customer's question; open while sharing asks it."""
-    assert isinstance(event, ConsentAsked)
     asked = sharing.question
     choices = len(event.choices)
     return Question(
