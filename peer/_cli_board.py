@@ -80,6 +80,10 @@ async def read_lines(
             return
         if await answer(face, line, lines.arrived):
             continue
+        if (stray := face.questions.stray(line, lines.arrived, trio.current_time())) is not None:
+            face.say(stray)
+            face.questions.remind()
+            continue
         word, _, rest = line.partition(" ")
         if extra is not None:
             try:

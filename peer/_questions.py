@@ -16,6 +16,9 @@ rules for the lines the customer types, whatever the questions' features:
   just above the prompt, and no line printed meanwhile can change which.
 - A line that arrived before the question was shown does not answer it:
   the customer cannot have meant it for a question they had not seen.
+- A bare yes or no that answers nothing (it came before the question on
+  screen, or just after the last question closed: answered, withdrawn or
+  timed out) is not sent as chat either; the customer is told so.
 
 The features keep their own rules (:class:`codec.ConsentMachine`,
 :class:`codec.SysinfoGate`, :class:`codec.FileGate`); a :class:`Question`
@@ -26,6 +29,7 @@ may have closed a question (an event printed, a line acted on).
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -33,13 +37,17 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-__all__ = ["ANSWER_HELP", "Question", "Questions", "answer_word"]
+__all__ = ["ANSWER_HELP", "LATE_ANSWER_SECONDS", "Question", "Questions", "answer_word"]
+
+#: How long after a question closed a bare y or n is taken as a late answer, not chat.
+LATE_ANSWER_SECONDS = 10.0
 
 ANSWER_HELP = """\
   y / n           answer the question on screen (Enter alone is no; a number picks
                   one of its choices). Questions come one at a time; a line typed
-                  before a question was shown does not answer it, a line starting
-                  with / is always a command, and any other line is chat."""
+                  before a question was shown does not answer it (nor is a lone
+                  y or n then sent as chat), a line starting with / is always a
+                  command, and any other line is chat."""
 
 _WORDS = {"y": "y", "yes": "y", "n": "n", "no": "n", "": "n"}
 
@@ -77,6 +85,8 @@ class Questions:
     def __init__(self, say: Callable[[str], None]) -> None:
         self._say = say
         self._waiting: deque[Question] = deque()
+        #: When a question last closed (answered, withdrawn, timed out).
+        self._closed_at = -math.inf
 
     @property
     def current(self) -> Question | None:
@@ -91,7 +101,10 @@ class Questions:
 
     def refresh(self, now: float) -> None:
         """Drop the questions that closed; show the next if none is on screen."""
-        self._waiting = deque(q for q in self._waiting if q.is_open())
+        still = deque(q for q in self._waiting if q.is_open())
+        if len(still) < len(self._waiting):
+            self._closed_at = now
+        self._waiting = still
         front = self._waiting[0] if self._waiting else None
         if front is not None and front.shown_at is None:
             front.shown_at = now
@@ -107,6 +120,20 @@ class Questions:
             return None
         word = answer_word(line, question.choices)
         return None if word is None else (question, word)
+
+    def stray(self, line: str, arrived: float, now: float) -> str | None:
+        """What to say instead of chatting *line*, a bare y/n that answers nothing; else None."""
+        word = line.strip()
+        if word.casefold() not in ("y", "yes", "n", "no"):
+            return None
+        if self.current is not None and self.answered_by(line, arrived) is None:
+            return f"({word!r} came before this question was shown; nothing was sent)"
+        if self.current is None and now - self._closed_at <= LATE_ANSWER_SECONDS:
+            return (
+                f"({word!r} answers nothing: the last question was answered, withdrawn or "
+                "timed out; nothing was sent)"
+            )
+        return None
 
     def remind(self) -> None:
         """One line naming the open question (after a line that did not answer it)."""

@@ -234,12 +234,15 @@ async def test_a_yes_typed_before_the_next_question_was_shown_does_not_answer_it
         await bob.send("y\ny")  # two lines at once: the second came before the key's question
         await bob.expect(r"^Allowed: Alice \(rep\) wants to fetch photo\.png")
         await bob.expect(r"^\? Alice \(rep\) wants to fetch \.ssh/id_ed25519")
-        chat = await next_event(alice, ChatReceived)
-        assert chat.text == "y"
+        await bob.expect(r"^\('y' came before this question was shown; nothing was sent\)$")
         await bob.expect(r"^\? Still waiting for your answer \(y or n\): .*\.ssh/id_ed25519")
         await bob.send("n")
         await bob.expect(r"^Refused: Alice \(rep\) wants to fetch \.ssh/id_ed25519")
         assert await answers_heard(alice) == {1: True, 2: False}
+        await bob.send("y")  # a moment after the last question: a late answer, not chat
+        await bob.expect(r"^\('y' answers nothing: the last question was answered, withdrawn")
+        await bob.send("thanks")
+        assert (await next_event(alice, ChatReceived)).text == "thanks"  # no "y" before it
 
 
 # Offers from anyone but the rep (L3) ---------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from peer._questions import Question, Questions, answer_word
+from peer._questions import LATE_ANSWER_SECONDS, Question, Questions, answer_word
 
 
 class Screen:
@@ -108,3 +108,29 @@ def test_without_a_question_nothing_is_an_answer_and_nothing_is_reminded() -> No
     assert qs.answered_by("y", arrived=1.0) is None
     qs.remind()
     assert screen.lines == []
+
+
+def test_a_lone_yes_that_came_before_the_question_is_held_back_not_chatted() -> None:
+    qs, screen = questions()
+    question, _ = asked(screen, "Alice (rep) asks to view your desktop.")
+    qs.put(question, now=5.0)
+    assert qs.stray("y", arrived=4.9, now=5.1) == (
+        "('y' came before this question was shown; nothing was sent)"
+    )
+    assert qs.stray("yes please", arrived=4.9, now=5.1) is None  # chat, as any other line
+
+
+def test_a_lone_yes_just_after_the_last_question_closed_is_not_chatted() -> None:
+    qs, screen = questions()
+    question, answers = asked(screen, "Alice (rep) asks to view your desktop.")
+    qs.put(question, now=0.0)
+    answers.append("timed out")
+    qs.refresh(now=120.0)
+    assert qs.stray("Y", arrived=121.0, now=121.0) is not None
+    later = 120.0 + LATE_ANSWER_SECONDS + 1
+    assert qs.stray("y", arrived=later, now=later) is None  # long after: a chat "y" as ever
+
+
+def test_without_any_question_a_lone_yes_is_chat() -> None:
+    qs, _ = questions()
+    assert qs.stray("yes", arrived=1.0, now=1.0) is None
