@@ -10,7 +10,10 @@ grants or denies it; either side ends it (the customer *revokes*, the rep
 *stops*). While one activity is on, the rep may ask for another (view, then
 control): the first stays on until the customer answers. A question nobody
 answers is a no once its deadline passes (:meth:`ConsentMachine.expire`);
-nothing is ever granted by waiting.
+nothing is ever granted by waiting. Once the customer has said no
+(:meth:`ConsentMachine.decline`), the same rep may not ask again for
+``reask_delay`` seconds: a rep that re-asks the moment it hears no would
+otherwise keep a question before the customer for ever.
 
 Which party may cause which event is part of the table: only a rep asks and
 stops, only the customer grants, denies and revokes. An event the table does
@@ -193,7 +196,7 @@ class ConsentMachine:
         """The rep asks; refused while the customer's last no is fresh (:meth:`decline`)."""
         if (left := self.quiet_for(now)) > 0 and self.local is Party.CUSTOMER:
             raise ProtocolError(
-                f"the customer declined a moment ago; ask again in {math.ceil(left)} s",
+                f"the customer said no a moment ago; ask again in {math.ceil(left)} s",
                 reason="too-soon",
             )
         self._move(ConsentEvent.REQUEST, activity)

@@ -143,7 +143,7 @@ def test_after_the_customer_declines_the_same_rep_cannot_ask_again_for_a_few_sec
     machine.grant(CONTROL)
     machine.request(VIEW, now=1.0)
     machine.decline(VIEW, now=2.0)
-    with pytest.raises(ProtocolError, match=r"declined a moment ago; ask again in 4 s"):
+    with pytest.raises(ProtocolError, match=r"said no a moment ago; ask again in 4 s"):
         machine.request(VIEW, now=3.0)
     with pytest.raises(ProtocolError, match=r"ask again in 1 s"):
         machine.request(CONTROL, now=6.5)  # another activity is the same kind of question

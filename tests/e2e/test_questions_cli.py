@@ -150,7 +150,7 @@ async def test_after_the_customer_declines_the_rep_is_told_to_wait_before_asking
         assert (await hears(alice, ConsentDeny)).reason == "declined"
         await alice.send_message(bob_id, ConsentRequest(Activity.VIEW_DESKTOP, alice.id))
         again = await hears(alice, ConsentDeny)
-        assert again.reason.startswith("the customer declined a moment ago; ask again in ")
+        assert again.reason.startswith("the customer said no a moment ago; ask again in ")
         await alice.send_message(bob_id, SysinfoRequest(1))  # another kind: it is asked
         await bob.expect(r"^Alice \(rep\) asks for your system information\.$")
         await bob.send("n")
