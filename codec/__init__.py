@@ -30,6 +30,7 @@ from codec._code import LINK_SCHEME, ROOM_DIGITS, BadCodeError, JoinTarget, Sess
 from codec._consent import (
     ACTIVITY_PERMITS,
     DEFAULT_ANSWER_TIMEOUT,
+    DEFAULT_REASK_DELAY,
     Activity,
     ConsentEvent,
     ConsentMachine,
@@ -244,6 +245,7 @@ __all__ = [
     "DEFAULT_MAX_FAILURES",
     "DEFAULT_MAX_SESSION_FAILURES",
     "DEFAULT_POLICY",
+    "DEFAULT_REASK_DELAY",
     "DEFAULT_WINDOW_BYTES",
     "DIGEST_BYTES",
     "HEARS",

@@ -10,7 +10,10 @@ grants or denies it; either side ends it (the customer *revokes*, the rep
 *stops*). While one activity is on, the rep may ask for another (view, then
 control): the first stays on until the customer answers. A question nobody
 answers is a no once its deadline passes (:meth:`ConsentMachine.expire`);
-nothing is ever granted by waiting.
+nothing is ever granted by waiting. Once the customer has said no
+(:meth:`ConsentMachine.decline`), the same rep may not ask again for
+``reask_delay`` seconds: a rep that re-asks the moment it hears no would
+otherwise keep a question before the customer for ever.
 
 Which party may cause which event is part of the table: only a rep asks and
 stops, only the customer grants, denies and revokes. An event the table does
@@ -23,6 +26,7 @@ every capture, every injected event and every clipboard write.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import Enum
 from typing import NoReturn
@@ -32,6 +36,7 @@ from codec._errors import LocalProtocolError, ProtocolError
 __all__ = [
     "ACTIVITY_PERMITS",
     "DEFAULT_ANSWER_TIMEOUT",
+    "DEFAULT_REASK_DELAY",
     "Activity",
     "ConsentEvent",
     "ConsentMachine",
@@ -42,6 +47,8 @@ __all__ = [
 
 #: Seconds a question waits for the customer before it counts as a no.
 DEFAULT_ANSWER_TIMEOUT = 120.0
+#: Seconds after the customer declines before the same rep may ask again.
+DEFAULT_REASK_DELAY = 5.0
 
 
 class Activity(Enum):
@@ -152,9 +159,17 @@ class _Question:
 class ConsentMachine:
     """One rep's activities on one customer's machine, seen from *local*'s side."""
 
-    def __init__(self, local: Party, *, answer_timeout: float = DEFAULT_ANSWER_TIMEOUT) -> None:
+    def __init__(
+        self,
+        local: Party,
+        *,
+        answer_timeout: float = DEFAULT_ANSWER_TIMEOUT,
+        reask_delay: float = DEFAULT_REASK_DELAY,
+    ) -> None:
         self.local = local
         self.answer_timeout = answer_timeout
+        self.reask_delay = reask_delay
+        self._quiet_until = -math.inf
         self.state = ConsentState.NOTHING_SHARED
         #: The activity that is on, if any.
         self.active: Activity | None = None
@@ -173,7 +188,17 @@ class ConsentMachine:
 
     # Events -----------------------------------------------------------------------
 
+    def quiet_for(self, now: float) -> float:
+        """Seconds before this rep may ask again after the customer declined (0: it may)."""
+        return max(0.0, self._quiet_until - now)
+
     def request(self, activity: Activity, now: float) -> None:
+        """The rep asks; refused while the customer's last no is fresh (:meth:`decline`)."""
+        if (left := self.quiet_for(now)) > 0 and self.local is Party.CUSTOMER:
+            raise ProtocolError(
+                f"the customer said no a moment ago; ask again in {math.ceil(left)} s",
+                reason="too-soon",
+            )
         self._move(ConsentEvent.REQUEST, activity)
         self._question = _Question(activity, now + self.answer_timeout)
 
@@ -182,8 +207,14 @@ class ConsentMachine:
         self.active, self._question = activity, None
 
     def deny(self, activity: Activity) -> None:
+        """The question is answered no by circumstance (no such window, capture failed)."""
         self._move(ConsentEvent.DENY, activity)
         self._question = None
+
+    def decline(self, activity: Activity, now: float) -> None:
+        """The customer said no: a denial, and the rep keeps quiet for ``reask_delay`` s."""
+        self.deny(activity)
+        self._quiet_until = now + self.reask_delay
 
     def revoke(self) -> Activity | None:
         """The customer ends everything; returns what was on (or asked)."""

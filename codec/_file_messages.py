@@ -5,7 +5,8 @@ A transfer is numbered by its *sender* (``tid``); a request (``/get``,
 file's receiver sends carry the sender's ``tid`` back, so each message type
 travels in one direction only, except :class:`FileCancel`, which says which
 side of the transfer wrote it. Paths travel as ``/``-separated text and are
-hostile on arrival: the receiver reduces them with :func:`codec.safe_relative_path`.
+hostile on arrival: the decoder refuses control characters in them (they are
+printed), and the receiver reduces them with :func:`codec.safe_relative_path`.
 
 Decoding shares :mod:`codec._messages`' strict field checks; this module only
 adds the file families to it.
@@ -400,12 +401,17 @@ def _reason(f: _Fields, key: str = "reason") -> str:
 
 
 def _path(f: _Fields, value: Any) -> str:
-    """Paths are only size-checked here: the receiver reduces them to safe ones."""
+    """One line of clean text: the receiver prints it, then reduces it to a safe path.
+
+    A newline or an escape sequence in a name would print a line of the
+    sender's choosing on the receiver's screen (a forged question), so
+    control characters are refused here, as in chat.
+    """
     if not isinstance(value, str):
         raise ProtocolError(f"{f.type}: path must be text", reason="malformed")
     if len(value) > f.limits.max_path_chars:
         raise LimitExceededError(f"{f.type}: path longer than {f.limits.max_path_chars}")
-    return value
+    return f.text(value, "path", f.limits.max_path_chars, multiline=False)
 
 
 def _digest(f: _Fields, key: str, *, empty_ok: bool = False) -> bytes:

@@ -11,7 +11,11 @@ request. Nothing a rep sends can produce a report by itself.
 
 A rep that asks again before the answer replaces its question: both sides
 then wait for the newest request only, and an answer to an older one is
-refused as stale. Events the tables do not list raise:
+refused as stale. Once the customer has said no (:meth:`SysinfoGate.decline`)
+the same rep's next request within ``reask_delay`` seconds is refused
+without asking, and the refusal tells the rep when it may ask again.
+
+Events the tables do not list raise:
 :class:`~codec.ProtocolError` when the other side caused them (an
 unsolicited report, a request sent to a rep), :class:`~codec.LocalProtocolError`
 when our own side did (allowing when nothing was asked).
@@ -19,10 +23,12 @@ when our own side did (allowing when nothing was asked).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, NoReturn
 
+from codec._consent import DEFAULT_REASK_DELAY
 from codec._errors import LocalProtocolError, ProtocolError
 from codec._policy import Feature
 from codec._sysinfo_messages import (
@@ -81,10 +87,13 @@ class SysinfoAsk:
 class SysinfoGate:
     """The customer's side: the only way a report leaves the machine."""
 
-    def __init__(self, policy: Policy) -> None:
+    def __init__(self, policy: Policy, *, reask_delay: float = DEFAULT_REASK_DELAY) -> None:
         self.policy = policy
+        self.reask_delay = reask_delay
         self.state = GateState.NOTHING_ASKED
         self._pending: SysinfoAsk | None = None
+        #: The rep whose question the customer last said no to, and until when it waits.
+        self._quiet: tuple[int, float] | None = None
 
     def _move(self, event: GateEvent) -> None:
         after = _GATE_TABLE.get((self.state, event))
@@ -95,11 +104,16 @@ class SysinfoGate:
         self.state = after
 
     def receive(
-        self, sender: int, message: SysinfoRequest, *, controlling_rep: int
+        self, sender: int, message: SysinfoRequest, *, controlling_rep: int, now: float
     ) -> SysinfoAsk | SysinfoRefused:
         """A request arrived: ask the customer, or the refusal to send back at once."""
         if sender != controlling_rep:
             return SysinfoRefused(message.request, ONLY_THE_REP_ASKS)
+        if self._quiet is not None and self._quiet[0] == sender and now < self._quiet[1]:
+            wait = math.ceil(self._quiet[1] - now)
+            return SysinfoRefused(
+                message.request, f"the customer said no a moment ago; ask again in {wait} s"
+            )
         if not self.policy.allows(Feature.SYSTEM_INFORMATION):
             refusal = self.policy.refusal(Feature.SYSTEM_INFORMATION)
             return SysinfoRefused(message.request, f"on the customer's side, {refusal}")
@@ -117,8 +131,15 @@ class SysinfoGate:
         return ask.rep, SysinfoReport(ask.request, sections)
 
     def refuse(self, reason: str = REFUSED_BY_CUSTOMER) -> tuple[int, SysinfoRefused]:
+        """The pending request cannot be answered (*reason*); whom to tell, and the refusal."""
         ask = self._take(GateEvent.REFUSE)
         return ask.rep, SysinfoRefused(ask.request, reason)
+
+    def decline(self, now: float) -> tuple[int, SysinfoRefused]:
+        """The customer said no: refused, and that rep waits ``reask_delay`` s to ask again."""
+        to, refused = self.refuse()
+        self._quiet = (to, now + self.reask_delay)
+        return to, refused
 
     def withdraw(self, rep: int) -> bool:
         """*rep* left or lost control: forget its question. True if one was pending."""

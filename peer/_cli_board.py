@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import trio
 
 from codec import DEFAULT_POLICY
-from peer._cli_face import COMMANDS, command, left_words, open_face, run_face, say
+from peer._cli_face import COMMANDS, answer, command, left_words, open_face, run_face, say
 from peer._errors import PeerError
 from peer._nursery import open_task_nursery
 from peer._terminal import open_line_input
@@ -78,8 +78,11 @@ async def read_lines(
         face = board.face()
         if face is None:
             return
-        if getattr(face.sharing, "asking", False):
-            await face.sharing.answer(line)  # type: ignore[union-attr]
+        if await answer(face, line, lines.arrived):
+            continue
+        if (stray := face.questions.stray(line, lines.arrived, trio.current_time())) is not None:
+            face.say(stray)
+            face.questions.remind()
             continue
         word, _, rest = line.partition(" ")
         if extra is not None:
@@ -91,6 +94,10 @@ async def read_lines(
                 continue
         if not await command(face, line, lines):
             face.stop()
+            continue
+        if not line.lstrip().startswith("/"):
+            face.questions.remind()  # the line was chat, not the answer
+        face.questions.refresh(trio.current_time())
     for face in list(board.faces.values()):
         await face.session.leave()
         face.stop()

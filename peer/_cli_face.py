@@ -38,8 +38,11 @@ from peer._events import (
 )
 from peer._gui import ViewerFace
 from peer._nursery import open_task_nursery
+from peer._questions import ANSWER_HELP, Question, Questions
 from peer._screen import SCREEN
 from peer._share_cli import SHARE_HELP, Sharing, open_sharing, share_command, share_lines
+from peer._share_customer import CustomerSharing
+from peer._share_events import ConsentAsked
 from peer._share_rep import RepSharing
 
 if TYPE_CHECKING:
@@ -130,6 +133,8 @@ class Face:
     #: The exit status the session's end calls for.
     outcome: int = 0
     stopped: trio.Event = field(default_factory=trio.Event)
+    #: The customer's open questions, one on screen at a time (set by open_face).
+    questions: Questions = field(init=False)
 
     def others(self) -> tuple[str, ...]:
         return tuple(m.name for m in self.session.roster() if m.id != self.session.id)
@@ -151,6 +156,11 @@ def open_face(
     if file_desk is not None:
         file_desk.watch_sharing(sharing)
     face = Face(session, relays, sharing, ViewerFace(sharing.send_input), say, desk, file_desk)
+    face.questions = Questions(face.say)
+    if file_desk is not None:
+        file_desk.questions = face.questions
+    if desk is not None:
+        desk.ask_with(face.questions)
     face.names = face.others()
     face.hinted = session.role is not Role.REP
     return face
@@ -179,13 +189,18 @@ async def run_face(face: Face) -> int:
                 face.outcome = show_end(face, event)
                 break
             show(event, face)
+            face.questions.refresh(trio.current_time())
         face.stop()
 
     async def show_sharing() -> None:
         async for event in sharing.events:
-            for line in share_lines(event):
-                face.say(line)
+            if isinstance(event, ConsentAsked) and isinstance(sharing, CustomerSharing):
+                face.questions.put(sharing_question(sharing, event), trio.current_time())
+            else:
+                for line in share_lines(event):
+                    face.say(line)
             await face.viewer.show(event)
+            face.questions.refresh(trio.current_time())
 
     async with open_task_nursery() as nursery:
         nursery.start_soon(sharing.run)
@@ -197,14 +212,44 @@ async def run_face(face: Face) -> int:
     return face.outcome
 
 
+def sharing_question(sharing: CustomerSharing, event: ConsentAsked) -> Question:
+    """A rep's sharing request as the customer's question; open while sharing asks it."""
+    asked = sharing.question
+    choices = len(event.choices)
+    return Question(
+        (*event.choices, event.prompt),
+        event.prompt,
+        lambda: asked is not None and sharing.question is asked,
+        sharing.answer,
+        choices,
+    )
+
+
+async def answer(face: Face, line: str, arrived: float) -> bool:
+    """Take *line* as the answer to the question on screen; False if it answers none.
+
+    A line that is no answer is acted on as usual by the caller, then
+    :meth:`Questions.remind` names the open question once more.
+    """
+    face.questions.refresh(trio.current_time())
+    taken = face.questions.answered_by(line, arrived)
+    if taken is None:
+        return False
+    question, word = taken
+    try:
+        await question.answer(word)
+    except PeerError as e:
+        face.say(f"! {e}")
+    face.questions.refresh(trio.current_time())
+    return True
+
+
 async def command(face: Face, line: str, lines: LineInput) -> bool:
     """Act on one typed line; False when the person is done with the session."""
     session, desk, sharing, file_desk = face.session, face.desk, face.sharing, face.file_desk
     asked, face.quit_asked = face.quit_asked, False
     word, _, rest = line.partition(" ")
     try:
-        if desk is not None and await desk.answer(line):
-            return True
         if file_desk is not None and await file_desk.command(line):
             return True
         if not line.strip():
@@ -253,6 +298,8 @@ async def command(face: Face, line: str, lines: LineInput) -> bool:
             face.say(SHARE_HELP[Role.REP if session.role is Role.REP else Role.CUSTOMER])
             if file_desk is not None:
                 face.say(file_desk.help)
+            if session.role is Role.CUSTOMER:
+                face.say(ANSWER_HELP)
         elif (desk is not None and await desk.command(word, rest)) or (
             await share_command(sharing, session, word, rest, face.say)
         ):

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from peer._file_commands import FileDesk
     from peer._file_events import AccessChanged, TransferView
     from peer._history import Recorder
+    from peer._questions import Questions
     from peer._session import MemberSession, Session
     from peer._share_cli import Sharing
 
@@ -85,6 +86,9 @@ class Desk:
     async def observe(self, event: SessionEvent) -> None:
         """See each session event before the CLI shows it."""
 
+    def ask_with(self, questions: Questions) -> None:
+        """Put the desk's questions to the person through *questions* (the command line)."""
+
     async def answer(self, line: str) -> bool:
         """Take a typed line as the answer to a pending question; False if none is pending."""
         return False
@@ -106,10 +110,15 @@ class Desk:
 class CustomerDesk(Desk):
     def __init__(self, session: MemberSession, policy: Policy, say: Callable[[str], None]) -> None:
         self.sysinfo = SysinfoResponder(session, policy, say)
+        # A hook, not an event seen later: no answer may slip in between (SPEC M5).
+        session.control_hooks.append(self.sysinfo.control_moved)
 
     async def observe(self, event: SessionEvent) -> None:
         if isinstance(event, MessageReceived) and isinstance(event.message, SYSINFO_MESSAGES):
             await self.sysinfo.received(event.sender, event.message)
+
+    def ask_with(self, questions: Questions) -> None:
+        self.sysinfo.ask_with(questions)
 
     async def answer(self, line: str) -> bool:
         return await self.sysinfo.answer(line)

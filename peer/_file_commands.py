@@ -1,10 +1,13 @@
 """The file commands of the command line, and how transfers look there.
 
 The CLI hands every typed line to :meth:`FileDesk.command` first; the desk
-takes the file commands and, while the customer has a question open, the
-``y``/``n`` answer to it. Arguments are split as a shell splits words, so
+takes the file commands. Each question a rep's request raises is one of the
+customer's questions (:mod:`peer._questions`): answering it echoes what was
+answered. Arguments are split as a shell splits words, so
 ``/share "notes 2024.txt"`` names one file. Progress is a live bar per
-transfer on a terminal and a plain line now and then otherwise.
+transfer on a terminal and a plain line now and then otherwise. Names come
+from the other side: every line is printed through :func:`codec.neutralise`,
+so no name can start a line of its own or send the terminal a sequence.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from codec import ConsentMachine, ConsentSharing, Role
+import trio
+
+from codec import ConsentMachine, ConsentSharing, Role, neutralise
 from peer._file_events import (
     AccessChanged,
     FileNotice,
@@ -29,6 +34,7 @@ from peer._file_session import open_file_transfers
 from peer._file_settings import human_size
 from peer._file_transfers import FileTransferError
 from peer._nursery import open_task_nursery
+from peer._questions import Question
 from peer._share_backends import SharingSide
 
 if TYPE_CHECKING:
@@ -38,6 +44,7 @@ if TYPE_CHECKING:
     from peer._file_progress import Progress
     from peer._file_settings import FileSettings
     from peer._file_transfers import FileTransfers
+    from peer._questions import Questions
     from peer._session import Session
 
 __all__ = ["FileDesk", "follow_sharing", "open_file_desk"]
@@ -54,11 +61,10 @@ REP_HELP = """\
 CUSTOMER_HELP = """\
   /files          what the rep shares; /get N... downloads them
   /revoke files   take file access back from the rep
-  /transfers      the transfers of this session; /cancel N stops one
-  y / n           answer the question a rep's request asked"""
+  /transfers      the transfers of this session; /cancel N stops one"""
 
-_YES = {"y", "yes"}
-_NO = {"n", "no", ""}
+#: Longest line the desk prints (a name and a folder fit many times over).
+MAX_LINE = 4000
 
 
 @runtime_checkable
@@ -81,8 +87,10 @@ class FileDesk:
         self, files: FileTransfers, say: Callable[[str], None], progress: Progress
     ) -> None:
         self.files = files
-        self._say = say
+        self._say_raw = say
         self._progress = progress
+        #: Where the customer's questions go (the command line sets it); printed if None.
+        self.questions: Questions | None = None
         #: Told of each ended transfer and each change of file access (the history).
         self.on_ended: Callable[[TransferView], None] | None = None
         self.on_access: Callable[[AccessChanged], None] | None = None
@@ -91,6 +99,9 @@ class FileDesk:
         """F3: no transfer while screen sharing shares an application."""
         follow_sharing(self.files, sharing)
 
+    def _say(self, text: str) -> None:
+        self._say_raw(neutralise(text, MAX_LINE))
+
     @property
     def help(self) -> str:
         return REP_HELP if self.files.role is Role.REP else CUSTOMER_HELP
@@ -98,10 +109,6 @@ class FileDesk:
     async def command(self, line: str) -> bool:
         """Act on *line* if it is a file command or an answer; False if it is not ours."""
         text = line.strip()
-        if self.files.questions and text.casefold() in _YES | _NO:
-            asked = self.files.answer(text.casefold() in _YES)
-            self._say(f"{'Allowed' if text.casefold() in _YES else 'Refused'}: {asked}")
-            return True
         word, _, rest = text.partition(" ")
         handler = _COMMANDS.get(word)
         if handler is None:
@@ -179,16 +186,33 @@ class FileDesk:
         for view in views:
             self._say(f"  {_line(view)}")
 
+    def _question(self, number: int, text: str) -> Question:
+        async def answer(word: str) -> None:
+            yes = word == "y"
+            try:
+                asked = self.files.answer(yes, number)
+            except FileTransferError as e:
+                self._say(f"! {e}")
+                return
+            self._say(f"{'Allowed' if yes else 'Refused'}: {asked}")
+
+        shown = f"? {neutralise(text, MAX_LINE)}"
+        return Question((shown,), shown[2:], lambda: self.files.is_open(number), answer)
+
     # Events ------------------------------------------------------------------------------
 
     async def show_events(self) -> None:
         async for event in self.files.events:
             self.show(event)
+            if self.questions is not None:  # the event may have closed the one on screen
+                self.questions.refresh(trio.current_time())
 
     def show(self, event: FileEvent) -> None:
         match event:
             case FileNotice(text):
                 self._say(text)
+            case FileQuestion(number, text) if self.questions is not None:
+                self.questions.put(self._question(number, text), trio.current_time())
             case FileQuestion(_, text):
                 self._say(f"? {text}")
             case SharedFilesListed(rep, items):

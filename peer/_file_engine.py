@@ -38,6 +38,8 @@ from codec import (
     SharedItem,
     Transfer,
     TransferState,
+    neutralise,
+    text_problem,
 )
 from peer._errors import PeerError
 from peer._file_events import (
@@ -66,7 +68,7 @@ if TYPE_CHECKING:
     from codec import ApplicationSharing, FileMessage, Member, TransferMessage
 
 
-__all__ = ["PARALLEL_SENDS", "PROGRESS_EVERY", "TransferEngine"]
+__all__ = ["MAX_OPEN_OFFERS", "PARALLEL_SENDS", "PROGRESS_EVERY", "TransferEngine"]
 
 log = logging.getLogger("helpline.peer.files")
 
@@ -74,6 +76,9 @@ log = logging.getLogger("helpline.peer.files")
 PARALLEL_SENDS = 2
 #: Progress events per transfer at most this often (seconds).
 PROGRESS_EVERY = 0.5
+#: Offers one sender may have open here at once. An honest one has PARALLEL_SENDS
+#: at most (it offers a file only once it may send it); the margin is for races.
+MAX_OPEN_OFFERS = 4 * PARALLEL_SENDS
 
 
 class TransferEngine:
@@ -166,13 +171,24 @@ class TransferEngine:
         self._event(FileQuestion(number, f"{text} Allow? [y/N]"))
 
     def _offered(self, sender: Member, offer: FileOffer) -> None:
+        # Refused before anything is kept or shown: the caller prints one line.
         key = (sender.id, offer.tid)
         if key in self._incoming:
             raise ProtocolError(f"transfer {offer.tid} offered twice")
-        machine = Transfer.offered(offer)
         request = self._requests.get(offer.request) if offer.request else None
         if offer.request and (request is None or request.peer != sender.id):
             raise ProtocolError(f"an offer under request {offer.request}, which is not ours")
+        if self.role is not Role.REP and sender.role is not Role.REP:
+            raise ProtocolError("only the rep sends files to a customer")
+        if self.role is Role.REP and (
+            # A rep receives only what it fetched; the request bounds what may come.
+            request is None or request.count < 1 or offer.size > request.size
+        ):
+            raise ProtocolError("a file the rep did not ask for")
+        waiting = sum(1 for m in self._incoming.values() if m.peer.id == sender.id and not m.ended)
+        if waiting >= MAX_OPEN_OFFERS:
+            raise ProtocolError(f"more than {MAX_OPEN_OFFERS} files offered at once")
+        machine = Transfer.offered(offer)
         folder = request.folder if request else self.settings.download_dir
         move = Move(
             next(self._numbers),
@@ -185,16 +201,10 @@ class TransferEngine:
         self._incoming[key] = move
         self._moves[move.number] = move
         if self.role is Role.REP:
-            # A rep receives only what it fetched; the request bounds what may come.
-            if request is None or request.count < 1 or offer.size > request.size:
-                self._refuse(move, "the rep did not ask for this file")
-                return
+            assert request is not None
             request.count -= 1
             request.size -= offer.size
             self._accept(move)
-            return
-        if sender.role is not Role.REP:
-            self._refuse(move, "only the rep sends files to a customer")
             return
         refusal = self.gate.refusal(sender.id, needs_access=offer.request == 0)
         if refusal is not None:
@@ -268,7 +278,7 @@ class TransferEngine:
 
     def _find_move(self, sender: Member, message: FileMessage) -> Move | None:
         tid = getattr(message, "tid", -1)
-        from_sender = isinstance(message, FileStart | FileChunk | FileDone) or (
+        from_sender = isinstance(message, FileOffer | FileStart | FileChunk | FileDone) or (
             isinstance(message, FileCancel) and message.by_sender
         )
         if from_sender:
@@ -408,11 +418,16 @@ class TransferEngine:
 
     def _walk(self, root: Path, path: str, *, follow_symlinks: bool) -> list[tuple[str, str, int]]:
         try:
-            return walk_files(root, path, follow_symlinks=follow_symlinks)
+            files = walk_files(root, path, follow_symlinks=follow_symlinks)
         except FileStoreError as e:
             raise FileTransferError(str(e)) from None
         except OSError as e:
             raise FileTransferError(f"cannot read {path}: {e.strerror}") from None
+        for _, name, _ in files:  # the receiver refuses such a name: say so here
+            if problem := text_problem(name, max_chars=len(name), multiline=False):
+                shown = neutralise(name, 255)
+                raise FileTransferError(f"cannot send {shown}: {problem} in its name; rename it")
+        return files
 
     def _start_send(
         self, to: Member, source: str, name: str, size: int, request: int, *, advanced: bool

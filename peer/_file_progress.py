@@ -13,6 +13,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from codec import neutralise
 from peer._file_settings import human_size
 from peer._screen import SCREEN
 
@@ -31,8 +32,9 @@ BAR_WIDTH = 20
 def progress_line(view: TransferView) -> str:
     arrow = f"to {view.peer}" if view.sending else f"from {view.peer}"
     left = "" if view.left is None else f", {_duration(view.left)} left"
+    name = neutralise(view.name, 255)  # the other side chose it
     return (
-        f"[{view.number}] {view.name} {arrow}: {view.percent:.0f}% of {human_size(view.size)}, "
+        f"[{view.number}] {name} {arrow}: {view.percent:.0f}% of {human_size(view.size)}, "
         f"{human_size(view.rate)}/s{left}"
     )
 
@@ -91,8 +93,9 @@ def bar_line(view: TransferView, width: int = BAR_WIDTH) -> str:
     arrow = "↑" if view.sending else "↓"
     filled = round(width * min(max(view.percent, 0.0), 100.0) / 100)
     left = f", {_duration(view.left)} left" if view.left is not None else ""
+    name = neutralise(view.name, 255)  # the other side chose it
     return (
-        f"[{view.number}] {arrow} {view.name} {'━' * filled}{'─' * (width - filled)} "
+        f"[{view.number}] {arrow} {name} {'━' * filled}{'─' * (width - filled)} "
         f"{view.percent:3.0f}% {human_size(view.done)}/{human_size(view.size)} "
         f"{human_size(view.rate)}/s{left}"
     )

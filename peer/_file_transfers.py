@@ -61,7 +61,10 @@ if TYPE_CHECKING:
     from codec import FileMessage, Member
 
 
-__all__ = ["FileTransferError", "FileTransfers"]
+__all__ = ["MAX_OPEN_QUESTIONS", "FileTransferError", "FileTransfers"]
+
+#: File questions that may wait for the customer at once; a rep asking more is refused.
+MAX_OPEN_QUESTIONS = 16
 
 log = logging.getLogger("helpline.peer.files")
 
@@ -198,6 +201,10 @@ class FileTransfers(TransferEngine):
     def questions(self) -> list[tuple[int, str]]:
         return sorted((n, q[0]) for n, q in self._questions.items())
 
+    def is_open(self, number: int) -> bool:
+        """Whether question *number* still waits for the customer's answer."""
+        return number in self._questions
+
     def revoke(self) -> None:
         """The customer takes file access back from every rep; F2 transfers stop."""
         for member in self._members():
@@ -323,6 +330,8 @@ class FileTransfers(TransferEngine):
 
     def _fetch_asked(self, rep: Member, request: int, path: str) -> None:
         refusal = self.gate.refusal(rep.id, needs_access=True)
+        if refusal is None and len(self._questions) >= MAX_OPEN_QUESTIONS:
+            refusal = f"{MAX_OPEN_QUESTIONS} questions already wait for the customer's answer"
         files: list[tuple[str, str, int]] = []
         if refusal is None:
             try:

@@ -70,10 +70,11 @@ def _last_word(text: str) -> str:
 
 class PromptInput:
     interactive = True
+    arrived = 0.0
 
     def __init__(self, commands: Sequence[str], names: Callable[[], Sequence[str]]) -> None:
         self._completer = _Completions(commands, names)
-        self._lines_in, self._lines = trio.open_memory_channel[str | None](LINE_BUFFER)
+        self._lines_in, self._lines = trio.open_memory_channel[tuple[str, float]](LINE_BUFFER)
         self._token = trio.lowlevel.current_trio_token()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._session: PromptSession[str] | None = None
@@ -82,9 +83,10 @@ class PromptInput:
 
     async def read_line(self) -> str | None:
         try:
-            return await self._lines.receive()
+            line, self.arrived = await self._lines.receive()
         except trio.EndOfChannel:
             return None
+        return line
 
     def start(self) -> None:
         self._thread.start()
@@ -154,7 +156,8 @@ class PromptInput:
         if line is None:
             await self._lines_in.aclose()
         else:
-            await self._lines_in.send(line)
+            # Stamped as Enter is pressed, not when trio gets round to the line.
+            await self._lines_in.send((line, trio.current_time()))
 
 
 def _exit_app(session: PromptSession[str]) -> None:

@@ -112,8 +112,13 @@ class CustomerSharing(SharingSide):
 
     @property
     def asking(self) -> bool:
-        """True while a question waits for the person's next line."""
+        """True while a question waits for the person's answer."""
         return self._question is not None
+
+    @property
+    def question(self) -> object | None:
+        """The open question (compare with ``is``: a new one is another object), if any."""
+        return self._question
 
     async def send_input(self, event: object) -> None:
         """The customer's viewer (of a rep's shown desktop) never controls it: ignored."""
@@ -144,7 +149,7 @@ class CustomerSharing(SharingSide):
         else:
             yes = reply in ("y", "yes")
         if not yes:
-            machine.deny(question.activity)
+            machine.decline(question.activity, trio.current_time())
             await self._send(
                 question.rep.id, ConsentDeny(question.activity, question.rep.id, "declined")
             )
@@ -335,7 +340,11 @@ class CustomerSharing(SharingSide):
             sender.id, ConsentMachine(Party.CUSTOMER, answer_timeout=self._answer_timeout)
         )
         self._reps[sender.id] = sender
-        machine.request(request.activity, trio.current_time())
+        try:
+            machine.request(request.activity, trio.current_time())
+        except ProtocolError as e:  # the customer said no a moment ago (codec's re-ask delay)
+            await self._send(sender.id, ConsentDeny(request.activity, sender.id, str(e)[:200]))
+            return
         self._deadline_changed.set()
         windows: list[WindowInfo] = []
         what = request.activity.description

@@ -3,10 +3,11 @@
 The rules are :class:`codec.SysinfoAsker` (rep) and :class:`codec.SysinfoGate`
 (customer); these classes only move their messages and talk to the person.
 The customer is shown the report exactly as it would be sent, then
-``Allow? [y/N]``; the next line typed is the answer (anything but y/yes is
-no). The rep sees a report as untrusted text: every value was checked by
-the decoder and is shown through :func:`codec.render_report`, which
-neutralises what a terminal could act on.
+``Allow? [y/N]``; on the command line it is one of the customer's questions
+(:mod:`peer._questions`), and anything but y/yes is no. The rep sees a
+report as untrusted text: every value was checked by the decoder and is
+shown through :func:`codec.render_report`, which neutralises what a
+terminal could act on.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from codec import (
     render_report,
 )
 from peer._errors import NotAllowedError
+from peer._questions import Question
 from peer._sysinfo import collect_report
 
 if TYPE_CHECKING:
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 
     from codec import Member, Policy, SysinfoSection
     from peer._history import Recorder
+    from peer._questions import Questions
     from peer._session import MemberSession, Session
 
 __all__ = ["ACTIVITY", "SysinfoRequester", "SysinfoResponder"]
@@ -137,7 +140,9 @@ class SysinfoResponder:
                 f"! Rejected a message from {sender.name}: system information sent to a customer"
             )
             return
-        decision = self.gate.receive(sender.id, message, controlling_rep=self.session.host_id)
+        decision = self.gate.receive(
+            sender.id, message, controlling_rep=self.session.host_id, now=trio.current_time()
+        )
         if isinstance(decision, SysinfoRefused):
             self._say(
                 f"! Refused a system information request from {sender.name}: {decision.reason}"
@@ -163,11 +168,48 @@ class SysinfoResponder:
         if self.on_question is not None:
             self.on_question(sender.name, render_report(report))
             return
-        self._say(f"{sender.name} (rep) asks for your system information.")
-        self._say("This is exactly what would be sent:")
-        for line in render_report(report):
-            self._say(f"  {line}")
-        self._say("Allow? [y/N]")
+        for line in self._question_lines(sender.name, report):
+            self._say(line)
+
+    def ask_with(self, questions: Questions) -> None:
+        """Each request becomes one of *questions*, open while the gate waits for it."""
+
+        def put(rep: str, _lines: list[str]) -> None:
+            ask, report = self.gate.pending, self._report
+            assert report is not None
+            question = Question(
+                self._question_lines(rep, report),
+                f"{rep} (rep) asks for your system information. Allow? [y/N]",
+                lambda: ask is not None and self.gate.pending == ask,
+                self._answer_word,
+            )
+            questions.put(question, trio.current_time())
+
+        self.on_question = put
+
+    async def _answer_word(self, word: str) -> None:
+        await self.answer(word)
+
+    @staticmethod
+    def _question_lines(rep: str, report: tuple[SysinfoSection, ...]) -> tuple[str, ...]:
+        return (
+            f"{rep} (rep) asks for your system information.",
+            "This is exactly what would be sent:",
+            *(f"  {line}" for line in render_report(report)),
+            "Allow? [y/N]",
+        )
+
+    async def control_moved(self, reason: str) -> None:
+        """Control moved (SPEC M5): the former rep's question is withdrawn, unanswered.
+
+        A later yes must not send the report to someone who no longer controls
+        the session; the new controlling rep asks again if it wants to.
+        """
+        pending = self.gate.pending
+        if pending is not None and pending.rep != self.session.host_id:
+            self.gate.withdraw(pending.rep)
+            self._report = None
+            self._say(f"* The system information request is withdrawn: {reason}.")
 
     async def answer(self, line: str) -> bool:
         """Take *line* as the answer if a question is pending; False if none is."""
@@ -176,12 +218,15 @@ class SysinfoResponder:
         if self._report is None:
             self._say("(still gathering the details; answer after the Allow? line)")
             return True
+        if self.gate.pending.rep != self.session.host_id:  # control moved meanwhile
+            await self.control_moved("the rep who asked no longer controls the session")
+            return True
         if line.strip().casefold() in ("y", "yes"):
             to, report = self.gate.allow(self._report)
             await self.session.send_message(to, report)
             self._say("Sent your system information.")
         else:
-            to, refused = self.gate.refuse()
+            to, refused = self.gate.decline(trio.current_time())
             await self.session.send_message(to, refused)
             self._say("Refused; nothing was sent.")
         self._report = None

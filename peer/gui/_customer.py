@@ -222,6 +222,8 @@ class CustomerFace(SessionFace[CustomerSharing]):
                             window.chat.add_notice(f"{name} is now the primary customer")
                     case ControlChanged():
                         window.chat.add_notice(control_words(self.session, event))
+                        if self.desk.sysinfo.gate.pending is None:  # withdrawn by the move
+                            window.withdraw_question("sysinfo")
                     case SessionEnded(by, lost, removed_by):
                         if lost is not None and removed_by is None:
                             window.connection.lost(lost)

@@ -132,3 +132,36 @@ def test_ending_when_nothing_is_shared_is_refused(end: object) -> None:
 
 def test_every_activity_has_a_description_for_the_question() -> None:
     assert all(activity.description for activity in Activity)
+
+
+# After a no ----------------------------------------------------------------------
+
+
+def test_after_the_customer_declines_the_same_rep_cannot_ask_again_for_a_few_seconds() -> None:
+    machine = ConsentMachine(Party.CUSTOMER, answer_timeout=60.0, reask_delay=5.0)
+    machine.request(CONTROL, now=0.0)
+    machine.grant(CONTROL)
+    machine.request(VIEW, now=1.0)
+    machine.decline(VIEW, now=2.0)
+    with pytest.raises(ProtocolError, match=r"said no a moment ago; ask again in 4 s"):
+        machine.request(VIEW, now=3.0)
+    with pytest.raises(ProtocolError, match=r"ask again in 1 s"):
+        machine.request(CONTROL, now=6.5)  # another activity is the same kind of question
+    assert machine.state is ConsentState.SHARING  # the refused request changed nothing
+    assert machine.asked is None
+
+
+def test_once_the_few_seconds_have_passed_the_rep_may_ask_again() -> None:
+    machine = ConsentMachine(Party.CUSTOMER, answer_timeout=60.0, reask_delay=5.0)
+    machine.request(VIEW, now=0.0)
+    machine.decline(VIEW, now=1.0)
+    machine.request(VIEW, now=6.0)
+    assert machine.asked is VIEW
+
+
+def test_a_denial_by_circumstance_does_not_make_the_rep_wait() -> None:
+    machine = customer()
+    machine.request(Activity.VIEW_APP, now=0.0)
+    machine.deny(Activity.VIEW_APP)  # no window to share: not the customer's no
+    machine.request(VIEW, now=0.1)
+    assert machine.asked is VIEW

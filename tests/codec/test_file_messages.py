@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import Any
 
 import msgpack
@@ -105,6 +106,34 @@ def test_a_chunk_beyond_the_chunk_limit_is_refused() -> None:
     data = encode_message(FileChunk(1, 0, b"x" * 2000))
     with pytest.raises(LimitExceededError, match="1000 bytes"):
         decode_message(data, Limits(max_chunk_bytes=1000))
+
+
+FORGED = "notes.txt\n* Sharing stopped by Alice: Nothing is shared."
+
+
+@pytest.mark.parametrize(
+    ("message", "culprit"),
+    [
+        (FileOffer(1, FORGED, 10), "U+000A LINE FEED"),
+        (FileOffer(1, "a\x1b[2Jb", 10), "U+001B ESCAPE"),
+        (FileOffer(1, "evil\u202etxt.exe", 10), "U+202E RIGHT-TO-LEFT OVERRIDE"),
+        (FileFetch(4, "Documents\r\nAlice (rep) wants x. Allow? [y/N]"), "U+000D CARRIAGE"),
+        (FileList(6, "a\x9b2J"), "U+009B CONTROL SEQUENCE INTRODUCER"),
+        (FileListing(6, "sub\nx"), "U+000A LINE FEED"),
+        (FilesShared((SharedItem(1, FORGED, 12),)), "U+000A LINE FEED"),
+    ],
+    ids=["offer-newline", "offer-escape", "offer-bidi", "fetch", "list", "listing", "shared-item"],
+)
+def test_a_file_path_or_shared_name_with_control_characters_is_refused_at_decode(
+    message: FileMessage, culprit: str
+) -> None:
+    with pytest.raises(ProtocolError, match=re.escape(f"path: {culprit}")):
+        decode_message(encode_message(message))
+
+
+def test_a_file_path_may_hold_any_script_and_spaces() -> None:
+    offer = FileOffer(1, "Документы/报告 2024 — final (2).pdf", 10)
+    assert decode_message(encode_message(offer)) == offer
 
 
 def test_a_path_beyond_the_path_limit_is_refused() -> None:

@@ -93,7 +93,7 @@ def test_neutralise_shows_control_characters_instead_of_obeying_them() -> None:
 
 def test_the_report_leaves_only_after_the_customer_allows_that_request() -> None:
     gate = SysinfoGate(DEFAULT_POLICY)
-    assert gate.receive(REP, SysinfoRequest(4), controlling_rep=REP) == SysinfoAsk(REP, 4)
+    assert gate.receive(REP, SysinfoRequest(4), controlling_rep=REP, now=0.0) == SysinfoAsk(REP, 4)
     assert gate.state is GateState.ASKING_CUSTOMER
     assert gate.allow(SECTIONS) == (REP, SysinfoReport(4, SECTIONS))
     assert state_of(gate) is GateState.NOTHING_ASKED
@@ -103,7 +103,7 @@ def test_nothing_can_be_allowed_when_nothing_was_asked() -> None:
     gate = SysinfoGate(DEFAULT_POLICY)
     with pytest.raises(LocalProtocolError):
         gate.allow(SECTIONS)
-    gate.receive(REP, SysinfoRequest(1), controlling_rep=REP)
+    gate.receive(REP, SysinfoRequest(1), controlling_rep=REP, now=0.0)
     gate.refuse()
     with pytest.raises(LocalProtocolError):
         gate.allow(SECTIONS)
@@ -111,7 +111,7 @@ def test_nothing_can_be_allowed_when_nothing_was_asked() -> None:
 
 def test_the_customer_may_refuse() -> None:
     gate = SysinfoGate(DEFAULT_POLICY)
-    gate.receive(REP, SysinfoRequest(1), controlling_rep=REP)
+    gate.receive(REP, SysinfoRequest(1), controlling_rep=REP, now=0.0)
     to, refused = gate.refuse()
     assert (to, refused.request) == (REP, 1)
     assert refused.reason == "the customer refused to send system information"
@@ -119,14 +119,14 @@ def test_the_customer_may_refuse() -> None:
 
 def test_a_request_from_anyone_but_the_controlling_rep_is_refused_without_asking() -> None:
     gate = SysinfoGate(DEFAULT_POLICY)
-    answer = gate.receive(CAROL, SysinfoRequest(1), controlling_rep=REP)
+    answer = gate.receive(CAROL, SysinfoRequest(1), controlling_rep=REP, now=0.0)
     assert answer == SysinfoRefused(1, "only the controlling rep may ask for system information")
     assert gate.state is GateState.NOTHING_ASKED
 
 
 def test_the_customers_own_policy_refuses_without_asking() -> None:
     gate = SysinfoGate(NO_SYSINFO)
-    answer = gate.receive(REP, SysinfoRequest(1), controlling_rep=REP)
+    answer = gate.receive(REP, SysinfoRequest(1), controlling_rep=REP, now=0.0)
     assert isinstance(answer, SysinfoRefused)
     assert answer.reason == (
         "on the customer's side, system information is turned off by this site's policy"
@@ -136,14 +136,14 @@ def test_the_customers_own_policy_refuses_without_asking() -> None:
 
 def test_asking_again_replaces_the_question_and_the_answer_goes_to_the_newest() -> None:
     gate = SysinfoGate(DEFAULT_POLICY)
-    gate.receive(REP, SysinfoRequest(1), controlling_rep=REP)
-    gate.receive(REP, SysinfoRequest(2), controlling_rep=REP)
+    gate.receive(REP, SysinfoRequest(1), controlling_rep=REP, now=0.0)
+    gate.receive(REP, SysinfoRequest(2), controlling_rep=REP, now=0.0)
     assert gate.allow(SECTIONS)[1].request == 2
 
 
 def test_a_rep_that_leaves_takes_its_question_with_it() -> None:
     gate = SysinfoGate(DEFAULT_POLICY)
-    gate.receive(REP, SysinfoRequest(1), controlling_rep=REP)
+    gate.receive(REP, SysinfoRequest(1), controlling_rep=REP, now=0.0)
     assert not gate.withdraw(CAROL)
     assert gate.withdraw(REP)
     with pytest.raises(LocalProtocolError):
@@ -196,3 +196,25 @@ def test_a_customer_who_leaves_is_no_longer_waited_for() -> None:
     assert asker.cancel(BOB)
     with pytest.raises(ProtocolError):
         asker.receive(BOB, SysinfoReport(request.request, SECTIONS))
+
+
+def test_after_the_customer_says_no_the_same_rep_is_refused_without_asking_for_a_few_seconds() -> (
+    None
+):
+    gate = SysinfoGate(DEFAULT_POLICY, reask_delay=5.0)
+    gate.receive(REP, SysinfoRequest(1), controlling_rep=REP, now=0.0)
+    assert gate.decline(now=1.0) == (
+        REP,
+        SysinfoRefused(1, "the customer refused to send system information"),
+    )
+    again = gate.receive(REP, SysinfoRequest(2), controlling_rep=REP, now=2.5)
+    assert again == SysinfoRefused(2, "the customer said no a moment ago; ask again in 4 s")
+    assert gate.state is GateState.NOTHING_ASKED
+    assert gate.receive(REP, SysinfoRequest(3), controlling_rep=REP, now=6.0) == SysinfoAsk(REP, 3)
+
+
+def test_a_failure_to_gather_does_not_make_the_rep_wait() -> None:
+    gate = SysinfoGate(DEFAULT_POLICY, reask_delay=5.0)
+    gate.receive(REP, SysinfoRequest(1), controlling_rep=REP, now=0.0)
+    gate.refuse("the customer's machine could not gather its system information")
+    assert gate.receive(REP, SysinfoRequest(2), controlling_rep=REP, now=0.5) == SysinfoAsk(REP, 2)

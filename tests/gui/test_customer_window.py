@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from codec import Activity
+from codec import Activity, JoinTarget
+from peer._open import open_joined_session
 from tests.gui.customer import asked, click, open_customer_window, open_joined
 from tests.gui.helpers import until
 
@@ -159,6 +160,21 @@ async def test_system_information_is_shown_before_it_is_sent_and_deny_sends_noth
         click(dialog.deny)
         await until(lambda: any("refused" in line for line in rep.said), "the rep to hear no")
         assert not any(line.startswith("System information from") for line in rep.said)
+
+
+async def test_a_system_information_question_closes_unanswered_when_control_moves(
+    qapp: QApplication, relay_process: str, xdisplay: str, tmp_path: Path
+) -> None:
+    async with open_joined(qapp, relay_process, xdisplay, tmp_path) as (rep, window):
+        await rep.session.assistant_code()
+        target = JoinTarget(rep.session.relay, rep.session.code)
+        async with open_joined_session(target, "Dave", assist=True):
+            await until(lambda: any("Dave" in line for line in window.chat.lines()), "Dave")
+            await rep.sysinfo.ask("")
+            await until(lambda: window.dialog is not None, "the system information question")
+            await rep.session.transfer_control("Dave")
+            await until(lambda: window.dialog is None, "the question to close")
+            assert any("request is withdrawn" in line for line in window.chat.lines())
 
 
 async def test_a_request_for_one_application_lets_the_customer_pick_the_window(

@@ -73,6 +73,7 @@ async def test_a_request_without_the_customers_yes_gets_no_report(relay_url: str
     async with open_hosted_session(relay_url, "Mallory") as mallory:
         async with open_joined_session(invite(mallory), "Bob") as bob:
             async with customer_with_desk(bob) as (desk, face):
+                desk.sysinfo.gate.reask_delay = 0.0  # its own test: the rep must wait after a no
                 await mallory.send_message(bob.id, SysinfoRequest(2))
                 await face.wait_for("Allow? [y/N]")
                 assert await desk.answer("no thanks")
@@ -82,7 +83,8 @@ async def test_a_request_without_the_customers_yes_gets_no_report(relay_url: str
                     2, "the customer refused to send system information"
                 )
                 assert "Refused; nothing was sent." in face.lines
-                # Asking again after a no asks the customer again; it never answers by itself.
+                # Asking again after a no (and the wait) asks the customer again; it never
+                # answers by itself.
                 await mallory.send_message(bob.id, SysinfoRequest(3))
                 await face.wait_for("Allow? [y/N]", times=2)
                 assert await desk.answer("y")
@@ -132,3 +134,29 @@ async def test_a_probe_that_fails_refuses_on_both_sides_and_the_session_goes_on(
                 ]
                 await bob.send_chat("still here")
                 assert (await next_event(alice, ChatReceived)).text == "still here"
+
+
+async def test_a_question_from_a_rep_who_handed_control_over_is_withdrawn_and_a_yes_sends_nothing(
+    relay_url: str,
+) -> None:
+    async with open_hosted_session(relay_url, "Alice") as alice:
+        async with open_joined_session(invite(alice), "Bob") as bob:
+            await alice.assistant_code()
+            async with open_joined_session(invite(alice), "Dave", assist=True):
+                await next_event(bob, MemberJoined)
+                async with customer_with_desk(bob) as (desk, face):
+                    await alice.send_message(bob.id, SysinfoRequest(1))
+                    await face.wait_for("Allow? [y/N]")
+                    await alice.transfer_control("Dave")
+                    await face.wait_for(
+                        "* The system information request is withdrawn: "
+                        "control of the session moved to Dave."
+                    )
+                    assert not await desk.answer("y")  # nothing is pending any more
+                    await bob.send_chat("done")
+                    # The channel keeps order: a report sent before the chat would come first.
+                    with trio.fail_after(WAIT):
+                        async for event in alice.events:
+                            assert not isinstance(event, MessageReceived), event
+                            if isinstance(event, ChatReceived):
+                                break
