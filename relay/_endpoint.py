@@ -23,6 +23,7 @@ owner closes the socket.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
 import trio
@@ -286,11 +287,11 @@ class Endpoint:
         self._unpark_space()
         if written is Written.ALL:
             self._notify_drained()
-        elif written is Written.BLOCKED:
-            self._writing = True
-            self._context.spawn(self._write_rest)
-        else:
+        elif written is Written.BROKEN:
             self._broken()
+        else:
+            self._writing = True
+            self._context.spawn(partial(self._write_rest, written))
 
     # -- the endpoint's tasks ----------------------------------------------------
 
@@ -401,16 +402,22 @@ class Endpoint:
             drained = self._drained = trio.Event()
             await drained.wait()
 
-    async def _write_rest(self) -> None:
-        """Wait for the socket to take the rest of the outbox; the writer task."""
+    async def _write_rest(self, written: Written) -> None:
+        """Write the rest of the outbox, a slice a turn, waiting while the socket is full.
+
+        The writer task, started when a flush left something queued.
+        """
         sock, timeout = self._sock, self._context.settings.slow_receiver_timeout
         try:
             while self.life.state is not EndpointState.GONE:
-                with trio.move_on_after(timeout) as timer:
-                    await trio.lowlevel.wait_writable(sock)
-                if timer.cancelled_caught:
-                    self._drop_stuck_receiver()
-                    return
+                if written is Written.MORE:
+                    await trio.lowlevel.checkpoint()
+                else:
+                    with trio.move_on_after(timeout) as timer:
+                        await trio.lowlevel.wait_writable(sock)
+                    if timer.cancelled_caught:
+                        self._drop_stuck_receiver()
+                        return
                 written = self._outbox.write()
                 self._unpark_space()
                 if written is Written.ALL:

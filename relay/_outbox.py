@@ -41,6 +41,12 @@ __all__ = ["Flusher", "Outbox", "Written"]
 #: Buffers handed to one ``sendmsg`` (the kernel takes at most IOV_MAX, 1024).
 WRITE_BATCH_BUFFERS = 512
 
+#: Bytes one task's turn hands the kernel for one endpoint. On loopback a
+#: send costs as much as the receiver's whole TCP path; a 200 KB message
+#: written in one go would make every other session wait behind it, so a
+#: large message goes out in slices, one per turn, between others' turns.
+WRITE_SLICE_BYTES = 64 * 1024
+
 #: What an outbox with nothing queued holds instead of deques of its own
 #: (about 600 bytes each): idle connections are most of a relay's.
 _NO_BUFFERS: deque[bytes | memoryview] = deque(maxlen=0)
@@ -51,6 +57,7 @@ class Written(Enum):
     """What one attempt to write an outbox came to."""
 
     ALL = "all"  # nothing left queued
+    MORE = "more"  # a slice went out; the rest goes on the writer's next turn
     BLOCKED = "blocked"  # the socket's send buffer is full; wait until writable
     BROKEN = "broken"  # the connection is gone
 
@@ -99,18 +106,32 @@ class Outbox:
         self._metrics.queued(size, self.bytes)
 
     def write(self) -> Written:
-        """Hand the kernel as much as it takes now, without waiting."""
+        """Hand the kernel up to :data:`WRITE_SLICE_BYTES` now, without waiting."""
+        budget = WRITE_SLICE_BYTES
         while self._buffers:
+            if budget <= 0:
+                return Written.MORE
+            batch: list[bytes | memoryview] = []
+            size = 0
+            for buffer in islice(self._buffers, WRITE_BATCH_BUFFERS):
+                room = budget - size
+                if len(buffer) > room:
+                    if room:
+                        batch.append(memoryview(buffer)[:room])
+                        size = budget
+                    break
+                batch.append(buffer)
+                size += len(buffer)
             try:
-                sent = self._sock.sendmsg(list(islice(self._buffers, WRITE_BATCH_BUFFERS)))
+                sent = self._sock.sendmsg(batch)
             except BlockingIOError:
                 return Written.BLOCKED
             except OSError:
                 return Written.BROKEN
             self._consume(sent)
-            if self._buffers:
-                # A short write: the send buffer is full (or the batch was
-                # only the first WRITE_BATCH_BUFFERS); try once more to know.
+            budget -= sent
+            if sent < size:
+                # A short write: the send buffer is full; try once more to know.
                 continue
         self._buffers, self._frames = _NO_BUFFERS, _NO_FRAMES
         return Written.ALL
