@@ -209,7 +209,7 @@ class RepDesk(Desk):
         self._record(lambda r: r.joined(name, role))
 
     def consent_changed(self, customer: str, activity: str, how: str) -> None:
-        """A customer allowed, refused or revoked a screen activity."""
+        """A customer allowed, refused or revoked a screen activity, or could not share one."""
         granted = how == "allowed"
         self._record(
             lambda r: r.consent(customer=customer, activity=activity, granted=granted, how=how)

@@ -42,7 +42,7 @@ from codec import (
     ScreenUpdate,
     ViewSelect,
 )
-from peer._capture import CaptureError
+from peer._capture import CaptureError, NoScreenError
 from peer._clipboard import ClipboardLink
 from peer._errors import PeerError
 from peer._nursery import open_task_nursery
@@ -323,6 +323,14 @@ class CustomerSharing(SharingSide):
                 sender.id, ConsentDeny(request.activity, sender.id, "another question is open")
             )
             return
+        problem = self._no_screen(request.activity)
+        if problem is not None:  # answered at once: asking would only end in "cannot share"
+            await self._send(sender.id, ConsentDeny(request.activity, sender.id, problem, True))
+            await self._notice(
+                f"! {sender.name} asked to {request.activity.description}, but this computer "
+                f"has no screen to share ({problem})."
+            )
+            return
         machine = self._machines.setdefault(
             sender.id, ConsentMachine(Party.CUSTOMER, answer_timeout=self._answer_timeout)
         )
@@ -377,6 +385,18 @@ class CustomerSharing(SharingSide):
         )
 
     # Activities ----------------------------------------------------------------------
+
+    def _no_screen(self, activity: Activity) -> str | None:
+        """Why this computer has no screen to capture at all, or None when it has one."""
+        if activity is Activity.SHOW_REP_DESKTOP or self._sharer is not None:
+            return None
+        try:
+            self._backends.open_screen().close()
+        except NoScreenError as e:
+            return e.short
+        except CaptureError:
+            return None  # a screen that refuses later is told when the customer says yes
+        return None
 
     async def _start(self, rep: Member, activity: Activity, window: WindowInfo | None) -> None:
         assert self._nursery is not None

@@ -80,7 +80,8 @@ class RepSharing(SharingSide):
         #: Customers whose activities a transfer of control ended (SPEC M5): what
         #: they sent before they knew is dropped quietly, until this rep asks again.
         self._cut_off: set[int] = set()
-        #: Told (customer, activity, "allowed" | "refused" | "revoked") for the history.
+        #: Told (customer, activity, "allowed" | "refused" | "revoked" | "could not share")
+        #: for the history.
         self.on_consent: Callable[[str, str, str], None] | None = None
         self._detail = ""
         self.monitors: MonitorList | None = None
@@ -239,6 +240,12 @@ class RepSharing(SharingSide):
         elif isinstance(message, ConsentDeny):
             assert machine is not None
             machine.deny(message.activity)
+            if message.unable:  # never asked: nothing there to share
+                self._consent(sender, message.activity.value, "could not share")
+                await self._notice(
+                    f"{sender.name}'s computer has no screen to share ({message.reason})."
+                )
+                return
             self._consent(sender, message.activity.value, "refused")
             reason = f" ({message.reason})" if message.reason else ""
             await self._notice(f"{sender.name} declined: {message.activity.value}{reason}.")
