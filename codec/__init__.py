@@ -158,6 +158,7 @@ from codec._session_events import (
     SessionTimings,
     Step,
     Transmit,
+    TurnedAway,
 )
 from codec._session_host import HostRules
 from codec._session_member import MemberRules
@@ -185,6 +186,7 @@ from codec._share_messages import (
 )
 from codec._sysinfo import (
     ONLY_THE_REP_ASKS,
+    REFUSED_BY_CUSTOMER,
     AskState,
     GateState,
     SysinfoAsk,
@@ -249,6 +251,7 @@ __all__ = [
     "MAX_TRACKING_CODE_CHARS",
     "ONLY_THE_REP_ASKS",
     "PAD_BUCKETS",
+    "REFUSED_BY_CUSTOMER",
     "ROLE_WORDS",
     "ROOM_DIGITS",
     "SESSION_ID_BYTES",
@@ -403,6 +406,7 @@ __all__ = [
     "TransferParty",
     "TransferState",
     "Transmit",
+    "TurnedAway",
     "ViewSelect",
     "ViewerFlow",
     "Welcome",

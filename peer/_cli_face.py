@@ -22,6 +22,7 @@ from peer._events import (
     CodeChanged,
     ControlChanged,
     JoinAttemptFailed,
+    JoinerTurnedAway,
     JoiningPaused,
     MemberAway,
     MemberBack,
@@ -369,7 +370,9 @@ def show(event: SessionEvent, face: Face) -> None:
         case RoomTaken(text):
             out(f"! Warning: {text}")
         case JoinAttemptFailed(reason, failures, max_failures):
-            out(f"! failed join attempt ({failures} of {max_failures}): {reason}")
+            out(f"! Failed join attempt ({failures} of {max_failures}): {reason}")
+        case JoinerTurnedAway(reason):
+            out(f"! Turned away someone trying to join: {reason}")
         case CodeChanged(code, _link, CodeCause.FOR_ASSISTANT):
             out("* A code for one assistant (the customer's code is replaced too):")
             out(f"Assistant code: {code}")

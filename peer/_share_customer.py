@@ -119,8 +119,11 @@ class CustomerSharing(SharingSide):
         return list(self._machines.values())
 
     def status(self) -> str:
+        return self._shared() or "Nothing is shared."
+
+    def _shared(self) -> str:
         lines = [self._describe(rep_id) for rep_id in self._machines]
-        return "; ".join(line for line in lines if line) or "Nothing is shared."
+        return "; ".join(line for line in lines if line)
 
     async def answer(self, line: str) -> None:
         question, self._question = self._question, None
@@ -259,7 +262,8 @@ class CustomerSharing(SharingSide):
             await self._end(sender.id)
             await self._tell_status(sender.id)
             if activity is not None:
-                await self._notice(f"* Sharing stopped by {sender.name}: {self.status()}")
+                now = self._shared() or "nothing is shared."
+                await self._notice(f"* Sharing stopped by {sender.name}: {now}")
         elif isinstance(message, CreditGrant | ViewSelect):
             if sender.id in self._viewed_before and not self._may_capture(sender.id):
                 log.info("late screen credit from %s after the view ended; dropped", sender.name)

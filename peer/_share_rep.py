@@ -108,9 +108,7 @@ class RepSharing(SharingSide):
                 f"{customer.name} has not answered the last request yet; wait, or /stop it"
             ) from None
         await self._send(customer.id, ConsentRequest(activity, self._session.id, title[:200]))
-        await self._notice(
-            f"Asked {customer.name} to allow: {activity.description.replace('your', 'their')}."
-        )
+        await self._notice(f"Asked {customer.name} to allow: {_theirs(activity)}.")
 
     async def stop(self) -> None:
         stopped = False
@@ -207,10 +205,10 @@ class RepSharing(SharingSide):
             name = self._names[cid]
             if machine.active is not None:
                 control = "control on" if machine.permits(Permission.INJECT_INPUT) else "view only"
-                what = machine.active.value + (f" “{self._detail}”" if self._detail else "")
-                parts.append(f"{name}: {what} ({control})")
+                what = _theirs(machine.active) + (f" “{self._detail}”" if self._detail else "")
+                parts.append(f"{name}: you may {what} ({control})")
             if machine.asked is not None:
-                parts.append(f"{name}: asked for {machine.asked.value}, no answer yet")
+                parts.append(f"{name}: asked to {_theirs(machine.asked)}, no answer yet")
         return "; ".join(parts) or "Nothing is shared."
 
     # The task ----------------------------------------------------------------------
@@ -247,8 +245,13 @@ class RepSharing(SharingSide):
                 )
                 return
             self._consent(sender, message.activity.value, "refused")
-            reason = f" ({message.reason})" if message.reason else ""
-            await self._notice(f"{sender.name} declined: {message.activity.value}{reason}.")
+            what = f"you may not {_theirs(message.activity)}"
+            if message.reason == "no answer":
+                await self._notice(f"{sender.name} did not answer in time: {what}.")
+            elif message.reason in ("", "declined"):
+                await self._notice(f"{sender.name} declined: {what}.")
+            else:
+                await self._notice(f"{sender.name} declined: {what} ({message.reason}).")
         elif isinstance(message, ConsentRevoke):
             assert machine is not None
             self._consent(sender, message.activity.value, "revoked")
@@ -331,7 +334,7 @@ class RepSharing(SharingSide):
         )
         banner = f"{customer.name}'s {what} — {'control on' if control else 'view only'}"
         await self._emit(ViewOpened(self.view, banner, control))
-        await self._notice(f"* {customer.name} allowed: {grant.activity.value}. {banner}")
+        await self._notice(f"* {customer.name} allowed you to {_theirs(grant.activity)}. {banner}")
 
     async def _start_clipboard(self, cid: int) -> None:
         """The rep's own clipboard joined to the customer's while control lasts."""
@@ -402,3 +405,10 @@ class RepSharing(SharingSide):
         if self._show_scope is not None:
             self._show_scope.cancel()
             self._sharer, self._show_scope = None, None
+
+
+def _theirs(activity: Activity) -> str:
+    """The activity in the rep's words: "view their desktop"."""
+    if activity is Activity.SHOW_REP_DESKTOP:
+        return "show them your desktop"
+    return activity.description.replace("your", "their")

@@ -119,7 +119,9 @@ async def test_wrong_code_fails_on_both_sides_with_a_clear_message(
         async with customer(wrong_code(code), relay_process, tmp, "Mallory") as mallory:
             await mallory.expect(r"^helpline: wrong code, or someone interfered")
             assert await mallory.wait_exit() != 0
-        await alice.expect(r"^! failed join attempt \(1 of 3\)")
+        await alice.expect(
+            r"^! Failed join attempt \(1 of 3\): someone tried a wrong session code$"
+        )
 
 
 async def test_three_failed_attempts_retire_the_code_and_print_a_new_one(

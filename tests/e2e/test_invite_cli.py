@@ -99,7 +99,10 @@ async def test_a_used_invitation_code_is_refused_on_both_sides_saying_so(
                     r"one person\); ask the rep for a new invitation$"
                 )
                 assert await mallory.wait_exit() != 0
-            await alice.expect(r"turned away a joiner: it used an invitation's code that was used")
+            await alice.expect(
+                r"^! Turned away someone trying to join: "
+                r"they used an invitation's code that was used already$"
+            )
 
 
 async def test_a_withdrawn_invitation_is_listed_no_more_and_refuses_its_joiner(

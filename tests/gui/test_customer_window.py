@@ -61,7 +61,7 @@ async def test_a_control_request_is_a_modal_question_that_enter_denies(
         assert rep.sharing.view is None  # nothing captured while the question is open
         QTest.keyClick(dialog, Qt.Key.Key_Return)
         await until(lambda: window.dialog is None, "the question to close")
-        await until(lambda: "asked for" not in rep.sharing.status(), "the rep to get the no")
+        await until(lambda: "asked to" not in rep.sharing.status(), "the rep to get the no")
         assert any(line.startswith("You declined: Alice may not") for line in window.chat.lines())
         assert rep.sharing.view is None
         assert not rep.sharing.control
