@@ -70,14 +70,7 @@ HELP = """\
 Type a line and press Enter to send it to everyone.
   /to NAME[,NAME...] text   a private message to those named
   /who            who is in the session
-  /quit           leave the session (the rep's /quit, or Ctrl-C, ends it for everyone)
-  /end            end the session for everyone (controlling rep only)
-  /reopen         a fresh code, and joining reopened after a pause (rep only)
-  /assistant      a code that admits one assistant (rep only)
-  /primary NAME   make NAME the primary customer (rep only)
-  /transfer-control NAME   hand the session to the assistant NAME (rep only);
-                  every activity stops, chat goes on, and you stay as an assistant
-  /remove NAME    put NAME out of the session; they are told you removed them (rep only)"""
+  /quit           leave the session (the rep's /quit, or Ctrl-C, ends it for everyone)"""
 
 #: Said once to each person when the conversation can start.
 HINT = "Type a message and press Enter to send it; /help lists the commands."
