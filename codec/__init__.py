@@ -123,6 +123,7 @@ from codec._policy import (
     PolicyError,
     PolicyRefusalError,
     parse_policy,
+    toml_line_of,
 )
 from codec._relay_text import relay_says
 from codec._resume import ChannelSync, Synced, SyncState
@@ -435,4 +436,5 @@ __all__ = [
     "split_relative_path",
     "split_send",
     "text_problem",
+    "toml_line_of",
 ]
