@@ -285,7 +285,9 @@ class Relay:
     ) -> Endpoint | None:
         """Answer a plain request (None), or upgrade to the endpoint the caller runs."""
         if not head.is_websocket_upgrade:
-            await self._respond(sock, plain_response(head, self._metrics_text))
+            trusted = self.settings.trust_forwarded_for
+            answer = plain_response(head, self._metrics_text, trust_forwarded=trusted)
+            await self._respond(sock, answer)
             return None
         room_id = _room_from_path(head.path)
         if room_id is None:
