@@ -94,9 +94,11 @@ class TransfersPanel(QWidget):
             cancel.clicked.connect(lambda: self.on_cancel(view.number) if self.on_cancel else None)
             self.table.setCellWidget(row, 6, cancel)
         arrow = "to " if view.sending else "from "
-        self._set(row, 0, f"{shown(view.name, 255)} ({human_size(view.size)})")
-        self._set(row, 1, arrow + shown(view.peer, 80))
-        self.table.item(row, 0).setToolTip(arrow + shown(view.peer, 80))
+        with_whom = arrow + shown(view.peer, 80)
+        self._set(row, 0, f"{shown(view.name, 255)} ({human_size(view.size)})").setToolTip(
+            with_whom
+        )
+        self._set(row, 1, with_whom)
         self.progress_bar(view.number).setValue(math.floor(view.percent))
         active = view.state not in ("complete", "refused", "cancelled")
         self._set(row, 3, f"{human_size(int(view.rate))}/s" if active and view.rate else "")
@@ -125,9 +127,11 @@ class TransfersPanel(QWidget):
     def numbers(self) -> list[int]:
         return list(self._rows)
 
-    def _set(self, row: int, column: int, text: str) -> None:
+    def _set(self, row: int, column: int, text: str) -> QTableWidgetItem:
         item = self.table.item(row, column)
         if item is None:
-            self.table.setItem(row, column, QTableWidgetItem(text))
+            item = QTableWidgetItem(text)
+            self.table.setItem(row, column, item)
         else:
             item.setText(text)
+        return item
