@@ -205,7 +205,8 @@ class RepSharing(SharingSide):
             name = self._names[cid]
             if machine.active is not None:
                 control = "control on" if machine.permits(Permission.INJECT_INPUT) else "view only"
-                what = _theirs(machine.active) + (f" “{self._detail}”" if self._detail else "")
+                plain = _theirs(machine.active).split(" (")[0]  # "(control on)" says the rest
+                what = plain + (f" “{self._detail}”" if self._detail else "")
                 parts.append(f"{name}: you may {what} ({control})")
             if machine.asked is not None:
                 parts.append(f"{name}: asked to {_theirs(machine.asked)}, no answer yet")
