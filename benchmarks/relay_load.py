@@ -363,7 +363,10 @@ async def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         *("--max-rooms-per-address", str(2 * args.idle + 1000)),
         *("--max-rooms", str(2 * args.idle + 1000)),
         *("--failed-joins-per-minute", str(2 * args.idle + 1000)),
+        # Idle sessions stay put: no timeouts, and the idle joiners (whom
+        # their bare-socket hosts never answer) are not closed as unanswered.
         *("--idle-timeout", "3600", "--handshake-timeout", "3600"),
+        *("--join-answer-timeout", "3600"),
     ]
     baseline = [sys.executable, __file__, "--serve-baseline"]
     return {

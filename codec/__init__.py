@@ -132,6 +132,7 @@ from codec._policy import (
     PolicyError,
     PolicyRefusalError,
     parse_policy,
+    toml_line_of,
 )
 from codec._relay_text import relay_says
 from codec._resume import ChannelSync, Synced, SyncState
@@ -167,6 +168,7 @@ from codec._session_events import (
     SessionTimings,
     Step,
     Transmit,
+    TurnedAway,
 )
 from codec._session_host import HostRules
 from codec._session_member import MemberRules
@@ -195,6 +197,7 @@ from codec._share_messages import (
 )
 from codec._sysinfo import (
     ONLY_THE_REP_ASKS,
+    REFUSED_BY_CUSTOMER,
     AskState,
     GateState,
     SysinfoAsk,
@@ -260,6 +263,7 @@ __all__ = [
     "MAX_TRACKING_CODE_CHARS",
     "ONLY_THE_REP_ASKS",
     "PAD_BUCKETS",
+    "REFUSED_BY_CUSTOMER",
     "REJOIN_TOKEN_BYTES",
     "ROLE_WORDS",
     "ROOM_DIGITS",
@@ -420,6 +424,7 @@ __all__ = [
     "TransferParty",
     "TransferState",
     "Transmit",
+    "TurnedAway",
     "ViewSelect",
     "ViewerFlow",
     "Welcome",
@@ -449,4 +454,5 @@ __all__ = [
     "split_relative_path",
     "split_send",
     "text_problem",
+    "toml_line_of",
 ]

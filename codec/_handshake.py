@@ -220,7 +220,7 @@ class HostHandshake:
         if kind is PayloadKind.ABORT or not hmac.compare_digest(
             payload[1:], self._schedule.confirm_joiner
         ):
-            raise WrongCodeError("failed join attempt: someone tried a wrong session code")
+            raise WrongCodeError("someone tried a wrong session code")
         self.state = HostState.ESTABLISHED
         return None
 

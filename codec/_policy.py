@@ -62,6 +62,7 @@ __all__ = [
     "PolicyError",
     "PolicyRefusalError",
     "parse_policy",
+    "toml_line_of",
 ]
 
 MAX_TRACKING_CODE_CHARS = 64
@@ -314,6 +315,11 @@ class _Locator:
 
 _HEADER = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+")
 _ASSIGN = re.compile(r"^\s*([A-Za-z0-9_.\-\"' ]+?)\s*=")
+
+
+def toml_line_of(text: str, dotted: str) -> int | None:
+    """The line of TOML *text* that sets *dotted* ("smtp.port"), or None if none does."""
+    return _Locator(text, "").line_of(dotted)
 
 
 def _normal(key: str) -> str:

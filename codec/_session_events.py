@@ -52,6 +52,7 @@ __all__ = [
     "SessionTimings",
     "Step",
     "Transmit",
+    "TurnedAway",
 ]
 
 
@@ -184,6 +185,17 @@ class Refused:
 
 
 @dataclass(frozen=True, slots=True)
+class TurnedAway:
+    """Host only: someone trying to join was turned away before they were in.
+
+    *reason* is for the rep, in words: "the session has 1 customer, as many
+    as the site policy allows".
+    """
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class RoomTaken:
     """The relay welcomed us back naming *host* as the room's host, not the one that
     should be: after a restart someone else re-created the room. *text* says so."""
@@ -271,6 +283,7 @@ RulesEvent = (
     | PrimaryChanged
     | ControlChanged
     | Refused
+    | TurnedAway
     | RoomTaken
     | InSession
     | AttemptRefused

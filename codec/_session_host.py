@@ -53,6 +53,7 @@ from codec._session_events import (
     Refused,
     SessionTimings,
     Step,
+    TurnedAway,
 )
 from codec._session_rules import Link, SessionRules, Speaker
 from codec._validate import name_key
@@ -68,11 +69,11 @@ __all__ = ["HostRules"]
 
 #: What the rep is told when a joiner names a code that is not open (the joiner is told too).
 _CLOSED_CODE_NOTES = {
-    NotAdmittingReason.NO_SUCH_CODE: "its code is not one of this session's",
-    NotAdmittingReason.USED: "it used an invitation's code that was used already",
-    NotAdmittingReason.EXPIRED: "it used an invitation's code that has expired",
-    NotAdmittingReason.RETIRED: "it used an invitation's code withdrawn after failed attempts",
-    NotAdmittingReason.WITHDRAWN: "it used an invitation's code you withdrew",
+    NotAdmittingReason.NO_SUCH_CODE: "their code is not one of this session's",
+    NotAdmittingReason.USED: "they used an invitation's code that was used already",
+    NotAdmittingReason.EXPIRED: "they used an invitation's code that has expired",
+    NotAdmittingReason.RETIRED: "they used an invitation's code withdrawn after failed attempts",
+    NotAdmittingReason.WITHDRAWN: "they used an invitation's code you withdrew",
 }
 
 
@@ -259,11 +260,11 @@ class HostRules(SessionRules):
         if not self.admission.is_pending(sender) and self._full(self.admission.role_for(payload)):
             # Turned away before any reply: no guess at the code, and the code stays unused.
             out.transmit(sender, not_admitting_payload(NotAdmittingReason.FULL))
+            cap = self.max_customers
             out.event(
-                Refused(
-                    f"endpoint {sender}",
-                    f"turned away a joiner: the session has {self.max_customers} "
-                    "customers, as many as the site policy allows",
+                TurnedAway(
+                    f"the session has {cap} customer{'' if cap == 1 else 's'}, "
+                    "as many as the site policy allows"
                 )
             )
             return
@@ -274,8 +275,7 @@ class HostRules(SessionRules):
             case NotAdmitted(to, reply, reason):
                 out.transmit(to, reply)
                 if reason in _CLOSED_CODE_NOTES:
-                    note = _CLOSED_CODE_NOTES[reason]
-                    out.event(Refused(f"endpoint {to}", f"turned away a joiner: {note}"))
+                    out.event(TurnedAway(_CLOSED_CODE_NOTES[reason]))
                     # Final for that joiner. Without this one connection could probe
                     # label after label for free, each a line on the rep's screen;
                     # now each probe costs a join the relay rate-limits per address.
@@ -344,7 +344,7 @@ class HostRules(SessionRules):
             check_public_key(hello.public_key)
         except ProtocolError as e:
             self.links.pop(endpoint, None)
-            out.event(Refused(f"endpoint {endpoint}", f"refused a joiner: {e}"))
+            out.event(TurnedAway(f"they sent {e}"))
             out.actions.append(Disconnect(endpoint))
             return
         role = self._admitted_as.pop(endpoint, Role.CUSTOMER)
@@ -366,13 +366,13 @@ class HostRules(SessionRules):
     def _turn_away(self, out: Outbox, endpoint: int, asked_to_assist: bool, now: float) -> None:
         if asked_to_assist:
             told = "this is a customer's code; an assistant needs a code the rep issued for one"
-            shown = "it asked to join as an assistant with a customer's code"
+            shown = "they asked to join as an assistant with a customer's code"
         else:
             told = "this is an assistant's code: join with --assist, or ask for a customer's code"
-            shown = "it used an assistant's code without asking to assist"
+            shown = "they used an assistant's code without asking to assist"
         self._seal(out, endpoint, Leave(told), now)
         del self.links[endpoint]
-        out.event(Refused(f"endpoint {endpoint}", f"refused a joiner: {shown}"))
+        out.event(TurnedAway(shown))
         self._disconnect_later(endpoint, now)
 
     def _disconnect_later(self, endpoint: int, now: float) -> None:
@@ -420,20 +420,20 @@ class HostRules(SessionRules):
 
     def _on_silence(self, out: Outbox, endpoint: int, now: float) -> None:
         if endpoint in self.awaiting_hello:
-            self._drop_newcomer(out, endpoint, "did not say who it is in time")
+            self._drop_newcomer(out, endpoint, "did not say who they are in time")
         else:
             self._lost(out, endpoint, now, away=True)
 
     def _on_gave_up(self, out: Outbox, endpoint: int, now: float) -> None:
         if endpoint in self.awaiting_hello:
-            self._drop_newcomer(out, endpoint, "dropped before saying who it is")
+            self._drop_newcomer(out, endpoint, "dropped before saying who they are")
         elif endpoint in self.members:
             self._remove(out, endpoint, said_goodbye=False, now=now)
 
     def _drop_newcomer(self, out: Outbox, endpoint: int, reason: str) -> None:
         del self.awaiting_hello[endpoint]
         del self.links[endpoint]
-        out.event(Refused(f"endpoint {endpoint}", f"a joiner that proved the code {reason}"))
+        out.event(TurnedAway(f"they proved the code but {reason}"))
         out.actions.append(Disconnect(endpoint))
 
     def _chat_targets(self) -> list[int]:
@@ -486,4 +486,4 @@ class HostRules(SessionRules):
             out.event(InvitationClosed(code, CodeState.EXPIRED))
         for eid, deadline in list(self.awaiting_hello.items()):
             if deadline <= now:
-                self._drop_newcomer(out, eid, "did not say who it is in time")
+                self._drop_newcomer(out, eid, "did not say who they are in time")

@@ -82,9 +82,16 @@ class ConsentGrant:
 
 @dataclass(frozen=True, slots=True)
 class ConsentDeny:
+    """Customer → rep: not allowed, or (*unable*) not possible here, without asking.
+
+    *unable* says the customer was never asked: their computer cannot do it
+    (no screen to capture, say), and *reason* says why in a few words.
+    """
+
     activity: Activity
     rep: int
     reason: str = ""
+    unable: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,8 +223,17 @@ def encode_share_message(msg: object) -> bytes:
             return _consent("consent-request", activity, rep, title=title)
         case ConsentGrant(activity, rep, detail):
             return _consent("consent-grant", activity, rep, detail=detail)
-        case ConsentDeny(activity, rep, reason):
-            return _consent("consent-deny", activity, rep, reason=reason)
+        case ConsentDeny(activity, rep, reason, unable):
+            extra = {"unable": True} if unable else {}
+            return pack(
+                {
+                    "t": "consent-deny",
+                    "activity": activity.value,
+                    "rep": rep,
+                    "reason": reason,
+                    **extra,
+                }
+            )
         case ConsentRevoke(activity, rep):
             return _consent("consent-revoke", activity, rep)
         case ActivityStatus(activity, rep, detail):
@@ -296,8 +312,11 @@ def _consent_grant(f: _Fields) -> ConsentGrant:
 
 
 def _consent_deny(f: _Fields) -> ConsentDeny:
-    f.expect("activity", "rep", "reason")
-    return ConsentDeny(_activity(f, f.obj["activity"]), f.id(f.obj["rep"]), _detail(f, "reason"))
+    f.expect("activity", "rep", "reason", optional=("unable",))
+    unable = _bool(f, "unable") if "unable" in f.obj else False
+    return ConsentDeny(
+        _activity(f, f.obj["activity"]), f.id(f.obj["rep"]), _detail(f, "reason"), unable
+    )
 
 
 def _consent_revoke(f: _Fields) -> ConsentRevoke:

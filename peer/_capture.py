@@ -28,6 +28,7 @@ __all__ = [
     "Box",
     "CaptureError",
     "MssSource",
+    "NoScreenError",
     "ScreenSource",
     "XlibSource",
     "open_screen_source",
@@ -38,6 +39,14 @@ log = logging.getLogger("helpline.peer")
 
 class CaptureError(PeerError):
     """The screen could not be read (no display, or the X server refused)."""
+
+
+class NoScreenError(CaptureError):
+    """There is no screen here to capture at all; *short* says why in a few words."""
+
+    def __init__(self, message: str, short: str) -> None:
+        super().__init__(message)
+        self.short = short
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +122,11 @@ class XlibSource:
         try:
             self._display = xdisplay.Display(display)
         except Exception as e:
-            raise CaptureError(f"cannot open the X display {display or ''}: {e}") from e
+            name = display or os.environ.get("DISPLAY", "")
+            raise NoScreenError(
+                f"cannot open the X display {display or ''}: {e}",
+                f"the X display {name} cannot be opened",
+            ) from e
         screen = self._display.screen()
         self._root = screen.root
         if screen.root_depth not in (24, 32):
@@ -149,8 +162,9 @@ class XlibSource:
 def open_screen_source(display: str | None) -> ScreenSource:
     """The best capture this display allows; raises :class:`CaptureError` if none."""
     if display is None and sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
-        raise CaptureError(
-            "there is no X display to share (DISPLAY is not set); Wayland is not supported yet"
+        raise NoScreenError(
+            "there is no X display to share (DISPLAY is not set); Wayland is not supported yet",
+            "no X display",
         )
     try:
         source: ScreenSource = MssSource(display)

@@ -105,7 +105,18 @@ def parser() -> argparse.ArgumentParser:
             help="site policy file "
             "(default: HELPLINE_POLICY, else policy.toml in the config folder)",
         )
+    # A usage error shows the command's own usage, not the top-level one.
+    for command in (*sub.choices.values(), show):
+        command.set_defaults(usage=command)
     return parser
+
+
+def parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """*argv* parsed; a stray argument is refused with the command's own usage."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        args.usage.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
 
 
 def _seconds(text: str) -> float:

@@ -22,6 +22,7 @@ from peer._events import (
     CodeChanged,
     ControlChanged,
     JoinAttemptFailed,
+    JoinerTurnedAway,
     JoiningPaused,
     MemberAway,
     MemberBack,
@@ -72,14 +73,7 @@ HELP = """\
 Type a line and press Enter to send it to everyone.
   /to NAME[,NAME...] text   a private message to those named
   /who            who is in the session
-  /quit           leave the session (the rep's /quit, or Ctrl-C, ends it for everyone)
-  /end            end the session for everyone (controlling rep only)
-  /reopen         a fresh code, and joining reopened after a pause (rep only)
-  /assistant      a code that admits one assistant (rep only)
-  /primary NAME   make NAME the primary customer (rep only)
-  /transfer-control NAME   hand the session to the assistant NAME (rep only);
-                  every activity stops, chat goes on, and you stay as an assistant
-  /remove NAME    put NAME out of the session; they are told you removed them (rep only)"""
+  /quit           leave the session (the rep's /quit, or Ctrl-C, ends it for everyone)"""
 
 #: Said once to each person when the conversation can start.
 HINT = "Type a message and press Enter to send it; /help lists the commands."
@@ -416,7 +410,9 @@ def show(event: SessionEvent, face: Face) -> None:
         case RoomTaken(text):
             out(f"! Warning: {text}")
         case JoinAttemptFailed(reason, failures, max_failures):
-            out(f"! failed join attempt ({failures} of {max_failures}): {reason}")
+            out(f"! Failed join attempt ({failures} of {max_failures}): {reason}")
+        case JoinerTurnedAway(reason):
+            out(f"! Turned away someone trying to join: {reason}")
         case CodeChanged(code, _link, CodeCause.FOR_ASSISTANT):
             out("* A code for one assistant (the customer's code is replaced too):")
             out(f"Assistant code: {code}")

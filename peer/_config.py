@@ -10,6 +10,7 @@ from pathlib import Path
 
 import platformdirs
 
+from codec import toml_line_of
 from peer._errors import PeerError
 
 __all__ = [
@@ -72,9 +73,13 @@ def load_config() -> PeerConfig:
     data: dict[str, object] = {}
     if path.exists():
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            data = tomllib.loads(text)
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
             raise ConfigError(f"cannot read {path}: {e}") from None
+        _refuse_unknown(path, text, data, "", _KEYS)
+        if isinstance(data.get("smtp"), dict):
+            _refuse_unknown(path, text, data["smtp"], "smtp.", _SMTP_KEYS)  # type: ignore[arg-type]
     relay = os.environ.get(ENV_RELAY) or data.get("relay")
     if relay is not None and not isinstance(relay, str):
         raise ConfigError(f'{path}: relay must be a string like "ws://HOST:PORT"')
@@ -106,7 +111,29 @@ def _seconds(
     return float(value)
 
 
+_KEYS = {
+    "relay",
+    "name",
+    "type",
+    "tracking",
+    "smtp",
+    "relay_timeout",
+    "resume_timeout",
+    "invitation_lifetime",
+}
 _SMTP_KEYS = {"host", "port", "from", "security", "username", "password_env"}
+
+
+def _refuse_unknown(
+    path: Path, text: str, table: dict[str, object], prefix: str, known: set[str]
+) -> None:
+    """A misspelt key would be ignored in silence; say which one, where, and what is known."""
+    unknown = sorted(set(table) - known)
+    if unknown:
+        key = prefix + unknown[0]
+        line = toml_line_of(text, key)
+        at = f"line {line}: " if line else ""
+        raise ConfigError(f"{path}: {at}{key}: unknown setting; known: {', '.join(sorted(known))}")
 
 
 def _smtp(path: Path, table: object) -> SmtpConfig | None:
@@ -114,11 +141,6 @@ def _smtp(path: Path, table: object) -> SmtpConfig | None:
         return None
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: smtp must be a table: [smtp]")
-    unknown = sorted(set(table) - _SMTP_KEYS)
-    if unknown:
-        raise ConfigError(
-            f"{path}: smtp.{unknown[0]}: unknown setting; known: {', '.join(sorted(_SMTP_KEYS))}"
-        )
     host, sender = _text(path, table, "host"), _text(path, table, "from")
     if not host or not sender:
         raise ConfigError(f'{path}: [smtp] needs host = "..." and from = "you@example.org"')

@@ -313,7 +313,7 @@ async def _greet(
     return RelayConnection(ws, first, limits, relay_timeout)
 
 
-_BROKEN = "the connection to the relay broke (the relay stopped, or the network dropped)"
+_BROKEN = "the connection to the relay broke: the relay stopped, or the network dropped"
 _CLOSED = {
     1000: "the relay closed the connection",
     1001: "the relay is shutting down",

@@ -60,6 +60,13 @@ log = logging.getLogger("helpline.peer")
 MAX_NOTE_CHARS = 2000
 
 HELP = """\
+  /end            end the session for everyone
+  /reopen         a fresh code, and joining reopened after a pause
+  /assistant      a code that admits one assistant
+  /primary NAME   make NAME the primary customer
+  /transfer-control NAME   hand the session to the assistant NAME;
+                  every activity stops, chat goes on, and you stay as an assistant
+  /remove NAME    put NAME out of the session; they are told you removed them
   /note TEXT      add a line to this session's notes
   /notes          show this session's notes
   /invite link    a join link with a code of its own, to paste into a message
@@ -218,7 +225,7 @@ class RepDesk(Desk):
         self._record(lambda r: r.joined(name, role))
 
     def consent_changed(self, customer: str, activity: str, how: str) -> None:
-        """A customer allowed, refused or revoked a screen activity."""
+        """A customer allowed, refused or revoked a screen activity, or could not share one."""
         granted = how == "allowed"
         self._record(
             lambda r: r.consent(customer=customer, activity=activity, granted=granted, how=how)

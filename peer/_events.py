@@ -134,6 +134,13 @@ class JoinAttemptFailed:
 
 
 @dataclass(frozen=True, slots=True)
+class JoinerTurnedAway:
+    """Host only: someone trying to join was turned away; *reason* says why, in words."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class CodeChanged:
     """Host only: a new code to give the next person, and why the old one stopped working."""
 
@@ -187,6 +194,7 @@ SessionEvent = (
     | RoomTaken
     | SessionEnded
     | JoinAttemptFailed
+    | JoinerTurnedAway
     | CodeChanged
     | InvitationEnded
     | JoiningPaused

@@ -155,7 +155,8 @@ class ConsentEntry:
     customer: str
     activity: str
     granted: bool
-    #: "allowed", "refused" or "revoked"; None in records from before schema 2.
+    #: "allowed", "refused", "revoked" or "could not share" (never asked: no screen);
+    #: None in records from before schema 2.
     how: str | None = None
 
 
@@ -466,7 +467,7 @@ class Recorder:
     ) -> None:
         """A customer allowed (``granted``) or refused/revoked *activity* (``"view"``...).
 
-        *how* says which: ``"allowed"``, ``"refused"`` or ``"revoked"``.
+        *how* says which: ``"allowed"``, ``"refused"``, ``"revoked"`` or ``"could not share"``.
         """
         how = how or ("allowed" if granted else "refused")
         self._insert(

@@ -162,4 +162,6 @@ class PromptInput:
 
 def _exit_app(session: PromptSession[str]) -> None:
     if session.app.is_running:
+        # The program is ending, not taking a line: leave no "> " behind for the shell.
+        session.app.erase_when_done = True
         session.app.exit(exception=EOFError())

@@ -68,6 +68,7 @@ from codec import (
     RoomTaken,
     SessionState,
     Transmit,
+    TurnedAway,
     name_key,
     relay_says,
     text_problem,
@@ -84,6 +85,7 @@ from peer._events import (
     CodeChanged,
     InvitationEnded,
     JoinAttemptFailed,
+    JoinerTurnedAway,
     MemberJoined,
     MessageReceived,
     MessageRejected,
@@ -541,6 +543,9 @@ class Session:
             case Refused(sender, reason):
                 log.warning("rejected something from %s: %s", sender, reason)
                 await self._emit(MessageRejected(sender, reason))
+            case TurnedAway(reason):
+                log.warning("turned away someone trying to join: %s", reason)
+                await self._emit(JoinerTurnedAway(reason))
             case AttemptRefused(reason, failures, max_failures):
                 log.warning("failed join attempt: %s", reason)
                 await self._emit(JoinAttemptFailed(reason, failures, max_failures))

@@ -44,7 +44,7 @@ from codec import (
     ViewSelect,
 )
 from peer._app_input import ConfinedInput, inject
-from peer._capture import CaptureError
+from peer._capture import CaptureError, NoScreenError
 from peer._clipboard import ClipboardLink
 from peer._errors import PeerError
 from peer._nursery import open_task_nursery
@@ -128,8 +128,11 @@ class CustomerSharing(SharingSide):
         return list(self._machines.values())
 
     def status(self) -> str:
+        return self._shared() or "Nothing is shared."
+
+    def _shared(self) -> str:
         lines = [self._describe(rep_id) for rep_id in self._machines]
-        return "; ".join(line for line in lines if line) or "Nothing is shared."
+        return "; ".join(line for line in lines if line)
 
     async def answer(self, line: str) -> None:
         question, self._question = self._question, None
@@ -272,7 +275,8 @@ class CustomerSharing(SharingSide):
             await self._end(sender.id)
             await self._tell_status(sender.id)
             if activity is not None:
-                await self._notice(f"* Sharing stopped by {sender.name}: {self.status()}")
+                now = self._shared() or "nothing is shared."
+                await self._notice(f"* Sharing stopped by {sender.name}: {now}")
         elif isinstance(message, CreditGrant | ViewSelect):
             if sender.id in self._viewed_before and not self._may_capture(sender.id):
                 log.info("late screen credit from %s after the view ended; dropped", sender.name)
@@ -336,6 +340,14 @@ class CustomerSharing(SharingSide):
                 sender.id, ConsentDeny(request.activity, sender.id, "another question is open")
             )
             return
+        problem = self._no_screen(request.activity)
+        if problem is not None:  # answered at once: asking would only end in "cannot share"
+            await self._send(sender.id, ConsentDeny(request.activity, sender.id, problem, True))
+            await self._notice(
+                f"! {sender.name} asked to {request.activity.description}, but this computer "
+                f"has no screen to share ({problem})."
+            )
+            return
         machine = self._machines.setdefault(
             sender.id, ConsentMachine(Party.CUSTOMER, answer_timeout=self._answer_timeout)
         )
@@ -394,6 +406,18 @@ class CustomerSharing(SharingSide):
         )
 
     # Activities ----------------------------------------------------------------------
+
+    def _no_screen(self, activity: Activity) -> str | None:
+        """Why this computer has no screen to capture at all, or None when it has one."""
+        if activity is Activity.SHOW_REP_DESKTOP or self._sharer is not None:
+            return None
+        try:
+            self._backends.open_screen().close()
+        except NoScreenError as e:
+            return e.short
+        except CaptureError:
+            return None  # a screen that refuses later is told when the customer says yes
+        return None
 
     async def _start(self, rep: Member, activity: Activity, window: WindowInfo | None) -> None:
         assert self._nursery is not None

@@ -81,7 +81,8 @@ class RepSharing(SharingSide):
         #: Customers whose activities a transfer of control ended (SPEC M5): what
         #: they sent before they knew is dropped quietly, until this rep asks again.
         self._cut_off: set[int] = set()
-        #: Told (customer, activity, "allowed" | "refused" | "revoked") for the history.
+        #: Told (customer, activity, "allowed" | "refused" | "revoked" | "could not share")
+        #: for the history.
         self.on_consent: Callable[[str, str, str], None] | None = None
         self._detail = ""
         self.monitors: MonitorList | None = None
@@ -108,9 +109,7 @@ class RepSharing(SharingSide):
                 f"{customer.name} has not answered the last request yet; wait, or /stop it"
             ) from None
         await self._send(customer.id, ConsentRequest(activity, self._session.id, title[:200]))
-        await self._notice(
-            f"Asked {customer.name} to allow: {activity.description.replace('your', 'their')}."
-        )
+        await self._notice(f"Asked {customer.name} to allow: {_theirs(activity)}.")
 
     async def stop(self) -> None:
         stopped = False
@@ -207,10 +206,11 @@ class RepSharing(SharingSide):
             name = self._names[cid]
             if machine.active is not None:
                 control = "control on" if machine.permits(Permission.INJECT_INPUT) else "view only"
-                what = machine.active.value + (f" “{self._detail}”" if self._detail else "")
-                parts.append(f"{name}: {what} ({control})")
+                plain = _theirs(machine.active).split(" (")[0]  # "(control on)" says the rest
+                what = plain + (f" “{self._detail}”" if self._detail else "")
+                parts.append(f"{name}: you may {what} ({control})")
             if machine.asked is not None:
-                parts.append(f"{name}: asked for {machine.asked.value}, no answer yet")
+                parts.append(f"{name}: asked to {_theirs(machine.asked)}, no answer yet")
         return "; ".join(parts) or "Nothing is shared."
 
     # The task ----------------------------------------------------------------------
@@ -241,9 +241,20 @@ class RepSharing(SharingSide):
         elif isinstance(message, ConsentDeny):
             assert machine is not None
             machine.deny(message.activity)
+            if message.unable:  # never asked: nothing there to share
+                self._consent(sender, message.activity.value, "could not share")
+                await self._notice(
+                    f"{sender.name}'s computer has no screen to share ({message.reason})."
+                )
+                return
             self._consent(sender, message.activity.value, "refused")
-            reason = f" ({message.reason})" if message.reason else ""
-            await self._notice(f"{sender.name} declined: {message.activity.value}{reason}.")
+            what = f"you may not {_theirs(message.activity)}"
+            if message.reason == "no answer":
+                await self._notice(f"{sender.name} did not answer in time: {what}.")
+            elif message.reason in ("", "declined"):
+                await self._notice(f"{sender.name} declined: {what}.")
+            else:
+                await self._notice(f"{sender.name} declined: {what} ({message.reason}).")
         elif isinstance(message, ConsentRevoke):
             assert machine is not None
             self._consent(sender, message.activity.value, "revoked")
@@ -331,7 +342,7 @@ class RepSharing(SharingSide):
         )
         banner = f"{customer.name}'s {what} — {'control on' if control else 'view only'}"
         await self._emit(ViewOpened(self.view, banner, control))
-        await self._notice(f"* {customer.name} allowed: {grant.activity.value}. {banner}")
+        await self._notice(f"* {customer.name} allowed you to {_theirs(grant.activity)}. {banner}")
 
     async def _start_clipboard(self, cid: int) -> None:
         """The rep's own clipboard joined to the customer's while control lasts."""
@@ -402,3 +413,10 @@ class RepSharing(SharingSide):
         if self._show_scope is not None:
             self._show_scope.cancel()
             self._sharer, self._show_scope = None, None
+
+
+def _theirs(activity: Activity) -> str:
+    """The activity in the rep's words: "view their desktop"."""
+    if activity is Activity.SHOW_REP_DESKTOP:
+        return "show them your desktop"
+    return activity.description.replace("your", "their")

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import trio
 
 from codec import (
+    REFUSED_BY_CUSTOMER,
     ProtocolError,
     Role,
     SysinfoAsk,
@@ -99,7 +100,10 @@ class SysinfoRequester:
         self._asked = None
         recorder = self._recorder()
         if isinstance(answer, SysinfoRefused):
-            self._say(f"! {sender.name} refused system information: {answer.reason}")
+            if answer.reason == REFUSED_BY_CUSTOMER:
+                self._say(f"! {sender.name} refused to send system information.")
+            else:
+                self._say(f"! No system information from {sender.name}: {answer.reason}")
             if recorder is not None:
                 recorder.consent(
                     customer=sender.name, activity=ACTIVITY, granted=False, how="refused"

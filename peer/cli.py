@@ -42,12 +42,13 @@ from codec import (
 )
 from peer._addresses import LOOPBACK_HOSTS, WILDCARD_HOSTS, relay_urls
 from peer._assist_desk import AssistantDesk
+from peer._cli_args import parse
 from peer._cli_args import parser as cli_parser
 from peer._cli_board import drive_one
 from peer._cli_face import HINT, fail, say
 from peer._cli_rep import run_rep
 from peer._config import PeerConfig, default_name, load_config
-from peer._connection import RELAY_TIMEOUT
+from peer._connection import RELAY_TIMEOUT, room_url
 from peer._desk import CustomerDesk, Desk
 from peer._desktop_entry import install_desktop
 from peer._file_commands import open_file_desk
@@ -70,7 +71,7 @@ __all__ = ["main"]
 
 def main(argv: list[str] | None = None) -> None:
     parser = cli_parser()
-    args = parser.parse_args(argv)
+    args = parse(parser, argv)
     logging.basicConfig(
         level=args.log_level.upper(),
         stream=sys.stderr,
@@ -84,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
             args.name = _name(args.name, config)
         code = run_trio(_run, args, config)
     except _UsageError as e:
-        parser.error(str(e))
+        args.usage.error(str(e))
     except HelplineError as e:
         fail(str(e))
         code = 1
@@ -273,6 +274,7 @@ async def _join(
     timings: SessionTimings | None = None,
     smtp: SmtpConfig | None = None,
 ) -> int:
+    room_url(target.relay, target.code.number)  # an address that is no relay's, refused first
     say(f"Connecting to the relay at {target.relay}…")
     async with open_joined_session(
         target,

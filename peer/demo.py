@@ -4,17 +4,24 @@ Three real programs, as a newcomer would run them by hand in three
 terminals: ``helpline-relay``, ``helpline start`` and ``helpline join``.
 The demo types into them and shows what each prints, then ends the session.
 It says what it is doing while the programs start, and pauses between
-steps so a person can read along (``--pace 0`` for none).
+steps so a person can read along (``--pace 0`` for none). The programs
+keep their history and settings in a throwaway folder, so the demo's
+session is not left in the person's own history.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
+from pathlib import Path
 
 import trio
 
+from peer._config import ENV_CONFIG
 from peer._console import Console, ConsoleError, open_console, python_command
+from peer._history import ENV_HISTORY
 
 __all__ = ["main"]
 
@@ -22,6 +29,10 @@ WIDTH = 9
 #: Seconds between the demo's steps: time to read what the last one printed.
 DEFAULT_PACE = 1.5
 _pace = DEFAULT_PACE
+DESCRIPTION = (
+    "A relay, a rep (Alice) and a customer (Bob) on this machine: the demo types into "
+    "the three real programs and shows what each prints. Nothing is kept afterwards."
+)
 
 
 def _echo(label: str, line: str) -> None:
@@ -43,11 +54,29 @@ async def _step(text: str) -> None:
     _narrate(text)
 
 
+def throwaway_env(folder: Path) -> dict[str, str]:
+    """Settings and history inside *folder*, never the person's own."""
+    return {
+        ENV_HISTORY: os.fspath(folder / "history.sqlite3"),
+        ENV_CONFIG: os.fspath(folder / "config.toml"),
+        "XDG_CONFIG_HOME": os.fspath(folder / "config"),
+        "XDG_DATA_HOME": os.fspath(folder / "data"),
+    }
+
+
 async def demo() -> None:
+    with tempfile.TemporaryDirectory(prefix="helpline-demo-") as folder:
+        await _demo(throwaway_env(Path(folder)))
+
+
+async def _demo(env: dict[str, str]) -> None:
     _narrate("Helpline demo: a relay, a rep (Alice) and a customer (Bob) on this machine")
     _narrate("Starting the relay (helpline-relay) on a free port of this machine…")
     async with open_console(
-        "relay", python_command("relay", "--host", "127.0.0.1", "--port", "0"), echo=_echo
+        "relay",
+        python_command("relay", "--host", "127.0.0.1", "--port", "0"),
+        echo=_echo,
+        env=env,
     ) as relay:
         relay_url = (await relay.expect(r"^Relay listening on (ws://\S+)")).group(1)
 
@@ -56,6 +85,7 @@ async def demo() -> None:
             "Alice",
             python_command("peer", "start", "--relay", relay_url, "--name", "Alice"),
             echo=_echo,
+            env=env,
         ) as rep:
             code = (await rep.expect(r"^Session code: (\S+)")).group(1)
             await rep.expect(r"^Waiting for someone to join")
@@ -66,6 +96,7 @@ async def demo() -> None:
                 "Bob",
                 python_command("peer", "join", code, "--relay", relay_url, "--name", "Bob"),
                 echo=_echo,
+                env=env,
             ) as customer:
                 await customer.expect(r"^Joined session \d{4}-\d{4} as Bob$")
                 await rep.expect(r"^\* Bob joined \(customer\)$")
@@ -103,7 +134,7 @@ async def demo() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     global _pace
-    parser = argparse.ArgumentParser(prog="./dev demo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="./dev demo", description=DESCRIPTION)
     parser.add_argument(
         "--pace",
         type=float,

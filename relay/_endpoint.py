@@ -1,4 +1,4 @@
-"""One WebSocket endpoint: its reader, its writer and its outbox.
+"""One WebSocket endpoint: its reader, its outbox and the way out of its room.
 
 Theory of operation
 -------------------
@@ -6,28 +6,31 @@ After the upgrade, the connection's own task becomes the endpoint's
 *reader*: it reads into the relay's shared buffer, lets the
 :class:`~relay._websocket.FrameParser` cut messages out of it and hands each
 to the router (``relay._router``), which may make it wait while a receiver
-is full. A second task, the *writer*, drains the outbox: queued frames leave
-in one ``sendmsg``, a forwarded payload still in the buffer it arrived in.
+is full. What is queued for the endpoint waits in its
+:class:`~relay._outbox.Outbox` until the task that queued it flushes (see
+``relay._outbox``); only an endpoint whose socket is full has a second task,
+its writer, and only until the socket has taken everything.
 
 The endpoint's life is an :class:`~relay._state.EndpointLife`; every way out
 of a room (a close by either side, a vanished client, a receiver stuck past
 its time-out) goes through :meth:`Endpoint._advance`, which tells the
 router once. Closing queues the last words (a rejection, the close frame);
 the reader then only waits for the client's close, within
-``close_timeout``, and the connection's owner closes the socket.
+``close_timeout``, and for the last words to leave, and the connection's
+owner closes the socket.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import deque
-from itertools import islice
+from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
 import trio
 
 from codec import RelayRejected, encode_envelope
 from relay._liveness import Liveness
+from relay._outbox import Outbox, Written
 from relay._socket import LINGER_QUIET_SECONDS
 from relay._state import EndpointLife, EndpointState, LifeEvent
 from relay._websocket import (
@@ -53,6 +56,7 @@ if TYPE_CHECKING:
 
     from codec import RelayEnvelope
     from relay._metrics import RelayMetrics
+    from relay._outbox import Flusher
     from relay._quotas import BufferBudget
     from relay._settings import RelaySettings
 
@@ -63,9 +67,6 @@ logger = logging.getLogger("helpline.relay")
 #: How long a rejected client may take to close first (see Endpoint.close).
 CLOSE_GRACE_SECONDS = 0.25
 
-#: Buffers handed to one ``sendmsg`` (the kernel takes at most IOV_MAX, 1024).
-WRITE_BATCH_BUFFERS = 512
-
 _VIOLATION_REASONS: dict[int, str] = {
     CloseCode.PROTOCOL_ERROR: "protocol-error",
     CloseCode.INVALID_DATA: "bad-utf8",
@@ -74,11 +75,19 @@ _VIOLATION_REASONS: dict[int, str] = {
 }
 
 
-#: What an endpoint with nothing queued holds instead of deques of its own
-#: (about 600 bytes each): idle connections are most of a relay's.
-#: :meth:`Endpoint._push` replaces them before the first append.
-_NO_BUFFERS: deque[bytes | memoryview] = deque(maxlen=0)
-_NO_FRAMES: deque[int] = deque(maxlen=0)
+def _recv_into(sock: socket.socket, buffer: bytearray) -> int | None:
+    """Bytes read into *buffer*: -1 if none are ready, None if the connection broke.
+
+    A function of its own because an exception raised in a frame gives that
+    frame a frame object for the rest of its life (about 260 bytes), which
+    the reader's frame, alive as long as its connection, should not get.
+    """
+    try:
+        return sock.recv_into(buffer)
+    except BlockingIOError:
+        return -1
+    except OSError:
+        return None
 
 
 class EndpointHooks(Protocol):
@@ -89,7 +98,45 @@ class EndpointHooks(Protocol):
     def left(self, endpoint: Endpoint) -> None: ...
 
 
+class EndpointContext(Protocol):
+    """What every endpoint of one relay shares."""
+
+    settings: RelaySettings
+    metrics: RelayMetrics
+    budget: BufferBudget
+    hooks: EndpointHooks
+    flusher: Flusher
+    #: The buffer every reader reads into (reads are handled to the end first).
+    scratch: bytearray
+
+    def spawn(self, task: Callable[[], Awaitable[None]]) -> None: ...
+
+
 class Endpoint:
+    # Slotted: a relay holds thousands of these, most of them idle.
+    __slots__ = (
+        "_close_at",
+        "_closed_by",
+        "_context",
+        "_drained",
+        "_marked",
+        "_outbox",
+        "_parser",
+        "_pending_close",
+        "_reader_scope",
+        "_sock",
+        "_space_lot",
+        "_writing",
+        "aborted",
+        "address",
+        "alarm_at",
+        "id",
+        "life",
+        "liveness",
+        "room_id",
+        "unanswered",
+    )
+
     def __init__(
         self,
         sock: socket.socket,
@@ -97,12 +144,9 @@ class Endpoint:
         room_id: str,
         address: str,
         opened_at: float,
-        settings: RelaySettings,
-        metrics: RelayMetrics,
-        budget: BufferBudget,
-        hooks: EndpointHooks,
-        scratch: bytearray,
+        context: EndpointContext,
     ) -> None:
+        settings = context.settings
         self.room_id = room_id
         self.address = address
         #: Assigned by the router on CreateRoom/JoinRoom.
@@ -120,46 +164,38 @@ class Endpoint:
         #: A joiner the room's host has not sent anything yet (see relay._rooms).
         self.unanswered = False
         self._sock = sock
-        self._scratch = scratch
-        self._settings = settings
-        self._metrics = metrics
-        self._budget = budget
-        self._hooks = hooks
+        self._context = context
         self._parser = FrameParser(settings.max_message_bytes)
-        self._outbox = _NO_BUFFERS
-        self._outbox_bytes = 0
-        #: Sizes of the frames in the outbox, and how much of the first is sent:
-        #: a close may drop whole frames only, never the rest of a started one.
-        self._frames = _NO_FRAMES
-        self._front_sent = 0
-        self._writer_lot = trio.lowlevel.ParkingLot()
-        self._space_lot = trio.lowlevel.ParkingLot()
+        self._outbox = Outbox(sock, context.budget, context.metrics)
+        #: Waiting in the flusher's list; a writer task is running.
+        self._marked = False
+        self._writing = False
+        #: Made only while someone waits (most endpoints never have either).
+        self._space_lot: trio.lowlevel.ParkingLot | None = None
+        self._drained: trio.Event | None = None
         self._reader_scope = trio.CancelScope()
-        # Shielded like the connection's guard: at shutdown the writer must
-        # still send the 1001 close; close() bounds it in time instead.
-        self._writer_scope = trio.CancelScope(shield=True)
-        self._writer_done = trio.Event()
-        self._close_queued = False
         #: A close frame held back until ``_close_at`` (see :meth:`close`).
         self._pending_close: bytes | None = None
         self._close_at = 0.0
+        #: When a closing endpoint is given up on (see :meth:`close`).
+        self._closed_by = 0.0
 
     def __str__(self) -> str:
         return f"endpoint {self.id if self.id is not None else '?'} of room {self.room_id}"
 
     @property
     def buffered_bytes(self) -> int:
-        return self._outbox_bytes
+        return self._outbox.bytes
 
     # -- called by the router and the clock --------------------------------
 
     def admits(self, n: int) -> bool:
         """May *n* more bytes be queued for this endpoint now?"""
-        return not self.life.open or self._budget.admits(self._outbox_bytes, n)
+        return not self.life.open or self._context.budget.admits(self._outbox.bytes, n)
 
     async def wait_for_space(self, n: int) -> None:
         while not self.admits(n):
-            await self._space_lot.park()
+            await self._space().park()
 
     def forward(self, prefix: bytes, payload: memoryview) -> None:
         """Queue one Delivered envelope: *prefix* then *payload*, unchanged."""
@@ -193,7 +229,7 @@ class Endpoint:
         *quiet* logs it at debug level only: an ordinary race, not a refusal.
         *flush* delivers what is already queued first (see :meth:`close`).
         """
-        self._metrics.reject(rejection.reason)
+        self._context.metrics.reject(rejection.reason)
         logger.log(
             logging.DEBUG if quiet else logging.INFO,
             "%s (%s): refused, %s",
@@ -222,9 +258,12 @@ class Endpoint:
         if not self.life.open:
             return
         if not flush:
-            self._drop_outbox()
+            self._outbox.drop()
+            self._unpark_space()
         now = trio.current_time()
         frame = close_frame(code, reason or (rejection.reason if rejection else ""))
+        # The client has close_timeout from our close frame to answer it.
+        self._closed_by = now + self._context.settings.close_timeout
         if rejection is not None:
             # Give the client a moment to read the rejection and close first:
             # trio-websocket clients leak their socket when the server's close
@@ -232,49 +271,60 @@ class Endpoint:
             self._push_envelope(rejection)
             self._pending_close = frame
             self._close_at = now + CLOSE_GRACE_SECONDS
+            self._closed_by += CLOSE_GRACE_SECONDS
+            self._reader_scope.deadline = self._close_at  # to send it then (see run)
         else:
             self._queue_close(frame)
-        self._reader_scope.deadline = now + self._settings.close_timeout
-        self._writer_scope.deadline = now + 2 * self._settings.close_timeout
+            self._reader_scope.deadline = self._closed_by
         self._advance(LifeEvent.CLOSE_STARTED)
 
-    # -- the endpoint's two tasks ----------------------------------------------
+    def flush(self) -> None:
+        """Send what is queued, as far as the socket takes it now (the flusher calls this)."""
+        self._marked = False
+        if self._writing or self.life.state is EndpointState.GONE:
+            return
+        written = self._outbox.write()
+        self._unpark_space()
+        if written is Written.ALL:
+            self._notify_drained()
+        elif written is Written.BROKEN:
+            self._broken()
+        else:
+            self._writing = True
+            self._context.spawn(partial(self._write_rest, written))
 
-    async def run(
-        self, spawn: Callable[[Callable[[], Awaitable[None]]], None], initial: bytes = b""
-    ) -> None:
+    # -- the endpoint's tasks ----------------------------------------------------
+
+    async def run(self, initial: bytes = b"") -> None:
         """Serve this endpoint until it is gone; the caller then closes the socket.
 
         *initial* is what the client sent right after its upgrade request, in
-        the same read. *spawn* starts the writer task in the relay's nursery.
+        the same read.
         """
-        spawn(self._writer)
         try:
             with self._reader_scope:
                 await self._read_loop(initial)
             if self.life.state is EndpointState.CLOSING:
-                with trio.move_on_after(self._settings.close_timeout):
-                    await self._writer_done.wait()
+                with trio.move_on_at(self._closed_by):
+                    await self._send_last_words()
         finally:
-            self._writer_scope.cancel()
             self._advance(LifeEvent.DISCONNECTED)
+            self._context.flusher.flush()  # the others' MemberLeft
 
     async def _read_loop(self, initial: bytes) -> None:
-        sock, scratch, parser = self._sock, self._scratch, self._parser
+        sock, parser, context = self._sock, self._parser, self._context
+        scratch, per_receiver = context.scratch, context.budget.per_receiver_bytes
         data: memoryview
         while True:
-            while self.life.open and self._outbox_bytes > self._budget.per_receiver_bytes:
+            while self.life.open and self._outbox.bytes > per_receiver:
                 # A client that sends (pings, say) and never reads what it
                 # gets: stop reading it until it does.
-                await self._space_lot.park()
+                await self._space().park()
             if initial:
                 data, initial = memoryview(initial), b""
             else:
-                try:
-                    n = sock.recv_into(scratch)
-                except BlockingIOError:
-                    n = -1  # waited for below: an exception held across the wait costs memory
-                except OSError:
+                n = _recv_into(sock, scratch)
+                if n is None:
                     return
                 if n < 0:
                     if self.life.open:
@@ -295,6 +345,7 @@ class Endpoint:
             if await self._take(parser.receive_data(data)):
                 return
             del data
+            context.flusher.flush()  # what this read queued leaves in this turn
             await trio.lowlevel.checkpoint()  # one read per turn: others' turn now
 
     async def _take(self, events: list[WebSocketEvent]) -> bool:
@@ -315,7 +366,7 @@ class Endpoint:
         match event:
             case BinaryMessage(data):
                 self.liveness.heard(now)
-                await self._hooks.message(self, data, now)
+                await self._context.hooks.message(self, data, now)
             case Ping(payload):
                 self.liveness.heard(now)
                 self._push(pong_frame(payload))
@@ -333,122 +384,101 @@ class Endpoint:
                 self._reader_scope.cancel()  # nothing more will come: no need to wait
             case Violation(code, reason):
                 label = _VIOLATION_REASONS.get(code, "protocol-error")
-                self._metrics.reject(label)
+                self._context.metrics.reject(label)
                 logger.info("%s (%s): refused, %s: %s", self, self.address, label, reason)
                 self.close(code, reason=reason)
 
-    async def _writer(self) -> None:
-        sock = self._sock
+    async def _send_last_words(self) -> None:
+        """Closing: send the held-back close frame on time, then wait until all is out."""
+        if self._pending_close is not None:
+            await trio.sleep_until(self._close_at)
+            if self._pending_close is not None and self.life.state is EndpointState.CLOSING:
+                self._queue_close(self._pending_close)
+                self._context.flusher.flush()
+                if self._reader_scope.cancelled_caught:
+                    # The reader stopped to send it: hear the client's close now.
+                    await self._read_loop(b"")
+        while self.life.state is EndpointState.CLOSING and (self._outbox or self._writing):
+            drained = self._drained = trio.Event()
+            await drained.wait()
+
+    async def _write_rest(self, written: Written) -> None:
+        """Write the rest of the outbox, a slice a turn, waiting while the socket is full.
+
+        The writer task, started when a flush left something queued.
+        """
+        sock, timeout = self._sock, self._context.settings.slow_receiver_timeout
         try:
-            with self._writer_scope:
-                while self.life.state is not EndpointState.GONE:
-                    if not self._outbox:
-                        self._outbox, self._frames = _NO_BUFFERS, _NO_FRAMES
-                        if self._close_queued:
-                            return  # the close frame is out
-                        if self._pending_close is None:
-                            await self._writer_lot.park()
-                        elif trio.current_time() < self._close_at:
-                            with trio.move_on_at(self._close_at):
-                                await self._writer_lot.park()
-                        else:
-                            self._queue_close(self._pending_close)
-                        continue
-                    try:
-                        sent = sock.sendmsg(list(islice(self._outbox, WRITE_BATCH_BUFFERS)))
-                    except BlockingIOError:
-                        with trio.move_on_after(self._settings.slow_receiver_timeout) as timer:
-                            await trio.lowlevel.wait_writable(sock)
-                        if timer.cancelled_caught:
-                            self._drop_stuck_receiver()
-                            return
-                        continue
-                    except OSError:
-                        self._advance(LifeEvent.DISCONNECTED)
-                        self._reader_scope.cancel()
-                        return
-                    self._consume(sent)
+            while self.life.state is not EndpointState.GONE:
+                if written is Written.MORE:
                     await trio.lowlevel.checkpoint()
+                else:
+                    with trio.move_on_after(timeout) as timer:
+                        await trio.lowlevel.wait_writable(sock)
+                    if timer.cancelled_caught:
+                        self._drop_stuck_receiver()
+                        return
+                written = self._outbox.write()
+                self._unpark_space()
+                if written is Written.ALL:
+                    return
+                if written is Written.BROKEN:
+                    self._broken()
+                    return
+        except trio.ClosedResourceError:
+            return  # the connection's owner closed the socket
         finally:
-            self._writer_done.set()
+            self._writing = False
+            self._notify_drained()
+            self._context.flusher.flush()  # the others' MemberLeft, if it left
 
     # -- internals ----------------------------------------------------------
 
     def _queue_close(self, frame: bytes) -> None:
         self._pending_close = None
         self._push(frame)
-        self._close_queued = True
 
     def _push_envelope(self, envelope: RelayEnvelope) -> None:
         data = encode_envelope(envelope)
         self._push(frame_header(Opcode.BINARY, len(data)) + data)
 
     def _push(self, *buffers: bytes | memoryview) -> None:
-        if self._outbox is _NO_BUFFERS:
-            self._outbox, self._frames = deque(), deque()
-        size = 0
-        for buffer in buffers:
-            self._outbox.append(buffer)
-            size += len(buffer)
-        self._frames.append(size)
-        self._outbox_bytes += size
-        self._budget.charge(size)
-        self._metrics.queued(size, self._outbox_bytes)
-        self._writer_lot.unpark_all()
+        self._outbox.push(buffers)
+        if not self._marked:
+            self._marked = True
+            self._context.flusher.mark(self)
 
-    def _consume(self, sent: int) -> None:
-        self._release(sent)
-        outbox, frames = self._outbox, self._frames
-        left = sent
-        while left:
-            first = outbox[0]
-            if len(first) <= left:
-                left -= len(first)
-                outbox.popleft()
-            else:
-                outbox[0] = memoryview(first)[left:]
-                left = 0
-        left = sent + self._front_sent
-        while frames and frames[0] <= left:
-            left -= frames.popleft()
-        self._front_sent = left
+    def _space(self) -> trio.lowlevel.ParkingLot:
+        if self._space_lot is None:
+            self._space_lot = trio.lowlevel.ParkingLot()
+        return self._space_lot
 
-    def _drop_outbox(self, *, keep_started_frame: bool = True) -> None:
-        """Forget what is queued, except the rest of a frame already begun."""
-        keep = 0
-        if keep_started_frame and self._front_sent:
-            keep = self._frames[0] - self._front_sent
-        dropped = self._outbox_bytes - keep
-        if keep:
-            kept: deque[bytes | memoryview] = deque()
-            while sum(len(b) for b in kept) < keep:
-                kept.append(self._outbox.popleft())
-            self._outbox, self._frames = kept, deque([self._frames[0]])
-        else:
-            self._outbox, self._frames = _NO_BUFFERS, _NO_FRAMES
-            self._front_sent = 0
-        self._release(dropped)
+    def _unpark_space(self) -> None:
+        lot, self._space_lot = self._space_lot, None
+        if lot is not None:
+            lot.unpark_all()
 
-    def _release(self, n: int) -> None:
-        if n:
-            self._outbox_bytes -= n
-            self._budget.release(n)
-            self._metrics.queued(-n, self._outbox_bytes)
-            self._space_lot.unpark_all()
+    def _notify_drained(self) -> None:
+        event, self._drained = self._drained, None
+        if event is not None:
+            event.set()
+
+    def _broken(self) -> None:
+        self._advance(LifeEvent.DISCONNECTED)
+        self._reader_scope.cancel()
 
     def _drop_stuck_receiver(self) -> None:
         # A frame may be half written, so no clean close is possible: reset
         # the connection. This also unblocks every sender waiting on us.
-        self._metrics.reject("slow-receiver")
+        self._context.metrics.reject("slow-receiver")
         logger.info(
             "%s (%s): dropped, took over %s s to accept a message",
             self,
             self.address,
-            self._settings.slow_receiver_timeout,
+            self._context.settings.slow_receiver_timeout,
         )
         self.aborted = True
-        self._advance(LifeEvent.DISCONNECTED)
-        self._reader_scope.cancel()
+        self._broken()
 
     def _advance(self, event: LifeEvent) -> None:
         """The one way along the endpoint's life; leaving the room is told once."""
@@ -458,8 +488,8 @@ class Endpoint:
         if event is LifeEvent.DISCONNECTED:
             # The clock may hold on to this object for a while: hold nothing big.
             self._parser.discard()
-            self._drop_outbox(keep_started_frame=False)
-            self._writer_lot.unpark_all()
-        self._space_lot.unpark_all()
+            self._outbox.drop(keep_started_frame=False)
+            self._notify_drained()
+        self._unpark_space()
         if left_room:
-            self._hooks.left(self)
+            self._context.hooks.left(self)

@@ -137,8 +137,15 @@ def render_response(
     return head if head_only else head + body
 
 
-def plain_response(head: RequestHead, metrics_text: Callable[[], str]) -> bytes:
-    """The answer to a request that is not a WebSocket upgrade."""
+def plain_response(
+    head: RequestHead, metrics_text: Callable[[], str], *, trust_forwarded: bool = False
+) -> bytes:
+    """The answer to a request that is not a WebSocket upgrade.
+
+    *trust_forwarded* (``--trust-forwarded-for``: a proxy in front wrote the
+    ``X-Forwarded-*`` headers): ``X-Forwarded-Proto: https`` means customers
+    reach this relay over TLS, so the pages show ``wss://`` and TLS links.
+    """
     if head.method not in ("GET", "HEAD"):
         return render_response(
             405, b"only GET is served here\n", extra_headers={"Allow": "GET, HEAD"}
@@ -156,12 +163,18 @@ def plain_response(head: RequestHead, metrics_text: Callable[[], str]) -> bytes:
             page = index_page if head.path == "/" else join_page
             return render_response(
                 200,
-                page(head.headers.get("host")),
+                page(head.headers.get("host"), secure=trust_forwarded and _forwarded_https(head)),
                 content_type="text/html; charset=utf-8",
                 extra_headers=PAGE_HEADERS,
                 head_only=head_only,
             )
     return render_response(404, b"no such page\n", head_only=head_only)
+
+
+def _forwarded_https(head: RequestHead) -> bool:
+    # As with X-Forwarded-For, the last entry is the one the nearest proxy wrote.
+    proto = head.headers.get("x-forwarded-proto", "").split(",")[-1].strip().lower()
+    return proto == "https"
 
 
 def upgrade_response(head: RequestHead) -> bytes:

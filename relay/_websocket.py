@@ -128,6 +128,19 @@ def _valid_close_code(code: int) -> bool:
 class FrameParser:
     """Client-to-server frames in, :data:`Event` objects out."""
 
+    __slots__ = (
+        "_done",
+        "_fragments",
+        "_frame_fin",
+        "_frame_start",
+        "_mask",
+        "_max_message",
+        "_message",
+        "_message_opcode",
+        "_need",
+        "_pending",
+    )
+
     def __init__(self, max_message_bytes: int) -> None:
         self._max_message = max_message_bytes
         self._pending = b""  # an incomplete header or control frame (< 140 bytes)

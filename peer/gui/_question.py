@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 __all__ = ["QuestionDialog"]
 
 STOP_HINT = "Nothing happens unless you allow it, and you can stop it at any time."
+#: For what is sent once (system information): there is nothing to stop afterwards.
+SEND_ONCE_HINT = "Nothing is sent unless you allow it; if you do, it is sent once, as shown."
 
 
 class QuestionDialog(QDialog):
@@ -55,7 +57,8 @@ class QuestionDialog(QDialog):
         self.setMinimumWidth(480)
         layout = QVBoxLayout(self)
         layout.addWidget(self.question)
-        layout.addWidget(PlainLabel(STOP_HINT))
+        self.hint = PlainLabel(SEND_ONCE_HINT if details else STOP_HINT)
+        layout.addWidget(self.hint)
         self.details: QPlainTextEdit | None = None
         if details:
             layout.addWidget(PlainLabel("This is exactly what would be sent:"))

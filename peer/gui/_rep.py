@@ -22,6 +22,7 @@ from peer._events import (
     CodeChanged,
     ControlChanged,
     JoinAttemptFailed,
+    JoinerTurnedAway,
     JoiningPaused,
     MemberBack,
     MessageReceived,
@@ -202,6 +203,8 @@ class RepFace(SessionFace[RepSharing]):
                     tab.code_panel.set_code(code, link, _CODE_NOTES.get(cause))
                 case JoinAttemptFailed(reason, failures, max_failures):
                     tab.say(f"Failed join attempt ({failures} of {max_failures}): {reason}")
+                case JoinerTurnedAway(reason):
+                    tab.say(f"Turned away someone trying to join: {reason}")
                 case JoiningPaused(failures):
                     tab.say(f"{failures} failed join attempts: joining is paused.")
                 case PrimaryChanged(name):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 __all__ = ["TransfersPanel", "time_left"]
 
 _COLUMNS = ["File", "With", "Progress", "Rate", "Time left", "State", ""]
+#: Columns a compact panel leaves out (their words go into State and a tooltip).
+_WIDE_ONLY = (1, 3, 4)
 
 
 def time_left(seconds: float | None) -> str:
@@ -46,8 +49,15 @@ def time_left(seconds: float | None) -> str:
 
 
 class TransfersPanel(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, compact: bool = False) -> None:
+        """*compact*: for a narrow pane (the customer's window), so State stays in view.
+
+        With, Rate and Time left are not columns there: the rate and the time
+        left are said in State while a file moves, and the other side in the
+        File cell's tooltip.
+        """
         super().__init__(parent)
+        self._compact = compact
         #: Called with the number of the transfer to cancel.
         self.on_cancel: Callable[[int], None] | None = None
         self.table = QTableWidget(0, len(_COLUMNS))
@@ -58,6 +68,13 @@ class TransfersPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        if compact:
+            for column in _WIDE_ONLY:
+                self.table.setColumnHidden(column, True)
+            # File and State share what is left and wrap, rather than scroll out of view.
+            header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+            self.table.setWordWrap(True)
+            self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.setAccessibleName("Transfers")
         self._rows: dict[int, int] = {}
         layout = QVBoxLayout(self)
@@ -77,8 +94,11 @@ class TransfersPanel(QWidget):
             cancel.clicked.connect(lambda: self.on_cancel(view.number) if self.on_cancel else None)
             self.table.setCellWidget(row, 6, cancel)
         arrow = "to " if view.sending else "from "
-        self._set(row, 0, f"{shown(view.name, 255)} ({human_size(view.size)})")
-        self._set(row, 1, arrow + shown(view.peer, 80))
+        with_whom = arrow + shown(view.peer, 80)
+        self._set(row, 0, f"{shown(view.name, 255)} ({human_size(view.size)})").setToolTip(
+            with_whom
+        )
+        self._set(row, 1, with_whom)
         self.progress_bar(view.number).setValue(math.floor(view.percent))
         active = view.state not in ("complete", "refused", "cancelled")
         self._set(row, 3, f"{human_size(int(view.rate))}/s" if active and view.rate else "")
@@ -86,9 +106,14 @@ class TransfersPanel(QWidget):
         state = {"complete": "complete, verified"}.get(view.state, view.state)
         if view.reason:
             state += f": {shown(view.reason, 200)}"
+        if self._compact and active and view.rate:
+            state += f", {human_size(int(view.rate))}/s"
+            state += f", {time_left(view.left)} left" if view.left is not None else ""
         self._set(row, 5, state)
         button = self.table.cellWidget(row, 6)
         button.setEnabled(active)
+        if self._compact:
+            self.table.resizeRowToContents(row)
 
     def progress_bar(self, number: int) -> QProgressBar:
         bar = self.table.cellWidget(self._rows[number], 2)
@@ -102,9 +127,11 @@ class TransfersPanel(QWidget):
     def numbers(self) -> list[int]:
         return list(self._rows)
 
-    def _set(self, row: int, column: int, text: str) -> None:
+    def _set(self, row: int, column: int, text: str) -> QTableWidgetItem:
         item = self.table.item(row, column)
         if item is None:
-            self.table.setItem(row, column, QTableWidgetItem(text))
+            item = QTableWidgetItem(text)
+            self.table.setItem(row, column, item)
         else:
             item.setText(text)
+        return item

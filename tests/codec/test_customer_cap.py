@@ -10,10 +10,10 @@ from codec import (
     JoinerHandshake,
     Member,
     NotAdmittedError,
-    Refused,
     Role,
     SessionCode,
     Transmit,
+    TurnedAway,
 )
 
 REP, CAROL = 1, 3
@@ -43,8 +43,7 @@ def test_a_joiner_beyond_the_cap_is_turned_away_before_any_reply() -> None:
     joiner, reply, events = knock(rules, code)
     with pytest.raises(NotAdmittedError, match="as many customers as the rep's site policy allows"):
         joiner.receive(reply.payload)
-    assert [type(e) for e in events] == [Refused]
-    assert "the session has 2 customers, as many as the site policy allows" in str(events[0])
+    assert events == (TurnedAway("the session has 2 customers, as many as the site policy allows"),)
     assert not rules.admission.is_pending(CAROL)  # no guess at the code was answered
 
 
@@ -59,3 +58,9 @@ def test_without_a_cap_anyone_with_the_code_may_try() -> None:
     rules, code = rules_with_customers(50, cap=None)
     knock(rules, code)
     assert rules.admission.is_pending(CAROL)
+
+
+def test_the_rep_reads_the_cap_of_one_customer_in_the_singular() -> None:
+    rules, code = rules_with_customers(1, cap=1)
+    _, _, events = knock(rules, code)
+    assert events == (TurnedAway("the session has 1 customer, as many as the site policy allows"),)

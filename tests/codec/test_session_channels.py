@@ -33,6 +33,7 @@ from codec import (
     Refused,
     Role,
     Roster,
+    TurnedAway,
     check_public_key,
     encode_message,
     member_channel_keys,
@@ -127,7 +128,7 @@ def test_a_joiner_with_a_low_order_key_is_refused_at_admission() -> None:
     room.join(BOB, "Bob")
     room.join(CAROL, "Eve", machine=ZeroKeyMember)
     assert [m.name for m in room.host.roster()] == ["Alice", "Bob"]
-    assert "unusable" in room.of(HOST, Refused)[-1].reason
+    assert room.of(HOST, TurnedAway)[-1].reason == "they sent an unusable (low-order) public key"
     assert CAROL in room.kicked
     assert not room.of(BOB, MemberAdded)
     assert room.members[BOB].state.value == "in session"

@@ -24,6 +24,7 @@ from codec import (
     Role,
     Roster,
     SessionEnd,
+    TurnedAway,
     encode_message,
     relay_says,
 )
@@ -159,7 +160,9 @@ def test_a_newcomer_that_never_says_who_it_is_is_dropped() -> None:
     room.flush()
     room.advance(room.host.timings.hello_timeout + 1)
     assert 9 in room.kicked
-    assert "did not say who it is" in room.of(HOST, Refused)[-1].reason
+    assert room.of(HOST, TurnedAway)[-1].reason == (
+        "they proved the code but did not say who they are in time"
+    )
     assert [m.id for m in room.host.roster()] == [HOST]
 
 

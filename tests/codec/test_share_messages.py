@@ -38,6 +38,7 @@ SHARE_MESSAGES: list[ShareMessage] = [
     ConsentRequest(Activity.CONTROL_APP, 7, "Calculator — Äpfel"),
     ConsentGrant(Activity.VIEW_APP, 0, "Untitled Document 1"),
     ConsentDeny(Activity.CONTROL_DESKTOP, 0, "no answer"),
+    ConsentDeny(Activity.VIEW_DESKTOP, 3, "no X display", unable=True),
     ConsentRevoke(Activity.SHOW_REP_DESKTOP, 2147483647),
     ActivityStatus(None, 0),
     ActivityStatus(Activity.CONTROL_DESKTOP, 0, "monitor 2"),

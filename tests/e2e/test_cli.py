@@ -92,6 +92,28 @@ async def test_customer_end_is_refused_and_the_session_goes_on(
         await alice.expect(r"^\[customer\] Bob: still here$")
 
 
+REP_ONLY = ("/end", "/reopen", "/assistant", "/primary", "/transfer-control", "/remove")
+
+
+async def test_each_sides_help_lists_only_what_that_side_can_do(
+    relay_process: str, tmp_path: os.PathLike[str]
+) -> None:
+    tmp = os.fspath(tmp_path)
+    async with rep(relay_process, tmp) as (alice, code), customer(code, relay_process, tmp) as bob:
+        await bob.expect(r"^Joined session")
+        for console in (alice, bob):
+            await console.send("/help")
+            await console.send("/who")  # its answer marks the end of the help
+            await console.expect(r"^  Alice \(rep")
+        listed = {
+            who: {line.split()[0] for line in console.lines if line.startswith("  /")}
+            for who, console in (("rep", alice), ("customer", bob))
+        }
+        assert set(REP_ONLY) <= listed["rep"]
+        assert not set(REP_ONLY) & listed["customer"]
+        assert {"/to", "/who", "/quit", "/status", "/stop"} <= listed["customer"]
+
+
 async def test_end_of_input_means_leave(relay_process: str, tmp_path: os.PathLike[str]) -> None:
     tmp = os.fspath(tmp_path)
     async with rep(relay_process, tmp) as (alice, code), customer(code, relay_process, tmp) as bob:
@@ -119,7 +141,9 @@ async def test_wrong_code_fails_on_both_sides_with_a_clear_message(
         async with customer(wrong_code(code), relay_process, tmp, "Mallory") as mallory:
             await mallory.expect(r"^helpline: wrong code, or someone interfered")
             assert await mallory.wait_exit() != 0
-        await alice.expect(r"^! failed join attempt \(1 of 3\)")
+        await alice.expect(
+            r"^! Failed join attempt \(1 of 3\): someone tried a wrong session code$"
+        )
 
 
 async def test_three_failed_attempts_retire_the_code_and_print_a_new_one(

@@ -150,7 +150,7 @@ async def test_a_killed_relay_that_stays_down_ends_both_sides_in_one_line(tmp_pa
         for console in (alice, bob):
             await console.expect(r"^Reconnecting… \(the connection to the relay broke")
         broke = (
-            r"the connection to the relay broke \(the relay stopped, or the network dropped\); "
+            r"the connection to the relay broke: the relay stopped, or the network dropped; "
             r"reconnecting did not work within 3 s \(last try: nothing is listening"
         )
         await failed_in_one_line(alice, broke)

@@ -74,3 +74,35 @@ async def test_port_with_an_outside_relay_is_refused(tmp_path: Path) -> None:
     async with machine(tmp_path, "rep").run("alice", *start) as alice:
         await alice.expect(r"--port is for the relay started on this machine")
         assert await alice.wait_exit() == 2
+
+
+async def test_a_join_usage_error_shows_the_join_commands_usage(tmp_path: Path) -> None:
+    bob = machine(tmp_path, "customer")
+    async with bob.run("bob", "join", "4821-9376-309-3617", "--bogus") as out:
+        await out.expect(r"^usage: helpline join ")
+        await out.expect(r"^helpline join: error: unrecognized arguments: --bogus$")
+        assert await out.wait_exit() == 2
+    async with bob.run("bob", "join", env={"DISPLAY": ""}) as out:
+        await out.expect(r"^usage: helpline join ")
+        await out.expect(r"^helpline join: error: give the code \(or link\) the rep gave you")
+        assert await out.wait_exit() == 2
+
+
+async def test_a_relay_address_that_is_no_relays_is_refused_before_connecting(
+    tmp_path: Path,
+) -> None:
+    join = ["join", "4821-9376-309-3617", "--relay", "http://127.0.0.1:9", "--name", "Bob"]
+    async with machine(tmp_path, "customer").run("bob", *join) as out:
+        await out.expect(r"^helpline: 'http://127.0.0.1:9' is not a relay address")
+        assert await out.wait_exit() == 1
+        assert not any(line.startswith("Connecting") for line in out.lines)
+
+
+async def test_an_unknown_key_in_the_config_file_stops_helpline_in_one_line(
+    tmp_path: Path,
+) -> None:
+    bob = machine(tmp_path, "customer")
+    bob.write_config('reIay = "ws://127.0.0.1:9"\n')
+    async with bob.run("bob", "join", "4821-9376-309-3617", "--name", "Bob") as out:
+        await out.expect(r"config\.toml: line 1: reIay: unknown setting; known: ")
+        assert await out.wait_exit() == 1

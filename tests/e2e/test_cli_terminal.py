@@ -127,3 +127,29 @@ async def test_the_reps_quit_with_others_present_asks_once_before_ending(
             await alice.wait_for(r"^Session ended by Alice$")
             assert await alice.wait_exit() == 0
             assert alice.line_mode_restored()
+
+
+async def test_a_session_ended_by_the_rep_leaves_no_prompt_behind(
+    tmp_path: Path, relay_process: str
+) -> None:
+    async with rep_on_pipes_customer_on_a_terminal(tmp_path, relay_process) as (alice, bob):
+        await alice.send("/end")
+        await alice.expect(r"^Add a note")
+        await alice.send("")
+        await bob.wait_for(r"^Session ended by Alice$")
+        assert await bob.wait_exit() == 0
+        rows = [row for row in bob.rows() if row]
+        assert rows[-1] == "Session ended by Alice", rows
+        assert not [row for row in rows if row.startswith(">")], rows
+
+
+async def test_a_customer_removed_by_the_rep_is_left_with_no_prompt_behind(
+    tmp_path: Path, relay_process: str
+) -> None:
+    async with rep_on_pipes_customer_on_a_terminal(tmp_path, relay_process) as (alice, bob):
+        await alice.send("/remove Bob")
+        await bob.wait_for(r"Alice removed you from the session")
+        assert await bob.wait_exit() != 0
+        rows = [row for row in bob.rows() if row]
+        assert "".join(rows).endswith("ask the rep for a new code"), rows  # the last, wrapped
+        assert not [row for row in rows if row.startswith(">")], rows

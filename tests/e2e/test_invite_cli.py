@@ -99,7 +99,10 @@ async def test_a_used_invitation_code_is_refused_on_both_sides_saying_so(
                     r"one person\); ask the rep for a new invitation$"
                 )
                 assert await mallory.wait_exit() != 0
-            await alice.expect(r"turned away a joiner: it used an invitation's code that was used")
+            await alice.expect(
+                r"^! Turned away someone trying to join: "
+                r"they used an invitation's code that was used already$"
+            )
 
 
 async def test_a_withdrawn_invitation_is_listed_no_more_and_refuses_its_joiner(
@@ -128,7 +131,9 @@ async def test_a_withdrawn_invitation_is_listed_no_more_and_refuses_its_joiner(
                 r"^helpline: the rep withdrew that invitation; ask the rep for a new one"
             )
             assert await bob.wait_exit() != 0
-        await alice.expect(r"turned away a joiner: it used an invitation's code you withdrew")
+        await alice.expect(
+            r"^! Turned away someone trying to join: they used an invitation's code you withdrew$"
+        )
 
 
 async def test_invite_email_through_smtp_mails_a_link_that_joins(

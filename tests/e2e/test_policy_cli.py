@@ -89,7 +89,10 @@ async def test_the_customer_cap_turns_the_next_joiner_away_on_both_sides(
                     r"site policy allows; ask the rep$"
                 )
                 assert await carol.wait_exit() == 1
-            await alice.expect(r"turned away a joiner: the session has 1 customers, as many as")
+            await alice.expect(
+                r"^! Turned away someone trying to join: "
+                r"the session has 1 customer, as many as the site policy allows$"
+            )
             await bob.send("/quit")
             await alice.expect(r"^\* Bob left$")
         # The code Carol tried was not spent: she joins with it once there is room.

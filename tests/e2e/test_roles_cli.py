@@ -20,7 +20,10 @@ async def test_an_assistant_joins_with_its_code_and_who_shows_roles_and_the_prim
             assert assistant_code != next_code
             async with customer(assistant_code, relay_process, tmp, "Carol") as refused:
                 await refused.expect(r"did not let us in: this is an assistant's code")
-            await alice.expect(r"^! Rejected a message from endpoint \d+: refused a joiner")
+            await alice.expect(
+                r"^! Turned away someone trying to join: "
+                r"they used an assistant's code without asking to assist$"
+            )
             await alice.send("/assistant")
             assistant_code = (await alice.expect(rf"^Assistant code: {CODE}$")).group(1)
             args = ["--assist"]

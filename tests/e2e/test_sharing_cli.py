@@ -48,6 +48,8 @@ async def test_the_customer_allows_a_view_and_the_rep_saves_what_it_sees(
         await bob.send("y")
         await bob.expect(r"^\* Sharing: Alice views your desktop \(no control\)$")
         await alice.expect(r"^\* Viewing: Bob's desktop — view only$")
+        await alice.send("/status")
+        await alice.expect(r"^Bob: you may view their desktop \(view only\)$")
         await bob.send("/status")
         await bob.expect(r"^Alice views your desktop \(no control\)$")
         shot = tmp_path / "bob.png"
@@ -74,7 +76,9 @@ async def test_a_refusal_is_the_default_answer(
         await bob.expect(r"asks to control your desktop .*Allow\? \[y/N\]$")
         await bob.send("")  # just Enter
         await bob.expect(r"^You declined: Alice may not control your desktop")
-        await alice.expect(r"^Bob declined: control-desktop \(declined\)\.$")
+        await alice.expect(
+            r"^Bob declined: you may not control their desktop \(mouse, keyboard, clipboard\)\.$"
+        )
         await alice.send("/snapshot nothing.png")
         await alice.expect(r"^! no screen is being viewed; /view first$")
 
@@ -95,4 +99,4 @@ async def test_choosing_another_primary_customer_ends_the_sharing(
             await alice.expect(r"^\* Carol joined \(customer\)$")
             await alice.send("/primary Carol")
             await alice.expect(r"^\* Sharing ended: the primary customer changed$")
-            await bob.expect(r"^\* Sharing stopped by Alice")
+            await bob.expect(r"^\* Sharing stopped by Alice: nothing is shared\.$")

@@ -74,7 +74,7 @@ async def test_a_support_session_with_an_assistant_and_two_customers(
                     await carol.expect(r"^Allow\? \[y/N\]$")
                     await carol.send("n")
                     await carol.expect(r"^Refused; nothing was sent\.$")
-                    await alice.expect(r"^! Carol refused system information: ")
+                    await alice.expect(r"^! Carol refused to send system information\.$")
 
                     # Refused ends: a customer and an assistant can only leave.
                     await bob.send("/end")

@@ -56,13 +56,16 @@ async def test_a_control_request_is_a_modal_question_that_enter_denies(
         assert dialog.question.text() == (
             "Alice wants to control your desktop (mouse, keyboard, clipboard)"
         )
+        assert dialog.hint.text() == (
+            "Nothing happens unless you allow it, and you can stop it at any time."
+        )
         assert dialog.isModal()
         assert dialog.deny.isDefault()
         assert not dialog.allow.isDefault()
         assert rep.sharing.view is None  # nothing captured while the question is open
         QTest.keyClick(dialog, Qt.Key.Key_Return)
         await until(lambda: window.dialog is None, "the question to close")
-        await until(lambda: "asked for" not in rep.sharing.status(), "the rep to get the no")
+        await until(lambda: "asked to" not in rep.sharing.status(), "the rep to get the no")
         assert any(line.startswith("You declined: Alice may not") for line in window.chat.lines())
         assert rep.sharing.view is None
         assert not rep.sharing.control
@@ -101,6 +104,13 @@ async def test_a_shared_file_downloads_with_its_progress_bar_reaching_100(
         await until(lambda: window.transfers.state(number) == "complete, verified", "the download")
         assert window.transfers.progress_bar(number).value() == 100
         assert (tmp_path / "downloads" / "report.pdf").read_bytes() == report.read_bytes()
+        # The state is in view in the window's own pane, with no sideways scrolling.
+        window.files_tabs.setCurrentWidget(window.transfers)
+        await until(window.transfers.table.isVisible, "the Transfers tab")
+        table = window.transfers.table
+        state = table.horizontalHeader()
+        assert table.horizontalScrollBar().maximum() == 0
+        assert state.sectionViewportPosition(5) + state.sectionSize(5) <= table.viewport().width()
 
 
 async def test_file_requests_are_asked_one_at_a_time_and_answered_each(
@@ -154,6 +164,10 @@ async def test_system_information_is_shown_before_it_is_sent_and_deny_sends_noth
         dialog = window.dialog
         assert dialog is not None
         assert dialog.question.text() == "Alice wants to see your system information"
+        # Sent once: there is nothing to stop later, so the dialog does not promise it.
+        assert dialog.hint.text() == (
+            "Nothing is sent unless you allow it; if you do, it is sent once, as shown."
+        )
         assert dialog.details is not None
         assert dialog.details.isReadOnly()
         assert "\n  OS: " in dialog.details.toPlainText()

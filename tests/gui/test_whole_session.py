@@ -129,7 +129,9 @@ async def test_a_whole_session_through_the_console_and_the_customers_window(
             assert window.dialog is not None
             click(window.dialog.deny)
             await until(
-                lambda: any("refused system information" in ln for ln in tab.chat.lines()),
+                lambda: any(
+                    "Bob refused to send system information." in ln for ln in tab.chat.lines()
+                ),
                 "the rep to learn it was refused",
             )
             assert face.reports == []

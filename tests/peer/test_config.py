@@ -147,3 +147,21 @@ def test_an_invitation_lifetime_out_of_range_is_refused_with_its_range(
     config_file.write_text(f"invitation_lifetime = {value}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="invitation_lifetime is a number of seconds from 60 to"):
         load_config()
+
+
+def test_a_misspelt_key_is_an_error_naming_the_file_line_key_and_the_known_keys(
+    config_file: Path,
+) -> None:
+    config_file.write_text('name = "Dana"\nreIay = "wss://relay.example.org"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config()
+    assert str(info.value) == (
+        f"{config_file}: line 2: reIay: unknown setting; known: invitation_lifetime, name, "
+        "relay, relay_timeout, resume_timeout, smtp, tracking, type"
+    )
+
+
+def test_a_misspelt_smtp_key_names_its_line(config_file: Path) -> None:
+    config_file.write_text('[smtp]\nhost = "m"\nfrom = "a@b"\npasword = "x"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r": line 4: smtp\.pasword: unknown setting; known: "):
+        load_config()

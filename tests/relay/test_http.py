@@ -8,7 +8,14 @@ import trio
 
 from codec import MemberJoined, Send
 from relay import VERSION
-from tests.relay.clients import WAIT, http_exchange, http_get, metric, open_member
+from tests.relay.clients import (
+    WAIT,
+    http_exchange,
+    http_get,
+    metric,
+    open_member,
+    start_relay,
+)
 
 
 async def test_healthz_says_ok(relay_url: str) -> None:
@@ -131,3 +138,34 @@ async def test_join_page_links_to_helplines_window_with_the_relay_and_no_code(
     page = body.decode()
     assert '<a href="helpline://relay.example:8765?tls=off">open Helpline</a>' in page
     assert "helpline install-desktop" in page
+
+
+def proxied_get(path: str, proto: str) -> bytes:
+    return (
+        f"GET {path} HTTP/1.1\r\nHost: relay.example.org\r\n"
+        f"X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Proto: {proto}\r\n\r\n"
+    ).encode()
+
+
+async def test_behind_a_tls_proxy_the_join_page_gives_wss_and_tls_links(
+    nursery: trio.Nursery,
+) -> None:
+    relay = await start_relay(nursery, trust_forwarded_for=True)
+    _, _, body = await http_exchange(relay.url, proxied_get("/join", "https"))
+    page = body.decode()
+    assert "helpline join --relay wss://relay.example.org CODE" in page
+    assert '<a href="helpline://relay.example.org">open Helpline</a>' in page
+    assert "ws://" not in page
+    assert "tls=off" not in page
+    _, _, body = await http_exchange(relay.url, proxied_get("/", "https"))
+    assert "<code>wss://relay.example.org</code>" in body.decode()
+    _, _, body = await http_exchange(relay.url, proxied_get("/join", "http"))
+    assert "helpline join --relay ws://relay.example.org CODE" in body.decode()
+
+
+async def test_a_forwarded_proto_is_ignored_unless_the_proxy_is_trusted(
+    nursery: trio.Nursery,
+) -> None:
+    relay = await start_relay(nursery, trust_forwarded_for=False)
+    _, _, body = await http_exchange(relay.url, proxied_get("/join", "https"))
+    assert "helpline join --relay ws://relay.example.org CODE" in body.decode()

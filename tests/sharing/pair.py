@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from codec import Member
     from peer._host import HostSession
     from peer._session import MemberSession, Session
+    from peer._share_backends import Backends
     from peer._share_events import ShareEvent
 
 E = TypeVar("E")
@@ -65,10 +66,15 @@ async def _pump(
 
 @asynccontextmanager
 async def open_pair(
-    relay: str, display: str, *, answer_timeout: float = 60.0, rep_display: str | None = None
+    relay: str,
+    display: str,
+    *,
+    answer_timeout: float = 60.0,
+    rep_display: str | None = None,
+    customer_backends: Backends | None = None,
 ) -> AsyncIterator[Pair]:
     """*rep_display*: the rep's own screen and clipboard (default: the customer's display)."""
-    backends = x11_backends(display)
+    backends = customer_backends or x11_backends(display)
     async with open_hosted_session(relay, "Alice") as rep:
         async with open_joined_session(JoinTarget(relay, rep.code), "Bob") as customer:
             await next_event(rep, MemberJoined)

@@ -54,7 +54,7 @@ async def test_nothing_leaves_before_consent_or_after_a_refusal(
             await pair.customer_sharing.answer("n")
             notice = await next_share(pair.rep_sharing, ShareNotice)
             notice = await next_share(pair.rep_sharing, ShareNotice)
-            assert notice.text == "Bob declined: view-desktop (declined)."
+            assert notice.text == "Bob declined: you may not view their desktop."
             await probe.command("pattern 2")
             await round_trip(pair, "after the refusal")
             # A refusal and a chat line: a few hundred bytes, never a screen.

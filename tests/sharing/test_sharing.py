@@ -147,7 +147,7 @@ async def test_no_answer_is_a_no(relay_url: str, xdisplay: str) -> None:
         await next_share(pair.customer_sharing, ConsentAsked)
         notice = await next_share(pair.rep_sharing, ShareNotice)  # "Asked Bob ..."
         notice = await next_share(pair.rep_sharing, ShareNotice)
-        assert notice.text == "Bob declined: view-desktop (no answer)."
+        assert notice.text == "Bob did not answer in time: you may not view their desktop."
         await pair.customer_sharing.answer("y")  # too late: the question is gone
         await trio.sleep(0.2)
         assert pair.rep_sharing.view is None

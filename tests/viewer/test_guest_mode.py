@@ -33,7 +33,7 @@ async def test_the_viewer_window_opens_and_closes_with_the_view(
             await bob.send("y")
             await alice.expect(r"viewer window opened: Bob's desktop — control on")
             await alice.send("/status")  # stdin still read while Qt runs the loop
-            await alice.expect(r"^Bob: control-desktop \(control on\)$")
+            await alice.expect(r"^Bob: you may control their desktop \(control on\)$")
             await alice.send("/stop")
             await alice.expect(r"viewer window closed")
             await bob.expect(r"^\* Sharing stopped by Alice")
