@@ -90,6 +90,8 @@ async def test_a_name_that_could_pose_as_a_role_or_is_empty_is_refused_before_jo
 ) -> None:
     join = ["join", "1234-5678-901-2345", "--relay", relay_process, "--name", name]
     async with machine(tmp_path, "mallory").run("mallory", *join) as mallory:
-        await mallory.expect(rf"^helpline: error: --name '.*' cannot be used: a name {problem}")
+        await mallory.expect(
+            rf"^helpline join: error: --name '.*' cannot be used: a name {problem}"
+        )
         assert await mallory.wait_exit() == 2
         assert not [line for line in mallory.lines if line.startswith("Connecting")]

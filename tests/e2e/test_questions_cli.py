@@ -122,9 +122,14 @@ async def test_the_customers_commands_reach_them_while_a_system_information_ques
 
 
 async def test_a_line_that_is_no_answer_is_chat_and_the_open_question_is_named_again(
-    relay_process: str, tmp_path: Path
+    relay_process: str, xdisplay: str, tmp_path: Path
 ) -> None:
-    async with hostile_rep_and_bob(relay_process, tmp_path / "bob") as (alice, bob_id, bob):
+    # A customer with a screen to share: one without is not asked at all.
+    async with hostile_rep_and_bob(relay_process, tmp_path / "bob", xdisplay) as (
+        alice,
+        bob_id,
+        bob,
+    ):
         await ask_to_view(alice, bob_id, bob)
         await bob.send("yes please, go ahead")
         chat = await next_event(alice, ChatReceived)
@@ -142,9 +147,14 @@ async def test_a_line_that_is_no_answer_is_chat_and_the_open_question_is_named_a
 
 
 async def test_after_the_customer_declines_the_rep_is_told_to_wait_before_asking_again(
-    relay_process: str, tmp_path: Path
+    relay_process: str, xdisplay: str, tmp_path: Path
 ) -> None:
-    async with hostile_rep_and_bob(relay_process, tmp_path / "bob") as (alice, bob_id, bob):
+    # A customer with a screen to share: one without is not asked at all.
+    async with hostile_rep_and_bob(relay_process, tmp_path / "bob", xdisplay) as (
+        alice,
+        bob_id,
+        bob,
+    ):
         await ask_to_view(alice, bob_id, bob)
         await bob.send("")
         assert (await hears(alice, ConsentDeny)).reason == "declined"
