@@ -33,6 +33,7 @@ __all__ = [
     "copy_where",
     "pixel_keys",
     "pixels_differ",
+    "runs",
     "split_rect",
 ]
 
@@ -97,6 +98,21 @@ def copy_where(dst: NDArray[np.uint8], src: NDArray[np.uint8], where: NDArray[np
     channels: twenty times faster than ``np.copyto`` with a ``(h, w, 1)`` mask.
     """
     np.copyto(dst.view("V3")[..., 0], src.view("V3")[..., 0], where=where)
+
+
+def runs(flags: NDArray[np.bool_] | np.bool_, gap: int = 1) -> list[tuple[int, int]]:
+    """``(start, end)`` of the runs of True in ``flags``, joining runs less than ``gap`` apart.
+
+    Flags here are a screen's strips or blocks (tens to hundreds): a loop over the
+    few True ones beats numpy's small-array calls.
+    """
+    out: list[tuple[int, int]] = []
+    for i in np.flatnonzero(flags).tolist():
+        if out and i - out[-1][1] < gap:
+            out[-1] = (out[-1][0], i + 1)
+        else:
+            out.append((i, i + 1))
+    return out
 
 
 def changed_columns(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> NDArray[np.intp]:

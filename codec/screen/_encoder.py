@@ -29,12 +29,14 @@ from codec._errors import LocalProtocolError
 from codec._limits import DEFAULT_LIMITS, Limits
 from codec.screen._atlas import ATLAS_MIN_PIXELS, ATLAS_SCREENS, pack
 from codec.screen._diff import (
+    BAND,
     STRIP,
     changed_rects,
     changed_strips,
     copy_where,
     pixel_keys,
     pixels_differ,
+    runs,
     split_rect,
 )
 from codec.screen._lossy import (
@@ -155,6 +157,8 @@ class ScreenEncoder:
         self._width, self._height = width, height
         self._padded = -(-width // STRIP) * STRIP
         self._ref = np.zeros((height, self._padded, 3), dtype=np.uint8)
+        #: What the lossless pass must reach, with lossy mode on (see _encode_lossy).
+        self._target = np.zeros_like(self._ref)
         self._motion = MotionFinder(height, self._padded)
         self._tracker = None
         self._keyed = False
@@ -217,9 +221,12 @@ class ScreenEncoder:
         ops: list[Op] = []
         images: list[bytes] = []
         top, bottom = int(rows[0]), int(rows[-1]) + 1
+        strips = np.flatnonzero(changed[top:bottom].any(axis=0))
+        # Every difference left after this update's operations lies in this box of
+        # strips: copies stay inside it, lossy pictures widen it (see _encode_lossy).
+        s0, s1 = int(strips[0]), int(strips[-1]) + 1
         if self._worth_a_motion_search(changed):
-            strips = np.flatnonzero(changed.any(axis=0))
-            x0, x1 = int(strips[0]) * STRIP, (int(strips[-1]) + 1) * STRIP
+            x0, x1 = s0 * STRIP, s1 * STRIP
             box = Rect(x0, top, x1 - x0, bottom - top)
             copies = self._copies(cur, box, self._motion.predicted(cur, self._ref, box))
             if sum(c.dst.area for c in copies) * _PREDICTED_SHARE < box.area:
@@ -234,12 +241,16 @@ class ScreenEncoder:
                 for op in ops:  # copies only, so far; elsewhere the model is unchanged
                     assert isinstance(op, CopyOp)
                     d = op.dst
-                    s0, s1 = d.x // STRIP, -(-(d.x + d.w) // STRIP)
-                    cols, span = slice(s0 * STRIP, s1 * STRIP), slice(d.y, d.y + d.h)
-                    changed[span, s0:s1] = changed_strips(cur[:, cols], self._ref[:, cols], span)
+                    c0, c1 = d.x // STRIP, -(-(d.x + d.w) // STRIP)
+                    cols, span = slice(c0 * STRIP, c1 * STRIP), slice(d.y, d.y + d.h)
+                    changed[span, c0:c1] = changed_strips(cur[:, cols], self._ref[:, cols], span)
             self._tracker.observe(self._watch(cur, changed), now)
-            target = self._encode_lossy(cur, changed, ops, images)
-        residual = changed_strips(target, self._ref, slice(top, bottom))
+            target, (top, bottom, s0, s1) = self._encode_lossy(
+                cur, changed, ops, images, (top, bottom, s0, s1)
+            )
+        cols = slice(s0 * STRIP, s1 * STRIP)
+        residual = np.zeros((bottom - top, changed.shape[1]), dtype=bool)
+        residual[:, s0:s1] = changed_strips(target[:, cols], self._ref[:, cols], slice(top, bottom))
         ops.extend(self._pixels(target, r) for r in changed_rects(target, self._ref, residual, top))
         if not ops:
             return []  # only approximate pixels differ, and they are not still yet
@@ -287,12 +298,24 @@ class ScreenEncoder:
         height, width = self._keys.shape
         y0 = max(0, int(rows[0]) - BLOCK) // BLOCK * BLOCK
         x0 = max(0, int(cols[0]) * STRIP - BLOCK)
-        y1 = min(height, int(rows[-1]) + 1 + BLOCK)
+        y1 = min(height, -(-(int(rows[-1]) + 1 + BLOCK) // BLOCK) * BLOCK)
         x1 = min(width, (int(cols[-1]) + 1) * STRIP + BLOCK)
-        box = np.s_[y0:y1, x0:x1]
-        keys = pixel_keys(cur[box])
-        changed = keys != self._keys[box]
-        self._keys[box] = keys
+        changed = np.zeros((y1 - y0, x1 - x0), dtype=bool)
+        # Within that box, band by band of rows, only around the runs of strips that
+        # differ: a dragged window's copy repaired its inside, which is most of the box.
+        for b0 in range(int(rows[0]) // BAND * BAND, int(rows[-1]) + 1, BAND):
+            band = differs[b0 : b0 + BAND]
+            hit = np.flatnonzero(band.any(axis=1))
+            if hit.size == 0:
+                continue
+            r0, r1 = max(y0, b0 + int(hit[0]) - BLOCK), min(y1, b0 + int(hit[-1]) + 1 + BLOCK)
+            for f, last in runs(band.any(axis=0)):
+                c0, c1 = max(x0, f * STRIP - BLOCK), min(x1, last * STRIP + BLOCK)
+                box = np.s_[r0:r1, c0:c1]
+                keys = pixel_keys(cur[box])
+                # Boxes of neighbouring bands overlap by a block: what one found stays found.
+                changed[r0 - y0 : r1 - y0, c0 - x0 : c1 - x0] |= keys != self._keys[box]
+                self._keys[box] = keys
         return y0, x0, changed
 
     def _worth_a_motion_search(self, changed: NDArray[np.bool_]) -> bool:
@@ -365,12 +388,16 @@ class ScreenEncoder:
         changed: NDArray[np.bool_],
         ops: list[Op],
         images: list[bytes],
-    ) -> NDArray[np.uint8]:
+        area: tuple[int, int, int, int],
+    ) -> tuple[NDArray[np.uint8], tuple[int, int, int, int]]:
         """Send changing photographic regions lossily; return what the lossless pass must reach.
 
         The returned frame is ``cur`` except where the mask says the viewer holds an
         approximation it may keep; the lossless pass then repairs every other pixel,
-        so text and interface are exact at the end of every update.
+        so text and interface are exact at the end of every update. It is valid only
+        inside the returned area ``(top, bottom, first strip, end strip)``: ``area``
+        (where ``cur`` differs from the model) widened to every picture sent, outside
+        which nothing differs.
         """
         assert self._tracker is not None
         tracker = self._tracker
@@ -390,8 +417,17 @@ class ScreenEncoder:
         # pass repairs those that differ, and the rest already equal the capture.
         tracker.mask[band] = held
         if not regions and not held.any():
-            return cur
-        target = cur.copy()
+            return cur, area
+        top, bottom, s0, s1 = area
+        for rect, stream in placed:
+            outer = rect if stream is None else stream
+            top, bottom = min(top, outer.y), max(bottom, outer.y + outer.h)
+            s0, s1 = min(s0, outer.x // STRIP), max(s1, -(-(outer.x + outer.w) // STRIP))
+        # Only this box of the target is read (held approximations outside it already
+        # equal the model), so only it is copied, into a buffer kept from frame to frame.
+        target = self._target
+        box = np.s_[top:bottom, s0 * STRIP : s1 * STRIP]
+        target[box] = cur[box]
         for rect, stream in placed:
             if stream is not None:
                 self._send_video(cur, rect, stream, ops, images, target)
@@ -399,7 +435,7 @@ class ScreenEncoder:
         if stills:
             self._send_stills(cur, stills, ops, images, target)
         copy_where(target[band], self._ref[band], held)
-        return target
+        return target, (top, bottom, s0, s1)
 
     def _send_video(
         self,
@@ -454,16 +490,28 @@ class ScreenEncoder:
             picture = decode_image(data, atlas.width, atlas.height)
             index = len(images)
             images.append(data)
-            for piece in atlas.pieces:
+            #: Per region, the row spans of it this picture carries.
+            spans: dict[Rect, list[list[int]]] = {}
+            for piece in sorted(atlas.pieces, key=lambda p: (p.region.y, p.region.x, p.rect.y)):
                 r = piece.rect
                 ops.append(PartOp(r, index, piece.x, piece.y))
-                sl = np.s_[r.y : r.y + r.h, r.x : r.x + r.w]
-                self._ref[sl] = picture[piece.y : piece.y + r.h, piece.x : piece.x + r.w]
-                region = piece.region
-                keep = approximate[region][r.y - region.y : r.y - region.y + r.h]
-                self._tracker.approximated(r.y, r.x, keep)
-                self._motion.invalidate(r)
-                copy_where(target[sl], self._ref[sl], keep)
+                self._ref[r.y : r.y + r.h, r.x : r.x + r.w] = picture[
+                    piece.y : piece.y + r.h, piece.x : piece.x + r.w
+                ]
+                runs = spans.setdefault(piece.region, [])
+                if runs and runs[-1][1] == r.y:
+                    runs[-1][1] = r.y + r.h
+                else:
+                    runs.append([r.y, r.y + r.h])
+            # The bookkeeping goes by span, not by piece: a tall strip is ten pieces.
+            for region, runs in spans.items():
+                for y0, y1 in runs:
+                    r = Rect(region.x, y0, region.w, y1 - y0)
+                    sl = np.s_[y0:y1, r.x : r.x + r.w]
+                    keep = approximate[region][y0 - region.y : y1 - region.y]
+                    self._tracker.approximated(y0, r.x, keep)
+                    self._motion.invalidate(r)
+                    copy_where(target[sl], self._ref[sl], keep)
 
     @staticmethod
     def _photographic(keys: NDArray[np.uint32], rect: Rect) -> NDArray[np.bool_]:

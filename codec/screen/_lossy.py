@@ -44,7 +44,7 @@ import numpy as np
 from PIL import Image
 
 from codec._errors import LocalProtocolError, ProtocolError
-from codec.screen._diff import STRIP
+from codec.screen._diff import STRIP, runs
 from codec.screen._ops import Rect
 
 if TYPE_CHECKING:
@@ -282,24 +282,34 @@ class LossyTracker:
         if stills:
             self._motion_at = self._now
         in_motion = self._now < self._motion_at + STILL_SECONDS
-        rows = np.flatnonzero(self.mask.any(axis=1))
+        height, width = self.mask.shape
+        # Eight flags read as one word: the mask is the whole screen.
+        words = self.mask.view(np.uint64) if width % 8 == 0 else self.mask
+        rows = np.flatnonzero(words.any(axis=1))
         if rows.size == 0:
             return (slice(0, 0), slice(0, 0)), self.mask[:0, :0]
-        y0, y1 = int(rows[0]) // BLOCK * BLOCK, int(rows[-1]) + 1
+        # The box is cut on the block grid, so its blocks are whole.
+        y0, y1 = int(rows[0]) // BLOCK * BLOCK, min(height, _up(int(rows[-1]) + 1))
         cols = np.flatnonzero(self.mask[y0:y1].any(axis=0))
-        x0, x1 = int(cols[0]) // BLOCK * BLOCK, int(cols[-1]) + 1
+        x0, x1 = int(cols[0]) // BLOCK * BLOCK, min(width, _up(int(cols[-1]) + 1))
         box = np.s_[y0:y1, x0:x1]
         changed_at = self._changed_at[y0 // BLOCK : -(-y1 // BLOCK), x0 // BLOCK : -(-x1 // BLOCK)]
-        # Compared as in next_deadline(), so a capture at the deadline is never early.
-        waiting = self._now < changed_at + STILL_SECONDS
+        held = self.mask[box] & ~self._moving[box]
         if in_motion:
             stale = self._now >= changed_at + REFINE_SECONDS
             due = np.flatnonzero(stale & _block_any(self.mask[box]))
             stillest = due[np.argsort(changed_at.ravel()[due], kind="stable")]
-            waiting = np.ones_like(waiting)
-            waiting.ravel()[stillest[: REFINE_PIXELS // (BLOCK * BLOCK)]] = False
-        per_pixel = np.repeat(np.repeat(waiting, BLOCK, 0), BLOCK, 1)[: y1 - y0, : x1 - x0]
-        return box, self.mask[box] & ~self._moving[box] & per_pixel
+            blocks = changed_at.shape[1]
+            for i in stillest[: REFINE_PIXELS // (BLOCK * BLOCK)].tolist():
+                by, bx = divmod(i, blocks)
+                held[by * BLOCK : (by + 1) * BLOCK, bx * BLOCK : (bx + 1) * BLOCK] = False
+            return box, held
+        # Compared as in next_deadline(), so a capture at the deadline is never early.
+        waiting = self._now < changed_at + STILL_SECONDS
+        bh, bw = waiting.shape
+        per_pixel = np.broadcast_to(waiting[:, None, :, None], (bh, BLOCK, bw, BLOCK))
+        held &= per_pixel.reshape(bh * BLOCK, bw * BLOCK)[: y1 - y0, : x1 - x0]
+        return box, held
 
     def regions(self, cur: Keys, differs: NDArray[np.bool_]) -> list[LossyRegion]:
         """Rectangles of changing photographic pixels, and nothing else.
@@ -328,10 +338,7 @@ class LossyTracker:
         for ty in np.flatnonzero(np.logical_or.reduceat(candidates.any(axis=1), starts)).tolist():
             by0, by1 = ty * per_tile, min(full_rows, (ty + 1) * per_tile)
             band = candidates[by0:by1]
-            cols = np.flatnonzero(band.any(axis=0))
-            gaps = np.flatnonzero(np.diff(cols) > per_tile)
-            firsts, lasts = cols[np.r_[0, gaps + 1]], cols[np.r_[gaps, cols.size - 1]] + 1
-            for c0, c1 in zip(firsts.tolist(), lasts.tolist(), strict=True):
+            for c0, c1 in runs(band.any(axis=0), per_tile):
                 rows = np.flatnonzero(band[:, c0:c1].any(axis=1))
                 r0, r1 = by0 + int(rows[0]), by0 + int(rows[-1]) + 1
                 pixels = cur[r0 * BLOCK : r1 * BLOCK, c0 * BLOCK : c1 * BLOCK]
@@ -351,7 +358,7 @@ class LossyTracker:
             tx0, tx1 = rect.x // TILE, -(-(rect.x + rect.w) // TILE)
             streak = self._moving_streak[ty0:ty1, tx0:tx1]
             out.append(LossyRegion(rect, moving=bool((streak >= VIDEO_FRAMES).all())))
-        return out
+        return _disjoint(out)
 
     def _grow(self, cur: Keys, x0: int, y0: int, x1: int, y1: int) -> Rect:
         """Extend a block-aligned rectangle to the picture's real edge, pixel by pixel.
@@ -364,17 +371,18 @@ class LossyTracker:
 
         def rows_ok(r0: int, r1: int) -> NDArray[np.bool_]:
             band = cur[r0:r1, x0:x1]
-            same = band[:, 1:] == band[:, :-1]
-            flat = same.mean(axis=1) < PHOTO_FLAT_SHARE
-            return np.asarray(flat & (self._moving[r0:r1, x0:x1].mean(axis=1) > 0.5))
+            same = _count(band[:, 1:] == band[:, :-1], axis=1)
+            moving = _count(self._moving[r0:r1, x0:x1], axis=1)
+            return np.asarray((same < PHOTO_FLAT_SHARE * (x1 - x0 - 1)) & (moving * 2 > x1 - x0))
 
         def cols_ok(c0: int, c1: int) -> NDArray[np.bool_]:
             # A column is judged against its outer neighbour: the picture's own edge
             # column differs from the flat page beside it, so growth stops there.
             band = cur[y0:y1, c0 - 1 : c1 + 1]
-            same = band[:, 1:] == band[:, :-1]
-            flat = (same[:, :-1] if c0 < x0 else same[:, 1:]).mean(axis=0) < PHOTO_FLAT_SHARE
-            return np.asarray(flat & (self._moving[y0:y1, c0:c1].mean(axis=0) > 0.5))
+            same = _count(band[:, 1:] == band[:, :-1], axis=0)
+            same = same[:-1] if c0 < x0 else same[1:]
+            moving = _count(self._moving[y0:y1, c0:c1], axis=0)
+            return np.asarray((same < PHOTO_FLAT_SHARE * (y1 - y0)) & (moving * 2 > y1 - y0))
 
         def run(ok: NDArray[np.bool_]) -> int:
             bad = np.flatnonzero(~ok)
@@ -389,12 +397,89 @@ class LossyTracker:
         return Rect(x0, y0, x1 - x0, y1 - y0)
 
 
+def _overlap(a: Rect, b: Rect) -> bool:
+    return a.x < b.x + b.w and b.x < a.x + a.w and a.y < b.y + b.h and b.y < a.y + a.h
+
+
+def _disjoint(regions: list[LossyRegion]) -> list[LossyRegion]:
+    """The same pixels as ``regions``, each in one rectangle only, in few rectangles.
+
+    Grown to the picture's edge, the rectangles of a staircase of blocks (the rounded,
+    blurred top of a dragged window's shadow) overlap by up to a block: sent as they
+    are, the overlap is coded twice. Each group of overlapping rectangles is cut anew
+    across its long side: a wide band into runs of columns that cover the same rows
+    (one wide piece, slivers at its ends), a tall one into runs of rows.
+    """
+    groups: list[list[LossyRegion]] = []
+    for region in regions:
+        touching = [g for g in groups if any(_overlap(region.rect, r.rect) for r in g)]
+        merged = [region]
+        for group in touching:
+            groups.remove(group)
+            merged += group
+        groups.append(merged)
+    out: list[LossyRegion] = []
+    for group in groups:
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        moving = all(r.moving for r in group)
+        x0, y0 = min(r.rect.x for r in group), min(r.rect.y for r in group)
+        x1 = max(r.rect.x + r.rect.w for r in group)
+        y1 = max(r.rect.y + r.rect.h for r in group)
+        mask = np.zeros((y1 - y0, x1 - x0), dtype=bool)
+        for r in (g.rect for g in group):
+            mask[r.y - y0 : r.y - y0 + r.h, r.x - x0 : r.x - x0 + r.w] = True
+        wide = x1 - x0 >= y1 - y0
+        # Each line is a column of a wide band, a row of a tall one.
+        for a, b, lo, hi in _runs_of_lines(mask.T if wide else mask):
+            rect = (
+                Rect(x0 + a, y0 + lo, b - a, hi - lo)
+                if wide
+                else Rect(x0 + lo, y0 + a, hi - lo, b - a)
+            )
+            out.append(LossyRegion(rect, moving=moving))
+    return out
+
+
+def _runs_of_lines(lines: NDArray[np.bool_]) -> list[tuple[int, int, int, int]]:
+    """``(a, b, lo, hi)``: lines ``a..b`` alike, each True from ``lo`` to ``hi``."""
+    count, length = lines.shape
+    new = np.ones(count, dtype=bool)
+    new[1:] = (lines[1:] != lines[:-1]).any(axis=1)
+    starts = np.flatnonzero(new)
+    ends = np.append(starts[1:], count)
+    edges = np.zeros((starts.size, length + 1), dtype=np.int8)
+    edges[:, :length] = lines[starts]
+    edges[:, 1:] -= lines[starts].view(np.int8)
+    # Row-major order: each line's rises and falls come paired, in order.
+    line, lo = np.nonzero(edges == 1)
+    _, hi = np.nonzero(edges == -1)
+    return list(
+        zip(starts[line].tolist(), ends[line].tolist(), lo.tolist(), hi.tolist(), strict=True)
+    )
+
+
+def _up(n: int) -> int:
+    """``n`` rounded up to the block grid."""
+    return -(-n // BLOCK) * BLOCK
+
+
+def _count(flags: NDArray[np.bool_], axis: int) -> NDArray[np.int32]:
+    """True values along ``axis`` (``mean`` and ``count_nonzero`` cost far more)."""
+    counts: NDArray[np.int32] = np.add.reduce(flags.view(np.uint8), axis=axis, dtype=np.int32)
+    return counts
+
+
 def _block_any(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
     """Per :data:`BLOCK` x :data:`BLOCK` block: any True? (Eight bools read as one word.)"""
     h, w = mask.shape
     rows, cols = -(-h // BLOCK), -(-w // BLOCK)
-    padded = np.zeros((rows * BLOCK, cols * BLOCK), dtype=bool)
-    padded[:h, :w] = mask
+    if h % BLOCK or w % BLOCK or not mask.flags.c_contiguous:
+        padded = np.zeros((rows * BLOCK, cols * BLOCK), dtype=bool)
+        padded[:h, :w] = mask
+    else:
+        padded = mask
     words = padded.view(np.uint64).reshape(rows, BLOCK, cols)
     folded = words[:, 0].copy()
     for row in range(1, BLOCK):
