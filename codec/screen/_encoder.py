@@ -79,6 +79,8 @@ _PREDICTED_SHARE = 2
 _PHOTO_FLAT_SHARE = 0.5
 #: The most raw bytes a message's body can grow by before zstd emits them.
 _PENDING_BOUND = 128 * 1024 + 1024
+#: Raw bytes of operations handed to zstd at once.
+_BATCH = 16 * 1024
 
 
 def _magnitude(residual: NDArray[np.uint8]) -> int:
@@ -412,11 +414,10 @@ class ScreenEncoder:
             else (region.rect, None)
             for region in regions
         ]
-        band, held = tracker.held(stills=any(stream is None for _, stream in placed))
         # Every approximation not held now is exact after this update: the lossless
         # pass repairs those that differ, and the rest already equal the capture.
-        tracker.mask[band] = held
-        if not regions and not held.any():
+        holds = tracker.hold(stills=any(stream is None for _, stream in placed))
+        if not regions and not holds:
             return cur, area
         top, bottom, s0, s1 = area
         for rect, stream in placed:
@@ -434,7 +435,8 @@ class ScreenEncoder:
         stills = [rect for rect, stream in placed if stream is None]
         if stills:
             self._send_stills(cur, stills, ops, images, target)
-        copy_where(target[band], self._ref[band], held)
+        # The viewer keeps its approximations where the mask says so, new ones included.
+        copy_where(target[box], self._ref[box], tracker.mask[box])
         return target, (top, bottom, s0, s1)
 
     def _send_video(
@@ -536,28 +538,48 @@ class ScreenEncoder:
         #: This message's index of each of the frame's images it carries (an image of
         #: pieces serves many operations, and goes again if they span two messages).
         local: dict[int, int] = {}
+        #: Small operations go to zstd together: a drag's frame has a hundred.
+        pending: list[bytes | memoryview] = []
+        pending_size = 0
+        images_size = 0
+
+        def compress() -> None:
+            nonlocal out_size, pending_size
+            chunk = self._stream.compress(b"".join(pending))
+            out_size += len(chunk)
+            body.append(chunk)
+            pending.clear()
+            pending_size = 0
+
         for op in ops:
             raw = serialize_op(op)
             size = sum(len(piece) for piece in raw)
             pictured = isinstance(op, LossyOp | VideoOp | PartOp)
             image = images[op.image] if pictured and op.image not in local else b""  # type: ignore[union-attr]
-            bound = out_size + _PENDING_BOUND + size + (size >> 10) + len(image) + 256
+            bound = out_size + pending_size + _PENDING_BOUND + size + (size >> 10) + len(image)
             if body_size and (
-                bound + sum(len(i) for i in local_images) > self._max_message
+                bound + 256 + images_size > self._max_message
                 or body_size + size > self._limits.max_update_bytes
             ):
+                if pending:
+                    compress()
                 messages.append(self._finish(body, body_size, local_images, keyframe, end=False))
                 body, body_size, out_size, local_images, local = [], 0, 0, [], {}
+                images_size = 0
             if isinstance(op, LossyOp | VideoOp | PartOp):
                 if op.image not in local:
                     local[op.image] = len(local_images)
                     local_images.append(images[op.image])
-                raw = serialize_op(replace(op, image=local[op.image]))
-            for piece in raw:
-                chunk = self._stream.compress(piece)
-                out_size += len(chunk)
-                body.append(chunk)
+                    images_size += len(images[op.image])
+                if local[op.image] != op.image:
+                    raw = serialize_op(replace(op, image=local[op.image]))
+            pending.extend(raw)
+            pending_size += size
+            if pending_size >= _BATCH:
+                compress()
             body_size += size
+        if pending:
+            compress()
         messages.append(self._finish(body, body_size, local_images, keyframe, end=True))
         return messages
 

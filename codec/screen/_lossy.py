@@ -165,13 +165,15 @@ def flat_pixels(pixels: Keys) -> NDArray[np.bool_]:
     """
     h, w = pixels.shape[:2]
     count = np.zeros((h, w), dtype=np.uint8)
+    same = np.empty((h, w), dtype=bool)
     for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
-        a = pixels[: h - dy, max(0, -dx) : w - max(0, dx)]
-        b = pixels[dy:, max(0, dx) : w - max(0, -dx) if dx < 0 else w]
-        same = (a == b).view(np.uint8)
+        first = np.s_[: h - dy, max(0, -dx) : w - max(0, dx)]
+        second = np.s_[dy:, max(0, dx) : w - max(0, -dx) if dx < 0 else w]
+        pairs = same[: h - dy, : w - abs(dx)]
+        np.equal(pixels[first], pixels[second], out=pairs)
         # Each equal pair counts for both of its pixels.
-        count[: h - dy, max(0, -dx) : w - max(0, dx)] += same
-        count[dy:, max(0, dx) : w - max(0, -dx) if dx < 0 else w] += same
+        np.add(count[first], pairs, out=count[first], casting="unsafe")
+        np.add(count[second], pairs, out=count[second], casting="unsafe")
     return count >= 2
 
 
@@ -179,10 +181,14 @@ def photo_blocks(pixels: Keys) -> NDArray[np.bool_]:
     """Per :data:`BLOCK`-pixel block of ``pixels`` (sides multiples of it): photographic?"""
     h, w = pixels.shape[:2]
     same = np.ones((h, w), dtype=bool)
-    same[:, 1:] = pixels[:, 1:] == pixels[:, :-1]
+    np.equal(pixels[:, 1:], pixels[:, :-1], out=same[:, 1:])
     # Column 0 of each block compares with the block to its left, which is fine: a
     # photograph's pixel differs from its neighbour wherever that neighbour lies.
-    counts = same.reshape(h // BLOCK, BLOCK, w // BLOCK, BLOCK).sum(axis=(1, 3))
+    # A block's row of eight flags is one word: the rows add up bytewise (at most 8
+    # in a byte), and one multiplication adds the eight bytes into the top one.
+    words = same.view(np.uint64).reshape(h // BLOCK, BLOCK, w // BLOCK)
+    rows = words.sum(axis=1, dtype=np.uint64)
+    counts = (rows * np.uint64(0x0101010101010101)) >> np.uint64(56)
     return np.asarray(counts < PHOTO_FLAT_SHARE * BLOCK * BLOCK)
 
 
@@ -269,48 +275,41 @@ class LossyTracker:
         earliest = float(self._changed_at[blocks].min())
         return max(earliest, self._motion_at) + STILL_SECONDS
 
-    def held(self, *, stills: bool) -> tuple[tuple[slice, slice], NDArray[np.bool_]]:
-        """Per pixel of a box: approximations to keep for now, not refresh yet.
+    def hold(self, *, stills: bool) -> bool:
+        """Keep for now the approximations not yet due a refresh; drop the rest from the mask.
 
         The refresh rule of this module's docstring: a block still for
         :data:`STILL_SECONDS` is refreshed, but while the screen is in motion only the
         :data:`REFINE_PIXELS` stillest are. The screen is in motion from a frame that
         sends lossy ``stills`` until :data:`STILL_SECONDS` after the last such frame (a
         drag's frames do not all uncover enough for a picture). A pixel that changed
-        since the last capture is never held: it needs its new value. The box is that
-        of the approximations, aligned to blocks: usually a small part of the screen.
+        since the last capture is never held: it needs its new value. Every pixel the
+        mask drops is exact after this update: the encoder's lossless pass repairs it.
+        Returns whether any approximation is held.
         """
         if stills:
             self._motion_at = self._now
         in_motion = self._now < self._motion_at + STILL_SECONDS
         height, width = self.mask.shape
-        # Eight flags read as one word: the mask is the whole screen.
-        words = self.mask.view(np.uint64) if width % 8 == 0 else self.mask
-        rows = np.flatnonzero(words.any(axis=1))
-        if rows.size == 0:
-            return (slice(0, 0), slice(0, 0)), self.mask[:0, :0]
-        # The box is cut on the block grid, so its blocks are whole.
-        y0, y1 = int(rows[0]) // BLOCK * BLOCK, min(height, _up(int(rows[-1]) + 1))
-        cols = np.flatnonzero(self.mask[y0:y1].any(axis=0))
-        x0, x1 = int(cols[0]) // BLOCK * BLOCK, min(width, _up(int(cols[-1]) + 1))
-        box = np.s_[y0:y1, x0:x1]
-        changed_at = self._changed_at[y0 // BLOCK : -(-y1 // BLOCK), x0 // BLOCK : -(-x1 // BLOCK)]
-        held = self.mask[box] & ~self._moving[box]
+        # What changed is never held; it lies in the box of the last capture's changes.
+        self.mask[self._box] &= ~self._moving[self._box]
+        blocks = _block_any(self.mask)
+        if not blocks.any():
+            return False
         if in_motion:
-            stale = self._now >= changed_at + REFINE_SECONDS
-            due = np.flatnonzero(stale & _block_any(self.mask[box]))
-            stillest = due[np.argsort(changed_at.ravel()[due], kind="stable")]
-            blocks = changed_at.shape[1]
+            stale = self._now >= self._changed_at + REFINE_SECONDS
+            due = np.flatnonzero(stale & blocks)
+            stillest = due[np.argsort(self._changed_at.ravel()[due], kind="stable")]
+            per_row = blocks.shape[1]
             for i in stillest[: REFINE_PIXELS // (BLOCK * BLOCK)].tolist():
-                by, bx = divmod(i, blocks)
-                held[by * BLOCK : (by + 1) * BLOCK, bx * BLOCK : (bx + 1) * BLOCK] = False
-            return box, held
+                by, bx = divmod(i, per_row)
+                self.mask[by * BLOCK : (by + 1) * BLOCK, bx * BLOCK : (bx + 1) * BLOCK] = False
+            return True
         # Compared as in next_deadline(), so a capture at the deadline is never early.
-        waiting = self._now < changed_at + STILL_SECONDS
-        bh, bw = waiting.shape
-        per_pixel = np.broadcast_to(waiting[:, None, :, None], (bh, BLOCK, bw, BLOCK))
-        held &= per_pixel.reshape(bh * BLOCK, bw * BLOCK)[: y1 - y0, : x1 - x0]
-        return box, held
+        due = blocks & (self._now >= self._changed_at + STILL_SECONDS)
+        for by0, by1, bx0, bx1 in _block_rects(due):
+            self.mask[by0 * BLOCK : by1 * BLOCK, bx0 * BLOCK : bx1 * BLOCK] = False
+        return bool((blocks & ~due).any())
 
     def regions(self, cur: Keys, differs: NDArray[np.bool_]) -> list[LossyRegion]:
         """Rectangles of changing photographic pixels, and nothing else.
