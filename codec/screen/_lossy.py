@@ -290,7 +290,6 @@ class LossyTracker:
         if stills:
             self._motion_at = self._now
         in_motion = self._now < self._motion_at + STILL_SECONDS
-        height, width = self.mask.shape
         # What changed is never held; it lies in the box of the last capture's changes.
         self.mask[self._box] &= ~self._moving[self._box]
         blocks = _block_any(self.mask)
