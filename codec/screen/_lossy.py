@@ -305,10 +305,10 @@ class LossyTracker:
                 self.mask[by * BLOCK : (by + 1) * BLOCK, bx * BLOCK : (bx + 1) * BLOCK] = False
             return True
         # Compared as in next_deadline(), so a capture at the deadline is never early.
-        due = blocks & (self._now >= self._changed_at + STILL_SECONDS)
-        for by0, by1, bx0, bx1 in _block_rects(due):
+        ripe = blocks & (self._now >= self._changed_at + STILL_SECONDS)
+        for by0, by1, bx0, bx1 in _block_rects(ripe):
             self.mask[by0 * BLOCK : by1 * BLOCK, bx0 * BLOCK : bx1 * BLOCK] = False
-        return bool((blocks & ~due).any())
+        return bool((blocks & ~ripe).any())
 
     def regions(self, cur: Keys, differs: NDArray[np.bool_]) -> list[LossyRegion]:
         """Rectangles of changing photographic pixels, and nothing else.
