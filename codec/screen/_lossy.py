@@ -164,17 +164,26 @@ def flat_pixels(pixels: Keys) -> NDArray[np.bool_]:
     next to nothing to this.
     """
     h, w = pixels.shape[:2]
-    count = np.zeros((h, w), dtype=np.uint8)
-    same = np.empty((h, w), dtype=bool)
-    for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
-        first = np.s_[: h - dy, max(0, -dx) : w - max(0, dx)]
-        second = np.s_[dy:, max(0, dx) : w - max(0, -dx) if dx < 0 else w]
-        pairs = same[: h - dy, : w - abs(dx)]
-        np.equal(pixels[first], pixels[second], out=pairs)
+    # Compared as one long row (a contiguous copy), neighbours are fixed offsets: a
+    # tall, narrow strip costs what a wide one does, not a numpy loop per row. The
+    # pairs that wrap from a row's end to the next row's start are struck out.
+    flat = np.ascontiguousarray(pixels).reshape(-1)
+    n = flat.size
+    count = np.zeros(n, dtype=np.uint8)
+    same = np.empty(n, dtype=bool)
+    grid = same.reshape(h, w)
+    # (offset, the column whose pair wraps or None): right, down, down-right, down-left.
+    for step, wraps in ((1, w - 1), (w, None), (w + 1, w - 1), (w - 1, 0)):
+        if not 0 < step < n or (w == 1 and wraps is not None):
+            continue
+        pairs = same[: n - step]
+        np.equal(flat[step:], flat[: n - step], out=pairs)
+        if wraps is not None:
+            grid[:, wraps] = False
         # Each equal pair counts for both of its pixels.
-        np.add(count[first], pairs, out=count[first], casting="unsafe")
-        np.add(count[second], pairs, out=count[second], casting="unsafe")
-    return count >= 2
+        np.add(count[: n - step], pairs, out=count[: n - step], casting="unsafe")
+        np.add(count[step:], pairs, out=count[step:], casting="unsafe")
+    return (count >= 2).reshape(h, w)
 
 
 def photo_blocks(pixels: Keys) -> NDArray[np.bool_]:
