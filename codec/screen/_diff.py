@@ -101,18 +101,15 @@ def copy_where(dst: NDArray[np.uint8], src: NDArray[np.uint8], where: NDArray[np
 
 
 def runs(flags: NDArray[np.bool_] | np.bool_, gap: int = 1) -> list[tuple[int, int]]:
-    """``(start, end)`` of the runs of True in ``flags``, joining runs less than ``gap`` apart.
-
-    Flags here are a screen's strips or blocks (tens to hundreds): a loop over the
-    few True ones beats numpy's small-array calls.
-    """
-    out: list[tuple[int, int]] = []
-    for i in np.flatnonzero(flags).tolist():
-        if out and i - out[-1][1] < gap:
-            out[-1] = (out[-1][0], i + 1)
-        else:
-            out.append((i, i + 1))
-    return out
+    """``(start, end)`` of the runs of True in ``flags``, joining runs less than ``gap`` apart."""
+    on = np.flatnonzero(flags)
+    if on.size == 0:
+        return []
+    # A run ends where the next True lies ``gap`` or more past it.
+    cut = np.flatnonzero(on[1:] - on[:-1] > gap)
+    starts = on[np.concatenate(([0], cut + 1))]
+    ends = on[np.concatenate((cut, [on.size - 1]))] + 1
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
 
 
 def changed_columns(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> NDArray[np.intp]:

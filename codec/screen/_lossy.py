@@ -254,7 +254,7 @@ class LossyTracker:
         tile_rows, tile_cols = self._moving_streak.shape
         padded = np.zeros((tile_rows * per_tile, tile_cols * per_tile), dtype=bool)
         padded[: moving_blocks.shape[0], : moving_blocks.shape[1]] = moving_blocks
-        moving_tiles = padded.reshape(tile_rows, per_tile, tile_cols, per_tile).any(axis=(1, 3))
+        moving_tiles = _block_any(padded)  # a tile is BLOCK x BLOCK blocks
         self._moving_streak = np.where(moving_tiles, self._moving_streak + 1, 0)
         self._changed_at[moving_blocks] = now
         self._moving_blocks = moving_blocks
@@ -300,7 +300,11 @@ class LossyTracker:
             self._motion_at = self._now
         in_motion = self._now < self._motion_at + STILL_SECONDS
         # What changed is never held; it lies in the box of the last capture's changes.
-        self.mask[self._box] &= ~self._moving[self._box]
+        held, moved = self.mask[self._box], self._moving[self._box]
+        if held.shape[1] % 8 == 0 and held.size:
+            # The box's columns lie on the block grid: eight flags are one word.
+            held, moved = held.view(np.uint64), moved.view(np.uint64)
+        held &= ~moved
         blocks = _block_any(self.mask)
         if not blocks.any():
             return False
