@@ -33,7 +33,7 @@ __all__ = ["ATLAS_MIN_PIXELS", "ATLAS_SCREENS", "BAND", "Atlas", "Piece", "pack"
 ATLAS_SCREENS = 2
 ATLAS_MIN_PIXELS = 512 * 512
 #: Rows per piece: tall rectangles are cut so that shelves stay short.
-BAND = 64
+BAND = 128
 #: Pieces start on the grid of JPEG's coding units.
 _GRID = JPEG_UNIT
 #: The widest an atlas is made for its area alone; a wider rectangle widens it.
