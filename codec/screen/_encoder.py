@@ -264,7 +264,8 @@ class ScreenEncoder:
         """The copies worth sending for candidate motions, each applied to the model."""
         out = []
         for motion in motions:
-            copy = copy_for(cur, self._ref, box, motion, self._width)
+            hints = self._motion.hints(motion[0], motion[1])
+            copy = copy_for(cur, self._ref, box, motion, self._width, hints)
             if copy is not None:
                 self._apply(copy)
                 out.append(copy)
