@@ -72,8 +72,8 @@ __all__ = ["ScreenEncoder"]
 #: Changed row-strips (rows x 64-pixel strips) above which moves are searched for;
 #: typing a character changes far fewer.
 _MOTION_MIN_CHANGE = 256
-#: Copies at the previous frame's offsets that cover 1/this of the changed box spare
-#: the search for others (a scroll or drag going on as it went).
+#: Copies at the previous frame's offsets that cover 1/this of what changed spare the
+#: search for others (a scroll or drag going on as it went).
 _PREDICTED_SHARE = 2
 #: Pixels equal to their left neighbour, share below which a block is a photograph.
 _PHOTO_FLAT_SHARE = 0.5
@@ -231,7 +231,7 @@ class ScreenEncoder:
             x0, x1 = s0 * STRIP, s1 * STRIP
             box = Rect(x0, top, x1 - x0, bottom - top)
             copies = self._copies(cur, box, self._motion.predicted(cur, self._ref, box))
-            if sum(c.dst.area for c in copies) * _PREDICTED_SHARE < box.area:
+            if sum(c.dst.area for c in copies) * _PREDICTED_SHARE < self._new_area(changed, box):
                 copies += self._copies(cur, box, self._motion.find(cur, self._ref, box))
             for copy in copies:
                 ops.append(copy)
@@ -270,6 +270,21 @@ class ScreenEncoder:
                 self._apply(copy)
                 out.append(copy)
         return out
+
+    def _new_area(self, changed: NDArray[np.bool_], box: Rect) -> int:
+        """About how many pixels of ``box`` changed, not counting approximations.
+
+        A long drag leaves a trail of approximate wallpaper (refreshed only once the
+        motion stops); it differs from the capture, but no copy is to be found there.
+        """
+        s0, s1 = box.x // STRIP, (box.x + box.w) // STRIP
+        cells = changed[box.y : box.y + box.h, s0:s1]
+        if self._tracker is not None and self._padded % STRIP == 0:
+            rows = self._tracker.mask[box.y : box.y + box.h, box.x : box.x + box.w]
+            words = rows.view(np.uint64).reshape(box.h, s1 - s0, STRIP // 8)
+            approximate = np.bitwise_or.reduce(words, axis=2) != 0
+            cells = cells & ~approximate
+        return int(np.count_nonzero(cells)) * STRIP
 
     def next_deadline(self) -> float | None:
         """When to call :meth:`encode` again even if the screen has not changed.
