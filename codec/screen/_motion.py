@@ -225,22 +225,23 @@ class MotionFinder:
 def _holds(cur: NDArray[np.uint8], ref: NDArray[np.uint8], rect: Rect, dx: int, dy: int) -> bool:
     """Does a copy by ``(dx, dy)`` into ``rect`` pass :func:`copy_for`'s tests, on samples?
 
-    Every sampled row and column of ``rect`` must match as :data:`_MATCH_SHARE`
-    requires, and the copy must pay off as it must there; the rectangle need not be
-    the largest that would (the residual diff repairs what it leaves).
+    Every fourth row must match as :data:`_MATCH_SHARE` requires, and every column
+    over those rows; the copy must pay off as it must there. The rectangle need not
+    be the largest that would, nor every row checked: the residual diff repairs
+    whatever the copy leaves or gets wrong.
     """
-    rows, cols = np.s_[rect.y : rect.y + rect.h], np.s_[rect.x : rect.x + rect.w]
-    moved = np.s_[rect.y - dy : rect.y - dy + rect.h, rect.x - dx : rect.x - dx + rect.w]
-    dst, src, before = cur[rows, cols], ref[moved], ref[rows, cols]
-    sampled = dst[::_STEP] != src[::_STEP]
-    bad_rows = _count(sampled.reshape(sampled.shape[0], -1), axis=1)
-    if bad_rows.max(initial=0) > (1 - _MATCH_SHARE) * rect.w:
+    rows = np.s_[rect.y : rect.y + rect.h : _STEP]
+    cols = np.s_[rect.x : rect.x + rect.w]
+    moved = np.s_[rect.y - dy : rect.y - dy + rect.h : _STEP, rect.x - dx : rect.x - dx + rect.w]
+    dst = cur[rows, cols]
+    sampled = dst != ref[moved]
+    flat = sampled.reshape(sampled.shape[0], -1)
+    if _count(flat, axis=1).max(initial=0) > (1 - _MATCH_SHARE) * rect.w:
         return False
-    columns = dst[:, ::_STEP] != src[:, ::_STEP]
-    bad_cols = _count(columns.reshape(rect.h, -1), axis=0).reshape(-1, 3).sum(axis=1)
-    if bad_cols.max(initial=0) > (1 - _MATCH_SHARE) * rect.h:
+    bad_cols = _count(flat, axis=0).reshape(-1, 3).sum(axis=1)
+    if bad_cols.max(initial=0) > (1 - _MATCH_SHARE) * sampled.shape[0]:
         return False
-    wrong = dst[::_STEP] != before[::_STEP]
+    wrong = dst != ref[rows, cols]
     fixed = int(np.count_nonzero(wrong & ~sampled)) * _STEP
     broken = int(np.count_nonzero(sampled & ~wrong)) * _STEP
     return fixed >= 2 * broken + 3 * _MIN_GAIN
