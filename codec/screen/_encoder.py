@@ -447,10 +447,10 @@ class ScreenEncoder:
         target[box] = cur[box]
         for rect, stream in placed:
             if stream is not None:
-                self._send_video(cur, rect, stream, ops, images, target)
+                self._send_video(cur, rect, stream, ops, images)
         stills = [rect for rect, stream in placed if stream is None]
         if stills:
-            self._send_stills(cur, stills, ops, images, target)
+            self._send_stills(cur, stills, ops, images)
         # The viewer keeps its approximations where the mask says so, new ones included.
         copy_where(target[box], self._ref[box], tracker.mask[box])
         return target, (top, bottom, s0, s1)
@@ -462,7 +462,6 @@ class ScreenEncoder:
         stream: Rect,
         ops: list[Op],
         images: list[bytes],
-        target: NDArray[np.uint8],
     ) -> None:
         """A region that keeps changing: the next picture of the video stream at ``stream``."""
         assert self._videos is not None
@@ -484,7 +483,6 @@ class ScreenEncoder:
         self._ref[sl] = picture
         self._tracker.approximated(stream.y, stream.x, approximate)
         self._motion.invalidate(stream)
-        copy_where(target[sl], self._ref[sl], approximate)
 
     def _send_stills(
         self,
@@ -492,7 +490,6 @@ class ScreenEncoder:
         rects: list[Rect],
         ops: list[Op],
         images: list[bytes],
-        target: NDArray[np.uint8],
     ) -> None:
         """New photographic areas: pieces of as few JPEG pictures as the limits allow."""
         assert self._tracker is not None
@@ -521,15 +518,13 @@ class ScreenEncoder:
                     runs[-1][1] = r.y + r.h
                 else:
                     runs.append([r.y, r.y + r.h])
-            # The bookkeeping goes by span, not by piece: a tall strip is ten pieces.
+            # The bookkeeping goes by span, not by piece: a tall strip is ten pieces. The
+            # target takes the approximations from the mask (see _encode_lossy).
             for region, runs in spans.items():
                 for y0, y1 in runs:
-                    r = Rect(region.x, y0, region.w, y1 - y0)
-                    sl = np.s_[y0:y1, r.x : r.x + r.w]
                     keep = approximate[region][y0 - region.y : y1 - region.y]
-                    self._tracker.approximated(y0, r.x, keep)
-                    self._motion.invalidate(r)
-                    copy_where(target[sl], self._ref[sl], keep)
+                    self._tracker.approximated(y0, region.x, keep)
+                    self._motion.invalidate(Rect(region.x, y0, region.w, y1 - y0))
 
     @staticmethod
     def _photographic(keys: NDArray[np.uint32], rect: Rect) -> NDArray[np.bool_]:
