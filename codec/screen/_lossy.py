@@ -380,32 +380,37 @@ class LossyTracker:
         """
         height, width = self.mask.shape
         reach = BLOCK - 1
-
-        def rows_ok(r0: int, r1: int) -> NDArray[np.bool_]:
-            band = cur[r0:r1, x0:x1]
-            same = _count(band[:, 1:] == band[:, :-1], axis=1)
-            moving = _count(self._moving[r0:r1, x0:x1], axis=1)
-            return np.asarray((same < PHOTO_FLAT_SHARE * (x1 - x0 - 1)) & (moving * 2 > x1 - x0))
-
-        def cols_ok(c0: int, c1: int) -> NDArray[np.bool_]:
-            # A column is judged against its outer neighbour: the picture's own edge
-            # column differs from the flat page beside it, so growth stops there.
-            band = cur[y0:y1, c0 - 1 : c1 + 1]
-            same = _count(band[:, 1:] == band[:, :-1], axis=0)
-            same = same[:-1] if c0 < x0 else same[1:]
-            moving = _count(self._moving[y0:y1, c0:c1], axis=0)
-            return np.asarray((same < PHOTO_FLAT_SHARE * (y1 - y0)) & (moving * 2 > y1 - y0))
+        moving = self._moving
 
         def run(ok: NDArray[np.bool_]) -> int:
             bad = np.flatnonzero(~ok)
             return int(bad[0]) if bad.size else int(ok.size)
 
+        # The rows above and below are judged together, then the columns left and
+        # right (over the rows grown to): a picture's edge costs a few numpy calls.
         top, bottom = max(0, y0 - reach), min(height, y1 + reach)
-        y0 -= run(rows_ok(top, y0)[::-1]) if top < y0 else 0
-        y1 += run(rows_ok(y1, bottom)) if y1 < bottom else 0
+        above = y0 - top
+        band = np.concatenate((cur[top:y0, x0:x1], cur[y1:bottom, x0:x1]))
+        same = _count(band[:, 1:] == band[:, :-1], axis=1)
+        changed = _count(np.concatenate((moving[top:y0, x0:x1], moving[y1:bottom, x0:x1])), axis=1)
+        ok = (same < PHOTO_FLAT_SHARE * (x1 - x0 - 1)) & (changed * 2 > x1 - x0)
+        y0, y1 = y0 - run(ok[:above][::-1]), y1 + run(ok[above:])
+        # A column is judged against its outer neighbour: the picture's own edge
+        # column differs from the flat page beside it, so growth stops there.
         left, right = max(1, x0 - reach), min(width - 1, x1 + reach)
-        x0 -= run(cols_ok(left, x0)[::-1]) if left < x0 else 0
-        x1 += run(cols_ok(x1, right)) if x1 < right else 0
+        lefts, rights = max(0, x0 - left), max(0, right - x1)
+        if lefts + rights == 0:
+            return Rect(x0, y0, x1 - x0, y1 - y0)
+        parts = [cur[y0:y1, left - 1 : x0]] if lefts else []
+        parts += [cur[y0:y1, x1 : right + 1]] if rights else []
+        band = np.concatenate(parts, axis=1)
+        pairs = _count(band[:, 1:] == band[:, :-1], axis=0)
+        # The left side's pairs, then the one across the junction, then the right's.
+        same = np.concatenate((pairs[:lefts], pairs[lefts + 1 :])) if lefts and rights else pairs
+        sides = np.concatenate((moving[y0:y1, left:x0], moving[y0:y1, x1:right]), axis=1)
+        changed = _count(sides, axis=0)
+        ok = (same < PHOTO_FLAT_SHARE * (y1 - y0)) & (changed * 2 > y1 - y0)
+        x0, x1 = x0 - run(ok[:lefts][::-1]), x1 + run(ok[lefts:])
         return Rect(x0, y0, x1 - x0, y1 - y0)
 
 
