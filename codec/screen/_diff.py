@@ -30,6 +30,7 @@ __all__ = [
     "changed_columns",
     "changed_rects",
     "changed_strips",
+    "changed_strips_where",
     "copy_where",
     "pixel_keys",
     "pixels_differ",
@@ -59,6 +60,30 @@ def changed_strips(
     ).view(np.uint64)
     folded = ne.view(np.uint64)
     out: NDArray[np.bool_] = (folded[..., 0] | folded[..., 1] | folded[..., 2]) != 0
+    return out
+
+
+def changed_strips_where(
+    cur: NDArray[np.uint8], ref: NDArray[np.uint8], maybe: NDArray[np.bool_], top: int
+) -> NDArray[np.bool_]:
+    """:func:`changed_strips` for rows ``top`` onwards, compared only where ``maybe`` says.
+
+    ``maybe`` flags the strips that may differ (any other is known not to); they are
+    compared band by band, run of strips by run: a dragged window's shadow and the
+    wallpaper it uncovers are a ring, and its inside need not be read again.
+    """
+    out = np.zeros_like(maybe)
+    for b0 in range(0, maybe.shape[0], BAND):
+        band = maybe[b0 : b0 + BAND]
+        hit = np.flatnonzero(band.any(axis=1))
+        if hit.size == 0:
+            continue
+        rows = slice(top + b0 + int(hit[0]), top + b0 + int(hit[-1]) + 1)
+        for s0, s1 in runs(band.any(axis=0)):
+            cols = slice(s0 * STRIP, s1 * STRIP)
+            out[rows.start - top : rows.stop - top, s0:s1] = changed_strips(
+                cur[:, cols], ref[:, cols], rows
+            )
     return out
 
 

@@ -33,6 +33,7 @@ from codec.screen._diff import (
     STRIP,
     changed_rects,
     changed_strips,
+    changed_strips_where,
     copy_where,
     pixel_keys,
     pixels_differ,
@@ -247,12 +248,21 @@ class ScreenEncoder:
                     cols, span = slice(c0 * STRIP, c1 * STRIP), slice(d.y, d.y + d.h)
                     changed[span, c0:c1] = changed_strips(cur[:, cols], self._ref[:, cols], span)
             self._tracker.observe(self._watch(cur, changed), now)
-            target, (top, bottom, s0, s1) = self._encode_lossy(
+            target, (top, bottom, s0, s1), drawn = self._encode_lossy(
                 cur, changed, ops, images, (top, bottom, s0, s1)
             )
-        cols = slice(s0 * STRIP, s1 * STRIP)
-        residual = np.zeros((bottom - top, changed.shape[1]), dtype=bool)
-        residual[:, s0:s1] = changed_strips(target[:, cols], self._ref[:, cols], slice(top, bottom))
+            # The model changed since ``changed`` was exact only where pictures were
+            # drawn; elsewhere what may differ is what differed.
+            maybe = changed[top:bottom].copy()
+            for r in drawn:
+                maybe[r.y - top : r.y + r.h - top, r.x // STRIP : -(-(r.x + r.w) // STRIP)] = True
+            residual = changed_strips_where(target, self._ref, maybe, top)
+        else:
+            cols = slice(s0 * STRIP, s1 * STRIP)
+            residual = np.zeros((bottom - top, changed.shape[1]), dtype=bool)
+            residual[:, s0:s1] = changed_strips(
+                target[:, cols], self._ref[:, cols], slice(top, bottom)
+            )
         ops.extend(self._pixels(target, r) for r in changed_rects(target, self._ref, residual, top))
         if not ops:
             return []  # only approximate pixels differ, and they are not still yet
@@ -407,7 +417,7 @@ class ScreenEncoder:
         ops: list[Op],
         images: list[bytes],
         area: tuple[int, int, int, int],
-    ) -> tuple[NDArray[np.uint8], tuple[int, int, int, int]]:
+    ) -> tuple[NDArray[np.uint8], tuple[int, int, int, int], list[Rect]]:
         """Send changing photographic regions lossily; return what the lossless pass must reach.
 
         The returned frame is ``cur`` except where the mask says the viewer holds an
@@ -415,7 +425,7 @@ class ScreenEncoder:
         so text and interface are exact at the end of every update. It is valid only
         inside the returned area ``(top, bottom, first strip, end strip)``: ``area``
         (where ``cur`` differs from the model) widened to every picture sent, outside
-        which nothing differs.
+        which nothing differs. Last, the rectangles where pictures were drawn.
         """
         assert self._tracker is not None
         tracker = self._tracker
@@ -434,7 +444,7 @@ class ScreenEncoder:
         # pass repairs those that differ, and the rest already equal the capture.
         holds = tracker.hold(stills=any(stream is None for _, stream in placed))
         if not regions and not holds:
-            return cur, area
+            return cur, area, []
         top, bottom, s0, s1 = area
         for rect, stream in placed:
             outer = rect if stream is None else stream
@@ -453,7 +463,8 @@ class ScreenEncoder:
             self._send_stills(cur, stills, ops, images)
         # The viewer keeps its approximations where the mask says so, new ones included.
         copy_where(target[box], self._ref[box], tracker.mask[box])
-        return target, (top, bottom, s0, s1)
+        drawn = [rect if stream is None else stream for rect, stream in placed]
+        return target, (top, bottom, s0, s1), drawn
 
     def _send_video(
         self,
