@@ -36,6 +36,7 @@ __all__ = [
     "pixels_differ",
     "runs",
     "split_rect",
+    "true_at",
 ]
 
 #: Pixels per column strip (and per tile side).
@@ -45,6 +46,12 @@ BAND = 64
 #: One pixels operation stays under this many raw bytes, so updates can be split.
 MAX_RECT_BYTES = 256 * 1024
 _WORDS = STRIP * 3 // 8
+
+
+def true_at(flags: NDArray[np.bool_] | np.bool_) -> NDArray[np.intp]:
+    """``np.flatnonzero``, without its Python wrappers (a frame calls it hundreds of times)."""
+    out: NDArray[np.intp] = np.asarray(flags).ravel().nonzero()[0]
+    return out
 
 
 def changed_strips(
@@ -75,7 +82,7 @@ def changed_strips_where(
     out = np.zeros_like(maybe)
     for b0 in range(0, maybe.shape[0], BAND):
         band = maybe[b0 : b0 + BAND]
-        hit = np.flatnonzero(band.any(axis=1))
+        hit = true_at(band.any(axis=1))
         if hit.size == 0:
             continue
         rows = slice(top + b0 + int(hit[0]), top + b0 + int(hit[-1]) + 1)
@@ -127,11 +134,11 @@ def copy_where(dst: NDArray[np.uint8], src: NDArray[np.uint8], where: NDArray[np
 
 def runs(flags: NDArray[np.bool_] | np.bool_, gap: int = 1) -> list[tuple[int, int]]:
     """``(start, end)`` of the runs of True in ``flags``, joining runs less than ``gap`` apart."""
-    on = np.flatnonzero(flags)
+    on = true_at(flags)
     if on.size == 0:
         return []
     # A run ends where the next True lies ``gap`` or more past it.
-    cut = np.flatnonzero(on[1:] - on[:-1] > gap)
+    cut = true_at(on[1:] - on[:-1] > gap)
     starts = on[np.concatenate(([0], cut + 1))]
     ends = on[np.concatenate((cut, [on.size - 1]))] + 1
     return list(zip(starts.tolist(), ends.tolist(), strict=True))
@@ -141,7 +148,7 @@ def changed_columns(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> NDArray[np.in
     """Indices of the columns where two equally shaped blocks differ."""
     h, w = a.shape[:2]
     ne = (a != b).reshape(h, w * 3).any(axis=0).reshape(w, 3)
-    return np.flatnonzero(ne[:, 0] | ne[:, 1] | ne[:, 2])
+    return true_at(ne[:, 0] | ne[:, 1] | ne[:, 2])
 
 
 def _row_spans(band: NDArray[np.bool_]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
@@ -160,7 +167,7 @@ def changed_rects(
     rects: list[Rect] = []
     for start in range(0, changed.shape[0], BAND):
         band = changed[start : start + BAND]
-        strips = np.flatnonzero(band.any(axis=0))
+        strips = true_at(band.any(axis=0))
         if strips.size == 0:
             continue
         first, last = _row_spans(band[:, strips])

@@ -39,6 +39,7 @@ from codec.screen._diff import (
     pixels_differ,
     runs,
     split_rect,
+    true_at,
 )
 from codec.screen._lossy import (
     BLOCK,
@@ -224,7 +225,7 @@ class ScreenEncoder:
         ops: list[Op] = []
         images: list[bytes] = []
         top, bottom = int(rows[0]), int(rows[-1]) + 1
-        strips = np.flatnonzero(changed[top:bottom].any(axis=0))
+        strips = true_at(changed[top:bottom].any(axis=0))
         # Every difference left after this update's operations lies in this box of
         # strips: copies stay inside it, lossy pictures widen it (see _encode_lossy).
         s0, s1 = int(strips[0]), int(strips[-1]) + 1
@@ -319,10 +320,10 @@ class ScreenEncoder:
         changed since is then seen as changing when it is next needed, which it did.
         Returns ``(y, x, mask)`` for the tracker, None when nothing differs.
         """
-        rows = np.flatnonzero(differs.any(axis=1))
+        rows = true_at(differs.any(axis=1))
         if rows.size == 0:
             return None
-        cols = np.flatnonzero(differs[rows[0] : rows[-1] + 1].any(axis=0))
+        cols = true_at(differs[rows[0] : rows[-1] + 1].any(axis=0))
         height, width = self._keys.shape
         y0 = max(0, int(rows[0]) - BLOCK) // BLOCK * BLOCK
         x0 = max(0, int(cols[0]) * STRIP - BLOCK)
@@ -333,7 +334,7 @@ class ScreenEncoder:
         # differ: a dragged window's copy repaired its inside, which is most of the box.
         for b0 in range(int(rows[0]) // BAND * BAND, int(rows[-1]) + 1, BAND):
             band = differs[b0 : b0 + BAND]
-            hit = np.flatnonzero(band.any(axis=1))
+            hit = true_at(band.any(axis=1))
             if hit.size == 0:
                 continue
             r0, r1 = max(y0, b0 + int(hit[0]) - BLOCK), min(y1, b0 + int(hit[-1]) + 1 + BLOCK)

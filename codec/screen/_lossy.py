@@ -43,7 +43,7 @@ import numpy as np
 import simplejpeg
 
 from codec._errors import LocalProtocolError, ProtocolError
-from codec.screen._diff import STRIP, runs
+from codec.screen._diff import STRIP, runs, true_at
 from codec.screen._ops import Rect
 
 if TYPE_CHECKING:
@@ -310,7 +310,7 @@ class LossyTracker:
             return False
         if in_motion:
             stale = self._now >= self._changed_at + REFINE_SECONDS
-            due = np.flatnonzero(stale & blocks)
+            due = true_at(stale & blocks)
             stillest = due[np.argsort(self._changed_at.ravel()[due], kind="stable")]
             per_row = blocks.shape[1]
             for i in stillest[: REFINE_PIXELS // (BLOCK * BLOCK)].tolist():
@@ -347,11 +347,11 @@ class LossyTracker:
         if not candidates.any():
             return []
         starts = np.arange(0, full_rows, per_tile)
-        for ty in np.flatnonzero(np.logical_or.reduceat(candidates.any(axis=1), starts)).tolist():
+        for ty in true_at(np.logical_or.reduceat(candidates.any(axis=1), starts)).tolist():
             by0, by1 = ty * per_tile, min(full_rows, (ty + 1) * per_tile)
             band = candidates[by0:by1]
             for c0, c1 in runs(band.any(axis=0), per_tile):
-                rows = np.flatnonzero(band[:, c0:c1].any(axis=1))
+                rows = true_at(band[:, c0:c1].any(axis=1))
                 r0, r1 = by0 + int(rows[0]), by0 + int(rows[-1]) + 1
                 pixels = cur[r0 * BLOCK : r1 * BLOCK, c0 * BLOCK : c1 * BLOCK]
                 eligible[r0:r1, c0:c1] = candidates[r0:r1, c0:c1] & photo_blocks(pixels)
@@ -383,7 +383,7 @@ class LossyTracker:
         moving = self._moving
 
         def run(ok: NDArray[np.bool_]) -> int:
-            bad = np.flatnonzero(~ok)
+            bad = true_at(~ok)
             return int(bad[0]) if bad.size else int(ok.size)
 
         # The rows above and below are judged together, then the columns left and
@@ -464,7 +464,7 @@ def _runs_of_lines(lines: NDArray[np.bool_]) -> list[tuple[int, int, int, int]]:
     count, length = lines.shape
     new = np.ones(count, dtype=bool)
     new[1:] = (lines[1:] != lines[:-1]).any(axis=1)
-    starts = np.flatnonzero(new)
+    starts = true_at(new)
     ends = np.append(starts[1:], count)
     edges = np.zeros((starts.size, length + 1), dtype=np.int8)
     edges[:, :length] = lines[starts]
@@ -534,7 +534,7 @@ def _block_rects(blocks: NDArray[np.bool_]) -> list[tuple[int, int, int, int]]:
     # Runs of the same columns in consecutive rows form one rectangle.
     new = np.ones(run_row.size, dtype=bool)
     new[1:] = (start[1:] != start[:-1]) | (end[1:] != end[:-1]) | (run_row[1:] != run_row[:-1] + 1)
-    first = np.flatnonzero(new)
+    first = true_at(new)
     last = np.append(first[1:], run_row.size) - 1
     return list(
         zip(

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from codec.screen._diff import STRIP
+from codec.screen._diff import STRIP, true_at
 from codec.screen._ops import CopyOp, Rect
 
 if TYPE_CHECKING:
@@ -102,8 +102,8 @@ class MotionFinder:
         # Column by column: after a scroll only the exposed rows and the strips the copy
         # covered in part are stale, and one span over all of them would be the screen.
         dirty = self._dirty[y0:y1, s0:s1]
-        for col in np.flatnonzero(dirty.any(axis=0)).tolist():
-            rows = np.flatnonzero(dirty[:, col])
+        for col in true_at(dirty.any(axis=0)).tolist():
+            rows = true_at(dirty[:, col])
             r0, r1 = y0 + int(rows[0]), y0 + int(rows[-1]) + 1
             s = s0 + col
             block = ref[r0:r1, s * STRIP : (s + 1) * STRIP]
@@ -140,7 +140,7 @@ class MotionFinder:
                 continue
             # The seed sits in the sample row the offset repairs best, in its middle.
             row = int(np.argmax(good.sum(axis=1)))
-            hits = np.flatnonzero(good[row])
+            hits = true_at(good[row])
             block = int(hits[hits.size // 2])
             out.append((dx, dy, x0 + block * STRIP + STRIP // 2, int(ys[row])))
             self._hints[dx, dy] = last[dx, dy]
@@ -196,7 +196,7 @@ class MotionFinder:
         # (random access into the table: slower than all the hashing above).
         seen = np.zeros(_BITMAP, dtype=bool)
         seen[ordered & np.uint64(_BITMAP - 1)] = True
-        maybe = np.flatnonzero(seen[sample & np.uint64(_BITMAP - 1)])
+        maybe = true_at(seen[sample & np.uint64(_BITMAP - 1)])
         found = np.minimum(np.searchsorted(ordered, sample[maybe]), ordered.size - 1)
         hit = maybe[ordered[found] == sample[maybe]]
         found = found[ordered[found] == sample[maybe]]
@@ -259,8 +259,8 @@ def _run_around(good: NDArray[np.bool_], seed: int) -> tuple[int, int]:
     """The maximal run of True in ``good`` containing ``seed`` (empty if it is False)."""
     if not good[seed]:
         return seed, seed
-    bad_before = np.flatnonzero(~good[:seed])
-    bad_after = np.flatnonzero(~good[seed:])
+    bad_before = true_at(~good[:seed])
+    bad_after = true_at(~good[seed:])
     start = int(bad_before[-1]) + 1 if bad_before.size else 0
     end = seed + int(bad_after[0]) if bad_after.size else good.size
     return start, end
