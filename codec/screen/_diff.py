@@ -46,6 +46,8 @@ BAND = 64
 #: One pixels operation stays under this many raw bytes, so updates can be split.
 MAX_RECT_BYTES = 256 * 1024
 _WORDS = STRIP * 3 // 8
+#: Up to this many flags set, :func:`runs` loops in Python.
+_FEW = 24
 
 
 def true_at(flags: NDArray[np.bool_] | np.bool_) -> NDArray[np.intp]:
@@ -135,8 +137,15 @@ def copy_where(dst: NDArray[np.uint8], src: NDArray[np.uint8], where: NDArray[np
 def runs(flags: NDArray[np.bool_] | np.bool_, gap: int = 1) -> list[tuple[int, int]]:
     """``(start, end)`` of the runs of True in ``flags``, joining runs less than ``gap`` apart."""
     on = true_at(flags)
-    if on.size == 0:
-        return []
+    if on.size <= _FEW:
+        # A few strips: a loop costs less than numpy's calls.
+        out: list[tuple[int, int]] = []
+        for i in on.tolist():
+            if out and i - out[-1][1] < gap:
+                out[-1] = (out[-1][0], i + 1)
+            else:
+                out.append((i, i + 1))
+        return out
     # A run ends where the next True lies ``gap`` or more past it.
     cut = true_at(on[1:] - on[:-1] > gap)
     starts = on[np.concatenate(([0], cut + 1))]
