@@ -73,13 +73,20 @@ def changed_strips(
 
 
 def changed_strips_where(
-    cur: NDArray[np.uint8], ref: NDArray[np.uint8], maybe: NDArray[np.bool_], top: int
+    cur: NDArray[np.uint8],
+    ref: NDArray[np.uint8],
+    maybe: NDArray[np.bool_],
+    top: int,
+    kept: tuple[NDArray[np.bool_], NDArray[np.uint8]] | None = None,
 ) -> NDArray[np.bool_]:
     """:func:`changed_strips` for rows ``top`` onwards, compared only where ``maybe`` says.
 
     ``maybe`` flags the strips that may differ (any other is known not to); they are
     compared band by band, run of strips by run: a dragged window's shadow and the
     wallpaper it uncovers are a ring, and its inside need not be read again.
+    ``kept`` is ``(mask, target)``: the frame compared is then ``cur`` with ``ref``'s
+    pixels where ``mask`` is set (what the viewer may keep), put together in
+    ``target`` where it is compared (and valid nowhere else).
     """
     out = np.zeros_like(maybe)
     for b0 in range(0, maybe.shape[0], BAND):
@@ -90,8 +97,13 @@ def changed_strips_where(
         rows = slice(top + b0 + int(hit[0]), top + b0 + int(hit[-1]) + 1)
         for s0, s1 in runs(band.any(axis=0)):
             cols = slice(s0 * STRIP, s1 * STRIP)
+            frame = cur
+            if kept is not None:
+                mask, frame = kept
+                frame[rows, cols] = cur[rows, cols]
+                copy_where(frame[rows, cols], ref[rows, cols], mask[rows, cols])
             out[rows.start - top : rows.stop - top, s0:s1] = changed_strips(
-                cur[:, cols], ref[:, cols], rows
+                frame[:, cols], ref[:, cols], rows
             )
     return out
 

@@ -34,7 +34,6 @@ from codec.screen._diff import (
     changed_rects,
     changed_strips,
     changed_strips_where,
-    copy_where,
     pixel_keys,
     pixels_differ,
     runs,
@@ -249,15 +248,22 @@ class ScreenEncoder:
                     cols, span = slice(c0 * STRIP, c1 * STRIP), slice(d.y, d.y + d.h)
                     changed[span, c0:c1] = changed_strips(cur[:, cols], self._ref[:, cols], span)
             self._tracker.observe(self._watch(cur, changed), now)
-            target, (top, bottom, s0, s1), drawn = self._encode_lossy(
+            (top, bottom, s0, s1), drawn, kept = self._encode_lossy(
                 cur, changed, ops, images, (top, bottom, s0, s1)
             )
             # The model changed since ``changed`` was exact only where pictures were
-            # drawn; elsewhere what may differ is what differed.
+            # drawn; elsewhere what may differ is what differed. Where the viewer may
+            # keep an approximation, the target is the model, not the capture.
             maybe = changed[top:bottom].copy()
             for r in drawn:
                 maybe[r.y - top : r.y + r.h - top, r.x // STRIP : -(-(r.x + r.w) // STRIP)] = True
-            residual = changed_strips_where(target, self._ref, maybe, top)
+            if kept:
+                target = self._target
+                residual = changed_strips_where(
+                    cur, self._ref, maybe, top, (self._tracker.mask, target)
+                )
+            else:
+                residual = changed_strips_where(cur, self._ref, maybe, top)
         else:
             cols = slice(s0 * STRIP, s1 * STRIP)
             residual = np.zeros((bottom - top, changed.shape[1]), dtype=bool)
@@ -418,15 +424,15 @@ class ScreenEncoder:
         ops: list[Op],
         images: list[bytes],
         area: tuple[int, int, int, int],
-    ) -> tuple[NDArray[np.uint8], tuple[int, int, int, int], list[Rect]]:
-        """Send changing photographic regions lossily; return what the lossless pass must reach.
+    ) -> tuple[tuple[int, int, int, int], list[Rect], bool]:
+        """Send changing photographic regions lossily; say what the lossless pass must reach.
 
-        The returned frame is ``cur`` except where the mask says the viewer holds an
-        approximation it may keep; the lossless pass then repairs every other pixel,
-        so text and interface are exact at the end of every update. It is valid only
-        inside the returned area ``(top, bottom, first strip, end strip)``: ``area``
-        (where ``cur`` differs from the model) widened to every picture sent, outside
-        which nothing differs. Last, the rectangles where pictures were drawn.
+        That is ``cur`` except where the mask says the viewer holds an approximation it
+        may keep; the lossless pass repairs every other pixel, so text and interface
+        are exact at the end of every update. Returns ``area`` (``(top, bottom, first
+        strip, end strip)``, where ``cur`` differs from the model) widened to every
+        picture sent, outside which nothing differs; the rectangles where pictures
+        were drawn; and whether the mask holds any approximation.
         """
         assert self._tracker is not None
         tracker = self._tracker
@@ -445,27 +451,20 @@ class ScreenEncoder:
         # pass repairs those that differ, and the rest already equal the capture.
         holds = tracker.hold(stills=any(stream is None for _, stream in placed))
         if not regions and not holds:
-            return cur, area, []
+            return area, [], False
         top, bottom, s0, s1 = area
         for rect, stream in placed:
             outer = rect if stream is None else stream
             top, bottom = min(top, outer.y), max(bottom, outer.y + outer.h)
             s0, s1 = min(s0, outer.x // STRIP), max(s1, -(-(outer.x + outer.w) // STRIP))
-        # Only this box of the target is read (held approximations outside it already
-        # equal the model), so only it is copied, into a buffer kept from frame to frame.
-        target = self._target
-        box = np.s_[top:bottom, s0 * STRIP : s1 * STRIP]
-        target[box] = cur[box]
         for rect, stream in placed:
             if stream is not None:
                 self._send_video(cur, rect, stream, ops, images)
         stills = [rect for rect, stream in placed if stream is None]
         if stills:
             self._send_stills(cur, stills, ops, images)
-        # The viewer keeps its approximations where the mask says so, new ones included.
-        copy_where(target[box], self._ref[box], tracker.mask[box])
         drawn = [rect if stream is None else stream for rect, stream in placed]
-        return target, (top, bottom, s0, s1), drawn
+        return (top, bottom, s0, s1), drawn, True
 
     def _send_video(
         self,
