@@ -33,7 +33,7 @@ __all__ = ["ATLAS_MIN_PIXELS", "ATLAS_SCREENS", "BAND", "Atlas", "Piece", "pack"
 ATLAS_SCREENS = 2
 ATLAS_MIN_PIXELS = 512 * 512
 #: Rows per piece: tall rectangles are cut so that shelves stay short.
-BAND = 64
+BAND = 128
 #: Pieces start on the grid of JPEG's coding units.
 _GRID = JPEG_UNIT
 #: The widest an atlas is made for its area alone; a wider rectangle widens it.
@@ -71,14 +71,19 @@ class Atlas:
 
 
 def pack(rects: list[Rect], max_pixels: int) -> list[Atlas]:
-    """Lay ``rects`` out as pieces of atlases of at most ``max_pixels`` pixels each."""
+    """Lay ``rects`` out as pieces of atlases of at most ``max_pixels`` pixels each.
+
+    First fit by decreasing height: each piece goes on the first shelf that is tall
+    enough and has room left, so the short ends of a wide band's shelf and the
+    gaps of a shelf of narrow bands take the small pieces instead of new shelves.
+    """
     cut = [
         (Rect(r.x, y, r.w, min(BAND, r.y + r.h - y)), r)
         for r in rects
         for y in range(r.y, r.y + r.h, BAND)
     ]
-    # Tallest first, so a shelf's height suits the pieces placed on it.
-    cut.sort(key=lambda pair: (-pair[0].h, -pair[0].w))
+    # Tallest first on the coding grid (what a piece takes), widest first among equals.
+    cut.sort(key=lambda pair: ((-pair[0].h) // _GRID, -pair[0].w))
     bands = [band for band, _ in cut]
     # About square, and no narrower than the widest piece.
     area = sum(r.w * r.h for r in bands)
@@ -86,16 +91,20 @@ def pack(rects: list[Rect], max_pixels: int) -> list[Atlas]:
     width = max([min(square, _MAX_WIDTH)] + [-(-r.w // _GRID) * _GRID for r in bands])
     atlases: list[Atlas] = []
     pieces: list[Piece] = []
-    x = y = shelf = 0
+    #: The open atlas's shelves, as [top, height, filled width].
+    shelves: list[list[int]] = []
     for band, region in cut:
         w, h = -(-band.w // _GRID) * _GRID, -(-band.h // _GRID) * _GRID
-        if x + w > width:
-            x, y, shelf = 0, y + shelf, 0
-        if pieces and (y + max(shelf, h)) * width > max_pixels:
-            atlases.append(Atlas(width, y + shelf, pieces))
-            pieces, x, y, shelf = [], 0, 0, 0
-        pieces.append(Piece(band, region, x, y))
-        x, shelf = x + w, max(shelf, h)
+        shelf = next((s for s in shelves if s[1] >= h and s[2] + w <= width), None)
+        if shelf is None:
+            bottom = shelves[-1][0] + shelves[-1][1] if shelves else 0
+            if pieces and (bottom + h) * width > max_pixels:
+                atlases.append(Atlas(width, bottom, pieces))
+                pieces, shelves, bottom = [], [], 0
+            shelf = [bottom, h, 0]
+            shelves.append(shelf)
+        pieces.append(Piece(band, region, shelf[2], shelf[0]))
+        shelf[2] += w
     if pieces:
-        atlases.append(Atlas(width, y + shelf, pieces))
+        atlases.append(Atlas(width, shelves[-1][0] + shelves[-1][1], pieces))
     return atlases

@@ -30,10 +30,13 @@ __all__ = [
     "changed_columns",
     "changed_rects",
     "changed_strips",
+    "changed_strips_where",
     "copy_where",
     "pixel_keys",
     "pixels_differ",
+    "runs",
     "split_rect",
+    "true_at",
 ]
 
 #: Pixels per column strip (and per tile side).
@@ -43,6 +46,14 @@ BAND = 64
 #: One pixels operation stays under this many raw bytes, so updates can be split.
 MAX_RECT_BYTES = 256 * 1024
 _WORDS = STRIP * 3 // 8
+#: Up to this many flags set, :func:`runs` loops in Python.
+_FEW = 24
+
+
+def true_at(flags: NDArray[np.bool_] | np.bool_) -> NDArray[np.intp]:
+    """``np.flatnonzero``, without its Python wrappers (a frame calls it hundreds of times)."""
+    out: NDArray[np.intp] = np.asarray(flags).ravel().nonzero()[0]
+    return out
 
 
 def changed_strips(
@@ -58,6 +69,42 @@ def changed_strips(
     ).view(np.uint64)
     folded = ne.view(np.uint64)
     out: NDArray[np.bool_] = (folded[..., 0] | folded[..., 1] | folded[..., 2]) != 0
+    return out
+
+
+def changed_strips_where(
+    cur: NDArray[np.uint8],
+    ref: NDArray[np.uint8],
+    maybe: NDArray[np.bool_],
+    top: int,
+    kept: tuple[NDArray[np.bool_], NDArray[np.uint8]] | None = None,
+) -> NDArray[np.bool_]:
+    """:func:`changed_strips` for rows ``top`` onwards, compared only where ``maybe`` says.
+
+    ``maybe`` flags the strips that may differ (any other is known not to); they are
+    compared band by band, run of strips by run: a dragged window's shadow and the
+    wallpaper it uncovers are a ring, and its inside need not be read again.
+    ``kept`` is ``(mask, target)``: the frame compared is then ``cur`` with ``ref``'s
+    pixels where ``mask`` is set (what the viewer may keep), put together in
+    ``target`` where it is compared (and valid nowhere else).
+    """
+    out = np.zeros_like(maybe)
+    for b0 in range(0, maybe.shape[0], BAND):
+        band = maybe[b0 : b0 + BAND]
+        hit = true_at(band.any(axis=1))
+        if hit.size == 0:
+            continue
+        rows = slice(top + b0 + int(hit[0]), top + b0 + int(hit[-1]) + 1)
+        for s0, s1 in runs(band.any(axis=0)):
+            cols = slice(s0 * STRIP, s1 * STRIP)
+            frame = cur
+            if kept is not None:
+                mask, frame = kept
+                frame[rows, cols] = cur[rows, cols]
+                copy_where(frame[rows, cols], ref[rows, cols], mask[rows, cols])
+            out[rows.start - top : rows.stop - top, s0:s1] = changed_strips(
+                frame[:, cols], ref[:, cols], rows
+            )
     return out
 
 
@@ -99,11 +146,30 @@ def copy_where(dst: NDArray[np.uint8], src: NDArray[np.uint8], where: NDArray[np
     np.copyto(dst.view("V3")[..., 0], src.view("V3")[..., 0], where=where)
 
 
+def runs(flags: NDArray[np.bool_] | np.bool_, gap: int = 1) -> list[tuple[int, int]]:
+    """``(start, end)`` of the runs of True in ``flags``, joining runs less than ``gap`` apart."""
+    on = true_at(flags)
+    if on.size <= _FEW:
+        # A few strips: a loop costs less than numpy's calls.
+        out: list[tuple[int, int]] = []
+        for i in on.tolist():
+            if out and i - out[-1][1] < gap:
+                out[-1] = (out[-1][0], i + 1)
+            else:
+                out.append((i, i + 1))
+        return out
+    # A run ends where the next True lies ``gap`` or more past it.
+    cut = true_at(on[1:] - on[:-1] > gap)
+    starts = on[np.concatenate(([0], cut + 1))]
+    ends = on[np.concatenate((cut, [on.size - 1]))] + 1
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+
 def changed_columns(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> NDArray[np.intp]:
     """Indices of the columns where two equally shaped blocks differ."""
     h, w = a.shape[:2]
     ne = (a != b).reshape(h, w * 3).any(axis=0).reshape(w, 3)
-    return np.flatnonzero(ne[:, 0] | ne[:, 1] | ne[:, 2])
+    return true_at(ne[:, 0] | ne[:, 1] | ne[:, 2])
 
 
 def _row_spans(band: NDArray[np.bool_]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
@@ -122,7 +188,7 @@ def changed_rects(
     rects: list[Rect] = []
     for start in range(0, changed.shape[0], BAND):
         band = changed[start : start + BAND]
-        strips = np.flatnonzero(band.any(axis=0))
+        strips = true_at(band.any(axis=0))
         if strips.size == 0:
             continue
         first, last = _row_spans(band[:, strips])

@@ -29,13 +29,16 @@ from codec._errors import LocalProtocolError
 from codec._limits import DEFAULT_LIMITS, Limits
 from codec.screen._atlas import ATLAS_MIN_PIXELS, ATLAS_SCREENS, pack
 from codec.screen._diff import (
+    BAND,
     STRIP,
     changed_rects,
     changed_strips,
-    copy_where,
+    changed_strips_where,
     pixel_keys,
     pixels_differ,
+    runs,
     split_rect,
+    true_at,
 )
 from codec.screen._lossy import (
     BLOCK,
@@ -70,13 +73,15 @@ __all__ = ["ScreenEncoder"]
 #: Changed row-strips (rows x 64-pixel strips) above which moves are searched for;
 #: typing a character changes far fewer.
 _MOTION_MIN_CHANGE = 256
-#: Copies at the previous frame's offsets that cover 1/this of the changed box spare
-#: the search for others (a scroll or drag going on as it went).
+#: Copies at the previous frame's offsets that cover 1/this of what changed spare the
+#: search for others (a scroll or drag going on as it went).
 _PREDICTED_SHARE = 2
 #: Pixels equal to their left neighbour, share below which a block is a photograph.
 _PHOTO_FLAT_SHARE = 0.5
 #: The most raw bytes a message's body can grow by before zstd emits them.
 _PENDING_BOUND = 128 * 1024 + 1024
+#: Raw bytes of operations handed to zstd at once.
+_BATCH = 16 * 1024
 
 
 def _magnitude(residual: NDArray[np.uint8]) -> int:
@@ -155,6 +160,8 @@ class ScreenEncoder:
         self._width, self._height = width, height
         self._padded = -(-width // STRIP) * STRIP
         self._ref = np.zeros((height, self._padded, 3), dtype=np.uint8)
+        #: What the lossless pass must reach, with lossy mode on (see _encode_lossy).
+        self._target = np.zeros_like(self._ref)
         self._motion = MotionFinder(height, self._padded)
         self._tracker = None
         self._keyed = False
@@ -217,12 +224,15 @@ class ScreenEncoder:
         ops: list[Op] = []
         images: list[bytes] = []
         top, bottom = int(rows[0]), int(rows[-1]) + 1
+        strips = true_at(changed[top:bottom].any(axis=0))
+        # Every difference left after this update's operations lies in this box of
+        # strips: copies stay inside it, lossy pictures widen it (see _encode_lossy).
+        s0, s1 = int(strips[0]), int(strips[-1]) + 1
         if self._worth_a_motion_search(changed):
-            strips = np.flatnonzero(changed.any(axis=0))
-            x0, x1 = int(strips[0]) * STRIP, (int(strips[-1]) + 1) * STRIP
+            x0, x1 = s0 * STRIP, s1 * STRIP
             box = Rect(x0, top, x1 - x0, bottom - top)
             copies = self._copies(cur, box, self._motion.predicted(cur, self._ref, box))
-            if sum(c.dst.area for c in copies) * _PREDICTED_SHARE < box.area:
+            if sum(c.dst.area for c in copies) * _PREDICTED_SHARE < self._new_area(changed, box):
                 copies += self._copies(cur, box, self._motion.find(cur, self._ref, box))
             for copy in copies:
                 ops.append(copy)
@@ -234,12 +244,32 @@ class ScreenEncoder:
                 for op in ops:  # copies only, so far; elsewhere the model is unchanged
                     assert isinstance(op, CopyOp)
                     d = op.dst
-                    s0, s1 = d.x // STRIP, -(-(d.x + d.w) // STRIP)
-                    cols, span = slice(s0 * STRIP, s1 * STRIP), slice(d.y, d.y + d.h)
-                    changed[span, s0:s1] = changed_strips(cur[:, cols], self._ref[:, cols], span)
+                    c0, c1 = d.x // STRIP, -(-(d.x + d.w) // STRIP)
+                    cols, span = slice(c0 * STRIP, c1 * STRIP), slice(d.y, d.y + d.h)
+                    changed[span, c0:c1] = changed_strips(cur[:, cols], self._ref[:, cols], span)
             self._tracker.observe(self._watch(cur, changed), now)
-            target = self._encode_lossy(cur, changed, ops, images)
-        residual = changed_strips(target, self._ref, slice(top, bottom))
+            (top, bottom, s0, s1), drawn, kept = self._encode_lossy(
+                cur, changed, ops, images, (top, bottom, s0, s1)
+            )
+            # The model changed since ``changed`` was exact only where pictures were
+            # drawn; elsewhere what may differ is what differed. Where the viewer may
+            # keep an approximation, the target is the model, not the capture.
+            maybe = changed[top:bottom].copy()
+            for r in drawn:
+                maybe[r.y - top : r.y + r.h - top, r.x // STRIP : -(-(r.x + r.w) // STRIP)] = True
+            if kept:
+                target = self._target
+                residual = changed_strips_where(
+                    cur, self._ref, maybe, top, (self._tracker.mask, target)
+                )
+            else:
+                residual = changed_strips_where(cur, self._ref, maybe, top)
+        else:
+            cols = slice(s0 * STRIP, s1 * STRIP)
+            residual = np.zeros((bottom - top, changed.shape[1]), dtype=bool)
+            residual[:, s0:s1] = changed_strips(
+                target[:, cols], self._ref[:, cols], slice(top, bottom)
+            )
         ops.extend(self._pixels(target, r) for r in changed_rects(target, self._ref, residual, top))
         if not ops:
             return []  # only approximate pixels differ, and they are not still yet
@@ -251,11 +281,27 @@ class ScreenEncoder:
         """The copies worth sending for candidate motions, each applied to the model."""
         out = []
         for motion in motions:
-            copy = copy_for(cur, self._ref, box, motion, self._width)
+            hints = self._motion.hints(motion[0], motion[1])
+            copy = copy_for(cur, self._ref, box, motion, self._width, hints)
             if copy is not None:
                 self._apply(copy)
                 out.append(copy)
         return out
+
+    def _new_area(self, changed: NDArray[np.bool_], box: Rect) -> int:
+        """About how many pixels of ``box`` changed, not counting approximations.
+
+        A long drag leaves a trail of approximate wallpaper (refreshed only once the
+        motion stops); it differs from the capture, but no copy is to be found there.
+        """
+        s0, s1 = box.x // STRIP, (box.x + box.w) // STRIP
+        cells = changed[box.y : box.y + box.h, s0:s1]
+        if self._tracker is not None and self._padded % STRIP == 0:
+            rows = self._tracker.mask[box.y : box.y + box.h, box.x : box.x + box.w]
+            words = rows.view(np.uint64).reshape(box.h, s1 - s0, STRIP // 8)
+            approximate = np.bitwise_or.reduce(words, axis=2) != 0
+            cells = cells & ~approximate
+        return int(np.count_nonzero(cells)) * STRIP
 
     def next_deadline(self) -> float | None:
         """When to call :meth:`encode` again even if the screen has not changed.
@@ -280,19 +326,31 @@ class ScreenEncoder:
         changed since is then seen as changing when it is next needed, which it did.
         Returns ``(y, x, mask)`` for the tracker, None when nothing differs.
         """
-        rows = np.flatnonzero(differs.any(axis=1))
+        rows = true_at(differs.any(axis=1))
         if rows.size == 0:
             return None
-        cols = np.flatnonzero(differs[rows[0] : rows[-1] + 1].any(axis=0))
+        cols = true_at(differs[rows[0] : rows[-1] + 1].any(axis=0))
         height, width = self._keys.shape
         y0 = max(0, int(rows[0]) - BLOCK) // BLOCK * BLOCK
         x0 = max(0, int(cols[0]) * STRIP - BLOCK)
-        y1 = min(height, int(rows[-1]) + 1 + BLOCK)
+        y1 = min(height, -(-(int(rows[-1]) + 1 + BLOCK) // BLOCK) * BLOCK)
         x1 = min(width, (int(cols[-1]) + 1) * STRIP + BLOCK)
-        box = np.s_[y0:y1, x0:x1]
-        keys = pixel_keys(cur[box])
-        changed = keys != self._keys[box]
-        self._keys[box] = keys
+        changed = np.zeros((y1 - y0, x1 - x0), dtype=bool)
+        # Within that box, band by band of rows, only around the runs of strips that
+        # differ: a dragged window's copy repaired its inside, which is most of the box.
+        for b0 in range(int(rows[0]) // BAND * BAND, int(rows[-1]) + 1, BAND):
+            band = differs[b0 : b0 + BAND]
+            hit = true_at(band.any(axis=1))
+            if hit.size == 0:
+                continue
+            r0, r1 = max(y0, b0 + int(hit[0]) - BLOCK), min(y1, b0 + int(hit[-1]) + 1 + BLOCK)
+            for f, last in runs(band.any(axis=0)):
+                c0, c1 = max(x0, f * STRIP - BLOCK), min(x1, last * STRIP + BLOCK)
+                box = np.s_[r0:r1, c0:c1]
+                keys = pixel_keys(cur[box])
+                # Boxes of neighbouring bands overlap by a block: what one found stays found.
+                changed[r0 - y0 : r1 - y0, c0 - x0 : c1 - x0] |= keys != self._keys[box]
+                self._keys[box] = keys
         return y0, x0, changed
 
     def _worth_a_motion_search(self, changed: NDArray[np.bool_]) -> bool:
@@ -365,12 +423,16 @@ class ScreenEncoder:
         changed: NDArray[np.bool_],
         ops: list[Op],
         images: list[bytes],
-    ) -> NDArray[np.uint8]:
-        """Send changing photographic regions lossily; return what the lossless pass must reach.
+        area: tuple[int, int, int, int],
+    ) -> tuple[tuple[int, int, int, int], list[Rect], bool]:
+        """Send changing photographic regions lossily; say what the lossless pass must reach.
 
-        The returned frame is ``cur`` except where the mask says the viewer holds an
-        approximation it may keep; the lossless pass then repairs every other pixel,
-        so text and interface are exact at the end of every update.
+        That is ``cur`` except where the mask says the viewer holds an approximation it
+        may keep; the lossless pass repairs every other pixel, so text and interface
+        are exact at the end of every update. Returns ``area`` (``(top, bottom, first
+        strip, end strip)``, where ``cur`` differs from the model) widened to every
+        picture sent, outside which nothing differs; the rectangles where pictures
+        were drawn; and whether the mask holds any approximation.
         """
         assert self._tracker is not None
         tracker = self._tracker
@@ -385,21 +447,24 @@ class ScreenEncoder:
             else (region.rect, None)
             for region in regions
         ]
-        band, held = tracker.held(stills=any(stream is None for _, stream in placed))
         # Every approximation not held now is exact after this update: the lossless
         # pass repairs those that differ, and the rest already equal the capture.
-        tracker.mask[band] = held
-        if not regions and not held.any():
-            return cur
-        target = cur.copy()
+        holds = tracker.hold(stills=any(stream is None for _, stream in placed))
+        if not regions and not holds:
+            return area, [], False
+        top, bottom, s0, s1 = area
+        for rect, stream in placed:
+            outer = rect if stream is None else stream
+            top, bottom = min(top, outer.y), max(bottom, outer.y + outer.h)
+            s0, s1 = min(s0, outer.x // STRIP), max(s1, -(-(outer.x + outer.w) // STRIP))
         for rect, stream in placed:
             if stream is not None:
-                self._send_video(cur, rect, stream, ops, images, target)
+                self._send_video(cur, rect, stream, ops, images)
         stills = [rect for rect, stream in placed if stream is None]
         if stills:
-            self._send_stills(cur, stills, ops, images, target)
-        copy_where(target[band], self._ref[band], held)
-        return target
+            self._send_stills(cur, stills, ops, images)
+        drawn = [rect if stream is None else stream for rect, stream in placed]
+        return (top, bottom, s0, s1), drawn, True
 
     def _send_video(
         self,
@@ -408,7 +473,6 @@ class ScreenEncoder:
         stream: Rect,
         ops: list[Op],
         images: list[bytes],
-        target: NDArray[np.uint8],
     ) -> None:
         """A region that keeps changing: the next picture of the video stream at ``stream``."""
         assert self._videos is not None
@@ -430,7 +494,6 @@ class ScreenEncoder:
         self._ref[sl] = picture
         self._tracker.approximated(stream.y, stream.x, approximate)
         self._motion.invalidate(stream)
-        copy_where(target[sl], self._ref[sl], approximate)
 
     def _send_stills(
         self,
@@ -438,7 +501,6 @@ class ScreenEncoder:
         rects: list[Rect],
         ops: list[Op],
         images: list[bytes],
-        target: NDArray[np.uint8],
     ) -> None:
         """New photographic areas: pieces of as few JPEG pictures as the limits allow."""
         assert self._tracker is not None
@@ -454,16 +516,26 @@ class ScreenEncoder:
             picture = decode_image(data, atlas.width, atlas.height)
             index = len(images)
             images.append(data)
-            for piece in atlas.pieces:
+            #: Per region, the row spans of it this picture carries.
+            spans: dict[Rect, list[list[int]]] = {}
+            for piece in sorted(atlas.pieces, key=lambda p: (p.region.y, p.region.x, p.rect.y)):
                 r = piece.rect
                 ops.append(PartOp(r, index, piece.x, piece.y))
-                sl = np.s_[r.y : r.y + r.h, r.x : r.x + r.w]
-                self._ref[sl] = picture[piece.y : piece.y + r.h, piece.x : piece.x + r.w]
-                region = piece.region
-                keep = approximate[region][r.y - region.y : r.y - region.y + r.h]
-                self._tracker.approximated(r.y, r.x, keep)
-                self._motion.invalidate(r)
-                copy_where(target[sl], self._ref[sl], keep)
+                self._ref[r.y : r.y + r.h, r.x : r.x + r.w] = picture[
+                    piece.y : piece.y + r.h, piece.x : piece.x + r.w
+                ]
+                runs = spans.setdefault(piece.region, [])
+                if runs and runs[-1][1] == r.y:
+                    runs[-1][1] = r.y + r.h
+                else:
+                    runs.append([r.y, r.y + r.h])
+            # The bookkeeping goes by span, not by piece: a tall strip is ten pieces. The
+            # target takes the approximations from the mask (see _encode_lossy).
+            for region, runs in spans.items():
+                for y0, y1 in runs:
+                    keep = approximate[region][y0 - region.y : y1 - region.y]
+                    self._tracker.approximated(y0, region.x, keep)
+                    self._motion.invalidate(Rect(region.x, y0, region.w, y1 - y0))
 
     @staticmethod
     def _photographic(keys: NDArray[np.uint32], rect: Rect) -> NDArray[np.bool_]:
@@ -488,28 +560,48 @@ class ScreenEncoder:
         #: This message's index of each of the frame's images it carries (an image of
         #: pieces serves many operations, and goes again if they span two messages).
         local: dict[int, int] = {}
+        #: Small operations go to zstd together: a drag's frame has a hundred.
+        pending: list[bytes | memoryview] = []
+        pending_size = 0
+        images_size = 0
+
+        def compress() -> None:
+            nonlocal out_size, pending_size
+            chunk = self._stream.compress(b"".join(pending))
+            out_size += len(chunk)
+            body.append(chunk)
+            pending.clear()
+            pending_size = 0
+
         for op in ops:
             raw = serialize_op(op)
             size = sum(len(piece) for piece in raw)
             pictured = isinstance(op, LossyOp | VideoOp | PartOp)
             image = images[op.image] if pictured and op.image not in local else b""  # type: ignore[union-attr]
-            bound = out_size + _PENDING_BOUND + size + (size >> 10) + len(image) + 256
+            bound = out_size + pending_size + _PENDING_BOUND + size + (size >> 10) + len(image)
             if body_size and (
-                bound + sum(len(i) for i in local_images) > self._max_message
+                bound + 256 + images_size > self._max_message
                 or body_size + size > self._limits.max_update_bytes
             ):
+                if pending:
+                    compress()
                 messages.append(self._finish(body, body_size, local_images, keyframe, end=False))
                 body, body_size, out_size, local_images, local = [], 0, 0, [], {}
+                images_size = 0
             if isinstance(op, LossyOp | VideoOp | PartOp):
                 if op.image not in local:
                     local[op.image] = len(local_images)
                     local_images.append(images[op.image])
-                raw = serialize_op(replace(op, image=local[op.image]))
-            for piece in raw:
-                chunk = self._stream.compress(piece)
-                out_size += len(chunk)
-                body.append(chunk)
+                    images_size += len(images[op.image])
+                if local[op.image] != op.image:
+                    raw = serialize_op(replace(op, image=local[op.image]))
+            pending.extend(raw)
+            pending_size += size
+            if pending_size >= _BATCH:
+                compress()
             body_size += size
+        if pending:
+            compress()
         messages.append(self._finish(body, body_size, local_images, keyframe, end=True))
         return messages
 

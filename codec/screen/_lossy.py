@@ -37,14 +37,13 @@ pixels are always refreshed losslessly in the end, whatever they hold.
 
 from __future__ import annotations
 
-import io
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image
+import simplejpeg
 
 from codec._errors import LocalProtocolError, ProtocolError
-from codec.screen._diff import STRIP
+from codec.screen._diff import STRIP, runs, true_at
 from codec.screen._ops import Rect
 
 if TYPE_CHECKING:
@@ -88,23 +87,22 @@ REFINE_SECONDS = 1.0
 PHOTO_FLAT_SHARE = 0.25
 #: Photographic changes smaller than this stay lossless: not worth a picture's header.
 _MIN_AREA = 32 * 32
-_FORMATS = ("JPEG",)
 
 
 def encode_image(pixels: NDArray[np.uint8], quality: int) -> bytes:
     """A BGR block as a still JPEG (libjpeg-turbo, chroma at half resolution).
 
-    About a millisecond for 640x360, where WebP took eighty; regions that keep
-    changing in place go through a video stream instead (:mod:`codec.screen._video`).
-    Halving the chroma (4:2:0) halves the time and saves a tenth of the bytes:
-    these are photographs, and text, where colour edges would show, is never here.
+    TurboJPEG reads and writes BGR as it is, where Pillow converts each way to its
+    own four bytes a pixel: a third of the time to code and decode a drag's pieces.
+    Regions that keep changing in place go through a video stream instead
+    (:mod:`codec.screen._video`). Halving the chroma (4:2:0) halves the time and
+    saves a tenth of the bytes: these are photographs, and text, where colour edges
+    would show, is never here.
     """
-    h, w = pixels.shape[:2]
-    data = np.ascontiguousarray(pixels)
-    image = Image.frombuffer("RGB", (w, h), data, "raw", "BGR", 0, 1)
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=quality, subsampling=2, optimize=True)
-    return out.getvalue()
+    data: bytes = simplejpeg.encode_jpeg(
+        np.ascontiguousarray(pixels), quality=quality, colorspace="BGR", colorsubsampling="420"
+    )
+    return data
 
 
 def decode_image(data: bytes, width: int, height: int) -> NDArray[np.uint8]:
@@ -134,24 +132,27 @@ def decode_atlas(data: bytes, max_side: int, max_pixels: int) -> NDArray[np.uint
     return _decode(data, check)
 
 
+#: JPEG's colour spaces as TurboJPEG names them, and what they decode from: only
+#: colour pictures are lossy pictures.
+_MODES = {"YCbCr": "RGB", "RGB": "RGB", "Gray": "grey", "CMYK": "CMYK", "YCCK": "CMYK"}
+
+
 def _decode(data: bytes, check: Callable[[int, int, str], None]) -> NDArray[np.uint8]:
     try:
-        with Image.open(io.BytesIO(data), formats=_FORMATS) as image:
-            width, height = image.size
-            # Checked before load(): the header alone must not make us allocate.
-            check(width, height, image.mode)
-            image.load()
-            raw = image.tobytes("raw", "BGR")
+        # The header alone first: a picture too large must not make us allocate.
+        height, width, space, _ = simplejpeg.decode_jpeg_header(data)
+        check(width, height, _MODES.get(space, space))
+        pixels: NDArray[np.uint8] = simplejpeg.decode_jpeg(data, colorspace="BGR")
     except ProtocolError:
         raise
     except Exception as exc:
-        # Pillow reports corrupt input through many exception types (and warnings).
+        # TurboJPEG reports corrupt input (strict: warnings too) as ValueError.
         raise ProtocolError(
             f"lossy image does not decode: {exc!r}", reason="screen-image"
         ) from None
-    if len(raw) != width * height * 3:
+    if pixels.shape != (height, width, 3):
         raise ProtocolError("lossy image decoded to the wrong size", reason="screen-image")
-    return np.frombuffer(raw, dtype=np.uint8).reshape(height, width, 3)
+    return pixels
 
 
 def flat_pixels(pixels: Keys) -> NDArray[np.bool_]:
@@ -163,25 +164,40 @@ def flat_pixels(pixels: Keys) -> NDArray[np.bool_]:
     next to nothing to this.
     """
     h, w = pixels.shape[:2]
-    count = np.zeros((h, w), dtype=np.uint8)
-    for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
-        a = pixels[: h - dy, max(0, -dx) : w - max(0, dx)]
-        b = pixels[dy:, max(0, dx) : w - max(0, -dx) if dx < 0 else w]
-        same = (a == b).view(np.uint8)
+    # Compared as one long row (a contiguous copy), neighbours are fixed offsets: a
+    # tall, narrow strip costs what a wide one does, not a numpy loop per row. The
+    # pairs that wrap from a row's end to the next row's start are struck out.
+    flat = np.ascontiguousarray(pixels).reshape(-1)
+    n = flat.size
+    count = np.zeros(n, dtype=np.uint8)
+    same = np.empty(n, dtype=bool)
+    grid = same.reshape(h, w)
+    # (offset, the column whose pair wraps or None): right, down, down-right, down-left.
+    for step, wraps in ((1, w - 1), (w, None), (w + 1, w - 1), (w - 1, 0)):
+        if not 0 < step < n or (w == 1 and wraps is not None):
+            continue
+        pairs = same[: n - step]
+        np.equal(flat[step:], flat[: n - step], out=pairs)
+        if wraps is not None:
+            grid[:, wraps] = False
         # Each equal pair counts for both of its pixels.
-        count[: h - dy, max(0, -dx) : w - max(0, dx)] += same
-        count[dy:, max(0, dx) : w - max(0, -dx) if dx < 0 else w] += same
-    return count >= 2
+        np.add(count[: n - step], pairs, out=count[: n - step], casting="unsafe")
+        np.add(count[step:], pairs, out=count[step:], casting="unsafe")
+    return (count >= 2).reshape(h, w)
 
 
 def photo_blocks(pixels: Keys) -> NDArray[np.bool_]:
     """Per :data:`BLOCK`-pixel block of ``pixels`` (sides multiples of it): photographic?"""
     h, w = pixels.shape[:2]
     same = np.ones((h, w), dtype=bool)
-    same[:, 1:] = pixels[:, 1:] == pixels[:, :-1]
+    np.equal(pixels[:, 1:], pixels[:, :-1], out=same[:, 1:])
     # Column 0 of each block compares with the block to its left, which is fine: a
     # photograph's pixel differs from its neighbour wherever that neighbour lies.
-    counts = same.reshape(h // BLOCK, BLOCK, w // BLOCK, BLOCK).sum(axis=(1, 3))
+    # A block's row of eight flags is one word: the rows add up bytewise (at most 8
+    # in a byte), and one multiplication adds the eight bytes into the top one.
+    words = same.view(np.uint64).reshape(h // BLOCK, BLOCK, w // BLOCK)
+    rows = words.sum(axis=1, dtype=np.uint64)
+    counts = (rows * np.uint64(0x0101010101010101)) >> np.uint64(56)
     return np.asarray(counts < PHOTO_FLAT_SHARE * BLOCK * BLOCK)
 
 
@@ -238,7 +254,7 @@ class LossyTracker:
         tile_rows, tile_cols = self._moving_streak.shape
         padded = np.zeros((tile_rows * per_tile, tile_cols * per_tile), dtype=bool)
         padded[: moving_blocks.shape[0], : moving_blocks.shape[1]] = moving_blocks
-        moving_tiles = padded.reshape(tile_rows, per_tile, tile_cols, per_tile).any(axis=(1, 3))
+        moving_tiles = _block_any(padded)  # a tile is BLOCK x BLOCK blocks
         self._moving_streak = np.where(moving_tiles, self._moving_streak + 1, 0)
         self._changed_at[moving_blocks] = now
         self._moving_blocks = moving_blocks
@@ -268,38 +284,44 @@ class LossyTracker:
         earliest = float(self._changed_at[blocks].min())
         return max(earliest, self._motion_at) + STILL_SECONDS
 
-    def held(self, *, stills: bool) -> tuple[tuple[slice, slice], NDArray[np.bool_]]:
-        """Per pixel of a box: approximations to keep for now, not refresh yet.
+    def hold(self, *, stills: bool) -> bool:
+        """Keep for now the approximations not yet due a refresh; drop the rest from the mask.
 
         The refresh rule of this module's docstring: a block still for
         :data:`STILL_SECONDS` is refreshed, but while the screen is in motion only the
         :data:`REFINE_PIXELS` stillest are. The screen is in motion from a frame that
         sends lossy ``stills`` until :data:`STILL_SECONDS` after the last such frame (a
         drag's frames do not all uncover enough for a picture). A pixel that changed
-        since the last capture is never held: it needs its new value. The box is that
-        of the approximations, aligned to blocks: usually a small part of the screen.
+        since the last capture is never held: it needs its new value. Every pixel the
+        mask drops is exact after this update: the encoder's lossless pass repairs it.
+        Returns whether any approximation is held.
         """
         if stills:
             self._motion_at = self._now
         in_motion = self._now < self._motion_at + STILL_SECONDS
-        rows = np.flatnonzero(self.mask.any(axis=1))
-        if rows.size == 0:
-            return (slice(0, 0), slice(0, 0)), self.mask[:0, :0]
-        y0, y1 = int(rows[0]) // BLOCK * BLOCK, int(rows[-1]) + 1
-        cols = np.flatnonzero(self.mask[y0:y1].any(axis=0))
-        x0, x1 = int(cols[0]) // BLOCK * BLOCK, int(cols[-1]) + 1
-        box = np.s_[y0:y1, x0:x1]
-        changed_at = self._changed_at[y0 // BLOCK : -(-y1 // BLOCK), x0 // BLOCK : -(-x1 // BLOCK)]
-        # Compared as in next_deadline(), so a capture at the deadline is never early.
-        waiting = self._now < changed_at + STILL_SECONDS
+        # What changed is never held; it lies in the box of the last capture's changes.
+        held, moved = self.mask[self._box], self._moving[self._box]
+        if held.shape[1] % 8 == 0 and held.size:
+            # The box's columns lie on the block grid: eight flags are one word.
+            held, moved = held.view(np.uint64), moved.view(np.uint64)
+        held &= ~moved
+        blocks = _block_any(self.mask)
+        if not blocks.any():
+            return False
         if in_motion:
-            stale = self._now >= changed_at + REFINE_SECONDS
-            due = np.flatnonzero(stale & _block_any(self.mask[box]))
-            stillest = due[np.argsort(changed_at.ravel()[due], kind="stable")]
-            waiting = np.ones_like(waiting)
-            waiting.ravel()[stillest[: REFINE_PIXELS // (BLOCK * BLOCK)]] = False
-        per_pixel = np.repeat(np.repeat(waiting, BLOCK, 0), BLOCK, 1)[: y1 - y0, : x1 - x0]
-        return box, self.mask[box] & ~self._moving[box] & per_pixel
+            stale = self._now >= self._changed_at + REFINE_SECONDS
+            due = true_at(stale & blocks)
+            stillest = due[np.argsort(self._changed_at.ravel()[due], kind="stable")]
+            per_row = blocks.shape[1]
+            for i in stillest[: REFINE_PIXELS // (BLOCK * BLOCK)].tolist():
+                by, bx = divmod(i, per_row)
+                self.mask[by * BLOCK : (by + 1) * BLOCK, bx * BLOCK : (bx + 1) * BLOCK] = False
+            return True
+        # Compared as in next_deadline(), so a capture at the deadline is never early.
+        ripe = blocks & (self._now >= self._changed_at + STILL_SECONDS)
+        for by0, by1, bx0, bx1 in _block_rects(ripe):
+            self.mask[by0 * BLOCK : by1 * BLOCK, bx0 * BLOCK : bx1 * BLOCK] = False
+        return bool((blocks & ~ripe).any())
 
     def regions(self, cur: Keys, differs: NDArray[np.bool_]) -> list[LossyRegion]:
         """Rectangles of changing photographic pixels, and nothing else.
@@ -325,14 +347,11 @@ class LossyTracker:
         if not candidates.any():
             return []
         starts = np.arange(0, full_rows, per_tile)
-        for ty in np.flatnonzero(np.logical_or.reduceat(candidates.any(axis=1), starts)).tolist():
+        for ty in true_at(np.logical_or.reduceat(candidates.any(axis=1), starts)).tolist():
             by0, by1 = ty * per_tile, min(full_rows, (ty + 1) * per_tile)
             band = candidates[by0:by1]
-            cols = np.flatnonzero(band.any(axis=0))
-            gaps = np.flatnonzero(np.diff(cols) > per_tile)
-            firsts, lasts = cols[np.r_[0, gaps + 1]], cols[np.r_[gaps, cols.size - 1]] + 1
-            for c0, c1 in zip(firsts.tolist(), lasts.tolist(), strict=True):
-                rows = np.flatnonzero(band[:, c0:c1].any(axis=1))
+            for c0, c1 in runs(band.any(axis=0), per_tile):
+                rows = true_at(band[:, c0:c1].any(axis=1))
                 r0, r1 = by0 + int(rows[0]), by0 + int(rows[-1]) + 1
                 pixels = cur[r0 * BLOCK : r1 * BLOCK, c0 * BLOCK : c1 * BLOCK]
                 eligible[r0:r1, c0:c1] = candidates[r0:r1, c0:c1] & photo_blocks(pixels)
@@ -351,7 +370,7 @@ class LossyTracker:
             tx0, tx1 = rect.x // TILE, -(-(rect.x + rect.w) // TILE)
             streak = self._moving_streak[ty0:ty1, tx0:tx1]
             out.append(LossyRegion(rect, moving=bool((streak >= VIDEO_FRAMES).all())))
-        return out
+        return _disjoint(out)
 
     def _grow(self, cur: Keys, x0: int, y0: int, x1: int, y1: int) -> Rect:
         """Extend a block-aligned rectangle to the picture's real edge, pixel by pixel.
@@ -361,40 +380,123 @@ class LossyTracker:
         """
         height, width = self.mask.shape
         reach = BLOCK - 1
-
-        def rows_ok(r0: int, r1: int) -> NDArray[np.bool_]:
-            band = cur[r0:r1, x0:x1]
-            same = band[:, 1:] == band[:, :-1]
-            flat = same.mean(axis=1) < PHOTO_FLAT_SHARE
-            return np.asarray(flat & (self._moving[r0:r1, x0:x1].mean(axis=1) > 0.5))
-
-        def cols_ok(c0: int, c1: int) -> NDArray[np.bool_]:
-            # A column is judged against its outer neighbour: the picture's own edge
-            # column differs from the flat page beside it, so growth stops there.
-            band = cur[y0:y1, c0 - 1 : c1 + 1]
-            same = band[:, 1:] == band[:, :-1]
-            flat = (same[:, :-1] if c0 < x0 else same[:, 1:]).mean(axis=0) < PHOTO_FLAT_SHARE
-            return np.asarray(flat & (self._moving[y0:y1, c0:c1].mean(axis=0) > 0.5))
+        moving = self._moving
 
         def run(ok: NDArray[np.bool_]) -> int:
-            bad = np.flatnonzero(~ok)
+            bad = true_at(~ok)
             return int(bad[0]) if bad.size else int(ok.size)
 
+        # The rows above and below are judged together, then the columns left and
+        # right (over the rows grown to): a picture's edge costs a few numpy calls.
         top, bottom = max(0, y0 - reach), min(height, y1 + reach)
-        y0 -= run(rows_ok(top, y0)[::-1]) if top < y0 else 0
-        y1 += run(rows_ok(y1, bottom)) if y1 < bottom else 0
+        above = y0 - top
+        band = np.concatenate((cur[top:y0, x0:x1], cur[y1:bottom, x0:x1]))
+        same = _count(band[:, 1:] == band[:, :-1], axis=1)
+        changed = _count(np.concatenate((moving[top:y0, x0:x1], moving[y1:bottom, x0:x1])), axis=1)
+        ok = (same < PHOTO_FLAT_SHARE * (x1 - x0 - 1)) & (changed * 2 > x1 - x0)
+        y0, y1 = y0 - run(ok[:above][::-1]), y1 + run(ok[above:])
+        # A column is judged against its outer neighbour: the picture's own edge
+        # column differs from the flat page beside it, so growth stops there.
         left, right = max(1, x0 - reach), min(width - 1, x1 + reach)
-        x0 -= run(cols_ok(left, x0)[::-1]) if left < x0 else 0
-        x1 += run(cols_ok(x1, right)) if x1 < right else 0
+        lefts, rights = max(0, x0 - left), max(0, right - x1)
+        if lefts + rights == 0:
+            return Rect(x0, y0, x1 - x0, y1 - y0)
+        parts = [cur[y0:y1, left - 1 : x0]] if lefts else []
+        parts += [cur[y0:y1, x1 : right + 1]] if rights else []
+        band = np.concatenate(parts, axis=1)
+        pairs = _count(band[:, 1:] == band[:, :-1], axis=0)
+        # The left side's pairs, then the one across the junction, then the right's.
+        same = np.concatenate((pairs[:lefts], pairs[lefts + 1 :])) if lefts and rights else pairs
+        sides = np.concatenate((moving[y0:y1, left:x0], moving[y0:y1, x1:right]), axis=1)
+        changed = _count(sides, axis=0)
+        ok = (same < PHOTO_FLAT_SHARE * (y1 - y0)) & (changed * 2 > y1 - y0)
+        x0, x1 = x0 - run(ok[:lefts][::-1]), x1 + run(ok[lefts:])
         return Rect(x0, y0, x1 - x0, y1 - y0)
+
+
+def _overlap(a: Rect, b: Rect) -> bool:
+    return a.x < b.x + b.w and b.x < a.x + a.w and a.y < b.y + b.h and b.y < a.y + a.h
+
+
+def _disjoint(regions: list[LossyRegion]) -> list[LossyRegion]:
+    """The same pixels as ``regions``, each in one rectangle only, in few rectangles.
+
+    Grown to the picture's edge, the rectangles of a staircase of blocks (the rounded,
+    blurred top of a dragged window's shadow) overlap by up to a block: sent as they
+    are, the overlap is coded twice. Each group of overlapping rectangles is cut anew
+    across its long side: a wide band into runs of columns that cover the same rows
+    (one wide piece, slivers at its ends), a tall one into runs of rows.
+    """
+    groups: list[list[LossyRegion]] = []
+    for region in regions:
+        touching = [g for g in groups if any(_overlap(region.rect, r.rect) for r in g)]
+        merged = [region]
+        for group in touching:
+            groups.remove(group)
+            merged += group
+        groups.append(merged)
+    out: list[LossyRegion] = []
+    for group in groups:
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        moving = all(r.moving for r in group)
+        x0, y0 = min(r.rect.x for r in group), min(r.rect.y for r in group)
+        x1 = max(r.rect.x + r.rect.w for r in group)
+        y1 = max(r.rect.y + r.rect.h for r in group)
+        mask = np.zeros((y1 - y0, x1 - x0), dtype=bool)
+        for r in (g.rect for g in group):
+            mask[r.y - y0 : r.y - y0 + r.h, r.x - x0 : r.x - x0 + r.w] = True
+        wide = x1 - x0 >= y1 - y0
+        # Each line is a column of a wide band, a row of a tall one.
+        for a, b, lo, hi in _runs_of_lines(mask.T if wide else mask):
+            rect = (
+                Rect(x0 + a, y0 + lo, b - a, hi - lo)
+                if wide
+                else Rect(x0 + lo, y0 + a, hi - lo, b - a)
+            )
+            out.append(LossyRegion(rect, moving=moving))
+    return out
+
+
+def _runs_of_lines(lines: NDArray[np.bool_]) -> list[tuple[int, int, int, int]]:
+    """``(a, b, lo, hi)``: lines ``a..b`` alike, each True from ``lo`` to ``hi``."""
+    count, length = lines.shape
+    new = np.ones(count, dtype=bool)
+    new[1:] = (lines[1:] != lines[:-1]).any(axis=1)
+    starts = true_at(new)
+    ends = np.append(starts[1:], count)
+    edges = np.zeros((starts.size, length + 1), dtype=np.int8)
+    edges[:, :length] = lines[starts]
+    edges[:, 1:] -= lines[starts].view(np.int8)
+    # Row-major order: each line's rises and falls come paired, in order.
+    line, lo = np.nonzero(edges == 1)
+    _, hi = np.nonzero(edges == -1)
+    return list(
+        zip(starts[line].tolist(), ends[line].tolist(), lo.tolist(), hi.tolist(), strict=True)
+    )
+
+
+def _up(n: int) -> int:
+    """``n`` rounded up to the block grid."""
+    return -(-n // BLOCK) * BLOCK
+
+
+def _count(flags: NDArray[np.bool_], axis: int) -> NDArray[np.int32]:
+    """True values along ``axis`` (``mean`` and ``count_nonzero`` cost far more)."""
+    counts: NDArray[np.int32] = np.add.reduce(flags.view(np.uint8), axis=axis, dtype=np.int32)
+    return counts
 
 
 def _block_any(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
     """Per :data:`BLOCK` x :data:`BLOCK` block: any True? (Eight bools read as one word.)"""
     h, w = mask.shape
     rows, cols = -(-h // BLOCK), -(-w // BLOCK)
-    padded = np.zeros((rows * BLOCK, cols * BLOCK), dtype=bool)
-    padded[:h, :w] = mask
+    if h % BLOCK or w % BLOCK or not mask.flags.c_contiguous:
+        padded = np.zeros((rows * BLOCK, cols * BLOCK), dtype=bool)
+        padded[:h, :w] = mask
+    else:
+        padded = mask
     words = padded.view(np.uint64).reshape(rows, BLOCK, cols)
     folded = words[:, 0].copy()
     for row in range(1, BLOCK):
@@ -432,7 +534,7 @@ def _block_rects(blocks: NDArray[np.bool_]) -> list[tuple[int, int, int, int]]:
     # Runs of the same columns in consecutive rows form one rectangle.
     new = np.ones(run_row.size, dtype=bool)
     new[1:] = (start[1:] != start[:-1]) | (end[1:] != end[:-1]) | (run_row[1:] != run_row[:-1] + 1)
-    first = np.flatnonzero(new)
+    first = true_at(new)
     last = np.append(first[1:], run_row.size) - 1
     return list(
         zip(
