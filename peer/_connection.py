@@ -9,10 +9,11 @@ The connection also knows which of its frames the relay has certainly read:
 after each burst of sends it pings, and a pong proves that everything sent
 before the ping reached the relay (it reads a connection in order). A face
 can then tell its person which typed lines were not delivered when the
-relay stops answering. While bulk data streams (a file moving) pings go out
-at most every BUSY_PING_GAP: a ping per round trip cost a transfer a fifth
-of its CPU, on the peer and on the relay. After small sends (a typed line)
-the ping goes at once.
+relay stops answering. While bulk data streams either way (a file moving
+out, or in: the receiver's acknowledgements are bursts of sends too),
+pings go out at most every BUSY_PING_GAP: a ping per burst cost a
+transfer a fifth of its CPU, on the peers and on the relay. Otherwise
+(a typed line) the ping goes at once.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ RELAY_TIMEOUT = 20.0
 CONNECT_SHARE = 0.5
 #: Pings go out this share of RELAY_TIMEOUT after the last one when nothing is sent.
 PING_SHARE = 0.75
-#: Pings after more than BULK_BYTES sent are at least this far apart (seconds).
+#: Pings after more than BULK_BYTES sent or received are at least this far apart (seconds).
 BUSY_PING_GAP = 0.05
 BULK_BYTES = 64 * 1024
 #: Close handshake budget when leaving; after that the socket is just dropped.
@@ -112,8 +113,8 @@ class RelayConnection:
         #: Data frames handed to the socket, and how many of them the relay has read.
         self.sent = 0
         self.confirmed = 0
-        self._sent_bytes = 0
         self._sent_something = trio.Event()
+        self._moved_bytes = 0  # sent and received
 
     @property
     def id(self) -> int:
@@ -128,7 +129,7 @@ class RelayConnection:
         except trio.BrokenResourceError:
             raise ConnectionLostError(_BROKEN) from None
         self.sent += 1
-        self._sent_bytes += len(payload)
+        self._moved_bytes += len(payload)
         self._sent_something.set()
 
     async def kick(self, endpoint: int) -> None:
@@ -148,9 +149,9 @@ class RelayConnection:
         while True:
             with trio.move_on_after(self.relay_timeout * PING_SHARE):
                 await self._sent_something.wait()
-            if self._sent_bytes - pinged_bytes > BULK_BYTES:
+            if self._moved_bytes - pinged_bytes > BULK_BYTES:
                 await trio.sleep_until(pinged + BUSY_PING_GAP)
-            pinged, pinged_bytes = trio.current_time(), self._sent_bytes
+            pinged, pinged_bytes = trio.current_time(), self._moved_bytes
             self._sent_something = trio.Event()
             upto = self.sent
             with trio.move_on_after(self.relay_timeout) as scope:
@@ -173,6 +174,7 @@ class RelayConnection:
                 data = await self._ws.get_message()
             except trio_websocket.ConnectionClosed as e:
                 raise ConnectionLostError(_closed_reason(e)) from None
+            self._moved_bytes += len(data)
             if isinstance(data, str):
                 log.warning("relay sent a text message; ignored")
                 continue
