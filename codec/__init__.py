@@ -56,6 +56,7 @@ from codec._envelope import (
     decode_client_envelope,
     decode_relay_envelope,
     encode_envelope,
+    encode_send_head,
 )
 from codec._errors import (
     HelplineError,
@@ -438,6 +439,7 @@ __all__ = [
     "desktop_shortcut",
     "encode_envelope",
     "encode_message",
+    "encode_send_head",
     "is_clean_text",
     "is_valid_room_id",
     "member_channel_keys",

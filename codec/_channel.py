@@ -24,7 +24,8 @@ size says little and padding them would cost bandwidth. The padding is
 ISO/IEC 7816-4 style: a 0x80 byte, then zeros, inside the ciphertext.
 
 Sealing and opening call libsodium through PyNaCl's own cffi binding, in
-place in one buffer: ``nacl.secret.Aead`` copies a frame five times (zeroed
+place in one buffer (opening too, when the frame arrived in a buffer of its
+own): ``nacl.secret.Aead`` copies a frame five times (zeroed
 output, copy out, nonce in front, our header in front, the padding), which
 for a 1 MiB file chunk cost more than the cipher itself. The bytes are the
 same (a test checks them against ``nacl.bindings``).
@@ -33,6 +34,7 @@ same (a test checks them against ``nacl.bindings``).
 from __future__ import annotations
 
 import struct
+from typing import overload
 
 import nacl.secret
 from nacl._sodium import ffi, lib  # PyNaCl's cffi binding: in-place AEAD (see above)
@@ -100,21 +102,27 @@ class Channel:
         self._sent += 1
         ad = _AD.pack(_AD_TAG, self.local_id, self.remote_id, counter)
         padded = padded_length(size)
-        frame = bytearray(_HEADER.size + padded + _TAG_BYTES)  # zeroed: the padding's zeros
-        _HEADER.pack_into(frame, 0, PayloadKind.SEALED, counter)
-        at = _HEADER.size
-        for part in (plaintext, *more):
-            frame[at : at + len(part)] = part
-            at += len(part)
-        frame[at] = _PAD_MARK[0]
+        # Joined, not written into a zeroed buffer: each byte is written once.
+        head = _HEADER.pack(PayloadKind.SEALED, counter)
+        zeros = bytes(padded - size - len(_PAD_MARK) + _TAG_BYTES)  # padding, room for the tag
+        frame = bytearray().join((head, plaintext, *more, _PAD_MARK, zeros))
         body = ffi.from_buffer(frame) + _HEADER.size
         lib.crypto_aead_xchacha20poly1305_ietf_encrypt(
             body, ffi.NULL, body, padded, ad, len(ad), ffi.NULL, _nonce(counter), self._send_key
         )
         return bytes(frame)
 
-    def open(self, payload: bytes) -> bytearray:
-        """The plaintext of the next frame, or TamperedMessageError."""
+    @overload
+    def open(self, payload: bytes) -> bytearray: ...
+    @overload
+    def open(self, payload: bytearray | memoryview) -> memoryview: ...
+    def open(self, payload: bytes | bytearray | memoryview) -> bytearray | memoryview:
+        """The plaintext of the next frame, or TamperedMessageError.
+
+        A writable *payload* (a bytearray, or a view of one, as a large message
+        arrives) is decrypted in place and the plaintext is a view into it;
+        after a refusal its body is zeros. Any other payload is left as it is.
+        """
         # The kind byte is not authenticated: any damage to it is tampering too,
         # so it must not come out as a mere "malformed" (or unknown-kind) error.
         if not payload:
@@ -133,18 +141,29 @@ class Channel:
             )
         ad = _AD.pack(_AD_TAG, self.remote_id, self.local_id, counter)
         sealed = len(payload) - _HEADER.size
-        padded = bytearray(sealed - _TAG_BYTES)
-        failed = lib.crypto_aead_xchacha20poly1305_ietf_decrypt(
-            ffi.from_buffer(padded),
-            ffi.NULL,
-            ffi.NULL,
-            ffi.from_buffer(payload) + _HEADER.size,
-            sealed,
-            ad,
-            len(ad),
-            _nonce(counter),
-            self._receive_key,
-        )
+        padded: bytearray | memoryview
+        target: bytearray | memoryview
+        if isinstance(payload, bytearray) or (
+            isinstance(payload, memoryview) and not payload.readonly
+        ):
+            target, at = payload, _HEADER.size
+            padded = memoryview(payload)[_HEADER.size : len(payload) - _TAG_BYTES]
+        else:
+            padded = target = bytearray(sealed - _TAG_BYTES)
+            at = 0
+        # Released at once, so that _unpad may shorten a bytearray in place.
+        with ffi.from_buffer(target, require_writable=True) as out, ffi.from_buffer(payload) as c:
+            failed = lib.crypto_aead_xchacha20poly1305_ietf_decrypt(
+                out + at,
+                ffi.NULL,
+                ffi.NULL,
+                c + _HEADER.size,
+                sealed,
+                ad,
+                len(ad),
+                _nonce(counter),
+                self._receive_key,
+            )
         if failed:
             raise TamperedMessageError(
                 "rejected a message that was altered or cut short in transit", reason="forged"
@@ -170,13 +189,15 @@ def padded_length(plaintext_bytes: int) -> int:
     return next((bucket for bucket in PAD_BUCKETS if marked <= bucket), marked)
 
 
-def _unpad(padded: bytearray) -> bytearray:
+def _unpad(padded: bytearray | memoryview) -> bytearray | memoryview:
     # Authenticated already, so a bad padding means a broken peer, not the relay.
     end = len(padded)
     if end and padded[-1] != _PAD_MARK[0]:
-        end = len(padded.rstrip(b"\x00"))  # padded to a bucket: a short message
+        end = len(bytes(padded).rstrip(b"\x00"))  # padded to a bucket: a short message
     if not end or padded[end - 1] != _PAD_MARK[0]:
         raise ProtocolError("a sealed message without its padding mark", reason="malformed")
+    if isinstance(padded, memoryview):
+        return padded[: end - 1]
     del padded[end - 1 :]  # in place: no copy of a large plaintext
     return padded
 

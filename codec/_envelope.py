@@ -40,8 +40,8 @@ from typing import Any
 
 from codec._errors import LocalProtocolError, ProtocolError
 from codec._limits import DEFAULT_LIMITS, Limits
-from codec._validate import check_id, check_text
-from codec._wire import pack, unpack
+from codec._validate import MAX_ENDPOINT_ID, check_id, check_text
+from codec._wire import bin_head, pack, read_bin_head, read_uint, unpack
 
 __all__ = [
     "REJOIN_TOKEN_BYTES",
@@ -60,6 +60,7 @@ __all__ = [
     "decode_client_envelope",
     "decode_relay_envelope",
     "encode_envelope",
+    "encode_send_head",
 ]
 
 MAX_REASON_CHARS = 64
@@ -158,7 +159,8 @@ class MemberLeft:
 @dataclass(frozen=True, slots=True)
 class Delivered:
     sender: int
-    payload: bytes
+    #: A view into the received message when it came as a bytearray (no copy of 1 MiB).
+    payload: bytes | memoryview
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +213,37 @@ def encode_envelope(env: ClientEnvelope | RelayEnvelope) -> bytes:
     )
 
 
+def encode_send_head(to: int, size: int) -> bytes:
+    """The envelope of ``Send(to, payload)`` up to its *size*-byte payload.
+
+    The envelope is these bytes, then the payload: a sealed file chunk goes
+    out without being copied into a new document first.
+    """
+    return pack([Op.SEND, to, b""])[:-2] + bin_head(size)
+
+
+#: How encode_envelope begins a Delivered: an array of three, then its op.
+_DELIVERED_HEAD = bytes((0x93, Op.DELIVERED))
+
+
+def _delivered_view(data: bytearray, limits: Limits) -> Delivered | None:
+    """A Delivered in exactly encode_envelope's layout, its payload a view; else None.
+
+    Anything else goes through the strict general decoder, which says what
+    is wrong with it.
+    """
+    if len(data) > limits.max_envelope_bytes or data[:2] != _DELIVERED_HEAD:
+        return None
+    view = memoryview(data)
+    sender, at = read_uint(view, 2)
+    if sender is None or sender > MAX_ENDPOINT_ID:
+        return None
+    size, at = read_bin_head(view, at)
+    if size is None or at + size != len(view):
+        return None
+    return Delivered(sender, view[at:])
+
+
 def decode_client_envelope(data: bytes, limits: Limits = DEFAULT_LIMITS) -> ClientEnvelope:
     """Decode what an endpoint sent to the relay; raise ProtocolError if it is not one."""
     op, fields = _split(data, limits)
@@ -239,8 +272,16 @@ def decode_client_envelope(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Clie
     raise ProtocolError(f"a client may not send envelope {op.name}", reason="malformed")
 
 
-def decode_relay_envelope(data: bytes, limits: Limits = DEFAULT_LIMITS) -> RelayEnvelope:
-    """Decode what the relay sent to an endpoint; raise ProtocolError if it is not one."""
+def decode_relay_envelope(
+    data: bytes | bytearray, limits: Limits = DEFAULT_LIMITS
+) -> RelayEnvelope:
+    """Decode what the relay sent to an endpoint; raise ProtocolError if it is not one.
+
+    A Delivered in a bytearray (a large message as the peer's WebSocket
+    receives it) keeps its payload in place, as a view.
+    """
+    if isinstance(data, bytearray) and (delivered := _delivered_view(data, limits)) is not None:
+        return delivered
     op, fields = _split(data, limits)
     match op:
         case Op.WELCOME:
@@ -273,7 +314,7 @@ def decode_relay_envelope(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Relay
     raise ProtocolError(f"the relay may not send envelope {op.name}", reason="malformed")
 
 
-def _split(data: bytes, limits: Limits) -> tuple[Op, list[Any]]:
+def _split(data: bytes | bytearray, limits: Limits) -> tuple[Op, list[Any]]:
     obj = unpack(data, limits, what="envelope")
     if not isinstance(obj, list) or not obj or type(obj[0]) is not int:
         raise ProtocolError("malformed envelope: not an [op, ...] array", reason="malformed")

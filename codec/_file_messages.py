@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from codec._errors import LimitExceededError, LocalProtocolError, ProtocolError
-from codec._wire import pack
+from codec._wire import bin_head, pack, read_bin_head, read_uint
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -258,60 +258,36 @@ FileMessage = (
 _CHUNK_HEAD = b"\x84\xa1t\xaafile-chunk\xa3tid"
 _OFFSET_KEY = b"\xa6offset"
 _DATA_KEY = b"\xa4data"
-_UINT_BYTES = {0xCC: 1, 0xCD: 2, 0xCE: 4, 0xCF: 8}
-_BIN_BYTES = {0xC4: 1, 0xC5: 2, 0xC6: 4}
 
 
-def decode_file_chunk(data: bytes | bytearray, limits: Limits) -> FileChunk | None:
+def decode_file_chunk(data: bytes | bytearray | memoryview, limits: Limits) -> FileChunk | None:
     """A chunk in exactly file_chunk_prefix's layout, its data a view; else None.
 
     Anything else (another order, a bad value, trailing bytes) is None and goes
     through the strict general decoder, which says what is wrong with it.
     """
-    if len(data) > limits.max_message_bytes or not data.startswith(_CHUNK_HEAD):
+    if len(data) > limits.max_message_bytes or data[: len(_CHUNK_HEAD)] != _CHUNK_HEAD:
         return None
     view = memoryview(data)
-    tid, at = _uint(view, len(_CHUNK_HEAD))
+    tid, at = read_uint(view, len(_CHUNK_HEAD))
     if tid is None or view[at : at + len(_OFFSET_KEY)] != _OFFSET_KEY:
         return None
-    offset, at = _uint(view, at + len(_OFFSET_KEY))
+    offset, at = read_uint(view, at + len(_OFFSET_KEY))
     if offset is None or view[at : at + len(_DATA_KEY)] != _DATA_KEY:
         return None
-    at += len(_DATA_KEY)
-    width = _BIN_BYTES.get(view[at]) if at < len(view) else None
-    if width is None:
+    size, at = read_bin_head(view, at + len(_DATA_KEY))
+    if size is None:
         return None
-    size = int.from_bytes(view[at + 1 : at + 1 + width], "big")
-    at += 1 + width
     ok = tid < _MAX_ID and offset < _MAX_SIZE and 0 < size <= limits.max_chunk_bytes
     if not ok or at + size != len(view):
         return None
     return FileChunk(tid, offset, view[at:])
 
 
-def _uint(view: memoryview, at: int) -> tuple[int | None, int]:
-    """A msgpack unsigned int at *at* and where it ends (None if it is not one)."""
-    if at >= len(view):
-        return None, at
-    first = view[at]
-    if first < 0x80:
-        return first, at + 1
-    width = _UINT_BYTES.get(first)
-    if width is None or at + 1 + width > len(view):
-        return None, at
-    return int.from_bytes(view[at + 1 : at + 1 + width], "big"), at + 1 + width
-
-
 def file_chunk_prefix(chunk: FileChunk) -> bytes:
     """The msgpack of *chunk* up to its data: the document is this, then the data."""
     head = pack({"t": "file-chunk", "tid": chunk.tid, "offset": chunk.offset, "data": b""})
-    size = len(chunk.data)
-    # msgpack's own (shortest) bin header for the size, in place of the empty one.
-    if size < 1 << 8:
-        return head[:-2] + bytes((0xC4, size))
-    if size < 1 << 16:
-        return head[:-2] + b"\xc5" + size.to_bytes(2, "big")
-    return head[:-2] + b"\xc6" + size.to_bytes(4, "big")
+    return head[:-2] + bin_head(len(chunk.data))  # in place of the empty bin's header
 
 
 def encode_file_message(msg: FileMessage) -> dict[str, Any]:

@@ -38,7 +38,7 @@ class Limits:
     #: Files: characters in a path from the other side (before it is made safe).
     max_path_chars: int = 4096
     #: Files: bytes of file data in one chunk.
-    max_chunk_bytes: int = 1 * MiB
+    max_chunk_bytes: int = 3 * MiB
     #: Files: the most a receiver may let one transfer have in flight.
     max_window_bytes: int = 64 * MiB
 

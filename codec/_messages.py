@@ -222,7 +222,9 @@ def encode_message_parts(msg: Message) -> tuple[bytes | memoryview, ...]:
     return (encode_message(msg),)
 
 
-def decode_message(data: bytes | bytearray, limits: Limits = DEFAULT_LIMITS) -> Message:
+def decode_message(
+    data: bytes | bytearray | memoryview, limits: Limits = DEFAULT_LIMITS
+) -> Message:
     chunk = decode_file_chunk(data, limits)  # the hot path: its data is a view, not a copy
     if chunk is not None:
         return chunk

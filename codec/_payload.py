@@ -23,7 +23,7 @@ class PayloadKind(IntEnum):
     SEALED = 16  # an AEAD frame of an established channel
 
 
-def payload_kind(payload: bytes) -> PayloadKind:
+def payload_kind(payload: bytes | memoryview) -> PayloadKind:
     if not payload:
         raise ProtocolError("empty payload", reason="malformed")
     try:

@@ -198,8 +198,8 @@ class SessionRules:
 
     # Entry points --------------------------------------------------------------
 
-    def receive(self, sender: int, payload: bytes, now: float) -> Step:
-        """One payload the relay delivered from *sender*."""
+    def receive(self, sender: int, payload: bytes | memoryview, now: float) -> Step:
+        """One payload the relay delivered from *sender* (a view is opened in place)."""
         out = Outbox()
         if not self.ended:
             self._receive(out, sender, payload, now)
@@ -442,17 +442,18 @@ class SessionRules:
 
     # Helpers -------------------------------------------------------------------
 
-    def _receive(self, out: Outbox, sender: int, payload: bytes, now: float) -> None:
+    def _receive(self, out: Outbox, sender: int, payload: bytes | memoryview, now: float) -> None:
         try:
             kind = payload_kind(payload)
         except ProtocolError as e:
             out.event(Refused(self._label(sender), str(e)))
             return
-        if kind is PayloadKind.SYNC:
-            self._on_sync(out, sender, payload, now)
-            return
         if kind is not PayloadKind.SEALED:
-            self._on_handshake(out, sender, payload, now)
+            small = bytes(payload)  # a copy only if it came as a view; read as bytes
+            if kind is PayloadKind.SYNC:
+                self._on_sync(out, sender, small, now)
+            else:
+                self._on_handshake(out, sender, small, now)
             return
         link = self.links.get(sender)
         if link is None:
@@ -511,9 +512,9 @@ class SessionRules:
         return member.name if member is not None else f"endpoint {sender}"
 
 
-def _frame_counter(payload: bytes) -> int:
+def _frame_counter(payload: bytes | memoryview) -> int:
     """The counter a sealed frame claims (unauthenticated: only for deciding what to report)."""
-    return int.from_bytes(payload[1:9].ljust(8, b"\x00"), "big")
+    return int.from_bytes(bytes(payload[1:9]).ljust(8, b"\x00"), "big")
 
 
 def _speaker_text(speaker: Speaker | None) -> str:

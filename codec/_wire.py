@@ -15,7 +15,10 @@ from codec._errors import LimitExceededError, ProtocolError
 if TYPE_CHECKING:
     from codec._limits import Limits
 
-__all__: list[str] = []  # pack and unpack are codec-internal
+__all__: list[str] = []  # pack, unpack and the readers below are codec-internal
+
+_UINT_BYTES = {0xCC: 1, 0xCD: 2, 0xCE: 4, 0xCF: 8}
+_BIN_BYTES = {0xC4: 1, 0xC5: 2, 0xC6: 4}
 
 
 def pack(obj: Any) -> bytes:
@@ -23,8 +26,42 @@ def pack(obj: Any) -> bytes:
     return msgpack.packb(obj, use_bin_type=True)
 
 
+def bin_head(size: int) -> bytes:
+    """msgpack's own (shortest) bin header for *size* bytes: what pack writes before them."""
+    if size < 1 << 8:
+        return bytes((0xC4, size))
+    if size < 1 << 16:
+        return b"\xc5" + size.to_bytes(2, "big")
+    return b"\xc6" + size.to_bytes(4, "big")
+
+
+def read_uint(view: memoryview, at: int) -> tuple[int | None, int]:
+    """A msgpack unsigned int at *at* and where it ends (None if it is not one).
+
+    With :func:`read_bin_head`, for the hot paths that take a known layout
+    apart without copying it; anything else goes through :func:`unpack`.
+    """
+    if at >= len(view):
+        return None, at
+    first = view[at]
+    if first < 0x80:
+        return first, at + 1
+    width = _UINT_BYTES.get(first)
+    if width is None or at + 1 + width > len(view):
+        return None, at
+    return int.from_bytes(view[at + 1 : at + 1 + width], "big"), at + 1 + width
+
+
+def read_bin_head(view: memoryview, at: int) -> tuple[int | None, int]:
+    """The size of a msgpack bin at *at* and where its bytes start (None if not a bin)."""
+    width = _BIN_BYTES.get(view[at]) if at < len(view) else None
+    if width is None or at + 1 + width > len(view):
+        return None, at
+    return int.from_bytes(view[at + 1 : at + 1 + width], "big"), at + 1 + width
+
+
 def unpack(
-    data: bytes | bytearray, limits: Limits, *, what: str, max_bytes: int | None = None
+    data: bytes | bytearray | memoryview, limits: Limits, *, what: str, max_bytes: int | None = None
 ) -> Any:
     """Unpack one msgpack document, refusing anything beyond *limits*.
 

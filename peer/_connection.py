@@ -9,10 +9,11 @@ The connection also knows which of its frames the relay has certainly read:
 after each burst of sends it pings, and a pong proves that everything sent
 before the ping reached the relay (it reads a connection in order). A face
 can then tell its person which typed lines were not delivered when the
-relay stops answering. While bulk data streams (a file moving) pings go out
-at most every BUSY_PING_GAP: a ping per round trip cost a transfer a fifth
-of its CPU, on the peer and on the relay. After small sends (a typed line)
-the ping goes at once.
+relay stops answering. While bulk data streams either way (a file moving
+out, or in: the receiver's acknowledgements are bursts of sends too),
+pings go out at most every BUSY_PING_GAP: a ping per burst cost a
+transfer a fifth of its CPU, on the peers and on the relay. Otherwise
+(a typed line) the ping goes at once.
 """
 
 from __future__ import annotations
@@ -40,14 +41,15 @@ from codec import (
     ProtocolError,
     RelayEnvelope,
     RelayRejected,
-    Send,
     Welcome,
     decode_relay_envelope,
     encode_envelope,
+    encode_send_head,
     relay_says,
 )
 from peer._errors import ConnectionLostError, RelayRefusedError, RelayUnreachableError
 from peer._nursery import open_task_nursery
+from peer._ws_bulk import BulkWebSocket, wrap_bulk_client_stream
 from peer._ws_masking import install as install_fast_masking
 
 if TYPE_CHECKING:
@@ -66,8 +68,8 @@ install_fast_masking()
 
 log = logging.getLogger("helpline.peer")
 
-#: Large receive buffer: trio-websocket's 4 KiB default halves throughput, and a
-#: file chunk (1 MiB) in fewer reads costs wsproto fewer passes.
+#: Reads wsproto parses (the handshake, and whatever peer._ws_bulk leaves to
+#: it): trio-websocket's 4 KiB default halved throughput when all went there.
 RECEIVE_BUFFER = 1024 * 1024
 #: How long the relay may leave a ping unanswered before we call it lost
 #: (the ``relay_timeout`` setting); connecting may take half of it.
@@ -75,7 +77,7 @@ RELAY_TIMEOUT = 20.0
 CONNECT_SHARE = 0.5
 #: Pings go out this share of RELAY_TIMEOUT after the last one when nothing is sent.
 PING_SHARE = 0.75
-#: Pings after more than BULK_BYTES sent are at least this far apart (seconds).
+#: Pings after more than BULK_BYTES sent or received are at least this far apart (seconds).
 BUSY_PING_GAP = 0.05
 BULK_BYTES = 64 * 1024
 #: Close handshake budget when leaving; after that the socket is just dropped.
@@ -96,7 +98,7 @@ def room_url(relay: str, room: str) -> str:
 class RelayConnection:
     def __init__(
         self,
-        ws: trio_websocket.WebSocketConnection,
+        ws: BulkWebSocket,
         welcome: Welcome,
         limits: Limits,
         relay_timeout: float = RELAY_TIMEOUT,
@@ -111,17 +113,23 @@ class RelayConnection:
         #: Data frames handed to the socket, and how many of them the relay has read.
         self.sent = 0
         self.confirmed = 0
-        self._sent_bytes = 0
         self._sent_something = trio.Event()
+        self._moved_bytes = 0  # sent and received
 
     @property
     def id(self) -> int:
         return self.welcome.id
 
-    async def send(self, to: int, payload: bytes) -> None:
-        await self._send(Send(to, payload))
+    async def send(self, to: int, payload: bytes | bytearray) -> None:
+        # The envelope's header and the payload go into the frame as they are.
+        try:
+            await self._ws.send_parts(encode_send_head(to, len(payload)), payload)
+        except trio_websocket.ConnectionClosed as e:
+            raise ConnectionLostError(_closed_reason(e)) from None
+        except trio.BrokenResourceError:
+            raise ConnectionLostError(_BROKEN) from None
         self.sent += 1
-        self._sent_bytes += len(payload)
+        self._moved_bytes += len(payload)
         self._sent_something.set()
 
     async def kick(self, endpoint: int) -> None:
@@ -141,9 +149,9 @@ class RelayConnection:
         while True:
             with trio.move_on_after(self.relay_timeout * PING_SHARE):
                 await self._sent_something.wait()
-            if self._sent_bytes - pinged_bytes > BULK_BYTES:
+            if self._moved_bytes - pinged_bytes > BULK_BYTES:
                 await trio.sleep_until(pinged + BUSY_PING_GAP)
-            pinged, pinged_bytes = trio.current_time(), self._sent_bytes
+            pinged, pinged_bytes = trio.current_time(), self._moved_bytes
             self._sent_something = trio.Event()
             upto = self.sent
             with trio.move_on_after(self.relay_timeout) as scope:
@@ -166,7 +174,8 @@ class RelayConnection:
                 data = await self._ws.get_message()
             except trio_websocket.ConnectionClosed as e:
                 raise ConnectionLostError(_closed_reason(e)) from None
-            if not isinstance(data, bytes):
+            self._moved_bytes += len(data)
+            if isinstance(data, str):
                 log.warning("relay sent a text message; ignored")
                 continue
             try:
@@ -241,7 +250,7 @@ async def open_relay_connection(
 @asynccontextmanager
 async def _open_websocket(
     url: str, limits: Limits, connect_timeout: float
-) -> AsyncIterator[trio_websocket.WebSocketConnection]:
+) -> AsyncIterator[BulkWebSocket]:
     """A client WebSocket on a stream of our own, closed however the block ends.
 
     trio-websocket's own client leaves its TCP stream open when the server
@@ -267,7 +276,7 @@ async def _open_websocket(
         async with open_task_nursery() as nursery:
             try:
                 with trio.fail_after(connect_timeout):
-                    ws = await trio_websocket.wrap_client_stream(
+                    ws = await wrap_bulk_client_stream(
                         nursery,
                         stream,
                         parts.netloc,
@@ -291,7 +300,7 @@ async def _open_websocket(
 
 
 async def _greet(
-    ws: trio_websocket.WebSocketConnection,
+    ws: BulkWebSocket,
     relay: str,
     hello: ClientEnvelope,
     limits: Limits,

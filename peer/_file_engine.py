@@ -51,7 +51,7 @@ from peer._file_events import (
     TransferView,
 )
 from peer._file_moves import FileTransferError, Move, Request, SharedEntry, hash_prefix
-from peer._file_pipeline import READ_AHEAD, Read, read_ahead, write_all
+from peer._file_pipeline import READ_AHEAD, Read, chunk_size, read_ahead, write_all
 from peer._file_settings import FileSettings, human_size
 from peer._file_store import (
     FileStoreError,
@@ -491,7 +491,13 @@ class TransferEngine:
                 offset = 0
         await self._send(to, machine.start(offset))
         move.started = trio.current_time()
-        chunk_bytes = min(self.settings.chunk_bytes, machine.window)
+        largest = min(self.settings.chunk_bytes, machine.window)
+
+        def chunk_bytes() -> int:
+            elapsed = trio.current_time() - move.started
+            rate = (machine.acked - machine.start_offset) / elapsed if elapsed > 0 else 0.0
+            return chunk_size(rate, largest)
+
         async with trio.open_nursery() as nursery:
             chunks_in, chunks = trio.open_memory_channel[Read](READ_AHEAD - 1)
             nursery.start_soon(

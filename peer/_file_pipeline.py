@@ -20,13 +20,37 @@ from peer._file_store import FileStoreError
 
 if TYPE_CHECKING:
     import hashlib
+    from collections.abc import Callable
 
     from peer._file_store import IncomingFile, OutgoingFile
 
-__all__ = ["READ_AHEAD", "Read", "read_ahead", "write_all"]
+__all__ = [
+    "CHUNK_SECONDS",
+    "CHUNK_STEP",
+    "MIN_CHUNK_BYTES",
+    "READ_AHEAD",
+    "Read",
+    "chunk_size",
+    "read_ahead",
+    "write_all",
+]
 
 #: Chunks read (and hashed) ahead of the one being sent.
 READ_AHEAD = 2
+#: A chunk carries about this long's worth of the rate the receiver acknowledges:
+#: chat and screen updates wait behind one chunk at most, about this long.
+CHUNK_SECONDS = 0.05
+#: Chunks before the first acknowledgement, and on the slowest links.
+MIN_CHUNK_BYTES = 256 * 1024
+#: Chunk sizes are whole multiples of this.
+CHUNK_STEP = 64 * 1024
+
+
+def chunk_size(rate: float, largest: int) -> int:
+    """Bytes for the next chunk at *rate* (bytes a second acknowledged, 0 before any)."""
+    wanted = int(rate * CHUNK_SECONDS) // CHUNK_STEP * CHUNK_STEP
+    return max(min(wanted, largest), min(MIN_CHUNK_BYTES, largest))
+
 
 #: A chunk read, b"" where the file ended early, or why it could not be read.
 Read = bytes | FileStoreError
@@ -36,14 +60,15 @@ async def read_ahead(
     file: OutgoingFile,
     position: int,
     size: int,
-    chunk_bytes: int,
+    chunk_bytes: Callable[[], int],
     digest: hashlib._Hash,
     out: trio.MemorySendChannel[Read],
 ) -> None:
-    """Read ``[position, size)`` of *file* in chunks into *out*, hashing them in order."""
+    """Read ``[position, size)`` of *file* into *out* in chunks of ``chunk_bytes()``
+    bytes (asked before each read), hashing them in order."""
     async with out:
         while position < size:
-            want = min(chunk_bytes, size - position)
+            want = min(chunk_bytes(), size - position)
             data: Read
             try:
                 data = await trio.to_thread.run_sync(_read_and_hash, file, position, want, digest)

@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import os
 import struct
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from wsproto import frame_protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = [
     "FAST_FRAME_BYTES",
@@ -24,6 +28,7 @@ __all__ = [
     "WSPROTO_SERIALIZE",
     "WordMasker",
     "install",
+    "masked_frame",
     "serialize_frame",
 ]
 
@@ -43,17 +48,9 @@ class WordMasker:
         self._key = bytes(masking_key)
 
     def process(self, data: bytes | bytearray) -> bytearray:
-        out = bytearray(data)
-        size = len(out)
-        if not size:
-            return out
-        words = size // 8
-        if words:
-            view = np.frombuffer(out, dtype=np.uint64, count=words)
-            np.bitwise_xor(view, np.frombuffer(self._key * 2, dtype=np.uint64)[0], out=view)
-        for i in range(words * 8, size):
-            out[i] ^= self._key[i % 4]
-        turn = size % 4
+        out = bytearray(len(data))
+        _mask_into(out, 0, data, self._key)
+        turn = len(data) % 4
         self._key = self._key[turn:] + self._key[:turn]
         return out
 
@@ -65,27 +62,53 @@ def serialize_frame(
     fin: bool = True,
 ) -> bytearray | memoryview:
     """wsproto's ``FrameProtocol._serialize_frame``, with one copy of a large payload."""
-    size = len(payload)
-    if size < FAST_FRAME_BYTES or not proto.client or proto.extensions:
+    if len(payload) < FAST_FRAME_BYTES or not proto.client or proto.extensions:
         return WSPROTO_SERIALIZE(proto, opcode, payload, fin)  # type: ignore[arg-type]
-    first = (0x80 if fin else 0) | int(opcode)
-    if size <= 0xFFFF:
+    return masked_frame((0x80 if fin else 0) | int(opcode), (payload,))
+
+
+def masked_frame(first: int, parts: Sequence[bytes | bytearray | memoryview]) -> memoryview:
+    """A client frame whose first header byte is *first*, carrying *parts* joined.
+
+    Each byte of the parts is read once and written once, masked, into the frame.
+    """
+    size = sum(len(part) for part in parts)
+    if size <= 125:
+        header = struct.pack("!BB", first, 0x80 | size)
+    elif size <= 0xFFFF:
         header = struct.pack("!BBH", first, 0x80 | 126, size)
     else:
         header = struct.pack("!BBQ", first, 0x80 | 127, size)
     key = os.urandom(4)
-    frame = bytearray(_PAYLOAD_AT + size)
+    # Not zeroed first: every byte from start on is written below.
+    frame = np.empty(_PAYLOAD_AT + size, dtype=np.uint8)
     start = _PAYLOAD_AT - len(header) - 4
-    frame[start:_PAYLOAD_AT] = header + key
+    frame[start:_PAYLOAD_AT] = np.frombuffer(header + key, dtype=np.uint8)
+    at = _PAYLOAD_AT
+    for part in parts:
+        turn = (at - _PAYLOAD_AT) % 4
+        _mask_into(frame, at, part, key[turn:] + key[:turn])
+        at += len(part)
+    return memoryview(frame.data)[start:]
+
+
+def _mask_into(
+    out: bytearray | np.ndarray[Any, np.dtype[np.uint8]],
+    at: int,
+    data: bytes | bytearray | memoryview,
+    key: bytes,
+) -> None:
+    """XOR *data* with the 4-byte *key* into ``out[at:]``, 8 bytes at a time."""
+    size = len(data)
     words = size // 8
-    np.bitwise_xor(
-        np.frombuffer(payload, dtype=np.uint64, count=words),
-        np.frombuffer(key * 2, dtype=np.uint64)[0],
-        out=np.frombuffer(frame, dtype=np.uint64, count=words, offset=_PAYLOAD_AT),
-    )
+    if words:
+        np.bitwise_xor(
+            np.frombuffer(data, dtype=np.uint64, count=words),
+            np.frombuffer(key * 2, dtype=np.uint64)[0],
+            out=np.frombuffer(out, dtype=np.uint64, count=words, offset=at),
+        )
     for i in range(words * 8, size):
-        frame[_PAYLOAD_AT + i] = payload[i] ^ key[i % 4]
-    return memoryview(frame)[start:]
+        out[at + i] = data[i] ^ key[i % 4]
 
 
 def install() -> None:

@@ -55,7 +55,7 @@ from peer._file_commands import open_file_desk
 from peer._file_settings import FileSettings, file_settings
 from peer._gui import gui_available, run_trio
 from peer._history_view import run_history
-from peer._malloc import keep_large_buffers
+from peer._malloc import keep_large_buffers, spare_the_collector
 from peer._open import open_joined_session
 from peer._policy import load_policy
 from peer._server_process import open_embedded_relay
@@ -78,6 +78,7 @@ def main(argv: list[str] | None = None) -> None:
         format="%(levelname)s %(name)s: %(message)s",
     )
     keep_large_buffers()  # file chunks and screen captures would page-fault otherwise
+    spare_the_collector()  # full collections walked every imported object again
     try:
         nameless = args.command in ("history", "install-desktop")
         config = load_config() if not nameless else PeerConfig()

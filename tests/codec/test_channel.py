@@ -35,7 +35,7 @@ def channel_pair(limits: Limits = DEFAULT_LIMITS) -> tuple[Channel, Channel]:
     return customer, rep
 
 
-def rejected(channel: Channel, frame: bytes) -> str:
+def rejected(channel: Channel, frame: bytes | bytearray) -> str:
     """Open *frame*, which must be refused as tampering; return the reason."""
     with pytest.raises(TamperedMessageError) as info:
         channel.open(frame)
@@ -247,3 +247,31 @@ def test_channel_keys_must_be_32_bytes(length: int) -> None:
         Channel(ChannelKeys(send=bytes(length), receive=bytes(32)), 0, 1)
     with pytest.raises(LocalProtocolError):
         Channel(ChannelKeys(send=bytes(32), receive=bytes(length)), 0, 1)
+
+
+@pytest.mark.parametrize("size", [0, 5, 1000, 70_000, 1 << 20])
+def test_a_frame_in_a_buffer_of_its_own_opens_in_place(size: int) -> None:
+    customer, rep = channel_pair()
+    message = os.urandom(size)
+    arrived = bytearray(b"envelope" + customer.seal(message))
+    plaintext = rep.open(memoryview(arrived)[len(b"envelope") :])
+    assert isinstance(plaintext, memoryview)
+    assert plaintext.obj is arrived  # no copy: the plaintext is where the ciphertext was
+    assert plaintext == message
+
+
+def test_a_bit_flip_in_a_buffer_of_its_own_is_rejected_and_the_channel_survives() -> None:
+    customer, rep = channel_pair()
+    frame = customer.seal(b"transfer $100" * 100)
+    for position in (0, 5, 20, len(frame) // 2, len(frame) - 1):
+        flipped = bytearray(frame)
+        flipped[position] ^= 0x10
+        assert rejected(rep, flipped) in {"tampered", "forged"}
+    assert bytes(rep.open(bytearray(frame))) == b"transfer $100" * 100
+
+
+def test_a_replayed_frame_in_a_buffer_of_its_own_is_rejected() -> None:
+    customer, rep = channel_pair()
+    frame = customer.seal(b"once")
+    assert bytes(rep.open(bytearray(frame))) == b"once"
+    assert rejected(rep, bytearray(frame)) == "replayed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import msgpack
@@ -28,6 +29,7 @@ from codec import (
     decode_client_envelope,
     decode_relay_envelope,
     encode_envelope,
+    encode_send_head,
     is_valid_room_id,
 )
 
@@ -64,7 +66,7 @@ def raw(*items: Any) -> bytes:
     return msgpack.packb(list(items), use_bin_type=True)
 
 
-def assert_malformed(decode: Any, data: bytes) -> None:
+def assert_malformed(decode: Any, data: bytes | bytearray) -> None:
     with pytest.raises(ProtocolError) as info:
         decode(data)
     assert type(info.value) is ProtocolError
@@ -348,3 +350,36 @@ def test_plain_short_room_ids_are_valid(room: str) -> None:
 )
 def test_room_ids_that_do_not_fit_a_url_path_are_invalid(room: str) -> None:
     assert not is_valid_room_id(room)
+
+
+@pytest.mark.parametrize("size", [0, 1, 255, 256, 65_535, 65_536, 1 << 20])
+@pytest.mark.parametrize("to", [0, 127, 128, 65_536, 2**31 - 1])
+def test_a_send_head_and_its_payload_are_the_send_envelope(to: int, size: int) -> None:
+    payload = os.urandom(size)
+    assert encode_send_head(to, size) + payload == encode_envelope(Send(to, payload))
+
+
+@pytest.mark.parametrize("size", [1, 300, 70_000])
+def test_a_delivery_in_a_bytearray_keeps_its_payload_in_place(size: int) -> None:
+    data = bytearray(encode_envelope(Delivered(7, os.urandom(size))))
+    env = decode_relay_envelope(data)
+    assert env == decode_relay_envelope(bytes(data))
+    assert isinstance(env, Delivered)
+    assert isinstance(env.payload, memoryview)
+    assert env.payload.obj is data
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        raw(13, 1, b"x") + b"\x00",  # trailing bytes
+        raw(13, 1, b"x")[:-1],  # cut short
+        raw(13, -1, b"x"),  # not an id
+        raw(13, 2**31, b"x"),  # past the largest id
+        raw(13, 1, "text, not bytes"),
+        raw(13, 1),
+    ],
+)
+def test_a_malformed_delivery_in_a_bytearray_is_rejected_as_in_bytes(data: bytes) -> None:
+    assert_malformed(decode_relay_envelope, data)
+    assert_malformed(decode_relay_envelope, bytearray(data))

@@ -7,7 +7,13 @@ import os
 import pytest
 from wsproto import frame_protocol
 
-from peer._ws_masking import WSPROTO_MASKER, WSPROTO_SERIALIZE, WordMasker, serialize_frame
+from peer._ws_masking import (
+    WSPROTO_MASKER,
+    WSPROTO_SERIALIZE,
+    WordMasker,
+    masked_frame,
+    serialize_frame,
+)
 
 
 @pytest.mark.parametrize("size", [0, 1, 3, 7, 8, 9, 64 * 1024 + 5])
@@ -56,3 +62,19 @@ def test_the_peers_connection_frames_with_it() -> None:
     import peer._connection  # noqa: F401  (importing it installs the framing)
 
     assert frame_protocol.FrameProtocol._serialize_frame is serialize_frame
+
+
+@pytest.mark.parametrize(
+    "sizes", [(0,), (5,), (3, 122), (9, 117, 1), (7, 65_529), (13, 1 << 20), (1, 2, 3, 70_000)]
+)
+def test_parts_are_framed_as_wsproto_frames_them_joined(
+    sizes: tuple[int, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = os.urandom(4)
+    parts = [os.urandom(n) for n in sizes]
+    monkeypatch.setattr("os.urandom", lambda n: key)
+    monkeypatch.setattr(frame_protocol, "XorMaskerSimple", WSPROTO_MASKER)
+    client = frame_protocol.FrameProtocol(client=True, extensions=[])
+    joined = b"".join(parts)
+    reference = WSPROTO_SERIALIZE(client, frame_protocol.Opcode.BINARY, joined, True)
+    assert bytes(masked_frame(0x82, parts)) == bytes(reference)

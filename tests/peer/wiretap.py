@@ -73,7 +73,7 @@ def sealed_sent_to(tap: Wiretap, endpoint: int) -> list[bytes]:
     return frames
 
 
-def rewrite_payload(env: Delivered, payload: bytes) -> bytes:
+def rewrite_payload(env: Delivered, payload: bytes | memoryview) -> bytes:
     return encode_envelope(Delivered(env.sender, payload))
 
 

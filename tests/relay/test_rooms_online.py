@@ -87,7 +87,7 @@ async def test_a_burst_from_two_senders_arrives_complete_and_in_order(relay_url:
             for _ in range(600):
                 delivered = await host.receive()
                 assert isinstance(delivered, Delivered)
-                received[delivered.sender].append(delivered.payload)
+                received[delivered.sender].append(bytes(delivered.payload))
             expected = [i.to_bytes(2, "big") * (1 + i % 50) for i in range(300)]
             assert received == {a.id: expected, b.id: expected}
 
