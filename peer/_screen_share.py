@@ -76,12 +76,18 @@ class _Viewer:
     flow: ScreenFlow
     encoder: ScreenEncoder | None = None
     lossy: bool = False
+    #: Where the screen changed since this viewer's encoder last saw it: the encoder
+    #: compares only there (a viewer without credit skips captures, so it is kept
+    #: for each viewer).
+    unseen: DirtyRegion = field(default_factory=DirtyRegion)
 
 
 @dataclass(slots=True)
 class _Capture:
     box: Box
     frame: NDArray[np.uint8]
+    #: What the capture may have changed (screen coordinates; None: anything).
+    changed: list[Box] | None
     out: dict[int, list[bytes]] = field(default_factory=dict)
 
 
@@ -176,6 +182,9 @@ class ScreenSharer:
                 self.captures += 1
                 capture = await trio.to_thread.run_sync(self._capture, jobs, drawn)
                 self.box = capture.box
+                for vid, other in self._viewers.items():
+                    if vid not in capture.out:
+                        other.unseen.add(capture.changed)
                 for vid, messages in capture.out.items():
                     viewer = self._viewers.get(vid)
                     if viewer is None or not self._allowed(vid):
@@ -238,7 +247,7 @@ class ScreenSharer:
         frame = self._buffer.refresh(box, drawn, blank=covers)
         # The encoder refreshes lossy pixels after they stood still for a time.
         now = time.monotonic()
-        capture = _Capture(box, frame)
+        capture = _Capture(box, frame, self._buffer.changed)
         for vid, viewer, keyframe in jobs:
             if viewer.encoder is None:
                 viewer.encoder = ScreenEncoder(
@@ -247,9 +256,17 @@ class ScreenSharer:
             viewer.encoder.lossy = viewer.lossy
             if keyframe:
                 viewer.encoder.keyframe()
+            viewer.unseen.add(capture.changed)
+            unseen = viewer.unseen.take()
+            damage = None if unseen is None else [_within(b, box) for b in unseen]
             # Read, not kept: the encoder copies what it must remember itself.
-            capture.out[vid] = viewer.encoder.encode(frame, now=now)
+            capture.out[vid] = viewer.encoder.encode(frame, now=now, damage=damage)
         return capture
+
+
+def _within(part: Box, region: Box) -> tuple[int, int, int, int]:
+    """*part* of the screen as ``(x, y, width, height)`` in *region*'s pixels."""
+    return (part.x - region.x, part.y - region.y, part.width, part.height)
 
 
 class ScreenView:

@@ -8,7 +8,7 @@ import numpy as np
 import trio
 
 from codec import Monitor
-from peer._capture import Box
+from peer._capture import Box, copy_bgr
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -39,6 +39,9 @@ class FakeScreen:
         if self.during_grab is not None:
             self.during_grab()
         return self.pixels[box.y : box.y + box.height, box.x : box.x + box.width].copy()
+
+    def read_bgr(self, box: Box, out: NDArray[np.uint8]) -> None:
+        copy_bgr(out, self.grab(box))
 
     def paint(self, value: int) -> None:
         self.pixels[:, :, :3] = value

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import trio
@@ -141,6 +141,32 @@ async def test_a_small_change_is_read_back_alone_and_arrives_exact(nursery: trio
     assert np.array_equal(decoder.framebuffer, screen.pixels[..., :3])
 
 
+async def test_a_viewer_without_credit_later_gets_every_change_it_missed(
+    nursery: trio.Nursery,
+) -> None:
+    """The encoder compares only what was drawn since *that viewer* last got a frame."""
+    screen, changes, wire = FakeScreen(), FakeChanges(), Wire()
+    sharer = sharer_on(screen, changes, wire, {1, 2})
+    sharer.add_viewer(1)
+    sharer.add_viewer(2)
+    nursery.start_soon(sharer.run)
+    sharer.grant(1, CreditGrant(8, keyframe=True))
+    sharer.grant(2, CreditGrant(1, keyframe=True))  # its keyframe, and nothing more
+    await wire.wait(2, 1)
+    screen.pixels[5:9, 40:50, :3] = (10, 200, 30)
+    changes.changed(Box(40, 5, 10, 4))
+    await wire.wait(1, 2)
+    screen.pixels[30:40, 2:6, :3] = (200, 10, 30)
+    changes.changed(Box(2, 30, 4, 10))
+    await wire.wait(1, 3)
+    sharer.grant(2, CreditGrant(1))
+    await wire.wait(2, 2)
+    decoder = ScreenDecoder()
+    for data in wire.sent[2]:
+        decoder.feed(data)
+    assert np.array_equal(decoder.framebuffer, screen.pixels[..., :3])
+
+
 async def test_lossy_pixels_are_captured_again_when_due_with_nothing_drawn(
     nursery: trio.Nursery, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -148,11 +174,13 @@ async def test_lossy_pixels_are_captured_again_when_due_with_nothing_drawn(
     pending: dict[str, float | None] = {"due": time.monotonic() + 0.05}
     encode = ScreenEncoder.encode
 
-    def refreshing(self: ScreenEncoder, frame: np.ndarray, *, now: float) -> list[bytes]:
+    def refreshing(
+        self: ScreenEncoder, frame: np.ndarray, *, now: float, damage: Any = None
+    ) -> list[bytes]:
         due = pending["due"]
         if due is not None and now >= due:
             pending["due"] = None  # this capture refreshed the approximations
-        return encode(self, frame, now=now)
+        return encode(self, frame, now=now, damage=damage)
 
     monkeypatch.setattr(ScreenEncoder, "encode", refreshing)
     monkeypatch.setattr(ScreenEncoder, "next_deadline", lambda _self: pending["due"])
