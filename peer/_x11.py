@@ -27,10 +27,13 @@ log = logging.getLogger("helpline.peer")
 
 #: Seconds between captures where the server cannot say what changed.
 POLL_INTERVAL = 0.05
-#: A change that starts by drawing this many pixels (a scroll, not a keystroke) is
-#: reported once its drawing pauses for the first figure, at most the second after
-#: its first report however busy the screen is.
+#: A change is reported once its drawing pauses: for the first figure after a small
+#: drawing (a keystroke; a window moved, drawn where it lands and then where it
+#: uncovered, two reports a fraction of a millisecond apart), for the second after a
+#: large one of this many pixels and up (a scroll), and at most the third after its
+#: first report however busy the screen is.
 COALESCE_PIXELS = 512 * 512
+SMALL_QUIET_SECONDS = 0.0005
 QUIET_SECONDS = 0.003
 COALESCE_SECONDS = 0.012
 
@@ -176,12 +179,13 @@ class DamageWatcher:
         self,
         display: str | None,
         *,
+        small_quiet: float = SMALL_QUIET_SECONDS,
         quiet: float = QUIET_SECONDS,
         coalesce: float = COALESCE_SECONDS,
     ) -> None:
         from Xlib.ext import damage
 
-        self._quiet, self._coalesce = quiet, coalesce
+        self._small_quiet, self._quiet, self._coalesce = small_quiet, quiet, coalesce
         #: Reports of the change being gathered, and when its first came.
         self._drawn: list[Box] = []
         self._first = 0.0
@@ -220,15 +224,15 @@ class DamageWatcher:
             if not drawn:
                 await trio.lowlevel.wait_readable(display.fileno())
                 continue
-            if sum(box.width * box.height for box in drawn) < COALESCE_PIXELS:
-                return self._reset()  # a keystroke, a small window: at once
-            # ...and after a large drawing, so is what follows within a moment: a
-            # scrolled text widget moves its contents with one request and draws the
-            # lines it uncovered with the next ones. Taken apart, the first capture
-            # would send a screen that is half done and the second would read and
-            # compare it all over again. A screen that never stops drawing (a video)
-            # is still reported promptly.
-            until = min(trio.current_time() + self._quiet, self._first + self._coalesce)
+            # ...and so is what follows within a moment: a scrolled text widget moves its
+            # contents with one request and draws the lines it uncovered with the next
+            # ones. Taken apart, the first capture would send a screen that is half done
+            # and the second would read and compare it all over again. A large drawing
+            # waits longer for its rest than a keystroke does; a screen that never stops
+            # drawing (a video) is still reported promptly.
+            large = sum(box.width * box.height for box in drawn) >= COALESCE_PIXELS
+            pause = self._quiet if large else self._small_quiet
+            until = min(trio.current_time() + pause, self._first + self._coalesce)
             with trio.move_on_at(until) as quiet:
                 await trio.lowlevel.wait_readable(display.fileno())
             if quiet.cancelled_caught:
