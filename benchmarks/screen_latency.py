@@ -116,7 +116,7 @@ async def png_pusher(session: Any, display: str) -> None:
 class Watcher:
     """The rep's framebuffer as it changes: a copy of each complete frame and its time.
 
-    A frame's time is taken the moment it completes, on ``time.monotonic()``,
+    A frame's time is the moment it was decoded, on ``time.monotonic()``,
     the clock the activity's ``done`` uses. Nothing is compared while the
     customer may still be working on the change: the machine has two cores,
     and the benchmark's own reading of the display (an X request the
@@ -133,9 +133,8 @@ class Watcher:
         self.bytes = 0
         self.changed = trio.Event()
 
-    def show(self, picture: NDArray[np.uint8], *, rgb: bool, copy: bool) -> None:
-        """A frame completed now; *copy* when *picture* will be drawn over later."""
-        at = time.monotonic()
+    def show(self, picture: NDArray[np.uint8], *, at: float, rgb: bool, copy: bool) -> None:
+        """A frame completed *at*; *copy* when *picture* will be drawn over later."""
         self.frames.append((at, picture.copy() if copy else picture))
         self.rgb = rgb
         self.changed.set()
@@ -220,10 +219,11 @@ async def pump(rep: HostSession, mode: str, watcher: Watcher, sharing: RepSharin
                 and view.decoder.frame_complete
                 and isinstance(event.message, ScreenUpdate)
             ):
-                watcher.show(view.decoder.framebuffer, rgb=False, copy=True)
+                # Complete when decoded: the credit it gives back is sent after that.
+                watcher.show(view.decoder.framebuffer, at=view.completed_at, rgb=False, copy=True)
         elif isinstance(event.message, ScreenUpdate):
             image = Image.open(io.BytesIO(event.message.data)).convert("RGB")
-            watcher.show(np.asarray(image), rgb=True, copy=False)
+            watcher.show(np.asarray(image), at=time.monotonic(), rgb=True, copy=False)
 
 
 @asynccontextmanager

@@ -38,8 +38,14 @@ MAX_BOXES = 16
 class DirtyRegion:
     """What was drawn since the last capture: a few boxes, or "anything" (None)."""
 
-    def __init__(self) -> None:
-        self._boxes: list[Box] | None = None  # a new sharer knows nothing yet
+    def __init__(self, *, known: bool = False) -> None:
+        """Empty if *known*; else "anything" (a new sharer knows nothing yet)."""
+        self._boxes: list[Box] | None = [] if known else None
+
+    @property
+    def pending(self) -> bool:
+        """Was anything drawn (or may it have been) since the last take?"""
+        return self._boxes is None or bool(self._boxes)
 
     def add(self, boxes: Iterable[Box] | None) -> None:
         """Note *boxes* as drawn; None when the reporter cannot say where."""

@@ -117,6 +117,8 @@ class ScreenSharer:
         self._viewers: dict[int, _Viewer] = {}
         self._buffer = ScreenBuffer(source)
         self._drawn = DirtyRegion()
+        #: What was read ahead into the buffer since the last capture.
+        self._ahead = DirtyRegion(known=True)
         self._wake = trio.Event()
         #: The screen box of the last capture: where input coordinates start.
         self.box = self._region_box()
@@ -165,7 +167,10 @@ class ScreenSharer:
             while True:
                 ready = [vid for vid, v in self._viewers.items() if v.flow.should_capture()]
                 if not ready:
-                    await self._rest()
+                    if self._may_read_ahead():
+                        await self._read_ahead()
+                    else:
+                        await self._rest()
                     continue
                 ready = [vid for vid in ready if self._allowed(vid)]
                 if not ready:
@@ -220,9 +225,36 @@ class ScreenSharer:
     async def _watch(self) -> None:
         while True:
             self._drawn.add(await self._changes.wait_change())
-            for viewer in self._viewers.values():
-                viewer.flow.note_change()
+            if not self._changes.drawing:  # complete: worth a frame
+                for viewer in self._viewers.values():
+                    viewer.flow.note_change()
             self._poke()
+
+    def _may_read_ahead(self) -> bool:
+        """Is a change still being drawn, and a frame of it wanted once it is complete?"""
+        return (
+            self._changes.drawing
+            and self._drawn.pending
+            and self.region.window is None  # a window's region is read whole, blanked
+            and any(
+                v.flow.credit > 0 and not v.flow.keyframe_due and self._allowed(vid)
+                for vid, v in self._viewers.items()
+            )
+        )
+
+    async def _read_ahead(self) -> None:
+        """Read back what a change still being drawn has drawn so far.
+
+        A scroll moves the page, then draws the lines it uncovered; reading the
+        moved page meanwhile takes about as long as waiting for the lines does, and
+        the capture once it is complete then reads only the lines.
+        """
+        drawn = self._drawn.take()
+        if drawn is None:
+            self._drawn.forget()  # anything may have changed: the capture reads it all
+            return
+        self.captures += 1
+        self._ahead.add(await trio.to_thread.run_sync(self._read, drawn))
 
     # In a worker thread ------------------------------------------------------------
 
@@ -238,6 +270,10 @@ class ScreenSharer:
             return Box.of(self._source.monitors()[self.region.monitor - 1])
         return self._source.bounds()
 
+    def _read(self, drawn: list[Box]) -> list[Box] | None:
+        self._buffer.refresh(self._region_box(), drawn)
+        return self._buffer.changed
+
     def _capture(self, jobs: list[tuple[int, _Viewer, bool]], drawn: list[Box] | None) -> _Capture:
         box = self._region_box()
         covers: list[Box] = []
@@ -247,7 +283,10 @@ class ScreenSharer:
         frame = self._buffer.refresh(box, drawn, blank=covers)
         # The encoder refreshes lossy pixels after they stood still for a time.
         now = time.monotonic()
-        capture = _Capture(box, frame, self._buffer.changed)
+        changed = self._ahead.take()
+        if changed is not None and self._buffer.changed is not None:
+            changed += self._buffer.changed
+        capture = _Capture(box, frame, None if self._buffer.changed is None else changed)
         for vid, viewer, keyframe in jobs:
             if viewer.encoder is None:
                 viewer.encoder = ScreenEncoder(
@@ -277,6 +316,8 @@ class ScreenView:
         self._flow = ViewerFlow()
         self.frames = 0
         self.refused = 0
+        #: When the last frame was complete, on ``time.monotonic()``.
+        self.completed_at = 0.0
         #: Set and replaced each time a frame is complete (a GUI repaints then).
         self.frame_done = trio.Event()
 
@@ -292,6 +333,7 @@ class ScreenView:
             log.warning("screen update refused (%s); asking for a fresh frame", e)
             return self._flow.refused()
         if self.decoder.frame_complete:
+            self.completed_at = time.monotonic()
             self.frames += 1
             self.frame_done.set()
             self.frame_done = trio.Event()

@@ -60,6 +60,10 @@ class WindowLookup(Protocol):
 
 
 class ScreenChanges(Protocol):
+    #: True after :meth:`wait_change` handed over the start of a change still being
+    #: drawn: its boxes can be read back meanwhile, the next call gives the rest.
+    drawing: bool
+
     async def wait_change(self) -> list[Box] | None:
         """Return once something may have changed: the boxes drawn, or None if unknown."""
 
@@ -189,6 +193,8 @@ class DamageWatcher:
         #: Reports of the change being gathered, and when its first came.
         self._drawn: list[Box] = []
         self._first = 0.0
+        #: A large change is being drawn: what it drew first was handed over already.
+        self.drawing = False
         self._display = _open_display(display)
         self._damage: int | None = None
         self._event_type = -1
@@ -221,25 +227,30 @@ class DamageWatcher:
                     area = event.area
                     drawn.append(Box(area.x, area.y, area.width, area.height))
                     self._first = self._first or trio.current_time()
-            if not drawn:
+            if not drawn and not self.drawing:
                 await trio.lowlevel.wait_readable(display.fileno())
                 continue
             # ...and so is what follows within a moment: a scrolled text widget moves its
             # contents with one request and draws the lines it uncovered with the next
             # ones. Taken apart, the first capture would send a screen that is half done
             # and the second would read and compare it all over again. A large drawing
-            # waits longer for its rest than a keystroke does; a screen that never stops
-            # drawing (a video) is still reported promptly.
-            large = sum(box.width * box.height for box in drawn) >= COALESCE_PIXELS
+            # waits longer for its rest than a keystroke does, and what it drew first is
+            # handed over at once, to be read back while the rest is drawn; a screen that
+            # never stops drawing (a video) is still reported promptly.
+            large = self.drawing or sum(b.width * b.height for b in drawn) >= COALESCE_PIXELS
+            if large and not self.drawing:
+                self.drawing = True
+                return self._take()
             pause = self._quiet if large else self._small_quiet
             until = min(trio.current_time() + pause, self._first + self._coalesce)
             with trio.move_on_at(until) as quiet:
                 await trio.lowlevel.wait_readable(display.fileno())
             if quiet.cancelled_caught:
-                return self._reset()
+                self.drawing, self._first = False, 0.0
+                return self._take()
 
-    def _reset(self) -> list[Box]:
-        """The change gathered; the region is reset, so the next drawing reports again.
+    def _take(self) -> list[Box]:
+        """The boxes gathered; the region is reset, so the next drawing reports again.
 
         A report that comes after the reset is left for the next call (its box is read
         twice, harmlessly); dropping it would lose that box.
@@ -247,7 +258,7 @@ class DamageWatcher:
         assert self._damage is not None
         self._display.damage_subtract(self._damage, 0, 0)
         self._display.flush()
-        drawn, self._drawn, self._first = self._drawn, [], 0.0
+        drawn, self._drawn = self._drawn, []
         return drawn
 
     def close(self) -> None:

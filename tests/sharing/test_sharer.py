@@ -141,6 +141,29 @@ async def test_a_small_change_is_read_back_alone_and_arrives_exact(nursery: trio
     assert np.array_equal(decoder.framebuffer, screen.pixels[..., :3])
 
 
+async def test_a_change_still_being_drawn_is_read_meanwhile_and_sent_once_complete(
+    nursery: trio.Nursery,
+) -> None:
+    screen, changes, wire, _ = await sharing_one_viewer(nursery)
+    read = screen.pixels_read
+    screen.pixels[0:30, 0:64, :3] = 90  # a page scrolled...
+    changes.changed(Box(0, 0, 64, 30), more=True)
+    with trio.fail_after(5):
+        while screen.pixels_read == read:  # noqa: ASYNC110  (read in the capture thread)
+            await trio.sleep(0.01)
+    await trio.sleep(0.05)
+    assert screen.pixels_read - read == 64 * 30  # read while the rest is drawn
+    assert len(wire.sent[1]) == 1  # but nothing sent: the keyframe alone
+    screen.pixels[30:33, 0:64, :3] = 120  # ...and the lines it uncovered
+    changes.changed(Box(0, 30, 64, 3))
+    await wire.wait(1, 2)
+    assert screen.pixels_read - read == 64 * 33  # each part read once
+    decoder = ScreenDecoder()
+    for data in wire.sent[1]:
+        decoder.feed(data)
+    assert np.array_equal(decoder.framebuffer, screen.pixels[..., :3])
+
+
 async def test_a_viewer_without_credit_later_gets_every_change_it_missed(
     nursery: trio.Nursery,
 ) -> None:

@@ -209,13 +209,18 @@ async def watching(xdisplay: str, **timing: float) -> AsyncIterator[Drawing]:
 
 
 async def test_drawing_that_follows_within_a_moment_is_one_change(xdisplay: str) -> None:
-    """A scroll moves the contents, then draws what it uncovered: one change, not two."""
+    """A scroll moves the contents, then draws what it uncovered: one change, not two.
+
+    Its start is handed over at once, marked as still being drawn, to be read back
+    while the rest comes.
+    """
     async with watching(xdisplay, quiet=0.5, coalesce=5.0) as (painter, window, gc, watcher):
-        reports: list[list[Box] | None] = []
+        reports: list[tuple[list[Box] | None, bool]] = []
         async with trio.open_nursery() as nursery:
 
             async def watch() -> None:
-                reports.append(await watcher.wait_change())
+                reports.append((await watcher.wait_change(), watcher.drawing))
+                reports.append((await watcher.wait_change(), watcher.drawing))
 
             nursery.start_soon(watch)
             await trio.sleep(0.1)  # the watcher is waiting when the first drawing comes
@@ -224,7 +229,7 @@ async def test_drawing_that_follows_within_a_moment_is_one_change(xdisplay: str)
             await trio.sleep(0.05)  # well inside the quiet half second
             window.fill_rectangle(gc, 700, 550, 40, 40)  # the lines it uncovered
             painter.flush()
-        assert reports == [[Box(0, 0, 600, 500), Box(700, 550, 40, 40)]]
+        assert reports == [([Box(0, 0, 600, 500)], True), ([Box(700, 550, 40, 40)], False)]
 
 
 async def test_a_small_drawing_and_what_follows_at_once_are_one_change(xdisplay: str) -> None:
@@ -271,7 +276,9 @@ async def test_a_screen_that_never_stops_drawing_is_still_reported(xdisplay: str
 
             nursery.start_soon(paint)
             with trio.fail_after(5):
-                assert await watcher.wait_change()
+                start, drawing = await watcher.wait_change(), watcher.drawing  # at once
+                rest, still = await watcher.wait_change(), watcher.drawing  # it never pauses
+            assert (bool(start), drawing, bool(rest), still) == (True, True, True, False)
             nursery.cancel_scope.cancel()
 
 
