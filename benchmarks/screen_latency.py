@@ -64,6 +64,9 @@ RATE = 10.0  # changes per second
 IDLE_SECONDS = 3.0
 #: How long the rep's view stays unchanged before it is compared with the display.
 SETTLE = 0.03
+#: Seconds without the view equalling the display before the display is read again
+#: (the read may have caught it mid-drawing).
+REGRAB = 3.0
 WAIT = 20.0
 
 
@@ -173,11 +176,13 @@ class Watcher:
             while True:
                 await self.settle()
                 expected = await trio.to_thread.run_sync(screen.grab)
-                with trio.move_on_after(1.0):
+                with trio.move_on_after(REGRAB):
                     while (at := self.first_match(expected)) is None:
                         await self.changed.wait()
                         await self.settle()
                     return at
+                if (at := self.first_match(expected)) is not None:
+                    return at  # it came as the wait ran out
                 self.report_difference(expected)
 
     def report_difference(self, expected: NDArray[np.uint8]) -> None:
@@ -186,6 +191,8 @@ class Watcher:
         picture = self.frames[-1][1]
         want = expected[..., 2::-1] if self.rgb else expected[..., :3]
         ys, xs = np.nonzero((picture != want).any(axis=2))
+        if not ys.size:
+            return
         print(
             f"  (still differs: {ys.size} px in x {xs.min()}-{xs.max()}, y {ys.min()}-{ys.max()})",
             file=sys.stderr,
