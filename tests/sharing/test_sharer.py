@@ -36,6 +36,14 @@ class Wire:
                 await self.arrived.wait()
 
 
+def sees_the_screen(wire: Wire, viewer: int, screen: FakeScreen) -> bool:
+    """Does what *viewer* was sent decode to the screen as it is now?"""
+    decoder = ScreenDecoder()
+    for data in wire.sent[viewer]:
+        decoder.feed(data)
+    return bool(np.array_equal(decoder.framebuffer, screen.pixels[..., :3]))
+
+
 def sharer_on(
     screen: FakeScreen, changes: FakeChanges, wire: Wire, allowed: set[int]
 ) -> ScreenSharer:
@@ -114,14 +122,22 @@ async def test_changes_without_credit_arrive_as_one_frame_of_the_newest_screen(
     assert int(decoder.framebuffer[0, 0, 0]) == 100
 
 
-async def test_two_viewers_share_one_capture(nursery: trio.Nursery) -> None:
+def two_viewers(
+    nursery: trio.Nursery, credit: tuple[int, int]
+) -> tuple[FakeScreen, FakeChanges, Wire, ScreenSharer]:
+    """A sharer with viewers 1 and 2, each granted its *credit* with a keyframe."""
     screen, changes, wire = FakeScreen(), FakeChanges(), Wire()
     sharer = sharer_on(screen, changes, wire, {1, 2})
     sharer.add_viewer(1)
     sharer.add_viewer(2)
     nursery.start_soon(sharer.run)
-    sharer.grant(1, CreditGrant(2, keyframe=True))
-    sharer.grant(2, CreditGrant(2, keyframe=True))
+    sharer.grant(1, CreditGrant(credit[0], keyframe=True))
+    sharer.grant(2, CreditGrant(credit[1], keyframe=True))
+    return screen, changes, wire, sharer
+
+
+async def test_two_viewers_share_one_capture(nursery: trio.Nursery) -> None:
+    screen, _, wire, _ = two_viewers(nursery, (2, 2))
     await wire.wait(1, 1)
     await wire.wait(2, 1)
     await trio.testing.wait_all_tasks_blocked()
@@ -135,10 +151,7 @@ async def test_a_small_change_is_read_back_alone_and_arrives_exact(nursery: trio
     changes.changed(Box(40, 5, 10, 4))
     await wire.wait(1, 2)
     assert screen.pixels_read - read == 40
-    decoder = ScreenDecoder()
-    for data in wire.sent[1]:
-        decoder.feed(data)
-    assert np.array_equal(decoder.framebuffer, screen.pixels[..., :3])
+    assert sees_the_screen(wire, 1, screen)
 
 
 async def test_a_change_still_being_drawn_is_read_meanwhile_and_sent_once_complete(
@@ -158,23 +171,14 @@ async def test_a_change_still_being_drawn_is_read_meanwhile_and_sent_once_comple
     changes.changed(Box(0, 30, 64, 3))
     await wire.wait(1, 2)
     assert screen.pixels_read - read == 64 * 33  # each part read once
-    decoder = ScreenDecoder()
-    for data in wire.sent[1]:
-        decoder.feed(data)
-    assert np.array_equal(decoder.framebuffer, screen.pixels[..., :3])
+    assert sees_the_screen(wire, 1, screen)
 
 
 async def test_a_viewer_without_credit_later_gets_every_change_it_missed(
     nursery: trio.Nursery,
 ) -> None:
     """The encoder compares only what was drawn since *that viewer* last got a frame."""
-    screen, changes, wire = FakeScreen(), FakeChanges(), Wire()
-    sharer = sharer_on(screen, changes, wire, {1, 2})
-    sharer.add_viewer(1)
-    sharer.add_viewer(2)
-    nursery.start_soon(sharer.run)
-    sharer.grant(1, CreditGrant(8, keyframe=True))
-    sharer.grant(2, CreditGrant(1, keyframe=True))  # its keyframe, and nothing more
+    screen, changes, wire, sharer = two_viewers(nursery, (8, 1))  # 2: its keyframe alone
     await wire.wait(2, 1)
     screen.pixels[5:9, 40:50, :3] = (10, 200, 30)
     changes.changed(Box(40, 5, 10, 4))
@@ -184,10 +188,7 @@ async def test_a_viewer_without_credit_later_gets_every_change_it_missed(
     await wire.wait(1, 3)
     sharer.grant(2, CreditGrant(1))
     await wire.wait(2, 2)
-    decoder = ScreenDecoder()
-    for data in wire.sent[2]:
-        decoder.feed(data)
-    assert np.array_equal(decoder.framebuffer, screen.pixels[..., :3])
+    assert sees_the_screen(wire, 2, screen)
 
 
 async def test_lossy_pixels_are_captured_again_when_due_with_nothing_drawn(
