@@ -110,7 +110,8 @@ async def png_pusher(session: Any, display: str) -> None:
     await session.send_message(rep, ScreenUpdate(await trio.to_thread.run_sync(shot)))
     while True:
         await changes.wait_change()
-        await session.send_message(rep, ScreenUpdate(await trio.to_thread.run_sync(shot)))
+        if not changes.drawing:  # one picture a change, once it is drawn
+            await session.send_message(rep, ScreenUpdate(await trio.to_thread.run_sync(shot)))
 
 
 # The rep, here ----------------------------------------------------------------------
