@@ -5,12 +5,19 @@ stdin is one step (``scroll``, ``type``, ``drag``); once the step is drawn it
 prints ``done``. The document is long text in a text widget (scrolling moves
 it by three lines a step), typing adds one character at the end of its last
 visible line, dragging moves the small window by 12 pixels.
+
+``done`` carries the moment the X server had carried the drawing out, on
+``time.monotonic()`` (one clock for every process of the machine): Tk's
+drawing requests are flushed and answered by a round trip first, so the
+time is the display's, not the time the benchmark got round to reading the
+line.
 """
 
 from __future__ import annotations
 
 import sys
 import threading
+import time
 import tkinter as tk
 
 WORDS = [
@@ -58,7 +65,9 @@ def main() -> None:
             position[0] = 1500 - (position[0] - 1500 + 12) % 300
             note.geometry(f"+{position[0]}+{position[1]}")
         root.update_idletasks()
-        root.after(1, lambda: print("done", flush=True))
+        # A request with a reply: the server has carried out every drawing request before it.
+        root.winfo_pointerxy()
+        print(f"done {time.monotonic():.6f}", flush=True)
 
     def read() -> None:
         for line in sys.stdin:

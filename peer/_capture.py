@@ -2,10 +2,11 @@
 
 A :class:`ScreenSource` lists the monitors and grabs a box of the screen as
 a ``(height, width, 4)`` BGRA array, the layout :class:`codec.ScreenEncoder`
-takes. :func:`open_screen_source` picks ``mss`` (shared memory on X11, also
-Windows and macOS) and falls back to python-xlib's ``GetImage`` where mss
-cannot start: it refuses X servers that list a pixel depth twice, as
-TigerVNC's Xvnc does.
+takes, or reads it straight into the sharer's BGR copy of the screen.
+:func:`open_screen_source` picks ``mss`` (shared memory on X11, also Windows
+and macOS) and falls back to python-xlib's ``GetImage`` where mss cannot
+start: it refuses X servers that list a pixel depth twice, as TigerVNC's
+Xvnc does.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import logging
 import os
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from codec import Monitor
 from peer._errors import PeerError
@@ -31,6 +33,7 @@ __all__ = [
     "NoScreenError",
     "ScreenSource",
     "XlibSource",
+    "copy_bgr",
     "open_screen_source",
 ]
 
@@ -79,6 +82,13 @@ class ScreenSource(Protocol):
     def grab(self, box: Box) -> NDArray[np.uint8]:
         """The pixels of *box* as ``(height, width, 4)`` BGRA."""
 
+    def read_bgr(self, box: Box, out: NDArray[np.uint8]) -> None:
+        """Write the pixels of *box* into *out*, a ``(height, width, 3)`` BGR view.
+
+        The sharer keeps its own BGR copy of the screen: where the platform allows,
+        the pixels go straight into it, with no image of their own in between.
+        """
+
     def close(self) -> None: ...
 
 
@@ -91,6 +101,8 @@ class MssSource:
             self._all = self._mss.monitors
         except Exception as e:
             raise CaptureError(f"mss cannot read this screen: {e}") from e
+        #: The X server's shared-memory image, once mss has shown it works (see peek).
+        self._shared: NDArray[np.uint8] | None = None
 
     def bounds(self) -> Box:
         whole = self._all[0]
@@ -109,7 +121,50 @@ class MssSource:
         frame = np.frombuffer(shot.raw, dtype=np.uint8)
         return frame.reshape(shot.height, shot.width, 4)
 
+    def read_bgr(self, box: Box, out: NDArray[np.uint8]) -> None:
+        """Convert *box* from the X server's shared memory, where mss had it drawn.
+
+        mss copies each image out of its shared segment into fresh memory, which
+        costs more than the X server's own copy for a large box (the new pages
+        fault in), only for the sharer to convert it and drop it. This reads the
+        segment in place (leaning on mss's XShmGetImage backend, mss 10.2); where
+        that backend is not in use it grabs as usual.
+        """
+        shared = self._shared if self._shared is not None else self._share()
+        if shared is None or box.width * box.height * 4 > shared.size:
+            copy_bgr(out, self.grab(box))
+            return
+        from mss.linux import xcbgen
+
+        impl: Any = self._mss._impl
+        try:
+            with self._mss._lock:
+                xcbgen.shm_get_image(
+                    *(impl.conn, impl.drawable, box.x, box.y, box.width, box.height),
+                    *(0xFFFFFFFF, xcbgen.ImageFormat.ZPixmap, impl._shmseg, 0),
+                )
+        except Exception as e:
+            raise CaptureError(f"the X server refused to share the screen: {e}") from e
+        # A view, dropped on return: mss must be able to unmap the segment on close.
+        copy_bgr(out, shared[: box.width * box.height * 4].reshape(box.height, box.width, 4))
+
+    def _share(self) -> NDArray[np.uint8] | None:
+        """The shared segment mss reads through, once a grab has used it; else None."""
+        try:
+            from mss.linux.xshmgetimage import MSSImplXShmGetImage, ShmStatus
+        except ImportError:  # not on X11, or another mss
+            return None
+        impl = getattr(self._mss, "_impl", None)
+        if not isinstance(impl, MSSImplXShmGetImage) or impl.shm_status is not ShmStatus.AVAILABLE:
+            return None
+        buffer = getattr(impl, "_buf", None)
+        if buffer is None or getattr(impl, "_shmseg", None) is None:
+            return None
+        self._shared = np.frombuffer(buffer, dtype=np.uint8)
+        return self._shared
+
     def close(self) -> None:
+        self._shared = None  # mss cannot unmap its segment while we look into it
         self._mss.close()
 
 
@@ -155,8 +210,30 @@ class XlibSource:
         data = image.data if isinstance(image.data, bytes) else image.data.encode("latin-1")
         return np.frombuffer(data, dtype=np.uint8).reshape(box.height, box.width, 4)
 
+    def read_bgr(self, box: Box, out: NDArray[np.uint8]) -> None:
+        copy_bgr(out, self.grab(box))
+
     def close(self) -> None:
         self._display.close()
+
+
+def copy_bgr(bgr: NDArray[np.uint8], bgra: NDArray[np.uint8]) -> None:
+    """Write *bgra*'s first three bytes per pixel into *bgr*, in place.
+
+    Each pixel goes as one 4-byte word to its 3-byte place: its fourth byte lands
+    on the first byte of the pixel to its right, which that pixel's own word then
+    writes (numpy assigns a row from left to right). One pass, against three for
+    copying channel by channel (the fastest numpy way otherwise), and nothing new
+    is allocated (fresh megabyte buffers page-fault). The last column, whose
+    fourth byte would land outside the box, goes channel by channel.
+    """
+    height, width = bgra.shape[:2]
+    if width > 1 and bgr.strides[1:] == (3, 1) and bgra.strides[1:] == (4, 1):
+        spill = as_strided(bgr, (height, width - 1, 4), (bgr.strides[0], 3, 1))
+        spill.view(np.uint32)[..., 0] = bgra[:, : width - 1].view(np.uint32)[..., 0]
+        bgr, bgra = bgr[:, width - 1 :], bgra[:, width - 1 :]
+    for channel in range(3):
+        bgr[..., channel] = bgra[..., channel]
 
 
 def open_screen_source(display: str | None) -> ScreenSource:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from peer._capture import Box
+from peer._capture import Box, copy_bgr
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -38,8 +38,14 @@ MAX_BOXES = 16
 class DirtyRegion:
     """What was drawn since the last capture: a few boxes, or "anything" (None)."""
 
-    def __init__(self) -> None:
-        self._boxes: list[Box] | None = None  # a new sharer knows nothing yet
+    def __init__(self, *, known: bool = False) -> None:
+        """Empty if *known*; else "anything" (a new sharer knows nothing yet)."""
+        self._boxes: list[Box] | None = [] if known else None
+
+    @property
+    def pending(self) -> bool:
+        """Was anything drawn (or may it have been) since the last take?"""
+        return self._boxes is None or bool(self._boxes)
 
     def add(self, boxes: Iterable[Box] | None) -> None:
         """Note *boxes* as drawn; None when the reporter cannot say where."""
@@ -75,6 +81,9 @@ class ScreenBuffer:
 
     def __init__(self, source: ScreenSource) -> None:
         self._source = source
+        #: Where the last refresh may have changed the buffer (screen coordinates);
+        #: None when it cannot say (a new region, or nothing to compare with).
+        self.changed: list[Box] | None = None
         self._box: Box | None = None
         self._bgr: NDArray[np.uint8] = np.zeros((0, 0, 3), dtype=np.uint8)
         #: The last whole read, while it still matches ``_bgr`` row for row.
@@ -93,10 +102,12 @@ class ScreenBuffer:
         if box != self._box or drawn is None or blank:
             self._read_whole(box, blank)
         else:
+            self.changed = []
             for part in drawn:
                 clipped = part.clip(box)
                 if clipped is not None:
                     self._read_part(box, clipped)
+                    self.changed.append(clipped)
         return self._bgr
 
     def _read_whole(self, box: Box, blank: list[Box]) -> None:
@@ -114,32 +125,23 @@ class ScreenBuffer:
             self._bgr = np.empty((box.height, box.width, 3), dtype=np.uint8)
             last = None
         if last is None:
-            _copy_bgr(self._bgr, frame)
+            copy_bgr(self._bgr, frame)
+            self.changed = None
             return
         # Four bytes a pixel compare as one word; only rows that differ are converted.
         rows = np.flatnonzero((frame.view(np.uint32) != last.view(np.uint32)).any(axis=(1, 2)))
+        self.changed = []
         if rows.size:
             top, bottom = int(rows[0]), int(rows[-1]) + 1
-            _copy_bgr(self._bgr[top:bottom], frame[top:bottom])
+            copy_bgr(self._bgr[top:bottom], frame[top:bottom])
+            self.changed.append(Box(box.x, box.y + top, box.width, bottom - top))
 
     def _read_part(self, box: Box, part: Box) -> None:
-        pixels = self._source.grab(part)
         x, y = part.x - box.x, part.y - box.y
-        _copy_bgr(self._bgr[y : y + part.height, x : x + part.width], pixels)
+        self._source.read_bgr(part, self._bgr[y : y + part.height, x : x + part.width])
         # The last whole read no longer matches the buffer here: compare against it
         # and a change back to what it held would go unseen.
         self._last = None
-
-
-def _copy_bgr(bgr: NDArray[np.uint8], bgra: NDArray[np.uint8]) -> None:
-    """Write *bgra*'s first three bytes per pixel into *bgr*, in place.
-
-    One channel at a time: numpy copies a single strided channel several times
-    faster than a three-of-four slice, and nothing new is allocated (fresh
-    megabyte buffers page-fault, which is what made whole-frame conversion slow).
-    """
-    for channel in range(3):
-        bgr[..., channel] = bgra[..., channel]
 
 
 def _touch(a: Box, b: Box) -> bool:

@@ -27,10 +27,13 @@ log = logging.getLogger("helpline.peer")
 
 #: Seconds between captures where the server cannot say what changed.
 POLL_INTERVAL = 0.05
-#: A change that starts by drawing this many pixels (a scroll, not a keystroke) is
-#: reported once its drawing pauses for the first figure, at most the second after
-#: its first report however busy the screen is.
+#: A change is reported once its drawing pauses: for the first figure after a small
+#: drawing (a keystroke; a window moved, drawn where it lands and then where it
+#: uncovered, two reports a fraction of a millisecond apart), for the second after a
+#: large one of this many pixels and up (a scroll), and at most the third after its
+#: first report however busy the screen is.
 COALESCE_PIXELS = 512 * 512
+SMALL_QUIET_SECONDS = 0.0005
 QUIET_SECONDS = 0.003
 COALESCE_SECONDS = 0.012
 
@@ -57,6 +60,10 @@ class WindowLookup(Protocol):
 
 
 class ScreenChanges(Protocol):
+    #: True after :meth:`wait_change` handed over the start of a change still being
+    #: drawn: its boxes can be read back meanwhile, the next call gives the rest.
+    drawing: bool
+
     async def wait_change(self) -> list[Box] | None:
         """Return once something may have changed: the boxes drawn, or None if unknown."""
 
@@ -176,15 +183,18 @@ class DamageWatcher:
         self,
         display: str | None,
         *,
+        small_quiet: float = SMALL_QUIET_SECONDS,
         quiet: float = QUIET_SECONDS,
         coalesce: float = COALESCE_SECONDS,
     ) -> None:
         from Xlib.ext import damage
 
-        self._quiet, self._coalesce = quiet, coalesce
+        self._small_quiet, self._quiet, self._coalesce = small_quiet, quiet, coalesce
         #: Reports of the change being gathered, and when its first came.
         self._drawn: list[Box] = []
         self._first = 0.0
+        #: A large change is being drawn: what it drew first was handed over already.
+        self.drawing = False
         self._display = _open_display(display)
         self._damage: int | None = None
         self._event_type = -1
@@ -217,25 +227,30 @@ class DamageWatcher:
                     area = event.area
                     drawn.append(Box(area.x, area.y, area.width, area.height))
                     self._first = self._first or trio.current_time()
-            if not drawn:
+            if not drawn and not self.drawing:
                 await trio.lowlevel.wait_readable(display.fileno())
                 continue
-            if sum(box.width * box.height for box in drawn) < COALESCE_PIXELS:
-                return self._reset()  # a keystroke, a small window: at once
-            # ...and after a large drawing, so is what follows within a moment: a
-            # scrolled text widget moves its contents with one request and draws the
-            # lines it uncovered with the next ones. Taken apart, the first capture
-            # would send a screen that is half done and the second would read and
-            # compare it all over again. A screen that never stops drawing (a video)
-            # is still reported promptly.
-            until = min(trio.current_time() + self._quiet, self._first + self._coalesce)
+            # ...and so is what follows within a moment: a scrolled text widget moves its
+            # contents with one request and draws the lines it uncovered with the next
+            # ones. Taken apart, the first capture would send a screen that is half done
+            # and the second would read and compare it all over again. A large drawing
+            # waits longer for its rest than a keystroke does, and what it drew first is
+            # handed over at once, to be read back while the rest is drawn; a screen that
+            # never stops drawing (a video) is still reported promptly.
+            large = self.drawing or sum(b.width * b.height for b in drawn) >= COALESCE_PIXELS
+            if large and not self.drawing:
+                self.drawing = True
+                return self._take()
+            pause = self._quiet if large else self._small_quiet
+            until = min(trio.current_time() + pause, self._first + self._coalesce)
             with trio.move_on_at(until) as quiet:
                 await trio.lowlevel.wait_readable(display.fileno())
             if quiet.cancelled_caught:
-                return self._reset()
+                self.drawing, self._first = False, 0.0
+                return self._take()
 
-    def _reset(self) -> list[Box]:
-        """The change gathered; the region is reset, so the next drawing reports again.
+    def _take(self) -> list[Box]:
+        """The boxes gathered; the region is reset, so the next drawing reports again.
 
         A report that comes after the reset is left for the next call (its box is read
         twice, harmlessly); dropping it would lose that box.
@@ -243,7 +258,7 @@ class DamageWatcher:
         assert self._damage is not None
         self._display.damage_subtract(self._damage, 0, 0)
         self._display.flush()
-        drawn, self._drawn, self._first = self._drawn, [], 0.0
+        drawn, self._drawn = self._drawn, []
         return drawn
 
     def close(self) -> None:

@@ -66,7 +66,12 @@ from codec.screen._video import VideoCodec, VideoStreams
 from codec.screen._wire import UpdateFlags, UpdateHeader, UpdateKind, pack_update
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from numpy.typing import NDArray
+
+    #: ``(x, y, width, height)`` in the frame's pixels.
+    Box = tuple[int, int, int, int]
 
 __all__ = ["ScreenEncoder"]
 
@@ -197,13 +202,22 @@ class ScreenEncoder:
         padded[:, :width] = bgr
         return padded
 
-    def encode(self, frame: NDArray[np.uint8], *, now: float) -> list[bytes]:
+    def encode(
+        self, frame: NDArray[np.uint8], *, now: float, damage: Sequence[Box] | None = None
+    ) -> list[bytes]:
         """The messages that bring the viewer from the previous frame to ``frame``.
 
         ``frame`` is ``(height, width, 4)`` BGRA (alpha ignored), or ``(height, width,
         3)`` BGR, which is read as it is and not kept past the call; it was captured
         at ``now`` (seconds on any clock that never goes back).
         A frame of a new size starts a keyframe. An unchanged frame gives an empty list.
+
+        ``damage``, when given, is a promise: outside these ``(x, y, width, height)``
+        boxes ``frame`` equals the frame passed before (a sharer that reads back only
+        what the display says it drew knows where that is), so only their rows are
+        compared.
+        A keyframe and lossy mode compare everything: approximations are refreshed
+        where nothing was drawn.
         """
         cur = self._to_bgr(frame)
         if self._lossy and not self._keyed:
@@ -213,7 +227,8 @@ class ScreenEncoder:
             return self._encode_keyframe(cur, now)
         if self._lossy and self._tracker is None:
             self._tracker = LossyTracker(self._height, self._padded)
-        changed = changed_strips(cur, self._ref)
+        spans = None if damage is None or self._tracker is not None else self._rows_of(damage)
+        changed = changed_strips(cur, self._ref) if spans is None else self._changed(cur, spans)
         rows = np.flatnonzero(changed.any(axis=1))
         if rows.size == 0:
             if self._tracker is not None:
@@ -274,6 +289,30 @@ class ScreenEncoder:
         if not ops:
             return []  # only approximate pixels differ, and they are not still yet
         return self._pack(ops, images, keyframe=False)
+
+    def _rows_of(self, damage: Sequence[Box]) -> list[tuple[int, int]]:
+        """The rows the damage covers inside the frame, as sorted, disjoint spans.
+
+        Whole rows are compared, not the boxes alone: numpy runs a comparison of
+        whole rows as one long loop, and one of part rows as a short loop per row.
+        """
+        spans: list[tuple[int, int]] = []
+        for x, y, w, h in sorted(damage, key=lambda box: box[1]):
+            y0, y1 = max(y, 0), min(y + h, self._height)
+            if y1 <= y0 or x + w <= 0 or x >= self._width:
+                continue
+            if spans and y0 <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(spans[-1][1], y1))
+            else:
+                spans.append((y0, y1))
+        return spans
+
+    def _changed(self, cur: NDArray[np.uint8], spans: list[tuple[int, int]]) -> NDArray[np.bool_]:
+        """:func:`changed_strips` for the whole frame, comparing only the rows in ``spans``."""
+        changed = np.zeros((self._height, self._padded // STRIP), dtype=bool)
+        for y0, y1 in spans:
+            changed[y0:y1] = changed_strips(cur, self._ref, slice(y0, y1))
+        return changed
 
     def _copies(
         self, cur: NDArray[np.uint8], box: Rect, motions: list[tuple[int, int, int, int]]

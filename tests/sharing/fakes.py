@@ -8,7 +8,7 @@ import numpy as np
 import trio
 
 from codec import Monitor
-from peer._capture import Box
+from peer._capture import Box, copy_bgr
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -40,6 +40,9 @@ class FakeScreen:
             self.during_grab()
         return self.pixels[box.y : box.y + box.height, box.x : box.x + box.width].copy()
 
+    def read_bgr(self, box: Box, out: NDArray[np.uint8]) -> None:
+        copy_bgr(out, self.grab(box))
+
     def paint(self, value: int) -> None:
         self.pixels[:, :, :3] = value
 
@@ -51,13 +54,16 @@ class FakeChanges:
     """Reports a change each time the test calls :meth:`changed`, where it says (or not)."""
 
     def __init__(self) -> None:
-        self._send, self._receive = trio.open_memory_channel[list[Box] | None](100)
+        self._send, self._receive = trio.open_memory_channel[tuple[list[Box] | None, bool]](100)
+        self.drawing = False
 
-    def changed(self, *boxes: Box) -> None:
-        self._send.send_nowait(list(boxes) or None)
+    def changed(self, *boxes: Box, more: bool = False) -> None:
+        """Report *boxes* (none: anywhere); *more* when the change is still being drawn."""
+        self._send.send_nowait((list(boxes) or None, more))
 
     async def wait_change(self) -> list[Box] | None:
-        return await self._receive.receive()
+        boxes, self.drawing = await self._receive.receive()
+        return boxes
 
     def close(self) -> None:
         pass

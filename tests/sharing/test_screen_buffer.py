@@ -34,6 +34,22 @@ def test_only_the_boxes_drawn_are_read() -> None:
     assert np.array_equal(frame, bgr_of(screen))
 
 
+def test_a_box_read_back_is_exact_and_leaves_its_neighbours_alone() -> None:
+    """Whatever the alpha bytes hold, none of them ends up in the picture."""
+    rng = np.random.default_rng(5)
+    screen = FakeScreen()
+    screen.pixels[...] = rng.integers(0, 256, screen.pixels.shape, dtype=np.uint8)
+    buffer = ScreenBuffer(screen)
+    buffer.refresh(WHOLE, None)
+    screen.pixels[...] = rng.integers(0, 256, screen.pixels.shape, dtype=np.uint8)
+    before = buffer.refresh(WHOLE, []).copy()
+    frame = buffer.refresh(WHOLE, [Box(11, 7, 23, 9), Box(63, 40, 1, 8)])
+    expected = before.copy()
+    expected[7:16, 11:34] = screen.pixels[7:16, 11:34, :3]
+    expected[40:48, 63:64] = screen.pixels[40:48, 63:64, :3]
+    assert np.array_equal(frame, expected)
+
+
 def test_drawing_outside_the_region_is_not_read() -> None:
     screen = FakeScreen()
     buffer = ScreenBuffer(screen)

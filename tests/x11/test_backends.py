@@ -53,6 +53,24 @@ async def test_mss_and_plain_x11_capture_the_same_pixels(xdisplay: str) -> None:
             plain.close()
 
 
+async def test_a_box_read_straight_into_a_bgr_buffer_is_the_box_grabbed(xdisplay: str) -> None:
+    async with open_probe(xdisplay, x=100, y=80) as probe:
+        sources = [open_screen_source(xdisplay), XlibSource(xdisplay)]
+        try:
+            assert isinstance(sources[0], MssSource)
+            x, y, _, _ = probe.box
+            box = Box(x - 7, y - 3, 301, 157)
+            for source in sources:
+                grabbed = source.grab(box)[..., :3]
+                screen = np.zeros((400, 500, 3), dtype=np.uint8)
+                source.read_bgr(box, screen[20 : 20 + 157, 30 : 30 + 301])
+                assert np.array_equal(screen[20 : 20 + 157, 30 : 30 + 301], grabbed)
+                assert np.count_nonzero(screen) == np.count_nonzero(grabbed)  # nothing beside
+        finally:
+            for source in sources:
+                source.close()
+
+
 def test_capture_falls_back_to_plain_x11_where_mss_fails(
     xdisplay: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -191,13 +209,18 @@ async def watching(xdisplay: str, **timing: float) -> AsyncIterator[Drawing]:
 
 
 async def test_drawing_that_follows_within_a_moment_is_one_change(xdisplay: str) -> None:
-    """A scroll moves the contents, then draws what it uncovered: one change, not two."""
+    """A scroll moves the contents, then draws what it uncovered: one change, not two.
+
+    Its start is handed over at once, marked as still being drawn, to be read back
+    while the rest comes.
+    """
     async with watching(xdisplay, quiet=0.5, coalesce=5.0) as (painter, window, gc, watcher):
-        reports: list[list[Box] | None] = []
+        reports: list[tuple[list[Box] | None, bool]] = []
         async with trio.open_nursery() as nursery:
 
             async def watch() -> None:
-                reports.append(await watcher.wait_change())
+                reports.append((await watcher.wait_change(), watcher.drawing))
+                reports.append((await watcher.wait_change(), watcher.drawing))
 
             nursery.start_soon(watch)
             await trio.sleep(0.1)  # the watcher is waiting when the first drawing comes
@@ -206,11 +229,31 @@ async def test_drawing_that_follows_within_a_moment_is_one_change(xdisplay: str)
             await trio.sleep(0.05)  # well inside the quiet half second
             window.fill_rectangle(gc, 700, 550, 40, 40)  # the lines it uncovered
             painter.flush()
-        assert reports == [[Box(0, 0, 600, 500), Box(700, 550, 40, 40)]]
+        assert reports == [([Box(0, 0, 600, 500)], True), ([Box(700, 550, 40, 40)], False)]
+
+
+async def test_a_small_drawing_and_what_follows_at_once_are_one_change(xdisplay: str) -> None:
+    """A moved window is drawn where it lands, then where it uncovered: one change."""
+    timing = {"small_quiet": 0.3, "quiet": 0.3, "coalesce": 5.0}
+    async with watching(xdisplay, **timing) as (painter, window, gc, watcher):
+        reports: list[list[Box] | None] = []
+        async with trio.open_nursery() as nursery:
+
+            async def watch() -> None:
+                reports.append(await watcher.wait_change())
+
+            nursery.start_soon(watch)
+            await trio.sleep(0.1)
+            window.fill_rectangle(gc, 100, 100, 60, 40)  # the window where it lands
+            painter.flush()
+            await trio.sleep(0.03)  # well inside the pause
+            window.fill_rectangle(gc, 90, 100, 10, 40)  # the strip it uncovered
+            painter.flush()
+        assert reports == [[Box(100, 100, 60, 40), Box(90, 100, 10, 40)]]
 
 
 async def test_a_small_drawing_is_reported_at_once(xdisplay: str) -> None:
-    """A keystroke waits for nothing: only a large drawing waits for what follows."""
+    """A keystroke waits a moment at most: only a large drawing waits long for what follows."""
     # The window's first drawing is large: taking it waits the whole second.
     async with watching(xdisplay, quiet=5.0, coalesce=1.0) as (painter, window, gc, watcher):
         window.fill_rectangle(gc, 10, 10, 8, 16)
@@ -233,7 +276,9 @@ async def test_a_screen_that_never_stops_drawing_is_still_reported(xdisplay: str
 
             nursery.start_soon(paint)
             with trio.fail_after(5):
-                assert await watcher.wait_change()
+                start, drawing = await watcher.wait_change(), watcher.drawing  # at once
+                rest, still = await watcher.wait_change(), watcher.drawing  # it never pauses
+            assert (bool(start), drawing, bool(rest), still) == (True, True, True, False)
             nursery.cancel_scope.cancel()
 
 
