@@ -17,13 +17,14 @@ from codec import (
     CreateRoom,
     Delivered,
     JoinRoom,
-    Kick,
     PayloadKind,
+    RelayRejected,
     Send,
     SessionTimings,
 )
 from peer._events import (
     ChatReceived,
+    CodeChanged,
     MemberJoined,
     MemberLeft,
     MessageRejected,
@@ -151,23 +152,32 @@ async def back_after(session: Session) -> list[SessionEvent]:
     raise AssertionError("session events ended before it reconnected")
 
 
-async def test_a_stranger_hosting_a_restarted_room_is_reported_and_its_kicks_end_nothing() -> None:
+async def test_a_stranger_hosting_a_restarted_room_is_left_alone_in_it_as_the_session_moves() -> (
+    None
+):
     async with restarted_with_bob() as (relay, rep, bob):
+        old_room = rep.code.room
         # The relay's host of the room is now whoever re-created it: an id nobody uses.
-        async with open_stranger(relay.url, rep.code.room, CreateRoom(77, 100)) as stranger:
-            [rep_told] = [e for e in await back_after(rep) if isinstance(e, RoomTaken)]
-            [bob_told] = [e for e in await back_after(bob) if isinstance(e, RoomTaken)]
-            assert "new customers cannot reach you with this code" in rep_told.text
-            assert "someone other than the rep" in bob_told.text
-            await stranger.send(Kick(bob.id))
-            await stranger.send(Kick(rep.id))
-            for session in (bob, rep):
-                events = await back_after(session)
-                why = [e.reason for e in events if isinstance(e, Reconnecting)]
-                assert why == ["the relay disconnected us"]
-                assert not [e for e in events if isinstance(e, RoomTaken)]  # told once
+        async with open_stranger(relay.url, old_room, CreateRoom(77, 100)) as stranger:
+            rep_events, bob_events = await back_after(rep), await back_after(bob)
+            for events in (rep_events, bob_events):
+                [told] = [e for e in events if isinstance(e, RoomTaken)]
+                assert "the session moved to a new room" in told.text
+            # The rep has a code for the new room to give the next customer.
+            [changed] = [e for e in rep_events if isinstance(e, CodeChanged)]
+            assert rep.code.room != old_room
+            assert changed.code == str(rep.code)
             await bob.send_chat("still you?")
             assert await chat_lines(rep, 1) == ["still you?"]
+            await rep.send_chat("yes, in our new room")
+            assert await chat_lines(bob, 1) == ["yes, in our new room"]
+            # Neither is in the stranger's room any more: nothing it sends reaches them.
+            for session in (rep, bob):
+                await stranger.send(Send(session.id, b"hello?"))
+            got = await stranger.listen(1.0)
+            assert not [e for e in got if isinstance(e, Delivered)]
+            refused = [e.reason for e in got if isinstance(e, RelayRejected)]
+            assert refused == ["no-such-member", "no-such-member"]
 
 
 async def test_a_relay_that_does_not_come_back_ends_both_sides_after_the_resume_time() -> None:
