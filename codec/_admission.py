@@ -345,6 +345,14 @@ class Admission:
         self.codes.move(self.codes.read_out, CodeEvent.REPLACED, role)
         return self.code
 
+    def move_room(self, room: str) -> tuple[SessionCode, list[SessionCode]]:
+        """The session moved to *room*: the new read-out code, and the invitations closed.
+
+        An attempt under way was a guess at the old room's code: it ends uncounted.
+        """
+        closed = self.codes.move_room(room)
+        return self.code, [live.code for live in closed]
+
     def invite(self, role: Role, now: float) -> tuple[SessionCode, float]:
         """A code of its own for an invitation that admits one *role*; and its expiry."""
         live = self.codes.invite(role, now)

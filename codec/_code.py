@@ -51,6 +51,8 @@ __all__ = [
     "BadCodeError",
     "JoinTarget",
     "SessionCode",
+    "fresh_room",
+    "is_room_number",
 ]
 
 ROOM_DIGITS = 8
@@ -178,6 +180,16 @@ class JoinTarget:
             raise BadCodeError("that join link has settings this program does not know")
         scheme = "ws" if query.get("tls") == ["off"] else "wss"
         return cls(urlunsplit((scheme, parts.netloc, prefix, "", "")), SessionCode.parse(code))
+
+
+def fresh_room() -> str:
+    """A new random room id of the code's shape (ROOM_DIGITS digits)."""
+    return _digits(ROOM_DIGITS)
+
+
+def is_room_number(text: object) -> bool:
+    """Whether *text* is a room id of the code's shape."""
+    return isinstance(text, str) and len(text) == ROOM_DIGITS and text.isascii() and text.isdigit()
 
 
 def _digits(n: int) -> str:

@@ -28,14 +28,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING
 
-from codec._code import LABELS
+from codec._code import LABELS, SessionCode
 from codec._errors import LocalProtocolError
 from codec._messages import Role
-
-if TYPE_CHECKING:
-    from codec._code import SessionCode
 
 __all__ = [
     "DEFAULT_INVITATION_LIFETIME",
@@ -64,6 +60,7 @@ class CodeEvent(Enum):
     TIME_UP = "time up"  # its expiry passed
     REPLACED = "replaced"  # the rep asked for a fresh one (reopen, a code for an assistant)
     TAKEN_BACK = "taken back"  # the rep withdrew an invitation
+    ROOM_MOVED = "room moved"  # the session left the room the code names
 
 
 #: (state, event) -> next state. A READ_OUT code moving to READ_OUT gets a fresh secret.
@@ -75,6 +72,8 @@ _MOVES: dict[tuple[CodeState, CodeEvent], CodeState] = {
     (CodeState.INVITED, CodeEvent.BUDGET_SPENT): CodeState.RETIRED,
     (CodeState.INVITED, CodeEvent.TIME_UP): CodeState.EXPIRED,
     (CodeState.INVITED, CodeEvent.TAKEN_BACK): CodeState.WITHDRAWN,
+    # An invitation names the old room, which a stranger holds: it cannot work.
+    (CodeState.INVITED, CodeEvent.ROOM_MOVED): CodeState.RETIRED,
 }
 _OPEN = frozenset({CodeState.READ_OUT, CodeState.INVITED})
 
@@ -139,6 +138,18 @@ class LiveCodes:
             live.failures = 0
         else:
             self._to_back(live.code.label)
+
+    def move_room(self, room: str) -> list[LiveCode]:
+        """The session moved to *room*: the read-out code names it, with a fresh
+        secret; open invitations, which name the old room, close. Returns those."""
+        read_out = self.read_out
+        read_out.code = SessionCode.fresh_for(room, read_out.code.label)
+        read_out.generation += 1
+        read_out.failures = 0
+        closed = self.invitations()
+        for live in closed:
+            self.move(live, CodeEvent.ROOM_MOVED)
+        return closed
 
     def invite(self, role: Role, now: float) -> LiveCode:
         """A new invitation's code in the free slot closed longest ago, open until expiry."""

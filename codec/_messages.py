@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from codec._code import is_room_number
 from codec._errors import ProtocolError
 from codec._file_messages import (
     FILE_DECODERS,
@@ -104,6 +105,10 @@ class Roster:
     primary: int | None = None
     #: Who went since the last roster, and how, so the others are told the truth.
     gone: tuple[tuple[int, Departure], ...] = ()
+    #: The room the session moves to should the relay name a stranger this
+    #: room's host (after a restart someone else re-created it): drawn by the
+    #: host, told only end to end, so the stranger cannot follow.
+    standby: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,19 +182,20 @@ def encode_message(msg: Message) -> bytes:
     match msg:
         case Hello(name, key, assist):
             return pack({"t": "hello", "name": name, "key": key, "assist": assist})
-        case Roster(members, session, primary, gone):
-            return pack(
-                {
-                    "t": "roster",
-                    "session": session,
-                    "primary": primary,
-                    "members": [
-                        {"id": m.id, "name": m.name, "role": m.role.value, "key": m.public_key}
-                        for m in members
-                    ],
-                    "gone": [[mid, how.value] for mid, how in gone],
-                }
-            )
+        case Roster(members, session, primary, gone, standby):
+            fields: dict[str, Any] = {
+                "t": "roster",
+                "session": session,
+                "primary": primary,
+                "members": [
+                    {"id": m.id, "name": m.name, "role": m.role.value, "key": m.public_key}
+                    for m in members
+                ],
+                "gone": [[mid, how.value] for mid, how in gone],
+            }
+            if standby is not None:
+                fields["standby"] = standby
+            return pack(fields)
         case Chat(text, to):
             return pack({"t": "chat", "text": text, "to": list(to)})
         case SessionEnd(by):
@@ -280,8 +286,11 @@ def _hello(f: _Fields) -> Hello:
 
 
 def _roster(f: _Fields) -> Roster:
-    f.expect("members", "session", optional=("primary", "gone"))
+    f.expect("members", "session", optional=("primary", "gone", "standby"))
     primary = None if f.obj.get("primary") is None else f.id(f.obj["primary"])
+    standby = f.obj.get("standby")
+    if standby is not None and not is_room_number(standby):
+        raise ProtocolError("roster: the standby room is not a room number", reason="malformed")
     session = f.obj["session"]
     if not isinstance(session, bytes) or len(session) != SESSION_ID_BYTES:
         raise ProtocolError("roster: bad session id", reason="malformed")
@@ -299,7 +308,7 @@ def _roster(f: _Fields) -> Roster:
         members.append(Member(f.id(entry["id"]), f.name(entry["name"]), role, f.key(entry["key"])))
     if len({m.id for m in members}) != len(members):
         raise ProtocolError("roster: duplicate member id", reason="malformed")
-    return Roster(tuple(members), session, primary, _gone(f))
+    return Roster(tuple(members), session, primary, _gone(f), standby)
 
 
 def _gone(f: _Fields) -> tuple[tuple[int, Departure], ...]:

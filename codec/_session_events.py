@@ -47,6 +47,7 @@ __all__ = [
     "MessageArrived",
     "PrimaryChanged",
     "Refused",
+    "RoomMoved",
     "RoomTaken",
     "RulesEvent",
     "SessionTimings",
@@ -196,6 +197,16 @@ class TurnedAway:
 
 
 @dataclass(frozen=True, slots=True)
+class RoomMoved:
+    """The relay named a stranger our room's host, so the session moves to *room*,
+    the standby room the controlling rep told everyone end to end: reconnect
+    there (same endpoint id). *text* says so to the person."""
+
+    room: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class RoomTaken:
     """The relay welcomed us back naming *host* as the room's host, not the one that
     should be: after a restart someone else re-created the room. *text* says so."""
@@ -224,6 +235,7 @@ class CodeCause(Enum):
     REOPENED = "reopened"  # the rep reopened joining
     FOR_ASSISTANT = "for an assistant"  # the rep asked for a code that admits an assistant
     TAKEN_OVER = "taken over"  # control of the session came to this rep (SPEC M5)
+    MOVED = "moved"  # the session moved to a new room (a stranger held the old one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,6 +297,7 @@ RulesEvent = (
     | Refused
     | TurnedAway
     | RoomTaken
+    | RoomMoved
     | InSession
     | AttemptRefused
     | CodeIssued

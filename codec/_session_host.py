@@ -32,6 +32,7 @@ from codec._admission import (
     not_admitting_payload,
 )
 from codec._channel import Channel
+from codec._code import fresh_room
 from codec._errors import LocalProtocolError, ProtocolError
 from codec._keys import SESSION_ID_BYTES, check_public_key
 from codec._limits import DEFAULT_LIMITS
@@ -118,6 +119,7 @@ class HostRules(SessionRules):
         self._admitted_as: dict[int, Role] = {}
         #: Endpoints told they are out, and when to ask the relay to drop them.
         self._farewells: dict[int, float] = {}
+        self.standby_room = fresh_room()
 
     @property
     def code(self) -> SessionCode:
@@ -131,6 +133,19 @@ class HostRules(SessionRules):
 
     def _controller_id(self) -> int:
         return self.local_id
+
+    def _may_move(self) -> bool:
+        return self.standby_room is not None and not self.ended
+
+    def _moved(self, out: Outbox, room: str, now: float) -> None:
+        # The next standby, for a stranger who finds this room too; the roster
+        # that tells it waits in the channels until they resume there.
+        self.standby_room = fresh_room()
+        self._broadcast_roster(out, now)
+        code, closed = self.admission.move_room(room)
+        out.event(CodeIssued(code, CodeCause.MOVED))
+        for invitation in closed:
+            out.event(InvitationClosed(invitation, CodeState.RETIRED))
 
     # Entry points for the rep ----------------------------------------------------
 
@@ -440,7 +455,7 @@ class HostRules(SessionRules):
         return [mid for mid in self.members if mid != self.local_id]
 
     def _roster(self, gone: tuple[tuple[int, Departure], ...] = ()) -> Roster:
-        return Roster(tuple(self.roster()), self.session_id, self.primary, gone)
+        return Roster(tuple(self.roster()), self.session_id, self.primary, gone, self.standby_room)
 
     def _broadcast_roster(
         self,

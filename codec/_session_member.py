@@ -157,6 +157,7 @@ class MemberRules(SessionRules):
         self.links = host.links
         self._keeps_room = True
         self.former_controllers = {*host.former_controllers, host.local_id}
+        self.standby_room = host.standby_room
         for mid, link in self.links.items():
             link.public_key = self.members[mid].public_key
             link.watched = False
@@ -179,6 +180,10 @@ class MemberRules(SessionRules):
 
     def _controller_id(self) -> int:
         return self.controller
+
+    def _moved(self, out: Outbox, room: str, now: float) -> None:
+        # Where a rep taking control admits joiners from now on (SPEC M5).
+        self.room = room
 
     def _watch(self, mid: int, now: float) -> None:
         link = self.links[mid]
@@ -272,6 +277,7 @@ class MemberRules(SessionRules):
             return
         first = self.state is SessionState.JOINING
         self.state = SessionState.IN_SESSION
+        self.standby_room = roster.standby
         # The rep in control acts as one: the room is its to keep from now on.
         self._keeps_room = False
         if self._door_here:

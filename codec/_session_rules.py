@@ -67,6 +67,7 @@ from codec._session_events import (
     MessageArrived,
     Outbox,
     Refused,
+    RoomMoved,
     RoomTaken,
     SessionTimings,
     Step,
@@ -183,6 +184,8 @@ class SessionRules:
         #: The endpoint the relay last welcomed us with as the room's host, if not
         #: one that may be (see :meth:`reconnected`).
         self._room_taken_by: int | None = None
+        #: Where the session goes should a stranger hold its room (Roster.standby).
+        self.standby_room: str | None = None
 
     @property
     def public_key(self) -> bytes:
@@ -240,6 +243,15 @@ class SessionRules:
         out = Outbox()
         if host is not None:
             taken = host not in self._room_hosts()
+            if taken and self._may_move():
+                # Leave the stranger its room: nothing more is sent here, and
+                # the channels resume in the standby room, which it does not know.
+                room, self.standby_room = self.standby_room, None
+                assert room is not None
+                out.event(RoomMoved(room, self._room_moved_text))
+                self._room_taken_by = None
+                self._moved(out, room, now)
+                return out.step()
             if taken and host != self._room_taken_by:
                 out.event(RoomTaken(host, self._room_taken_text))
             self._room_taken_by = host if taken else None
@@ -359,6 +371,19 @@ class SessionRules:
 
     #: What the person is told when the relay names someone else as the room's host.
     _room_taken_text = ""
+    #: ... and when the session moves away from it because of that.
+    _room_moved_text = (
+        "someone else re-created this session's room on the relay after it restarted; "
+        "the session moved to a new room, told to everyone in it end to end, and goes "
+        "on there"
+    )
+
+    def _may_move(self) -> bool:
+        """Whether a stranger holding our room moves us to the standby room."""
+        return self.standby_room is not None and self.state is SessionState.IN_SESSION
+
+    def _moved(self, out: Outbox, room: str, now: float) -> None:
+        """The session is on its way to *room* (see :meth:`reconnected`)."""
 
     def _speaker(self, sender: int) -> Speaker | None:
         raise NotImplementedError

@@ -441,6 +441,8 @@ _CODE_NOTES = {
     CodeCause.REOPENED: "* Joining is open again with a fresh code:",
     CodeCause.FOR_ASSISTANT: "* A code for an assistant:",
     CodeCause.TAKEN_OVER: "* You admit the next people now. The code for the next one:",
+    CodeCause.MOVED: "* The session moved to a new room on the relay; the old code no longer"
+    " works. For the next person:",
 }
 
 

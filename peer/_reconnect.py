@@ -68,15 +68,17 @@ async def reconnect(
     stack: AsyncExitStack,
     previous: RelayConnection,
     *,
+    room: str | None = None,
     floor: int | None,
     limits: Limits,
     within: float,
     why: str,
 ) -> RelayConnection:
-    """A new connection in *previous*'s room with its endpoint id, owned by *stack*.
+    """A new connection in *previous*'s room (or *room*) with its endpoint id, owned by *stack*.
 
     *floor* is set for the host (it re-creates the room if the relay lost
-    it); None for a member. Raises SessionLostError after *within* seconds.
+    it); None for a member. *room* is where the session moved to, when a
+    stranger held its room. Raises SessionLostError after *within* seconds.
     """
     give_up_at = trio.current_time() + within
     delays = backoff()
@@ -89,7 +91,12 @@ async def reconnect(
             # Not under a deadline of ours: the connection it opens outlives this
             # call, and each attempt is bounded by the connect timeout already.
             return await _attempt(
-                stack, previous, floor=floor, limits=limits, within=_connect_within(attempts)
+                stack,
+                previous,
+                room=room or previous.room,
+                floor=floor,
+                limits=limits,
+                within=_connect_within(attempts),
             )
         except RelayRefusedError as e:
             last = str(e)
@@ -117,6 +124,7 @@ async def _attempt(
     stack: AsyncExitStack,
     previous: RelayConnection,
     *,
+    room: str,
     floor: int | None,
     limits: Limits,
     within: float,
@@ -124,7 +132,7 @@ async def _attempt(
     def connect(create: bool) -> AbstractAsyncContextManager[RelayConnection]:
         return open_relay_connection(
             previous.relay,
-            previous.room,
+            room,
             create=create,
             limits=limits,
             relay_timeout=previous.relay_timeout,

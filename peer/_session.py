@@ -32,6 +32,7 @@ import contextlib
 import logging
 import math
 from contextlib import AsyncExitStack
+from functools import partial
 from typing import TYPE_CHECKING
 
 import trio
@@ -65,6 +66,7 @@ from codec import (
     Refused,
     RelayRejected,
     Role,
+    RoomMoved,
     RoomTaken,
     SessionState,
     Transmit,
@@ -153,6 +155,8 @@ class Session:
         self._frames_before = 0
         #: Why the relay said it closes this connection (its close says only a code).
         self._refusal: str | None = None
+        #: The room the rules said to move to, coming back (see _come_back).
+        self._move_to: str | None = None
         #: Called with a reason the moment control moves (SPEC M5): a sharing side
         #: ends its activities there, before any later message is looked at.
         self.control_hooks: list[Callable[[str], Awaitable[None]]] = []
@@ -413,25 +417,43 @@ class Session:
         await self._call(self.rules.connection_lost)
         await self._emit(Reconnecting(why))
         log.info("connection lost (%s); reconnecting", why)
-        await stack.aclose()  # the previous replacement connection, if any
-        try:
-            conn = await reconnect(
-                stack,
-                self._conn,
-                floor=self._floor(),
-                limits=self.limits,
-                within=self.resume_timeout,
-                why=why,
-            )
-        except SessionLostError as e:
-            await self._finish(SessionEnded(by=None, lost=str(e)))
-            return False
-        self._frames_before += self._conn.sent
-        self._conn = conn
-        self.connected = True
-        await self._call(lambda now: self.rules.reconnected(now, host=conn.welcome.host))
+        give_up_at = trio.current_time() + self.resume_timeout
+        room = None
+        while True:
+            await stack.aclose()  # the previous replacement connection, if any
+            try:
+                conn = await reconnect(
+                    stack,
+                    self._conn,
+                    room=room,
+                    floor=self._floor(),
+                    limits=self.limits,
+                    # A move gets what is left of the resume time, not a new one.
+                    within=(
+                        self.resume_timeout
+                        if room is None
+                        else max(0.0, give_up_at - trio.current_time())
+                    ),
+                    why=why,
+                )
+            except SessionLostError as e:
+                await self._finish(SessionEnded(by=None, lost=str(e)))
+                return False
+            self._frames_before += self._conn.sent
+            self._conn = conn
+            self.connected = True
+            await self._call(partial(self._reconnected, conn.welcome.host))
+            if self._move_to is None:
+                break
+            # A stranger holds the room: the rules sent nothing there, and the
+            # session goes on in the standby room they named.
+            room, self._move_to = self._move_to, None
+            self.connected = False
         await self._emit(Reconnected())
         return True
+
+    def _reconnected(self, host: int, now: float) -> Step:
+        return self.rules.reconnected(now, host=host)
 
     def _floor(self) -> int | None:
         """For the side that keeps the room: ids below this belong to the session
@@ -565,6 +587,10 @@ class Session:
                 await self._emit(MemberBackEvent(member.name))
             case RoomTaken(host, text):
                 log.warning("the relay names endpoint %d as our room's host: %s", host, text)
+                await self._emit(RoomTakenEvent(text))
+            case RoomMoved(room, text):
+                log.warning("a stranger holds our room on the relay; moving to room %s", room)
+                self._move_to = room
                 await self._emit(RoomTakenEvent(text))
             case InSession():
                 pass

@@ -88,6 +88,8 @@ _CODE_NOTES = {
     CodeCause.RETIRED: "Too many failed attempts: the old code no longer works. Give this one.",
     CodeCause.REOPENED: "Joining is open again with this code.",
     CodeCause.FOR_ASSISTANT: "This code admits one assistant (another rep).",
+    CodeCause.MOVED: "The session moved to a new room on the relay; the old code no longer"
+    " works. Give this one.",
 }
 
 

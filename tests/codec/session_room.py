@@ -25,6 +25,7 @@ from codec import (
     HostRules,
     MemberRules,
     Role,
+    RoomMoved,
     SessionCode,
     SessionTimings,
     Transmit,
@@ -143,11 +144,17 @@ class Room:
                 self.apply(eid, machine.connection_lost(self.now))
 
     def reconnect(self, eid: int, *, host: int | None = None) -> None:
-        """*eid* is connected again, with the same endpoint id; the relay names *host*."""
+        """*eid* is connected again, with the same endpoint id; the relay names *host*.
+
+        Should its machine move the session to another room (a stranger named
+        host), it connects there as the peer does, with no host check.
+        """
         self.offline.discard(eid)
         machine = self.machine(eid)
         if machine is not None:
-            self.apply(eid, machine.reconnected(self.now, host=host))
+            step = self.apply(eid, machine.reconnected(self.now, host=host))
+            if any(isinstance(e, RoomMoved) for e in step.events):
+                self.apply(eid, machine.reconnected(self.now))
         self.flush()
 
     def everyone(self) -> list[int]:

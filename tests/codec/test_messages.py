@@ -47,6 +47,7 @@ MESSAGES: list[Message] = [
     Roster((), SID),
     Roster((REP, CUSTOMER, ASSISTANT), SID),
     Roster((REP,), SID, None, ((1, Departure.REMOVED), (2, Departure.LOST), (3, Departure.LEFT))),
+    Roster((REP, CUSTOMER), SID, None, standby="60392817"),
     KeepAlive(),
     Chat("hello"),
     Chat("", ()),
@@ -174,6 +175,13 @@ def test_a_bytes_field_name_is_refused_not_crashed_on() -> None:
         pytest.param(raw(t="grant", failures=-1), id="grant-failures-neg"),
         pytest.param(raw(t="grant", failures=True), id="grant-failures-bool"),
         pytest.param(raw(t="roster", session=SID, members={}), id="roster-map"),
+        pytest.param(
+            raw(t="roster", session=SID, members=[], standby="6039281"), id="standby-short"
+        ),
+        pytest.param(
+            raw(t="roster", session=SID, members=[], standby="room1234"), id="standby-not-digits"
+        ),
+        pytest.param(raw(t="roster", session=SID, members=[], standby=60392817), id="standby-int"),
         pytest.param(raw(t="roster", session=SID[:15], members=[]), id="roster-session-short"),
         pytest.param(raw(t="roster", session="s" * 16, members=[]), id="roster-session-str"),
         pytest.param(

@@ -4,12 +4,24 @@ A restarted relay gives the room to whoever re-creates it first, perhaps a
 stranger who knows the room id. The relay's host may ask it to drop
 anyone, so a relay kick is a drop the session comes back from, not its
 end: only the controlling rep's sealed SessionEnd or Leave ends it. A
-welcome that names someone else the room's host is told to the person.
+welcome that names someone else the room's host moves the session to the
+standby room the controlling rep told everyone end to end, leaving the
+stranger alone in the old one; with no standby left it is told to the person.
 """
 
 from __future__ import annotations
 
-from codec import ChatArrived, Ended, RoomTaken
+from codec import (
+    ChatArrived,
+    CodeCause,
+    CodeIssued,
+    Ended,
+    InvitationClosed,
+    InvitationIssued,
+    Role,
+    RoomMoved,
+    RoomTaken,
+)
 from tests.codec.session_room import HOST, Room, support_room
 
 BOB, CAROL, DAVE, STRANGER = 2, 3, 4, 77
@@ -86,46 +98,104 @@ def test_a_member_the_rep_removes_ends_on_the_reps_word_before_the_relay_kicks_i
     assert not room.members[BOB].resumable
 
 
-def test_the_rep_is_warned_when_the_relay_names_someone_else_host_of_its_room() -> None:
+def test_a_rep_whose_room_a_stranger_holds_moves_the_session_to_its_standby_room() -> None:
     room = three()
+    standby = room.host.standby_room
+    assert standby is not None
     room.drop(*room.everyone())
     room.reconnect(HOST, host=STRANGER)
-    [warning] = room.of(HOST, RoomTaken)
-    assert warning.host == STRANGER
-    assert "someone else re-created this session's room" in warning.text
-    assert "new customers cannot reach you" in warning.text
-    assert "start a new session" in warning.text
+    [moved] = room.of(HOST, RoomMoved)
+    assert moved.room == standby
+    assert "the session moved to a new room" in moved.text
+    assert room.of(HOST, RoomTaken) == []
+    # New customers are given a code for the new room, not the stranger's.
+    [issued] = [e for e in room.of(HOST, CodeIssued) if e.cause is CodeCause.MOVED]
+    assert issued.code.room == standby
+    assert room.host.code.room == standby
 
 
-def test_the_rep_welcomed_back_as_its_rooms_host_is_not_warned() -> None:
+def test_nothing_is_sent_into_the_room_a_stranger_holds() -> None:
+    room = three()
+    room.drop(*room.everyone())
+    step = room.host.reconnected(room.now, host=STRANGER)
+    assert [e for e in step.events if isinstance(e, RoomMoved)]
+    assert not step.actions  # not even a resume question: that waits for the new room
+
+
+def everyone_meets_a_stranger(room: Room) -> str | None:
+    """Everyone drops and comes back to a relay that names a stranger the host;
+    returns the standby room the rep had announced."""
+    standby = room.host.standby_room
+    room.drop(*room.everyone())
+    for eid in (HOST, BOB, CAROL):
+        room.reconnect(eid, host=STRANGER)
+    return standby
+
+
+def test_members_whose_room_a_stranger_holds_follow_to_the_standby_room_the_roster_named() -> None:
+    room = three()
+    standby = everyone_meets_a_stranger(room)
+    for eid in (BOB, CAROL):
+        [moved] = room.of(eid, RoomMoved)
+        assert moved.room == standby
+        assert room.of(eid, Ended) == []
+    chat(room, BOB, "moved along")
+    assert heard(room, HOST) == ["moved along"]
+    assert heard(room, CAROL) == ["moved along"]
+
+
+def test_after_a_move_members_learn_the_next_standby_room_end_to_end() -> None:
+    room = three()
+    first = everyone_meets_a_stranger(room)
+    second = room.host.standby_room
+    assert second is not None
+    assert second != first
+    for eid in (BOB, CAROL):
+        member = room.members[eid]
+        assert member.standby_room == second
+        assert member.room == first
+
+
+def test_a_rep_moves_again_to_a_fresh_room_when_a_stranger_holds_the_new_one_too() -> None:
+    room = three()
+    rooms = []
+    for _ in range(2):
+        rooms.append(room.host.standby_room)
+        room.drop(HOST)
+        room.reconnect(HOST, host=STRANGER)
+    assert [m.room for m in room.of(HOST, RoomMoved)] == rooms
+    assert len(set(rooms)) == 2
+
+
+def test_the_rep_welcomed_back_as_its_rooms_host_stays_in_its_room() -> None:
     room = three()
     room.drop(*room.everyone())
     for eid in room.everyone():
         room.reconnect(eid, host=HOST)
     assert all(room.of(eid, RoomTaken) == [] for eid in room.everyone())
+    assert all(room.of(eid, RoomMoved) == [] for eid in room.everyone())
 
 
-def test_the_rep_is_warned_once_per_stranger_not_at_every_reconnect() -> None:
+def test_a_member_with_no_standby_room_left_is_warned_instead() -> None:
     room = three()
-    for _ in range(3):
-        room.drop(HOST)
-        room.reconnect(HOST, host=STRANGER)
-    assert len(room.of(HOST, RoomTaken)) == 1
-    room.drop(HOST)
-    room.reconnect(HOST, host=HOST)
-    room.drop(HOST)
-    room.reconnect(HOST, host=STRANGER)
-    assert len(room.of(HOST, RoomTaken)) == 2
-
-
-def test_a_member_is_warned_when_the_relay_names_someone_other_than_its_rep_host() -> None:
-    room = three()
+    room.drop(BOB)
+    room.reconnect(BOB, host=STRANGER)  # moves, using up the standby it knew
     room.drop(BOB)
     room.reconnect(BOB, host=STRANGER)
     [warning] = room.of(BOB, RoomTaken)
     assert warning.host == STRANGER
     assert "someone other than the rep" in warning.text
     assert room.of(BOB, Ended) == []
+
+
+def test_a_rep_moving_rooms_closes_its_invitations_which_name_the_old_room() -> None:
+    room = three()
+    room.apply(HOST, room.host.invite(Role.CUSTOMER, room.now))
+    [invited] = room.of(HOST, InvitationIssued)
+    room.drop(HOST)
+    room.reconnect(HOST, host=STRANGER)
+    [closed] = room.of(HOST, InvitationClosed)
+    assert closed.code == invited.code
 
 
 def test_after_a_hand_over_a_relay_naming_either_rep_as_host_warns_nobody() -> None:
@@ -140,4 +210,6 @@ def test_after_a_hand_over_a_relay_naming_either_rep_as_host_warns_nobody() -> N
     assert all(room.of(eid, RoomTaken) == [] for eid in room.everyone())
     room.drop(BOB)
     room.reconnect(BOB, host=STRANGER)
-    assert len(room.of(BOB, RoomTaken)) == 1
+    dave = room.machine(DAVE)
+    assert dave is not None
+    assert [m.room for m in room.of(BOB, RoomMoved)] == [dave.standby_room]

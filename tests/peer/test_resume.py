@@ -17,13 +17,16 @@ from codec import (
     CreateRoom,
     Delivered,
     JoinRoom,
-    Kick,
     PayloadKind,
+    RelayRejected,
     Send,
     SessionTimings,
+    Welcome,
+    decode_relay_envelope,
 )
 from peer._events import (
     ChatReceived,
+    CodeChanged,
     MemberJoined,
     MemberLeft,
     MessageRejected,
@@ -42,7 +45,7 @@ if TYPE_CHECKING:
 
     from peer._events import SessionEvent
     from peer._session import Session
-    from tests.peer.restartable import RestartableRelay
+    from tests.peer.restartable import RestartableRelay, Stranger
 
 #: Reconnecting and resuming take seconds on a loaded machine; the default is 2 minutes.
 TIMINGS = SessionTimings(resume_timeout=30.0)
@@ -151,23 +154,54 @@ async def back_after(session: Session) -> list[SessionEvent]:
     raise AssertionError("session events ended before it reconnected")
 
 
-async def test_a_stranger_hosting_a_restarted_room_is_reported_and_its_kicks_end_nothing() -> None:
-    async with restarted_with_bob() as (relay, rep, bob):
-        # The relay's host of the room is now whoever re-created it: an id nobody uses.
+@asynccontextmanager
+async def open_squatter(
+    relay: RestartableRelay, rep: Session, bob: Session
+) -> AsyncIterator[Stranger]:
+    """A stranger hosting the restarted relay's room under an id nobody uses.
+
+    It must re-create the room before the rep does; when the rep wins that
+    race (a loaded machine), both come back and the relay restarts again.
+    """
+    for _ in range(5):
         async with open_stranger(relay.url, rep.code.room, CreateRoom(77, 100)) as stranger:
-            [rep_told] = [e for e in await back_after(rep) if isinstance(e, RoomTaken)]
-            [bob_told] = [e for e in await back_after(bob) if isinstance(e, RoomTaken)]
-            assert "new customers cannot reach you with this code" in rep_told.text
-            assert "someone other than the rep" in bob_told.text
-            await stranger.send(Kick(bob.id))
-            await stranger.send(Kick(rep.id))
-            for session in (bob, rep):
-                events = await back_after(session)
-                why = [e.reason for e in events if isinstance(e, Reconnecting)]
-                assert why == ["the relay disconnected us"]
-                assert not [e for e in events if isinstance(e, RoomTaken)]  # told once
+            data = await stranger.ws.get_message()
+            assert isinstance(data, bytes)
+            if isinstance(decode_relay_envelope(data), Welcome):
+                yield stranger
+                return
+        for session in (rep, bob):
+            await next_event(session, Reconnected, within=BACK)
+        await relay.kill()
+        await relay.start()
+    raise AssertionError("the rep re-created its room before the stranger every time")
+
+
+async def test_a_stranger_hosting_a_restarted_room_is_left_alone_in_it_as_the_session_moves() -> (
+    None
+):
+    async with restarted_with_bob() as (relay, rep, bob):
+        old_room = rep.code.room
+        async with open_squatter(relay, rep, bob) as stranger:
+            rep_events, bob_events = await back_after(rep), await back_after(bob)
+            for events in (rep_events, bob_events):
+                [told] = [e for e in events if isinstance(e, RoomTaken)]
+                assert "the session moved to a new room" in told.text
+            # The rep has a code for the new room to give the next customer.
+            [changed] = [e for e in rep_events if isinstance(e, CodeChanged)]
+            assert rep.code.room != old_room
+            assert changed.code == str(rep.code)
             await bob.send_chat("still you?")
             assert await chat_lines(rep, 1) == ["still you?"]
+            await rep.send_chat("yes, in our new room")
+            assert await chat_lines(bob, 1) == ["yes, in our new room"]
+            # Neither is in the stranger's room any more: nothing it sends reaches them.
+            for session in (rep, bob):
+                await stranger.send(Send(session.id, b"hello?"))
+            got = await stranger.listen(1.0)
+            assert not [e for e in got if isinstance(e, Delivered)]
+            refused = [e.reason for e in got if isinstance(e, RelayRejected)]
+            assert refused == ["no-such-member", "no-such-member"]
 
 
 async def test_a_relay_that_does_not_come_back_ends_both_sides_after_the_resume_time() -> None:
