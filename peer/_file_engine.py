@@ -505,7 +505,10 @@ class TransferEngine:
             )
             sent = await self._send_chunks(move, chunks)
             nursery.cancel_scope.cancel()
-        if not sent:
+        if not sent or machine.finished:
+            return  # the receiver may cancel (a full disk, say) while the last chunk leaves
+        if move.stopping():
+            await self._cancel_sending(move, move.stop_reason)
             return
         await self._send(to, machine.done(digest.digest()))
         while not machine.finished and not move.stopping():
