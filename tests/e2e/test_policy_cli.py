@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from tests.e2e.workplace import CODE, machine
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
     from pathlib import Path
+
+    from peer._console import Console
 
 POLICY = """\
 [sessions]
@@ -100,61 +104,67 @@ async def test_the_customer_cap_turns_the_next_joiner_away_on_both_sides(
             await carol.expect(r"^Joined session \d{4}-\d{4} as Carol$")
 
 
-async def test_an_activity_the_reps_policy_turns_off_is_refused_before_the_customer_is_asked(
-    tmp_path: Path, relay_process: str
-) -> None:
+@asynccontextmanager
+async def alice_and_bob(
+    tmp_path: Path, relay: str, *, rep_policy: str = "", customer_policy: str = ""
+) -> AsyncIterator[tuple[Console, Console]]:
+    """Alice's and Bob's programs in one session, each machine under its own policy file."""
     rep, cust = machine(tmp_path, "rep"), machine(tmp_path, "customer")
-    rep.write_policy("[features]\ncontrol = false\napplication_sharing = false\n")
-    join = ["--relay", relay_process]
+    for who, policy in ((rep, rep_policy), (cust, customer_policy)):
+        if policy:
+            who.write_policy(policy)
+    join = ["--relay", relay]
     async with rep.run("alice", "start", *join, "--name", "Alice") as alice:
         code = (await alice.expect(rf"^Session code: {CODE}$")).group(1)
         async with cust.run("bob", "join", code, *join, "--name", "Bob") as bob:
             await alice.expect(r"^\* Bob joined \(customer\)$")
-            await alice.send("/control")
-            await alice.expect(
-                r"^! control of the customer's screen is turned off by this site's policy$"
-            )
-            await alice.send("/view-app")
-            await alice.expect(r"^! application sharing is turned off by this site's policy$")
-            await alice.send("nothing was asked before this line")
-            await bob.expect(r"nothing was asked before this line$")
-            assert not [line for line in bob.lines if "Allow?" in line]
+            yield alice, bob
+
+
+def never_asked(bob: Console) -> bool:
+    return not [line for line in bob.lines if "Allow?" in line]
+
+
+async def test_an_activity_the_reps_policy_turns_off_is_refused_before_the_customer_is_asked(
+    tmp_path: Path, relay_process: str
+) -> None:
+    off = "[features]\ncontrol = false\napplication_sharing = false\n"
+    async with alice_and_bob(tmp_path, relay_process, rep_policy=off) as (alice, bob):
+        await alice.send("/control")
+        await alice.expect(
+            r"^! control of the customer's screen is turned off by this site's policy$"
+        )
+        await alice.send("/view-app")
+        await alice.expect(r"^! application sharing is turned off by this site's policy$")
+        await alice.send("nothing was asked before this line")
+        await bob.expect(r"nothing was asked before this line$")
+        assert never_asked(bob)
 
 
 async def test_the_customers_own_policy_refuses_an_activity_whatever_the_rep_allows(
     tmp_path: Path, relay_process: str
 ) -> None:
-    rep, cust = machine(tmp_path, "rep"), machine(tmp_path, "customer")
-    cust.write_policy("[features]\ncontrol = false\n")
-    join = ["--relay", relay_process]
-    async with rep.run("alice", "start", *join, "--name", "Alice") as alice:
-        code = (await alice.expect(rf"^Session code: {CODE}$")).group(1)
-        async with cust.run("bob", "join", code, *join, "--name", "Bob") as bob:
-            await alice.expect(r"^\* Bob joined \(customer\)$")
-            await alice.send("/control")
-            await bob.expect(
-                r"^! Refused Alice's request to control your desktop \(mouse, keyboard, "
-                r"clipboard\): control of the customer's screen is turned off by this site's "
-                r"policy$"
-            )
-            await alice.expect(r"control of the customer's screen is turned off by this site's")
-            assert not [line for line in bob.lines if "Allow?" in line]
+    off = "[features]\ncontrol = false\n"
+    async with alice_and_bob(tmp_path, relay_process, customer_policy=off) as (alice, bob):
+        await alice.send("/control")
+        await bob.expect(
+            r"^! Refused Alice's request to control your desktop \(mouse, keyboard, "
+            r"clipboard\): control of the customer's screen is turned off by this site's "
+            r"policy$"
+        )
+        await alice.expect(r"control of the customer's screen is turned off by this site's")
+        assert never_asked(bob)
 
 
 async def test_the_customers_own_policy_refuses_file_access_without_asking(
     tmp_path: Path, relay_process: str
 ) -> None:
-    rep, cust = machine(tmp_path, "rep"), machine(tmp_path, "customer")
-    cust.write_policy("[features]\nfile_transfer_advanced = false\n")
-    join = ["--relay", relay_process]
-    async with rep.run("alice", "start", *join, "--name", "Alice") as alice:
-        code = (await alice.expect(rf"^Session code: {CODE}$")).group(1)
-        async with cust.run("bob", "join", code, *join, "--name", "Bob") as bob:
-            await alice.expect(r"^\* Bob joined \(customer\)$")
-            await alice.send("/file-access")
-            await bob.expect(
-                r"^! Refused Alice's request for file access: transferring files to or from "
-                r"the customer's computer is turned off by this site's policy$"
-            )
-            await alice.expect(r"File access withdrawn: transferring files to or from the")
-            assert not [line for line in bob.lines if "Allow?" in line]
+    off = "[features]\nfile_transfer_advanced = false\n"
+    async with alice_and_bob(tmp_path, relay_process, customer_policy=off) as (alice, bob):
+        await alice.send("/file-access")
+        await bob.expect(
+            r"^! Refused Alice's request for file access: transferring files to or from "
+            r"the customer's computer is turned off by this site's policy$"
+        )
+        await alice.expect(r"File access withdrawn: transferring files to or from the")
+        assert never_asked(bob)
