@@ -105,6 +105,8 @@ class TransferEngine:
         self._slots = trio.Semaphore(PARALLEL_SENDS)
         self._numbers = itertools.count(1)
         self._moves: dict[int, Move] = {}
+        #: Customers whose file access this rep holds now (for the words of a revoke).
+        self._access_held: set[int] = set()
         self._outgoing: dict[int, Move] = {}  # by our tid
         self._incoming: dict[tuple[int, int], Move] = {}  # by (sender, their tid)
         self._requests: dict[int, Request] = {}

@@ -281,7 +281,11 @@ class FileTransfers(TransferEngine):
             case FileList(request, path) if from_rep:
                 self._list_asked(sender, request, path)
             case FileAccessState(granted, reason) if not from_rep:
-                state = "granted" if granted else f"withdrawn: {reason or 'refused'}"
+                # "Withdrawn" only for access the customer had given: a first no is a refusal.
+                held = sender.id in self._access_held
+                (self._access_held.add if granted else self._access_held.discard)(sender.id)
+                how = "withdrawn" if held else "refused"
+                state = "granted" if granted else f"{how}: {reason or 'refused'}"
                 self._event(AccessChanged(sender.name, granted, reason))
                 self._notice(f"* File access {state} ({sender.name})")
                 if not granted:
