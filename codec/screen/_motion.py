@@ -53,6 +53,9 @@ _MIN_GAIN = 256
 _BITMAP = 1 << 20
 #: Subsampling of the comparisons that place a copy.
 _STEP = 4
+#: Subsampling of those that check a copy where the last one went: a scrolled page's
+#: viewport or a dragged window one step on, nearly always right.
+_HINT_STEP = 8
 
 
 class MotionFinder:
@@ -225,14 +228,15 @@ class MotionFinder:
 def _holds(cur: NDArray[np.uint8], ref: NDArray[np.uint8], rect: Rect, dx: int, dy: int) -> bool:
     """Does a copy by ``(dx, dy)`` into ``rect`` pass :func:`copy_for`'s tests, on samples?
 
-    Every fourth row must match as :data:`_MATCH_SHARE` requires, and every column
+    Every eighth row must match as :data:`_MATCH_SHARE` requires, and every column
     over those rows; the copy must pay off as it must there. The rectangle need not
     be the largest that would, nor every row checked: the residual diff repairs
     whatever the copy leaves or gets wrong.
     """
-    rows = np.s_[rect.y : rect.y + rect.h : _STEP]
+    rows = np.s_[rect.y : rect.y + rect.h : _HINT_STEP]
     cols = np.s_[rect.x : rect.x + rect.w]
-    moved = np.s_[rect.y - dy : rect.y - dy + rect.h : _STEP, rect.x - dx : rect.x - dx + rect.w]
+    step = _HINT_STEP
+    moved = np.s_[rect.y - dy : rect.y - dy + rect.h : step, rect.x - dx : rect.x - dx + rect.w]
     dst = cur[rows, cols]
     sampled = dst != ref[moved]
     flat = sampled.reshape(sampled.shape[0], -1)
@@ -242,9 +246,37 @@ def _holds(cur: NDArray[np.uint8], ref: NDArray[np.uint8], rect: Rect, dx: int, 
     if bad_cols.max(initial=0) > (1 - _MATCH_SHARE) * sampled.shape[0]:
         return False
     wrong = dst != ref[rows, cols]
-    fixed = int(np.count_nonzero(wrong & ~sampled)) * _STEP
-    broken = int(np.count_nonzero(sampled & ~wrong)) * _STEP
+    fixed = int(np.count_nonzero(wrong & ~sampled)) * _HINT_STEP
+    broken = int(np.count_nonzero(sampled & ~wrong)) * _HINT_STEP
     return fixed >= 2 * broken + 3 * _MIN_GAIN
+
+
+def _grows(
+    cur: NDArray[np.uint8], ref: NDArray[np.uint8], rect: Rect, dx: int, dy: int, bounds: Rect
+) -> bool:
+    """Would the copy by ``(dx, dy)`` into ``rect`` repair the row or column just past it?
+
+    A hint is where the last copy went; when that copy was cut short (a scroll caught
+    half drawn, a window partly covered), the hint is smaller than what moves now,
+    and taken as it is it would stay that small, frame after frame.
+    """
+    x, y, w, h = rect.x, rect.y, rect.w, rect.h
+    edges = []
+    if y > bounds.y:
+        edges.append(np.s_[y - 1 : y, x : x + w])
+    if y + h < bounds.y + bounds.h:
+        edges.append(np.s_[y + h : y + h + 1, x : x + w])
+    if x > bounds.x:
+        edges.append(np.s_[y : y + h, x - 1 : x])
+    if x + w < bounds.x + bounds.w:
+        edges.append(np.s_[y : y + h, x + w : x + w + 1])
+    for rows, cols in edges:
+        new = cur[rows, cols]
+        moved = ref[rows.start - dy : rows.stop - dy, cols.start - dx : cols.stop - dx]
+        matches = np.count_nonzero(new == moved) >= _MATCH_SHARE * new.size
+        if matches and not np.array_equal(new, ref[rows, cols]):
+            return True
+    return False
 
 
 def _count(ne: NDArray[np.bool_], axis: int) -> NDArray[np.uint16]:
@@ -287,7 +319,13 @@ def copy_for(
         return None
     for hint in hints or ():
         inside = x0 <= hint.x and hint.x + hint.w <= x1 and y0 <= hint.y and hint.y + hint.h <= y1
-        if inside and hint.x <= seed_x < hint.x + hint.w and _holds(cur, ref, hint, dx, dy):
+        around = hint.x <= seed_x < hint.x + hint.w and hint.y <= seed_y < hint.y + hint.h
+        if (
+            inside
+            and around
+            and _holds(cur, ref, hint, dx, dy)
+            and not _grows(cur, ref, hint, dx, dy, Rect(x0, y0, x1 - x0, y1 - y0))
+        ):
             return CopyOp(hint.x - dx, hint.y - dy, hint)
     dst, src = cur[y0:y1, x0:x1], ref[y0 - dy : y1 - dy, x0 - dx : x1 - dx]
     # One byte-wise comparison of the whole box (its rows are contiguous, so numpy runs
