@@ -81,6 +81,8 @@ _MOTION_MIN_CHANGE = 256
 #: Copies at the previous frame's offsets that cover 1/this of what changed spare the
 #: search for others (a scroll or drag going on as it went).
 _PREDICTED_SHARE = 2
+#: Every this many damaged rows are compared to judge whether a move is worth a search.
+_SAMPLE_STEP = 8
 #: Pixels equal to their left neighbour, share below which a block is a photograph.
 _PHOTO_FLAT_SHARE = 0.5
 #: The most raw bytes a message's body can grow by before zstd emits them.
@@ -227,8 +229,9 @@ class ScreenEncoder:
             return self._encode_keyframe(cur, now)
         if self._lossy and self._tracker is None:
             self._tracker = LossyTracker(self._height, self._padded)
-        spans = None if damage is None or self._tracker is not None else self._rows_of(damage)
-        changed = changed_strips(cur, self._ref) if spans is None else self._changed(cur, spans)
+        if damage is not None and self._tracker is None:
+            return self._encode_damaged(cur, damage)
+        changed = changed_strips(cur, self._ref)
         rows = np.flatnonzero(changed.any(axis=1))
         if rows.size == 0:
             if self._tracker is not None:
@@ -307,12 +310,62 @@ class ScreenEncoder:
                 spans.append((y0, y1))
         return spans
 
-    def _changed(self, cur: NDArray[np.uint8], spans: list[tuple[int, int]]) -> NDArray[np.bool_]:
-        """:func:`changed_strips` for the whole frame, comparing only the rows in ``spans``."""
-        changed = np.zeros((self._height, self._padded // STRIP), dtype=bool)
+    def _encode_damaged(self, cur: NDArray[np.uint8], damage: Sequence[Box]) -> list[bytes]:
+        """:meth:`encode` in lossless mode where ``damage`` bounds what changed.
+
+        A scroll damages most of a window, and comparing its rows, copying, then
+        comparing them again to find what the copy left reads them twice. Here the
+        move is looked for on a sample of the damaged rows, and the rows are compared
+        in full once, after the copies: against the model as the viewer will hold it.
+        """
+        spans = self._rows_of(damage)
+        if not spans:
+            return []
+        s0, s1 = self._strips_of(damage)
+        top, bottom = spans[0][0], spans[-1][1]
+        cols = slice(s0 * STRIP, s1 * STRIP)
+        ops: list[Op] = []
+        guess = self._sampled_change(cur, spans, cols)
+        if guess >= _MOTION_MIN_CHANGE:
+            box = Rect(cols.start, top, cols.stop - cols.start, bottom - top)
+            copies = self._copies(cur, box, self._motion.predicted(cur, self._ref, box))
+            if sum(c.dst.area for c in copies) * _PREDICTED_SHARE < guess * STRIP:
+                copies += self._copies(cur, box, self._motion.find(cur, self._ref, box))
+            ops.extend(copies)
+            if copies:  # they changed the model inside the box, between spans too
+                spans = [(top, bottom)]
+        # Whole rows: numpy compares them as one long loop, part rows as a loop each.
+        changed = np.zeros((bottom - top, self._padded // STRIP), dtype=bool)
         for y0, y1 in spans:
-            changed[y0:y1] = changed_strips(cur, self._ref, slice(y0, y1))
-        return changed
+            changed[y0 - top : y1 - top] = changed_strips(cur, self._ref, slice(y0, y1))
+        ops.extend(self._pixels(cur, r) for r in changed_rects(cur, self._ref, changed, top))
+        if not ops:
+            return []
+        return self._pack(ops, [], keyframe=False)
+
+    def _strips_of(self, damage: Sequence[Box]) -> tuple[int, int]:
+        """The first and end column strip of the damage's bounding box, inside the frame."""
+        inside = [
+            (max(x, 0), min(x + w, self._width))
+            for x, y, w, h in damage  # the boxes _rows_of keeps
+            if min(y + h, self._height) > max(y, 0) and x + w > 0 and x < self._width
+        ]
+        x0, x1 = min(a for a, _ in inside), max(b for _, b in inside)
+        return x0 // STRIP, max(-(-x1 // STRIP), x0 // STRIP + 1)
+
+    def _sampled_change(
+        self, cur: NDArray[np.uint8], spans: list[tuple[int, int]], cols: slice
+    ) -> int:
+        """About how many row strips changed in ``spans``, from every few of their rows.
+
+        Enough to tell a scroll or a drag from a keystroke (whether to look for a move),
+        for a fraction of the comparison.
+        """
+        count = 0
+        for y0, y1 in spans:
+            rows = slice(y0, y1, _SAMPLE_STEP)  # views: nothing is copied
+            count += int(np.count_nonzero(changed_strips(cur[rows, cols], self._ref[rows, cols])))
+        return count * _SAMPLE_STEP
 
     def _copies(
         self, cur: NDArray[np.uint8], box: Rect, motions: list[tuple[int, int, int, int]]
