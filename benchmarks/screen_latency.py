@@ -43,6 +43,7 @@ from codec import Activity, JoinTarget, ScreenUpdate, SessionCode
 from peer._capture import MssSource
 from peer._console import Console, open_console
 from peer._events import MemberJoined, MessageReceived
+from peer._malloc import keep_large_buffers, spare_the_collector
 from peer._open import open_hosted_session, open_joined_session
 from peer._server_process import open_embedded_relay
 from peer._share_backends import x11_backends
@@ -74,6 +75,9 @@ WAIT = 20.0
 
 
 async def customer_main(relay: str, code: str, mode: str, display: str) -> None:
+    # The process set up as `helpline join` sets itself up: its CPU is the program's.
+    keep_large_buffers()
+    spare_the_collector()
     target = JoinTarget(relay, SessionCode.parse(code))
     async with open_joined_session(target, "Jo") as session:
         if mode == "codec":
