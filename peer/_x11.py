@@ -220,13 +220,15 @@ class DamageWatcher:
         display = self._display
         drawn = self._drawn  # kept on the watcher: a cancelled wait loses no report
         while True:
-            # Every report already here is part of one change...
-            while display.pending_events():
-                event = display.next_event()
-                if event.type == self._event_type:
-                    area = event.area
-                    drawn.append(Box(area.x, area.y, area.width, area.height))
-                    self._first = self._first or trio.current_time()
+            # Every report already here is part of one change (each pending_events()
+            # is a read from the socket: one per batch, not one per report)...
+            while count := display.pending_events():
+                for _ in range(count):
+                    event = display.next_event()
+                    if event.type == self._event_type:
+                        area = event.area
+                        drawn.append(Box(area.x, area.y, area.width, area.height))
+                        self._first = self._first or trio.current_time()
             if not drawn and not self.drawing:
                 await trio.lowlevel.wait_readable(display.fileno())
                 continue
