@@ -53,9 +53,9 @@ _MIN_GAIN = 256
 _BITMAP = 1 << 20
 #: Subsampling of the comparisons that place a copy.
 _STEP = 4
-#: Subsampling of those that check a copy where the last one went: a scrolled page's
-#: viewport or a dragged window one step on, nearly always right.
-_HINT_STEP = 8
+#: Rows sampled, about, by the check of a copy where the last one went: a scrolled
+#: page's viewport or a dragged window one step on, nearly always right.
+_HINT_ROWS = 64
 
 
 class MotionFinder:
@@ -228,14 +228,14 @@ class MotionFinder:
 def _holds(cur: NDArray[np.uint8], ref: NDArray[np.uint8], rect: Rect, dx: int, dy: int) -> bool:
     """Does a copy by ``(dx, dy)`` into ``rect`` pass :func:`copy_for`'s tests, on samples?
 
-    Every eighth row must match as :data:`_MATCH_SHARE` requires, and every column
-    over those rows; the copy must pay off as it must there. The rectangle need not
-    be the largest that would, nor every row checked: the residual diff repairs
-    whatever the copy leaves or gets wrong.
+    Sampled rows (every 4th, fewer in a tall rectangle) must match as
+    :data:`_MATCH_SHARE` requires, and every column over those rows; the copy must
+    pay off as it must there. The rectangle need not be the largest that would, nor
+    every row checked: the residual diff repairs whatever the copy leaves or gets wrong.
     """
-    rows = np.s_[rect.y : rect.y + rect.h : _HINT_STEP]
+    step = max(_STEP, rect.h // _HINT_ROWS)
+    rows = np.s_[rect.y : rect.y + rect.h : step]
     cols = np.s_[rect.x : rect.x + rect.w]
-    step = _HINT_STEP
     moved = np.s_[rect.y - dy : rect.y - dy + rect.h : step, rect.x - dx : rect.x - dx + rect.w]
     dst = cur[rows, cols]
     sampled = dst != ref[moved]
@@ -246,8 +246,8 @@ def _holds(cur: NDArray[np.uint8], ref: NDArray[np.uint8], rect: Rect, dx: int, 
     if bad_cols.max(initial=0) > (1 - _MATCH_SHARE) * sampled.shape[0]:
         return False
     wrong = dst != ref[rows, cols]
-    fixed = int(np.count_nonzero(wrong & ~sampled)) * _HINT_STEP
-    broken = int(np.count_nonzero(sampled & ~wrong)) * _HINT_STEP
+    fixed = int(np.count_nonzero(wrong & ~sampled)) * step
+    broken = int(np.count_nonzero(sampled & ~wrong)) * step
     return fixed >= 2 * broken + 3 * _MIN_GAIN
 
 
