@@ -2,9 +2,15 @@
 
 Nothing here does IO, starts tasks or reads a clock; a test asserts that no
 module of this package imports trio, sockets, Qt or ``time``.
+
+The screen codec (``codec.screen``) is imported on first use of one of its
+names: it brings PyAV, Pillow, numpy and TurboJPEG, some 30 MB a relay or a
+chat-only peer never needs.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from codec._admission import (
     DEFAULT_HANDSHAKE_TIMEOUT,
@@ -235,7 +241,12 @@ from codec._validate import (
     name_problem,
     text_problem,
 )
-from codec.screen import ScreenDecoder, ScreenEncoder
+
+if TYPE_CHECKING:
+    from codec.screen import ScreenDecoder, ScreenEncoder
+
+#: What ``codec.screen`` exports, re-exported here on first use.
+_SCREEN_NAMES = frozenset({"ScreenDecoder", "ScreenEncoder"})
 
 __all__ = [
     "ACCESS_TRANSITIONS",
@@ -460,3 +471,14 @@ __all__ = [
     "text_problem",
     "toml_line_of",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Names of the screen codec, imported the first time one is asked for (PEP 562)."""
+    if name not in _SCREEN_NAMES:
+        raise AttributeError(f"module 'codec' has no attribute {name!r}")
+    from codec import screen
+
+    value = getattr(screen, name)
+    globals()[name] = value
+    return value

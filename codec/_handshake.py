@@ -33,13 +33,13 @@ import hmac
 from enum import Enum
 from typing import TYPE_CHECKING
 
-import spake2
-
 from codec._errors import LocalProtocolError, NotAdmittedError, ProtocolError, WrongCodeError
 from codec._keys import KEY_BYTES, ChannelKeys, derive
 from codec._payload import PayloadKind, payload_kind
 
 if TYPE_CHECKING:
+    import spake2
+
     from codec._code import SessionCode
 
 # HostHandshake, HostState and JoinerState are codec-internal (Admission wraps the host side).
@@ -130,6 +130,8 @@ def pake_label(payload: bytes) -> int:
 
 class JoinerHandshake:
     def __init__(self, code: SessionCode) -> None:
+        import spake2  # on first use: its 7 MB of imports are no business of the relay's
+
         self._spake = spake2.SPAKE2_A(code.password, idA=_ID_JOINER, idB=_ID_HOST)
         self._label = code.label
         self.state = JoinerState.READY
@@ -188,6 +190,8 @@ class HostHandshake:
     """The host's side of one joiner's attempt; *deadline* is when it gives up."""
 
     def __init__(self, password: bytes, deadline: float) -> None:
+        import spake2
+
         self._spake = spake2.SPAKE2_B(password, idA=_ID_JOINER, idB=_ID_HOST)
         # Our SPAKE2 message does not depend on the joiner's, so make it now.
         self._outbound: bytes = self._spake.start()

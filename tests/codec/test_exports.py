@@ -14,6 +14,8 @@ import importlib
 import inspect
 import pkgutil
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -77,6 +79,21 @@ def test_every_exported_class_and_function_lives_in_a_private_module() -> None:
             assert is_private_path(obj.__module__), name
 
 
+def is_re_export(node: ast.stmt, package: str) -> bool:
+    return isinstance(node, ast.ImportFrom) and (
+        node.module in ("__future__", "typing") or (node.module or "").startswith(package + ".")
+    )
+
+
+def is_lazy_re_export(node: ast.stmt, package: str) -> bool:
+    """The parts of a PEP 562 lazy import: names for the type checker, the hook, its names."""
+    if isinstance(node, ast.If) and isinstance(node.test, ast.Name):
+        return node.test.id == "TYPE_CHECKING" and all(is_re_export(n, package) for n in node.body)
+    if isinstance(node, ast.FunctionDef):
+        return node.name == "__getattr__"
+    return False
+
+
 @pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.__name__)
 def test_package_init_only_re_exports(package: ModuleType) -> None:
     assert package.__file__ is not None
@@ -84,15 +101,36 @@ def test_package_init_only_re_exports(package: ModuleType) -> None:
     for node in tree.body:
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             continue  # the docstring
-        if isinstance(node, ast.ImportFrom) and (
-            node.module == "__future__" or (node.module or "").startswith(package.__name__ + ".")
-        ):
+        if is_re_export(node, package.__name__) or is_lazy_re_export(node, package.__name__):
             continue
         if isinstance(node, ast.Assign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if [t.id for t in targets if isinstance(t, ast.Name)] == ["__all__"]:
+            names = [t.id for t in targets if isinstance(t, ast.Name)]
+            if names in (["__all__"], ["_SCREEN_NAMES"]):
                 continue
         raise AssertionError(f"{package.__file__} line {node.lineno} does more than re-export")
+
+
+def fresh_python_says(script: str) -> str:
+    """What *script* prints in a new interpreter (nothing imported yet)."""
+    argv = [sys.executable, "-c", script]
+    return subprocess.run(argv, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_importing_codec_leaves_the_screen_codec_and_its_libraries_unloaded() -> None:
+    """A relay or a chat-only peer pays nothing for PyAV, Pillow, numpy or TurboJPEG."""
+    heavy = ("codec.screen", "av", "PIL", "numpy", "simplejpeg", "spake2")
+    script = f"import sys, codec; print([m for m in {heavy!r} if m in sys.modules])"
+    assert fresh_python_says(script) == "[]"
+
+
+def test_the_screen_names_import_on_first_use_as_the_same_objects() -> None:
+    script = (
+        "import codec, codec.screen; "
+        "print(codec.ScreenEncoder is codec.screen.ScreenEncoder, "
+        "sorted(codec._SCREEN_NAMES) == sorted(codec.screen.__all__))"
+    )
+    assert fresh_python_says(script) == "True True"
 
 
 @pytest.mark.parametrize("module_name", PRIVATE_MODULES)
