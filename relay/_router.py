@@ -105,7 +105,7 @@ class Router:
 
     # -- messages (EndpointHooks) -----------------------------------------------
 
-    async def message(self, endpoint: Endpoint, data: bytearray, now: float) -> None:
+    async def message(self, endpoint: Endpoint, data: bytes | bytearray, now: float) -> None:
         if endpoint.id is not None:
             split = split_send(data)
             if split is not None:

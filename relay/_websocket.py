@@ -15,9 +15,11 @@ showed wsproto's pure-Python unmasking at 38 % of bulk forwarding time and
 per-message framing through three layers most of the small-message time;
 trio-websocket also sends no close frame for several violations and its
 reader task races the relay's own lingering read. Here payload bytes are
-copied once into the message buffer and unmasked in place, 8 bytes at a time
-with numpy; a message is refused (1009) as soon as a frame header announces
-that it would be too large, before its payload is read.
+unmasked straight out of the read buffer into the message by the
+``websockets`` library's C ``apply_mask`` (a frame split over reads is
+gathered first, then unmasked once); a message is refused (1009) as soon as
+a frame header announces that it would be too large, before its payload is
+read.
 
 Frames the relay sends are built by :func:`frame_header` and friends; the
 handshake lives with the rest of the HTTP in ``relay._http``.
@@ -28,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
-import numpy as np
+from websockets.speedups import apply_mask
 
 __all__ = [
     "MAX_FRAGMENTS",
@@ -52,9 +54,6 @@ __all__ = [
 #: send a message in one frame; a stream of empty continuation frames would
 #: otherwise cost a parse each for no data.
 MAX_FRAGMENTS = 64
-
-#: Below this many bytes unmasking through a Python int beats numpy's call cost.
-_NUMPY_FROM = 256
 
 MAX_CONTROL_PAYLOAD = 125
 
@@ -83,7 +82,7 @@ class CloseCode(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class BinaryMessage:
-    data: bytearray
+    data: bytes | bytearray
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +230,7 @@ class FrameParser:
                 )
             if available < header + length:
                 return 0
-            payload = _unmasked(bytes(view[pos + header : pos + header + length]), mask)
+            payload = apply_mask(view[pos + header : pos + header + length], mask)
             self._control(opcode, payload, events)
             return header + length
         if (opcode is Opcode.CONTINUATION) != (self._message_opcode is not None):
@@ -248,6 +247,12 @@ class FrameParser:
             return self._violate(
                 events, CloseCode.POLICY_VIOLATION, f"message in over {MAX_FRAGMENTS} frames"
             )
+        if fin and opcode is Opcode.BINARY and available >= header + length:
+            # A whole message in this read (the usual case): one pass, no buffer.
+            start = pos + header
+            events.append(BinaryMessage(apply_mask(view[start : start + length], mask)))
+            self._fragments = 0
+            return header + length
         if self._message_opcode is None:
             self._message_opcode = opcode
         self._frame_fin = fin
@@ -308,28 +313,12 @@ class FrameParser:
         return 1  # anything non-zero: the caller stops at ``done``
 
 
-def _unmasked(data: bytes, mask: bytes) -> bytes:
-    n = len(data)
-    if not n:
-        return data
-    key = int.from_bytes((mask * (n // 4 + 1))[:n], "little")
-    return (int.from_bytes(data, "little") ^ key).to_bytes(n, "little")
-
-
 def _unmask_tail(buffer: bytearray, start: int, mask: bytes) -> None:
     """Unmask ``buffer[start:]`` in place (the mask's phase starts at *start*)."""
-    n = len(buffer) - start
-    if n < _NUMPY_FROM:
-        if n:
-            buffer[start:] = _unmasked(bytes(buffer[start:]), mask)
-        return
-    words = n // 8
-    array = np.frombuffer(buffer, dtype=np.uint64, count=words, offset=start)
-    np.bitwise_xor(array, np.frombuffer(mask * 2, dtype=np.uint64)[0], out=array)
-    del array  # release the export, or the bytearray could never grow again
-    tail = start + words * 8
-    if tail < len(buffer):
-        buffer[tail:] = _unmasked(bytes(buffer[tail:]), mask)
+    if start < len(buffer):
+        with memoryview(buffer) as view:
+            unmasked = apply_mask(view[start:], mask)
+        buffer[start:] = unmasked
 
 
 def frame_header(opcode: int, length: int) -> bytes:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import pathlib
+import subprocess
+import sys
 
 import relay
 
@@ -50,3 +52,11 @@ def test_every_setting_is_documented() -> None:
 
     for field in fields(relay.RelaySettings):
         assert field.metadata.get("help"), field.name
+
+
+def test_the_relay_process_loads_no_screen_codec_numpy_or_pake() -> None:
+    """Imports are most of an idle relay's memory: it loads what routing needs."""
+    heavy = ("codec.screen", "av", "PIL", "numpy", "simplejpeg", "spake2", "trio_websocket")
+    script = f"import sys, relay.cli; print([m for m in {heavy!r} if m in sys.modules])"
+    argv = [sys.executable, "-c", script]
+    assert subprocess.run(argv, capture_output=True, text=True, check=True).stdout.strip() == "[]"
