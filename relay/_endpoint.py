@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from codec import RelayEnvelope
     from relay._metrics import RelayMetrics
     from relay._outbox import Flusher
+    from relay._poller import ReadPoller
     from relay._quotas import BufferBudget
     from relay._settings import RelaySettings
 
@@ -106,6 +107,8 @@ class EndpointContext(Protocol):
     budget: BufferBudget
     hooks: EndpointHooks
     flusher: Flusher
+    #: Where idle readers wait (None: through trio, where there is no epoll).
+    poller: ReadPoller | None
     #: The buffer every reader reads into (reads are handled to the end first).
     scratch: bytearray
 
@@ -328,7 +331,11 @@ class Endpoint:
                     return
                 if n < 0:
                     if self.life.open:
-                        await trio.lowlevel.wait_readable(sock)
+                        if context.poller is None:
+                            await trio.lowlevel.wait_readable(sock)
+                        else:  # the idle wait, made small (see relay._poller)
+                            context.poller.arm(sock)
+                            await trio.lowlevel.wait_task_rescheduled(self._stop_waiting)
                         continue
                     # Closing: read on only while the client is still talking,
                     # so that closing the socket cannot reset our last words.
@@ -433,6 +440,11 @@ class Endpoint:
             self._context.flusher.flush()  # the others' MemberLeft, if it left
 
     # -- internals ----------------------------------------------------------
+
+    def _stop_waiting(self, _: object) -> trio.lowlevel.Abort:
+        assert self._context.poller is not None
+        self._context.poller.forget(self._sock)
+        return trio.lowlevel.Abort.SUCCEEDED
 
     def _queue_close(self, frame: bytes) -> None:
         self._pending_close = None

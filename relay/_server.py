@@ -47,6 +47,7 @@ from relay._http import (
 from relay._memory import return_free_memory
 from relay._metrics import RelayMetrics
 from relay._outbox import Flusher
+from relay._poller import open_poller
 from relay._quotas import AddressQuota
 from relay._router import Router
 from relay._websocket import CloseCode
@@ -112,6 +113,7 @@ class Relay:
         self.budget = self.router.budget
         self.hooks: EndpointHooks = self.router
         self.flusher = Flusher()
+        self.poller = open_poller()
         self.scratch = bytearray(RECEIVE_BUFFER_BYTES)
         self._per_address = AddressQuota(settings.max_connections_per_address)
         self._connections: set[_Connection] = set()
@@ -134,6 +136,8 @@ class Relay:
             async with trio.open_nursery() as nursery:
                 self._nursery = nursery
                 nursery.start_soon(self.flusher.run)
+                if self.poller is not None:
+                    nursery.start_soon(self.poller.run)
                 task_status.started()
 
     async def accept_loop(self, listener: socket.socket) -> NoReturn:
@@ -155,7 +159,8 @@ class Relay:
             if self._nursery is None or self._nursery.cancel_scope.cancel_called:
                 sock.close()
                 continue
-            self._nursery.start_soon(self.handle_connection, sock)
+            # A constant name: by default trio makes a new string per task.
+            self._nursery.start_soon(self.handle_connection, sock, name="relay connection")
 
     async def handle_connection(self, sock: socket.socket) -> None:
         # From here on the relay drives the socket itself (see relay._socket).
@@ -169,8 +174,19 @@ class Relay:
         connection = _Connection()
         self._connections.add(connection)
         try:
+            # Inline, not a helper: every frame on an idle connection's stack
+            # is a few hundred bytes, times every connection.
             if not self._shutting_down:
-                await self._serve_connection(sock, connection)
+                assert connection.scope is not None
+                with connection.scope:
+                    admitted = await self._front_door(sock, connection)
+                connection.scope = None
+                if admitted is not None:
+                    endpoint, rest, address = admitted
+                    try:
+                        await endpoint.run(rest)
+                    finally:
+                        self._per_address.give_back(address)
         except Exception:
             logger.exception("error serving a connection (the relay keeps serving)")
         finally:
@@ -207,18 +223,6 @@ class Relay:
     def _all_closed(self) -> None:
         if self._nursery is not None:
             self._nursery.cancel_scope.cancel()  # the flusher, and writers of gone endpoints
-
-    async def _serve_connection(self, sock: socket.socket, connection: _Connection) -> None:
-        assert connection.scope is not None
-        with connection.scope:
-            admitted = await self._front_door(sock, connection)
-        connection.scope = None
-        if admitted is not None:
-            endpoint, rest, address = admitted
-            try:
-                await endpoint.run(rest)
-            finally:
-                self._per_address.give_back(address)
 
     async def _front_door(
         self, sock: socket.socket, connection: _Connection
