@@ -1,13 +1,18 @@
 """Handing memory back to the system after a flood of connections.
 
-A flood leaves the C heap full of freed message buffers: glibc's malloc
-raises its mmap threshold as large buffers are freed, so later ones come
-from the heap, and a heap top pinned by one live block never shrinks. The
-relay therefore fixes the threshold (buffers of 128 KiB and more are mapped
-and unmapped on their own) and, after connections have gone, asks malloc
-to return free pages (``malloc_trim``). Both are glibc calls, made through
-ctypes; elsewhere they are skipped and memory returns as the platform's
-allocator allows.
+A flood leaves the C heap full of freed message buffers, and a heap top
+pinned by one live block never shrinks by itself. So after connections
+have gone the relay asks malloc to return every free page
+(``malloc_trim``), wherever it sits in the heap.
+
+Meanwhile a forwarded message's buffers should come from the heap and go
+back to it: mapping each 256 KiB buffer on its own (what glibc does above
+its mmap threshold) costs a page fault and a zeroed page per 4 KiB, and
+halved bulk forwarding. The relay fixes both thresholds (glibc's dynamic
+ones move with the traffic): buffers up to 4 MiB come from the heap, and
+the heap keeps up to 32 MiB of free space at its top between trims. All
+are glibc calls, made through ctypes; elsewhere they are skipped and memory
+returns as the platform's allocator allows.
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ import gc
 
 __all__ = ["return_free_memory", "tune_allocator"]
 
+_M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
-MMAP_THRESHOLD_BYTES = 128 * 1024
+MMAP_THRESHOLD_BYTES = 4 * 1024 * 1024
+TRIM_THRESHOLD_BYTES = 32 * 1024 * 1024
 
 
 def _glibc() -> ctypes.CDLL | None:
@@ -39,9 +46,10 @@ _LIBC = _glibc()
 
 
 def tune_allocator() -> None:
-    """Keep large buffers out of the heap (call once, at start-up)."""
+    """Message-sized buffers from the heap, and no trimming on every free (call once)."""
     if _LIBC is not None:
         _LIBC.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+        _LIBC.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES)
 
 
 def return_free_memory() -> None:
