@@ -317,7 +317,9 @@ async def measure_server(name: str, argv: list[str], args: argparse.Namespace) -
                 for i in range(args.idle):
                     idle.append(await idle_client(host, int(port), f"idle{i}", True))
                     idle.append(await idle_client(host, int(port), f"idle{i}", False))
-            await trio.sleep(1.0)
+            # Idle for real: a relay's reader moves to its small wait once its
+            # connection has been quiet a second (relay._poller).
+            await trio.sleep(2.0)
             after = rss_bytes(process.pid)
             quiet = await quiet_rtt(url, name, args.seconds)
             runs = [await active_run(url, args, f"{name}{r}x") for r in range(args.runs)]

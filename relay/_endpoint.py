@@ -31,6 +31,7 @@ import trio
 from codec import RelayRejected, encode_envelope
 from relay._liveness import Liveness
 from relay._outbox import Outbox, Written
+from relay._poller import QUIET_SECONDS
 from relay._socket import LINGER_QUIET_SECONDS
 from relay._state import EndpointLife, EndpointState, LifeEvent
 from relay._websocket import (
@@ -333,9 +334,16 @@ class Endpoint:
                     if self.life.open:
                         if context.poller is None:
                             await trio.lowlevel.wait_readable(sock)
-                        else:  # the idle wait, made small (see relay._poller)
-                            context.poller.arm(sock)
-                            await trio.lowlevel.wait_task_rescheduled(self._stop_waiting)
+                            continue
+                        # Trio wakes a waiting task a scheduling round sooner
+                        # than the poller can; the poller's wait is the small
+                        # one. So a connection waits through trio while it is
+                        # busy, and through the poller once it has been quiet.
+                        with trio.move_on_after(QUIET_SECONDS):
+                            await trio.lowlevel.wait_readable(sock)
+                            continue
+                        context.poller.arm(sock)
+                        await trio.lowlevel.wait_task_rescheduled(self._stop_waiting)
                         continue
                     # Closing: read on only while the client is still talking,
                     # so that closing the socket cannot reset our last words.

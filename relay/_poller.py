@@ -11,7 +11,9 @@ more than a quarter of what an idle connection costs the relay.
 A :class:`ReadPoller` keeps an epoll of the relay's own instead. A waiting
 reader is one dict entry here and one ``wait_task_rescheduled`` frame in its
 task; the poller's one task (:meth:`ReadPoller.run`) waits for the epoll's
-own descriptor and wakes the readers whose sockets are readable.
+own descriptor and wakes the readers whose sockets are readable. That
+wake-up takes one scheduling round more than trio's, so only a connection
+quiet for :data:`QUIET_SECONDS` waits here; a busy one waits through trio.
 
 Each wait arms a one-shot registration, as trio does, so a socket reports at
 most once per wait and a connection that closes leaves nothing behind (the
@@ -33,7 +35,12 @@ import trio
 if TYPE_CHECKING:
     import socket
 
-__all__ = ["ReadPoller", "open_poller"]
+__all__ = ["QUIET_SECONDS", "ReadPoller", "open_poller"]
+
+#: A reader waits through trio this long before it waits here: trio wakes a
+#: task one scheduling round sooner than the poller can (the poller's task
+#: must run first), which a busy relay's small messages notice.
+QUIET_SECONDS = 1.0
 
 _ONE_READ = getattr(select, "EPOLLIN", 0) | getattr(select, "EPOLLONESHOT", 0)
 
