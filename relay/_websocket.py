@@ -264,6 +264,14 @@ class FrameParser:
         return header
 
     def _end_data_frame(self, events: list[WebSocketEvent]) -> None:
+        if self._frame_fin and not self._frame_start and self._message_opcode is Opcode.BINARY:
+            # A message in one frame that came over several reads: unmasked
+            # in one pass into the message that leaves.
+            events.append(BinaryMessage(apply_mask(self._message, self._mask)))
+            self._message = bytearray()
+            self._message_opcode = None
+            self._fragments = 0
+            return
         _unmask_tail(self._message, self._frame_start, self._mask)
         if not self._frame_fin:
             return
