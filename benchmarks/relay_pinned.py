@@ -52,7 +52,6 @@ from codec import (
     CreateRoom,
     JoinRoom,
     MemberJoined,
-    MemberLeft,
     Send,
     Welcome,
     decode_client_envelope,
@@ -63,7 +62,10 @@ from codec import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Awaitable, Callable, Iterator
+
+    from trio_websocket import WebSocketRequest
+    from websockets.asyncio.server import ServerConnection
 
 SERVER_CORE = 0
 CLIENT_CORE = 1
@@ -284,38 +286,54 @@ def idle_sessions(port: int, n: int, tag: str) -> list[Client]:
 # -- the two minimal forwarders (separate processes) -------------------------------
 
 
-def serve_websockets() -> None:
-    from websockets.asyncio.server import ServerConnection, serve
+class Forwarder:
+    """Rooms and forwarding, nothing else, over whichever WebSocket library serves."""
 
-    rooms: dict[str, dict[int, ServerConnection]] = {}
+    def __init__(self, send: Callable[[Any, bytes], Awaitable[object]]) -> None:
+        self.rooms: dict[str, dict[int, Any]] = {}
+        self._send = send
 
-    async def handler(ws: ServerConnection) -> None:
-        room_id = ws.request.path.rsplit("/", 1)[-1] if ws.request else ""
-        first = decode_client_envelope(_as_bytes(await ws.recv()))
-        room = rooms.setdefault(room_id, {})
+    async def serve(self, room_id: str, ws: Any, receive: Callable[[], Awaitable[object]]) -> None:
+        """Serve one connection until it closes; *receive* gets its next message."""
+        first = decode_client_envelope(_as_bytes(await receive()))
+        room = self.rooms.setdefault(room_id, {})
         my_id = max(room, default=0) + 1
         room[my_id] = ws
         try:
             present = tuple(i for i in room if i != my_id)
-            await ws.send(encode_envelope(Welcome(my_id, 1, present)))
+            await self._send(ws, encode_envelope(Welcome(my_id, 1, present)))
             if isinstance(first, JoinRoom):
                 for other in list(room.values()):
                     if other is not ws:
-                        await other.send(encode_envelope(MemberJoined(my_id)))
-            async for data in ws:
-                message = _as_bytes(data)
+                        await self._send(other, encode_envelope(MemberJoined(my_id)))
+            while True:
+                message = _as_bytes(await receive())
                 split = split_send(message)
                 if split is not None and split[0] in room:
                     payload = memoryview(message)[split[1] :]
                     prefix = delivered_prefix(my_id, len(payload))
-                    await room[split[0]].send(prefix + payload)
+                    await self._send(room[split[0]], prefix + payload)
+        except Exception:  # a benchmark server only needs to survive closes
+            pass
         finally:
             room.pop(my_id, None)
             if not room:
-                rooms.pop(room_id, None)
-            for other in list(room.values()):
-                with contextlib.suppress(Exception):
-                    await other.send(encode_envelope(MemberLeft(my_id)))
+                self.rooms.pop(room_id, None)
+
+
+def _as_bytes(data: object) -> bytes:
+    assert isinstance(data, bytes)
+    return data
+
+
+def serve_websockets() -> None:
+    from websockets.asyncio.server import serve
+
+    forwarder = Forwarder(lambda ws, data: ws.send(data))
+
+    async def handler(ws: ServerConnection) -> None:
+        room_id = ws.request.path.rsplit("/", 1)[-1] if ws.request else ""
+        await forwarder.serve(room_id, ws, ws.recv)
 
     async def main() -> None:
         async with serve(
@@ -334,61 +352,18 @@ def serve_websockets() -> None:
     asyncio.run(main())
 
 
-def _as_bytes(data: str | bytes) -> bytes:
-    assert isinstance(data, bytes)
-    return data
-
-
 def serve_trio_websocket() -> None:
     import trio
-    from trio_websocket import WebSocketConnection, WebSocketRequest, serve_websocket
 
-    rooms: dict[str, dict[int, WebSocketConnection]] = {}
+    from benchmarks.relay_throughput import serve_websocket_printing_url
+
+    forwarder = Forwarder(lambda ws, data: ws.send_message(data))
 
     async def handler(request: WebSocketRequest) -> None:
         ws = await request.accept()
-        room_id = request.path.rsplit("/", 1)[-1]
-        first = decode_client_envelope(_as_bytes(await ws.get_message()))
-        room = rooms.setdefault(room_id, {})
-        my_id = max(room, default=0) + 1
-        room[my_id] = ws
-        try:
-            present = tuple(i for i in room if i != my_id)
-            await ws.send_message(encode_envelope(Welcome(my_id, 1, present)))
-            if isinstance(first, JoinRoom):
-                for other in list(room.values()):
-                    if other is not ws:
-                        await other.send_message(encode_envelope(MemberJoined(my_id)))
-            while True:
-                message = _as_bytes(await ws.get_message())
-                split = split_send(message)
-                if split is not None and split[0] in room:
-                    payload = memoryview(message)[split[1] :]
-                    prefix = delivered_prefix(my_id, len(payload))
-                    await room[split[0]].send_message(prefix + payload)
-        except Exception:  # a benchmark server only needs to survive closes
-            pass
-        finally:
-            room.pop(my_id, None)
-            if not room:
-                rooms.pop(room_id, None)
+        await forwarder.serve(request.path.rsplit("/", 1)[-1], ws, ws.get_message)
 
-    async def main() -> None:
-        async with trio.open_nursery() as nursery:
-            server = await nursery.start(
-                lambda task_status: serve_websocket(
-                    handler,
-                    "127.0.0.1",
-                    0,
-                    None,
-                    max_message_size=MAX_MESSAGE,
-                    receive_buffer_size=256 * 1024,
-                    task_status=task_status,
-                )
-            )
-            print(f"ws://127.0.0.1:{server.port}", flush=True)
-
-    trio.run(main)
+    trio.run(serve_websocket_printing_url, handler, MAX_MESSAGE)
 
 
 # -- the run ---------------------------------------------------------------------
@@ -560,14 +535,14 @@ def print_table(result: dict[str, Any]) -> None:
         f" median of {result['runs']} runs; {result['idle_sessions']:,} idle sessions"
     )
     head = "".join(f"{n:>16}" for n in names)
-    ratios = "".join(f"{'relay/' + n[:10]:>18}" for n in anchors) if "relay" in servers else ""
+    ratios = "".join(f"{'relay/' + n:>22}" for n in anchors) if "relay" in servers else ""
     print(f"{'':34}{head}{ratios}")
     for label, key, fmt in ROWS:
         cells = "".join(f"{fmt(servers[n][key]):>16}" for n in names)
         if "relay" in servers and not label.startswith(" "):
             for n in anchors:
                 base = servers[n][key]
-                cells += f"{servers['relay'][key] / base:>18.2f}" if base else f"{'-':>18}"
+                cells += f"{servers['relay'][key] / base:>22.2f}" if base else f"{'-':>22}"
         print(f"{label:34}{cells}")
 
 

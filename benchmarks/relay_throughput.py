@@ -80,20 +80,27 @@ async def direct_handler(request: WebSocketRequest) -> None:
         return
 
 
-async def serve_direct() -> None:
+async def serve_websocket_printing_url(
+    handler: Callable[[WebSocketRequest], Awaitable[None]], max_message: int = MAX_MESSAGE
+) -> None:
+    """Serve *handler* on a free loopback port, printing its ws:// address first."""
     async with trio.open_nursery() as nursery:
         server = await nursery.start(
             lambda task_status: serve_websocket(
-                direct_handler,
+                handler,
                 "127.0.0.1",
                 0,
                 None,
-                max_message_size=MAX_MESSAGE,
+                max_message_size=max_message,
                 receive_buffer_size=RECEIVE_BUFFER,
                 task_status=task_status,
             )
         )
         print(f"ws://127.0.0.1:{server.port}", flush=True)
+
+
+async def serve_direct() -> None:
+    await serve_websocket_printing_url(direct_handler)
 
 
 # -- the loads ----------------------------------------------------------------
