@@ -25,6 +25,7 @@ from codec._validate import MAX_ENDPOINT_ID
 __all__ = ["delivered_prefix", "split_send"]
 
 _FIXARRAY_3 = 0x93
+_SEND = int(Op.SEND)
 
 
 def split_send(data: bytes | bytearray | memoryview) -> tuple[int, int] | None:
@@ -34,8 +35,10 @@ def split_send(data: bytes | bytearray | memoryview) -> tuple[int, int] | None:
     against the bin header, so nothing may follow it.
     """
     n = len(data)
-    if n < 4 or data[0] != _FIXARRAY_3 or data[1] != Op.SEND:
+    if n < 4 or data[0] != _FIXARRAY_3 or data[1] != _SEND:
         return None
+    if data[2] < 0x80 and data[3] == 0xC4 and n >= 5 and 5 + data[4] == n:
+        return data[2], 5  # endpoint ids below 128, payloads below 256 bytes: most Sends
     to, at = _read_uint(data, 2)
     if to < 0 or at >= n:
         return None

@@ -201,11 +201,10 @@ class Endpoint:
         while not self.admits(n):
             await self._space().park()
 
-    def forward(self, prefix: bytes, payload: memoryview) -> None:
-        """Queue one Delivered envelope: *prefix* then *payload*, unchanged."""
+    def forward(self, head: bytes, payload: memoryview) -> None:
+        """Queue one Delivered envelope: *head* (frame header and envelope prefix), *payload*."""
         if self.life.open:
-            size = len(prefix) + len(payload)
-            self._push(frame_header(Opcode.BINARY, size) + prefix, payload)
+            self._push(head, payload)
 
     def send_envelope(self, envelope: RelayEnvelope) -> None:
         if self.life.open:
@@ -365,28 +364,34 @@ class Endpoint:
 
     async def _take(self, events: list[WebSocketEvent]) -> bool:
         """Act on one read's events; True once the close handshake is complete."""
+        if not events:
+            return False
+        # One clock reading and one liveness update a read, not a message:
+        # a read of small messages holds hundreds.
+        now = trio.current_time()
+        life, message = self.life, self._context.hooks.message
+        if life.open:
+            self.liveness.heard(now)
         for event in events:
-            if not self.life.open:
+            if not life.open:
                 if isinstance(event, ClientClosed):
                     if self._pending_close is not None:
                         code = CloseCode.NORMAL if event.code is None else event.code
                         self._queue_close(close_frame(code))
                     return True
                 continue
-            await self._on_event(event)
+            if type(event) is BinaryMessage:
+                await message(self, event.data, now)
+            else:
+                self._on_event(event)
         return False
 
-    async def _on_event(self, event: WebSocketEvent) -> None:
-        now = trio.current_time()
-        match event:
-            case BinaryMessage(data):
-                self.liveness.heard(now)
-                await self._context.hooks.message(self, data, now)
+    def _on_event(self, event: WebSocketEvent) -> None:
+        match event:  # binary messages are _take's
             case Ping(payload):
-                self.liveness.heard(now)
                 self._push(pong_frame(payload))
             case Pong():
-                self.liveness.heard(now)
+                pass
             case TextMessage():
                 self.reject(
                     RelayRejected(

@@ -96,10 +96,8 @@ class Outbox:
         """Queue one frame made of *buffers*."""
         if self._buffers is _NO_BUFFERS:
             self._buffers, self._frames = deque(), deque()
-        size = 0
-        for buffer in buffers:
-            self._buffers.append(buffer)
-            size += len(buffer)
+        self._buffers.extend(buffers)
+        size = sum(map(len, buffers))
         self._frames.append(size)
         self.bytes += size
         self._budget.charge(size)

@@ -65,7 +65,7 @@ from relay._liveness import LivenessAction
 from relay._quotas import AddressQuota, BufferBudget
 from relay._ratelimit import RateLimiter
 from relay._rooms import Rooms
-from relay._websocket import CloseCode
+from relay._websocket import CloseCode, Opcode, frame_header
 
 if TYPE_CHECKING:
     from codec import ClientEnvelope
@@ -76,6 +76,9 @@ if TYPE_CHECKING:
 __all__ = ["Router"]
 
 logger = logging.getLogger("helpline.relay")
+
+#: Delivered heads the router keeps (about 100 bytes each).
+DELIVERED_HEADS_KEPT = 1024
 
 
 class Router:
@@ -99,6 +102,9 @@ class Router:
         self._alarms: list[tuple[float, int, Endpoint]] = []
         self._alarm_order = itertools.count()
         self._alarm_lot = trio.lowlevel.ParkingLot()
+        #: Delivered heads by (sender, payload length): ids are small numbers and
+        #: padded payloads come in few sizes, so most messages find theirs here.
+        self._heads: dict[tuple[int, int], bytes] = {}
 
     def __len__(self) -> int:
         return len(self._rooms)
@@ -153,8 +159,10 @@ class Router:
         if target.unanswered and self._rooms.answered(endpoint.room_id, endpoint.id, to):
             target.unanswered = False
             target.liveness.answered()
-        prefix = delivered_prefix(endpoint.id, len(payload))
-        size = len(prefix) + len(payload)
+        head = self._heads.get((endpoint.id, len(payload)))
+        if head is None:
+            head = self._delivered_head(endpoint.id, len(payload))
+        size = len(head) + len(payload)
         if not target.admits(size):
             endpoint.liveness.pause()
             self.metrics.senders_waiting += 1
@@ -166,8 +174,17 @@ class Router:
                 endpoint.liveness.resume(trio.current_time())
                 self.schedule(endpoint)
         if endpoint.life.open:
-            target.forward(prefix, payload)
+            target.forward(head, payload)
             self.metrics.forwarded(len(payload))
+
+    def _delivered_head(self, sender: int, payload_length: int) -> bytes:
+        """The frame header and envelope prefix of a Delivered, kept for the next like it."""
+        prefix = delivered_prefix(sender, payload_length)
+        head = frame_header(Opcode.BINARY, len(prefix) + payload_length) + prefix
+        if len(self._heads) >= DELIVERED_HEADS_KEPT:
+            self._heads.clear()
+        self._heads[sender, payload_length] = head
+        return head
 
     def _enter(self, endpoint: Endpoint, envelope: ClientEnvelope, now: float) -> None:
         address = endpoint.address

@@ -53,15 +53,13 @@ class InvalidTransitionError(RelayError):
 
 
 class EndpointLife:
-    __slots__ = ("state",)
+    __slots__ = ("open", "state")
 
     def __init__(self) -> None:
         self.state = EndpointState.AWAITING_ROOM
-
-    @property
-    def open(self) -> bool:
-        """Still taking messages (not closing, not gone)."""
-        return self.state is EndpointState.AWAITING_ROOM or self.state is EndpointState.IN_ROOM
+        #: Still taking messages (not closing, not gone). An attribute, not a
+        #: property: the relay asks several times per message.
+        self.open = True
 
     def advance(self, event: LifeEvent) -> bool:
         """Apply *event*; True if this edge took the endpoint out of its room."""
@@ -73,4 +71,5 @@ class EndpointLife:
             ) from None
         left_room = self.state is EndpointState.IN_ROOM
         self.state = new
+        self.open = new is EndpointState.AWAITING_ROOM or new is EndpointState.IN_ROOM
         return left_room
