@@ -21,6 +21,7 @@ from codec import (
     padded_length,
 )
 from codec._payload import PayloadKind
+from codec._xchacha import hchacha20
 from tests.codec.test_handshake import admitted_channels
 
 CUSTOMER, REP = 1, 0
@@ -61,7 +62,7 @@ def test_the_same_plaintext_seals_differently_each_time() -> None:
 
 @pytest.mark.parametrize("size", [0, 5, 300, 1023, 1024, 70_000, 1 << 20])
 def test_frames_are_xchacha20_poly1305_as_pynacl_seals_them(size: int) -> None:
-    # The channel calls libsodium in place; its frames must be the library's own.
+    # The channel seals with OpenSSL in place; its frames must be libsodium's own.
     key, plaintext = os.urandom(32), os.urandom(size)
     sender = Channel(ChannelKeys(send=key, receive=os.urandom(32)), CUSTOMER, REP)
     sender.seal(b"first")
@@ -71,6 +72,36 @@ def test_frames_are_xchacha20_poly1305_as_pynacl_seals_them(size: int) -> None:
     nonce = (1).to_bytes(24, "big")
     expected = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_encrypt(padded, ad, nonce, key)
     assert frame == bytes([PayloadKind.SEALED]) + (1).to_bytes(8, "big") + expected
+
+
+@pytest.mark.parametrize("size", [0, 5, 1023, 70_000, 1 << 20])
+@pytest.mark.parametrize("writable", [False, True])
+def test_frames_pynacl_sealed_open_as_they_were(size: int, writable: bool) -> None:
+    # A peer that seals with libsodium (as this one did) is understood, in place or not.
+    key, plaintext = os.urandom(32), os.urandom(size)
+    receiver = Channel(ChannelKeys(send=os.urandom(32), receive=key), REP, CUSTOMER)
+    ad = struct.pack(">4sIIQ", b"hl01", CUSTOMER, REP, 0)
+    padded = plaintext + b"\x80" + bytes(padded_length(size) - size - 1)
+    sealed = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_encrypt(padded, ad, bytes(24), key)
+    frame = bytes([PayloadKind.SEALED]) + bytes(8) + sealed
+    assert bytes(receiver.open(bytearray(frame) if writable else frame)) == plaintext
+
+
+def test_hchacha20_gives_the_subkey_of_the_xchacha_drafts_test_vector() -> None:
+    # draft-irtf-cfrg-xchacha-03, section 2.2.1
+    key = bytes(range(32))
+    nonce = bytes.fromhex("000000090000004a0000000031415927")
+    expected = "82413b4227b27bfed30e42508a877d73a0f9e4d58a74a853c12ec41326d3ecdc"
+    assert hchacha20(key, nonce).hex() == expected
+
+
+def test_a_forged_frame_in_a_buffer_of_its_own_leaves_no_plaintext_behind() -> None:
+    customer, rep = channel_pair()
+    secret = b"the customer's password" * 50
+    arrived = bytearray(customer.seal(secret))
+    arrived[-1] ^= 0x01  # the tag: the body still decrypts to the secret, unauthenticated
+    assert rejected(rep, arrived) == "forged"
+    assert bytes(arrived[9:-16]) == bytes(len(arrived) - 25)
 
 
 FRAME_OVERHEAD = 1 + 8 + 16  # kind, counter, tag
