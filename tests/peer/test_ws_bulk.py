@@ -8,6 +8,7 @@ own :class:`peer._ws_bulk.BulkWebSocket`.
 from __future__ import annotations
 
 import os
+import socket
 import struct
 from contextlib import asynccontextmanager
 from functools import partial
@@ -201,3 +202,47 @@ async def test_parts_sent_arrive_as_one_message(sizes: tuple[int, ...]) -> None:
             if event.message_finished:
                 break
     assert received == b"".join(parts)
+
+
+async def test_a_large_message_arriving_in_dribbles_ends_without_waiting_for_more() -> None:
+    # The reader asks to be woken only once much of a body is there, never for
+    # more than is due: the last dribble of a message, with nothing after it, arrives.
+    big = os.urandom(3 * MIB + 5)
+    wire = frame(2, big)
+    async with connected() as (server, ws), trio.open_nursery() as nursery:
+
+        async def dribble() -> None:
+            for at in range(0, len(wire), 300_001):
+                await server.send(wire[at : at + 300_001])
+                await trio.sleep(0.01)
+
+        nursery.start_soon(dribble)
+        assert await ws.get_message() == big
+
+
+async def test_a_large_message_waits_for_a_slow_reader_and_arrives_whole() -> None:
+    # Far more than the socket buffers hold: the sender waits for room, again and again.
+    big = os.urandom(8 * MIB)
+    async with connected() as (server, ws), trio.open_nursery() as nursery:
+        server.stream.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+        nursery.start_soon(ws.send_parts, b"head", big)
+        await trio.sleep(0.3)  # not reading yet: the send buffer fills
+        received = b""
+        while True:
+            event = await server.next_event()
+            assert isinstance(event, BytesMessage)
+            received += event.data
+            if event.message_finished:
+                break
+    assert received == b"head" + big
+
+
+async def test_a_large_send_to_a_reader_that_never_reads_can_be_cancelled() -> None:
+    async with connected() as (server, ws):
+        # Loopback would otherwise take megabytes unread.
+        server.stream.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+        started = trio.current_time()
+        with trio.move_on_after(0.3) as waiting:
+            await ws.send_parts(os.urandom(8 * MIB))
+        assert waiting.cancelled_caught
+        assert trio.current_time() - started < 2.0
