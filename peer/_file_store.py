@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from codec import numbered_name, split_relative_path
+from peer._direct_io import DIRECT_FROM, DirectWrites
 from peer._errors import PeerError
 
 if TYPE_CHECKING:
@@ -273,6 +274,7 @@ class IncomingFile:
         self._partial = f".{self.name}{PARTIAL_SUFFIX}"
         self._record = f".{self.name}{RECORD_SUFFIX}"
         self._fd = -1
+        self._direct: DirectWrites | None = None
         self._hash = hashlib.sha256()
         self.written = 0
         self._recorded = 0
@@ -310,6 +312,8 @@ class IncomingFile:
         the record's digest; otherwise the partial file starts over.
         """
         self._fd = self._open_partial()
+        if self.size >= DIRECT_FROM:
+            self._direct = DirectWrites(self._fd)
         held = self._recorded_offset()
         self._hash = hashlib.sha256()
         offset = 0
@@ -350,7 +354,8 @@ class IncomingFile:
 
     def write(self, offset: int, data: bytes | memoryview) -> None:
         try:
-            os.pwrite(self._fd, data, offset)
+            done = self._direct.write(offset, data) if self._direct is not None else 0
+            _pwrite_all(self._fd, memoryview(data)[done:] if done else data, offset + done)
         except OSError as e:
             raise FileStoreError(f"cannot write {self.shown_name}: {_describe(e)}") from None
         self._hash.update(data)
@@ -422,6 +427,9 @@ class IncomingFile:
             os.unlink(name, dir_fd=self._dir)
 
     def close(self) -> None:
+        if self._direct is not None:
+            self._direct.close()
+            self._direct = None
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
@@ -429,3 +437,14 @@ class IncomingFile:
             with contextlib.suppress(OSError):
                 os.close(self._dir)
             self._dir = -1
+
+
+def _pwrite_all(fd: int, data: bytes | memoryview, offset: int) -> None:
+    """All of *data* at *offset*: a write cut short (a disk filling up) goes on, or raises."""
+    with memoryview(data) as view:
+        done = 0
+        while done < len(view):
+            written = os.pwrite(fd, view[done:], offset + done)
+            if not written:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            done += written
