@@ -52,18 +52,11 @@ def hchacha20(key: bytes, nonce: bytes) -> bytes:
     s = [*_SIGMA, *struct.unpack("<8I", key), *struct.unpack("<4I", nonce)]
     for _ in range(10):
         for a, b, c, d in _ROUND:
-            s[a] = (s[a] + s[b]) & _MASK
-            s[d] ^= s[a]
-            s[d] = ((s[d] << 16) | (s[d] >> 16)) & _MASK
-            s[c] = (s[c] + s[d]) & _MASK
-            s[b] ^= s[c]
-            s[b] = ((s[b] << 12) | (s[b] >> 20)) & _MASK
-            s[a] = (s[a] + s[b]) & _MASK
-            s[d] ^= s[a]
-            s[d] = ((s[d] << 8) | (s[d] >> 24)) & _MASK
-            s[c] = (s[c] + s[d]) & _MASK
-            s[b] ^= s[c]
-            s[b] = ((s[b] << 7) | (s[b] >> 25)) & _MASK
+            # a += b; d ^= a; d <<<= 16; c += d; b ^= c; b <<<= 12; then again, 8 and 7
+            for x, y, z, turn in ((a, b, d, 16), (c, d, b, 12), (a, b, d, 8), (c, d, b, 7)):
+                s[x] = (s[x] + s[y]) & _MASK
+                v = s[z] ^ s[x]
+                s[z] = ((v << turn) | (v >> (32 - turn))) & _MASK
     return struct.pack("<8I", *s[:4], *s[12:])
 
 

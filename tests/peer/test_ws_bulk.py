@@ -59,6 +59,16 @@ class Server:
     async def send(self, data: bytes) -> None:
         await self.stream.send_all(data)
 
+    async def message(self) -> bytes:
+        """The next binary message the client sent, however many events it came in."""
+        received = b""
+        while True:
+            event = await self.next_event()
+            assert isinstance(event, BytesMessage)
+            received += event.data
+            if event.message_finished:
+                return received
+
     async def next_event(self) -> object:
         while True:
             for event in self.ws.events():
@@ -192,15 +202,9 @@ async def test_the_server_closing_ends_the_connection_with_its_code() -> None:
 @pytest.mark.parametrize("sizes", [(3, 100_003, 2), (9, 5), (0, 1 << 20), (125,), (7, 119)])
 async def test_parts_sent_arrive_as_one_message(sizes: tuple[int, ...]) -> None:
     parts = [os.urandom(n) for n in sizes]
-    received = b""
     async with connected() as (server, ws), trio.open_nursery() as nursery:
         nursery.start_soon(ws.send_parts, *parts)  # the server reads meanwhile
-        while True:
-            event = await server.next_event()
-            assert isinstance(event, BytesMessage)
-            received += event.data
-            if event.message_finished:
-                break
+        received = await server.message()
     assert received == b"".join(parts)
 
 
@@ -227,13 +231,7 @@ async def test_a_large_message_waits_for_a_slow_reader_and_arrives_whole() -> No
         server.stream.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
         nursery.start_soon(ws.send_parts, b"head", big)
         await trio.sleep(0.3)  # not reading yet: the send buffer fills
-        received = b""
-        while True:
-            event = await server.next_event()
-            assert isinstance(event, BytesMessage)
-            received += event.data
-            if event.message_finished:
-                break
+        received = await server.message()
     assert received == b"head" + big
 
 
