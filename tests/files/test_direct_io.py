@@ -11,7 +11,8 @@ import pytest
 
 import peer._file_store
 from peer._direct_io import ALIGN, DirectWrites
-from peer._file_store import IncomingFile
+from peer._file_store import FileStoreError, IncomingFile
+from tests.files.test_reliability import small_disk
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -88,3 +89,20 @@ def test_a_file_system_without_direct_io_is_written_the_usual_way(
     store.prepare()
     store.write(0, data)
     assert (tmp_path / store.finish()).read_bytes() == data
+
+
+def test_a_disk_filling_up_under_direct_writes_says_the_disk_is_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with small_disk(tmp_path / "small") as real:
+        if not real:
+            pytest.skip("needs root to mount a small tmpfs")
+        if not direct_io_works_in(tmp_path / "small"):
+            pytest.skip("this tmpfs does no direct IO")
+        monkeypatch.setattr(peer._file_store, "DIRECT_FROM", 0)
+        store = IncomingFile(tmp_path / "small", "big.iso", 5 << 20)
+        store.prepare()
+        store.write(0, os.urandom(1 << 20))  # fits
+        with pytest.raises(FileStoreError, match="the disk is full"):
+            store.write(1 << 20, os.urandom(2 << 20))  # more than the 2 MiB disk holds
+        store.discard()
