@@ -245,15 +245,17 @@ def _push(fd: int, frame: memoryview) -> None:
 
     The socket stays non-blocking, as trio needs it: a full send buffer is
     waited out with poll, here, and the cancellation of the task that
-    waits for this thread is looked at while it lasts. The descriptor is
+    waits for this thread is looked at while it lasts. A frame cancelled
+    half sent ends the connection (the session resumes on a new one)
+    rather than leave the relay a garbled stream. The descriptor is
     duplicated so that, should trio close the socket meanwhile, the bytes
     still go to this connection and not to whatever reuses its number.
     """
     own = os.dup(fd)
+    at, size = 0, len(frame)
     try:
         poller = select.poll()
         poller.register(own, select.POLLOUT)
-        at, size = 0, len(frame)
         while at < size:
             try:
                 at += os.write(own, frame[at:])
@@ -262,6 +264,11 @@ def _push(fd: int, frame: memoryview) -> None:
                     trio.from_thread.check_cancelled()
             except OSError as e:
                 raise trio.BrokenResourceError from e
+    except trio.Cancelled:
+        if at:
+            with socket.socket(fileno=os.dup(own)) as whole:
+                whole.shutdown(socket.SHUT_RDWR)
+        raise
     finally:
         os.close(own)
 

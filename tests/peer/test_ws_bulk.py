@@ -235,7 +235,7 @@ async def test_a_large_message_waits_for_a_slow_reader_and_arrives_whole() -> No
     assert received == b"head" + big
 
 
-async def test_a_large_send_to_a_reader_that_never_reads_can_be_cancelled() -> None:
+async def test_a_large_send_to_a_reader_that_never_reads_can_be_cancelled_and_ends_it() -> None:
     async with connected() as (server, ws):
         # Loopback would otherwise take megabytes unread.
         server.stream.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
@@ -244,3 +244,6 @@ async def test_a_large_send_to_a_reader_that_never_reads_can_be_cancelled() -> N
             await ws.send_parts(os.urandom(8 * MIB))
         assert waiting.cancelled_caught
         assert trio.current_time() - started < 2.0
+        # Cut off half sent, the frame ends the connection rather than garble it.
+        with pytest.raises(trio_websocket.ConnectionClosed):
+            await ws.get_message()
