@@ -72,3 +72,29 @@ def test_a_keyframe_and_lossy_mode_compare_everything_whatever_the_damage() -> N
             for message in encoder.encode(frame, now=0.1, damage=[]):
                 decoder.feed(message)
             assert np.array_equal(decoder.framebuffer, frame[..., :3])
+
+
+def test_a_copy_that_spans_rows_left_undamaged_is_repaired_there_too() -> None:
+    """A scroll whose copy passes over a still mark between the damaged rows: the copy
+    moves the mark's pixels away, and the rows between must be compared for it."""
+    page = noise(11, 400, W)
+    page[70:100] = (120, 130, 140, 255)  # a flat band: a row nearly matches the next ones
+    page[70:100:10, 5:15] = (0, 0, 0, 255)
+
+    def viewport(first: int) -> np.ndarray:
+        frame = np.full((H, W, 4), 60, dtype=np.uint8)
+        frame[20:170] = page[first : first + 150]
+        frame[97, 120:122] = (0, 0, 255, 255)  # drawn over the band, not scrolled
+        return frame
+
+    encoder, decoder = ScreenEncoder(W, H), ScreenDecoder()
+    before, after = viewport(0), viewport(10)
+    for message in encoder.encode(before, now=0.0):
+        decoder.feed(message)
+    still = [y for y in range(H) if np.array_equal(before[y], after[y])]
+    assert 97 in still
+    gap = [y for y in still if 20 <= y < 170]  # told as not drawn: they did not change
+    damage = [(0, 20, W, gap[0] - 20), (0, gap[-1] + 1, W, 170 - gap[-1] - 1)]
+    for message in encoder.encode(after, now=0.0, damage=damage):
+        decoder.feed(message)
+    assert np.array_equal(decoder.framebuffer, after[..., :3])
