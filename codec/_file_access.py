@@ -9,15 +9,22 @@ answers with a refusal reason or lets it through. While any rep views or
 controls one of the customer's applications no transfer starts (F3): the
 gate asks an :class:`ApplicationSharing` (the screen-sharing activity
 state) before every admission.
+
+Once the customer has said no to a rep's request for access
+(:meth:`FileGate.decline`), or taken access back, that rep may not ask
+again for ``reask_delay`` seconds, as with screen sharing and system
+information: a rep that re-asks the moment it hears no would otherwise
+keep a question before the customer for ever.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
-from codec._consent import Activity
+from codec._consent import DEFAULT_REASK_DELAY, Activity
 from codec._errors import LocalProtocolError, ProtocolError
 
 if TYPE_CHECKING:
@@ -107,9 +114,13 @@ class _Expected:
 
 
 class FileGate:
-    def __init__(self, sharing: ApplicationSharing | None = None) -> None:
+    def __init__(
+        self, sharing: ApplicationSharing | None = None, *, reask_delay: float = DEFAULT_REASK_DELAY
+    ) -> None:
         self.sharing: ApplicationSharing = sharing or NoApplicationSharing()
+        self.reask_delay = reask_delay
         self._access: dict[int, AccessState] = {}
+        self._quiet_until: dict[int, float] = {}  # rep → when it may ask for access again
         self._allowed: set[tuple[int, int]] = set()  # (rep, tid) the customer said yes to
         self._expected: dict[tuple[int, int], _Expected] = {}  # (rep, request) of ours
         self._fetches: set[tuple[int, int]] = set()  # (rep, request) the customer allowed
@@ -131,10 +142,23 @@ class FileGate:
 
     # Access, granted once (F2) ------------------------------------------------------
 
-    def asked(self, rep: int) -> bool:
-        """The rep asks for access; True when the customer must now be asked."""
+    def quiet_for(self, rep: int, now: float) -> float:
+        """Seconds before *rep* may ask for access again (0: it may)."""
+        return max(0.0, self._quiet_until.get(rep, -math.inf) - now)
+
+    def asked(self, rep: int, now: float) -> bool:
+        """The rep asks for access; True when the customer must now be asked.
+
+        Raises ProtocolError (reason ``too-soon``) while the customer's last
+        no to this rep is fresh (:meth:`decline`).
+        """
         if self.access(rep) is not AccessState.NOT_GRANTED:
             return False  # asked already, or granted: nothing new to decide
+        if (left := self.quiet_for(rep, now)) > 0:
+            raise ProtocolError(
+                f"the customer said no a moment ago; ask again in {math.ceil(left)} s",
+                reason="too-soon",
+            )
         self._move(rep, "ask", remote=True)
         return True
 
@@ -142,11 +166,24 @@ class FileGate:
         self._move(rep, "grant", remote=False)
 
     def refuse(self, rep: int) -> None:
+        """The request cannot be granted (this machine's policy): no question was put."""
         self._move(rep, "refuse", remote=False)
 
-    def revoke(self, rep: int) -> None:
-        """The customer takes access back: nothing it allowed stays allowed."""
+    def decline(self, rep: int, now: float) -> None:
+        """The customer said no: refused, and *rep* waits ``reask_delay`` s to ask again."""
+        self._move(rep, "refuse", remote=False)
+        self._quiet_until[rep] = now + self.reask_delay
+
+    def revoke(self, rep: int, now: float | None = None) -> None:
+        """The customer takes access back: nothing it allowed stays allowed.
+
+        With *now*, a rep that had access or was asking waits ``reask_delay``
+        s before it may ask again, as after a no.
+        """
+        had = self.access(rep) is not AccessState.NOT_GRANTED
         self._move(rep, "revoke", remote=False)
+        if had and now is not None:
+            self._quiet_until[rep] = now + self.reask_delay
 
     def end(self, rep: int) -> None:
         """The rep ended the file activity (F4): access and requests are gone."""

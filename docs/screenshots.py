@@ -166,11 +166,8 @@ async def script(out: Path, work: Path) -> None:
         tab.chat.choose([])
         await until(lambda: tab.activities.reason(Action.CONTROL_DESKTOP) is None, "Control on")
         tab.activities.buttons[Action.CONTROL_DESKTOP].click()
-        await until(lambda: customer.dialog is not None, "the customer's question")
-        await trio.sleep(0.3)
-        save(customer, out / "customer-question.png", over=customer.dialog)
-        assert customer.dialog is not None
-        customer.dialog.allow.click()
+        await until(lambda: customer.question is not None, "the customer's question")
+        await allowed(customer, out / "customer-question.png")
         await until(lambda: tab.viewer.viewer is not None, "the viewer")
         customer.shared_files.download()
         await until(lambda: customer.transfers.numbers(), "the download")
@@ -190,6 +187,16 @@ async def script(out: Path, work: Path) -> None:
         nursery.cancel_scope.cancel()
 
 
+async def allowed(customer: CustomerWindow, picture: Path | None = None) -> None:
+    """The customer's question saved to *picture* (if any), then Allow once it is clickable."""
+    question = customer.question
+    assert question is not None
+    await until(question.allow.isEnabled, "Allow to become clickable")
+    if picture is not None:
+        save(customer, picture)
+    question.allow.click()
+
+
 async def browse_and_fetch(
     face: RepFace, customer: CustomerWindow, console_window: QWidget, out: Path
 ) -> None:
@@ -199,9 +206,8 @@ async def browse_and_fetch(
 
     menu = {a.text(): a for a in face.tab.activities.buttons[Action.FILES].menu().actions()}
     menu[FileAction.ACCESS].trigger()
-    await until(lambda: customer.dialog is not None, "the file-access question")
-    assert customer.dialog is not None
-    customer.dialog.allow.click()
+    await until(lambda: customer.question is not None, "the file-access question")
+    await allowed(customer)
     await until(lambda: customer.share_bar.texts()[1:], "file access on the customer's bar")
     menu[FileAction.BROWSE].trigger()
     await until(lambda: face.remote_files is not None, "the browse dialog")
@@ -212,11 +218,8 @@ async def browse_and_fetch(
     await trio.sleep(0.3)
     save(console_window, out / "console-files.png", over=dialog)
     dialog.fetch_button.click()
-    await until(lambda: customer.dialog is not None, "the fetch question")
-    await trio.sleep(0.3)
-    save(customer, out / "customer-fetch.png", over=customer.dialog)
-    assert customer.dialog is not None
-    customer.dialog.allow.click()
+    await until(lambda: customer.question is not None, "the fetch question")
+    await allowed(customer, out / "customer-fetch.png")
     await until(lambda: face.tab.transfers.numbers()[1:], "the fetch's row")
     dialog.close()
 

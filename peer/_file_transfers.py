@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+import trio
+
 from codec import (
     APPLICATION_SHARING_REFUSAL,
     FileAccept,
@@ -209,7 +211,7 @@ class FileTransfers(TransferEngine):
         """The customer takes file access back from every rep; F2 transfers stop."""
         for member in self._members():
             if member.role is Role.REP:
-                self.gate.revoke(member.id)
+                self.gate.revoke(member.id, trio.current_time())
                 self._queue(member.id, FileAccessState(False, "the customer revoked file access"))
         self._stop_all(lambda m: m.advanced, "the customer revoked file access")
         self._questions.clear()
@@ -311,7 +313,11 @@ class FileTransfers(TransferEngine):
                 raise ProtocolError(f"{type(message).__name__} is not for this side")
 
     def _access_asked(self, rep: Member) -> None:
-        if not self.gate.asked(rep.id):
+        try:
+            if not self.gate.asked(rep.id, trio.current_time()):
+                return
+        except ProtocolError as e:  # the customer said no a moment ago (codec's re-ask delay)
+            self._queue(rep.id, FileAccessState(False, str(e)))
             return
         if (refusal := self.settings.advanced_off) is not None:
             # This machine's own policy says no before the customer is asked anything.
@@ -323,7 +329,10 @@ class FileTransfers(TransferEngine):
         root = self.settings.shared_root
 
         def reply(yes: bool) -> None:
-            (self.gate.grant if yes else self.gate.refuse)(rep.id)
+            if yes:
+                self.gate.grant(rep.id)
+            else:
+                self.gate.decline(rep.id, trio.current_time())
             why = "" if yes else "the customer said no"
             self._queue(rep.id, FileAccessState(yes, why))
 

@@ -1,8 +1,13 @@
 """The customer's window: the join form, then the session (who, what is shared, chat, files).
 
 Widgets only: the controller (:mod:`peer.gui._customer`) fills them and
-sets their callbacks. Questions from reps come one at a time as modal
-dialogs (:meth:`ask`); one asked while another is open waits its turn.
+sets their callbacks. Questions from reps come one at a time as a panel
+under the share bar (:meth:`ask`); one asked while another is open waits
+its turn. Nothing about a question blocks the rest of the window: the share
+bar's Stop and Leave stay clickable whatever is being asked (SPEC R2).
+After the customer says no, the next question waits :data:`PAUSE_AFTER_NO`
+seconds, so a rep that asks again the moment it hears no does not keep a
+question in the customer's face.
 """
 
 from __future__ import annotations
@@ -12,9 +17,10 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QMainWindow,
     QPushButton,
@@ -28,7 +34,7 @@ from PySide6.QtWidgets import (
 from peer.gui._chat import ChatPanel
 from peer.gui._connection_bar import ConnectionBar
 from peer.gui._join_form import JoinForm
-from peer.gui._question import QuestionDialog
+from peer.gui._question import QuestionPanel
 from peer.gui._share_bar import ShareBar
 from peer.gui._shared_files import SharedFilesPanel
 from peer.gui._text import PlainLabel, shown
@@ -37,7 +43,11 @@ from peer.gui._transfers import TransfersPanel
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-__all__ = ["CustomerWindow"]
+__all__ = ["PAUSE_AFTER_NO", "CustomerWindow"]
+
+#: Seconds after the customer says no before the next question is shown. Only the
+#: controlling rep asks anything, so this is the same rep's next question.
+PAUSE_AFTER_NO = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +99,13 @@ class CustomerWindow(QMainWindow):
         column.addWidget(self.who)
         column.addWidget(self.connection)
         column.addWidget(self.share_bar)
+        #: Where the question open now is shown: under the bar, never over it.
+        self.question_area = QWidget()
+        self._question_layout = QVBoxLayout(self.question_area)
+        self._question_layout.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.question_area)
         column.addWidget(splitter, 1)
+        self._column = column
         column.addLayout(bottom)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.form)
@@ -109,8 +125,11 @@ class CustomerWindow(QMainWindow):
         ]
         for before, after in itertools.pairwise(chain):
             self.setTabOrder(before, after)
-        self._dialog: QuestionDialog | None = None
-        self._dialog_kind = ""
+        self._question: QuestionPanel | None = None
+        self._question_kind = ""
+        self._pause = QTimer(self)
+        self._pause.setSingleShot(True)
+        self._pause.timeout.connect(self._next_question)
         self._reps: tuple[str, ...] = ()
         self._reconnecting = False
         self._waiting: deque[_Asked] = deque()
@@ -170,45 +189,58 @@ class CustomerWindow(QMainWindow):
         details: Sequence[str] = (),
         choices: Sequence[str] = (),
     ) -> None:
-        """Put *question* to the customer as a modal dialog (after any that is open).
+        """Put *question* to the customer (after any that is open or paused for).
 
         *kind* names what it is about ("screen", "sysinfo", "file 3"), so the
         controller can withdraw it when the rep does or it times out.
         """
         self._waiting.append(_Asked(kind, question, on_answer, tuple(details), tuple(choices)))
-        if self._dialog is None:
+        if self._question is None and not self._pause.isActive():
             self._next_question()
 
     @property
-    def dialog(self) -> QuestionDialog | None:
+    def question(self) -> QuestionPanel | None:
         """The question open now, if any."""
-        return self._dialog
+        return self._question
 
     def withdraw_question(self, kind: str | None = None) -> None:
         """Questions about *kind* (None: all) no longer stand: they close unanswered."""
         self._waiting = deque(w for w in self._waiting if kind is not None and w.kind != kind)
-        if self._dialog is not None and kind in (None, self._dialog_kind):
-            self._dialog.withdraw()
+        if self._question is not None and kind in (None, self._question_kind):
+            self._question.withdraw()
 
     def _next_question(self) -> None:
-        self._dialog = None
+        self._question = None
         if not self._waiting:
             return
         asked = self._waiting.popleft()
-        dialog = QuestionDialog(
+        panel = QuestionPanel(
             asked.question,
             asked.on_answer,
             details=asked.details,
             choices=asked.choices,
-            parent=self,
         )
-        dialog.finished.connect(lambda _: self._dialog_closed(dialog))
-        self._dialog, self._dialog_kind = dialog, asked.kind
-        dialog.open()
+        panel.closed.connect(lambda how: self._question_closed(panel, how))
+        self._question, self._question_kind = panel, asked.kind
+        self._question_layout.addWidget(panel)
+        # What would be sent (system information) needs the room more than the chat.
+        self._column.setStretchFactor(self.question_area, 2 if asked.details else 0)
+        panel.show()
+        # A dialog would have come to the front by itself; the window must now.
+        self.raise_()
+        self.activateWindow()
+        QApplication.alert(self)
 
-    def _dialog_closed(self, dialog: QuestionDialog) -> None:
-        dialog.deleteLater()
-        if self._dialog is dialog:
+    def _question_closed(self, panel: QuestionPanel, how: bool | None) -> None:
+        self._question_layout.removeWidget(panel)
+        panel.deleteLater()
+        if self._question is not panel:
+            return
+        self._question = None
+        self._column.setStretchFactor(self.question_area, 0)
+        if how is False:
+            self._pause.start(round(PAUSE_AFTER_NO * 1000))
+        else:
             self._next_question()
 
     # Closing -----------------------------------------------------------------------------

@@ -31,18 +31,59 @@ class Sharing:
 
 def granted(sharing: Sharing | None = None) -> FileGate:
     gate = FileGate(sharing)
-    assert gate.asked(REP)
+    assert gate.asked(REP, 0.0)
     gate.grant(REP)
     return gate
 
 
 def test_access_is_asked_once_and_then_granted() -> None:
     gate = FileGate()
-    assert gate.asked(REP)
+    assert gate.asked(REP, 0.0)
     assert gate.access(REP) is AccessState.ASKING_CUSTOMER
-    assert not gate.asked(REP)  # a second ask while the question is open asks nothing new
+    assert not gate.asked(REP, 0.0)  # a second ask while the question is open asks nothing new
     gate.grant(REP)
     assert gate.access(REP) is AccessState.GRANTED
+
+
+def test_file_access_asked_again_at_once_after_a_no_is_refused() -> None:
+    gate = FileGate(reask_delay=5.0)
+    assert gate.asked(REP, 100.0)
+    gate.decline(REP, 100.0)
+    with pytest.raises(ProtocolError, match="said no a moment ago; ask again in 5 s") as e:
+        gate.asked(REP, 100.1)
+    assert e.value.reason == "too-soon"
+    assert gate.access(REP) is AccessState.NOT_GRANTED  # no question is put
+
+
+def test_file_access_may_be_asked_again_once_the_reask_delay_has_passed() -> None:
+    gate = FileGate(reask_delay=5.0)
+    assert gate.asked(REP, 100.0)
+    gate.decline(REP, 100.0)
+    assert gate.quiet_for(REP, 103.0) == 2.0
+    assert gate.asked(REP, 105.0)
+    assert gate.access(REP) is AccessState.ASKING_CUSTOMER
+
+
+def test_one_reps_no_does_not_keep_another_rep_quiet() -> None:
+    gate = FileGate()
+    assert gate.asked(REP, 100.0)
+    gate.decline(REP, 100.0)
+    assert gate.asked(REP + 1, 100.1)
+
+
+def test_taking_file_access_back_keeps_the_rep_quiet_as_a_no_does() -> None:
+    gate = granted()
+    gate.revoke(REP, 50.0)
+    with pytest.raises(ProtocolError, match="said no a moment ago"):
+        gate.asked(REP, 51.0)
+    assert gate.asked(REP, 50.0 + gate.reask_delay)
+
+
+def test_a_refusal_by_policy_keeps_no_one_waiting() -> None:
+    gate = FileGate()
+    assert gate.asked(REP, 100.0)
+    gate.refuse(REP)  # no question was put: asking again is refused by the policy again
+    assert gate.asked(REP, 100.1)
 
 
 def test_a_put_without_access_is_refused() -> None:
@@ -84,7 +125,7 @@ def test_a_transfer_of_control_takes_back_every_grant_and_yes() -> None:
     assert gate.access(REP) is AccessState.NOT_GRANTED
     assert gate.admit(REP, PUT) is not None
     assert gate.admit_fetch(REP, 5) is not None
-    assert gate.asked(REP)  # the next rep asks afresh, and the customer decides afresh
+    assert gate.asked(REP, 0.0)  # the next rep asks afresh, and the customer decides afresh
 
 
 def test_no_transfer_starts_while_an_application_is_shared() -> None:

@@ -19,7 +19,14 @@ from peer._file_events import (
 from peer._file_progress import Progress
 from peer._file_settings import FileSettings
 from peer._file_transfers import FileTransferError, FileTransfers
-from tests.files.helpers import Side, make_file, next_file_event, open_pair, sha256_of
+from tests.files.helpers import (
+    Side,
+    make_file,
+    next_file_event,
+    open_pair,
+    pending_file_events,
+    sha256_of,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -33,6 +40,23 @@ async def grant_access(rep: Side, bob: Side) -> None:
     bob.files.answer(True)
     notice = await next_file_event(rep, FileNotice)
     assert notice.text == "* File access granted (Bob)"
+
+
+async def test_file_access_asked_again_at_once_after_a_no_is_refused_without_a_question(
+    relay_url: str, tmp_path: Path
+) -> None:
+    async with open_pair(relay_url, tmp_path) as (rep, bob):
+        rep.files.ask_access()
+        await next_file_event(bob, FileQuestion)
+        bob.files.answer(False)
+        assert (await next_file_event(rep, FileNotice)).text == (
+            "* File access refused: the customer said no (Bob)"
+        )
+        rep.files.ask_access()  # the moment it hears no
+        notice = await next_file_event(rep, FileNotice)
+        assert notice.text.startswith("* File access refused: the customer said no a moment ago")
+        assert not bob.files.questions
+        assert not any(isinstance(e, FileQuestion) for e in pending_file_events(bob))
 
 
 async def test_a_put_is_asked_for_showing_name_size_and_direction(

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from codec import Policy, SessionTimings
     from peer.gui import Console, CustomerWindow
     from peer.gui._activities import Action
-    from peer.gui._question import QuestionDialog
+    from peer.gui._question import QuestionPanel
     from peer.gui._session_tab import SessionTab
 
 
@@ -84,10 +84,10 @@ async def start_session(window: ConsoleWindow, console: Console) -> None:
     await until(lambda: console.faces[0].tab.code_panel.code.text() != "", "the code")
 
 
-async def pressed(tab: SessionTab, customer: CustomerWindow, action: Action) -> QuestionDialog:
+async def pressed(tab: SessionTab, customer: CustomerWindow, action: Action) -> QuestionPanel:
     """The rep presses *action* once it is on; the question the customer's window opens."""
     await until(lambda: tab.activities.reason(action) is None, f"{action.value} to be on")
     click(tab.activities.buttons[action])
-    await until(lambda: customer.dialog is not None, "the customer's question", 30)
-    assert customer.dialog is not None
-    return customer.dialog
+    await until(lambda: customer.question is not None, "the customer's question", 30)
+    assert customer.question is not None
+    return customer.question

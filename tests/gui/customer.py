@@ -18,10 +18,10 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
     from pathlib import Path
 
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QWidget
 
     from codec import Activity, SessionTimings
-    from peer.gui._question import QuestionDialog
+    from peer.gui._question import QuestionPanel
     from tests.gui.rep_side import RepSide
 
 
@@ -30,6 +30,29 @@ def click(widget: object) -> None:
     from PySide6.QtTest import QTest
 
     QTest.mouseClick(widget, Qt.MouseButton.LeftButton)  # type: ignore[call-overload]
+
+
+def click_in_window(widget: QWidget) -> None:
+    """A left click on *widget* delivered through its window, as a real mouse's.
+
+    Unlike :func:`click` (sent to the widget itself), this goes the way the
+    platform's clicks go, so a modal dialog over the window stops it.
+    """
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    window = widget.window()
+    handle = window.windowHandle()
+    assert handle is not None, "the window is not shown"
+    where = widget.mapTo(window, widget.rect().center())
+    QTest.mouseClick(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, where)
+
+
+async def allow(question: QuestionPanel | None) -> None:
+    """Click Allow on *question* once it can be clicked (it is held a moment after showing)."""
+    assert question is not None
+    await until(question.allow.isEnabled, "Allow to become clickable", 5)
+    click(question.allow)
 
 
 @asynccontextmanager
@@ -81,11 +104,11 @@ async def open_joined(
         yield rep, window
 
 
-async def asked(rep: RepSide, window: CustomerWindow, activity: Activity) -> QuestionDialog:
+async def asked(rep: RepSide, window: CustomerWindow, activity: Activity) -> QuestionPanel:
     """The rep asks the primary customer for *activity*; the question the window opens."""
     customer = rep.session.primary
     assert customer is not None
     await rep.sharing.ask(customer, activity)
-    await until(lambda: window.dialog is not None, "the consent question")
-    assert window.dialog is not None
-    return window.dialog
+    await until(lambda: window.question is not None, "the consent question")
+    assert window.question is not None
+    return window.question

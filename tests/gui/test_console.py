@@ -10,7 +10,7 @@ import pytest
 from codec import parse_policy
 from peer.gui._activities import Action
 from tests.gui.console import open_console_window, pressed, start_session
-from tests.gui.customer import click, open_customer_window
+from tests.gui.customer import allow, click, open_customer_window
 from tests.gui.helpers import until
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ async def test_the_viewer_detaches_into_its_own_window_and_docks_back_when_close
             qapp, relay_process, tmp_path, code=tab.code_panel.code.text()
         ) as customer:
             click(customer.form.join_button)
-            click((await pressed(tab, customer, Action.VIEW_DESKTOP)).allow)
+            await allow(await pressed(tab, customer, Action.VIEW_DESKTOP))
             await until(lambda: tab.viewer.viewer is not None, "the viewer")
             viewer = tab.viewer.viewer
             assert viewer is not None
@@ -108,7 +108,7 @@ async def test_allowed_system_information_opens_a_searchable_read_only_view(
             qapp, relay_process, tmp_path, code=tab.code_panel.code.text()
         ) as customer:
             click(customer.form.join_button)
-            click((await pressed(tab, customer, Action.SYSINFO)).allow)
+            await allow(await pressed(tab, customer, Action.SYSINFO))
             await until(lambda: face.reports != [], "the report's view")
             view = face.reports[0]
             assert view.text.isReadOnly()

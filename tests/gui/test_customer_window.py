@@ -1,8 +1,10 @@
 """The customer's window (``helpline join --gui``) against a real relay and a rep.
 
-Consent is the customer's: each request is a modal question naming the rep
-and the activity, Deny the default, and nothing is shared before Allow; the
-bar at the top always says what is shared and stops it.
+Consent is the customer's: each request is a question in the window naming
+the rep and the activity, Deny the default, and nothing is shared before
+Allow; the bar at the top always says what is shared and stops it, whatever
+is being asked. Clicks here go through the window, as a real mouse's do, so
+anything that blocks the window blocks them too.
 """
 
 from __future__ import annotations
@@ -10,16 +12,29 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
+import trio
 
 from codec import Activity, JoinTarget
+from peer._file_events import FileNotice
 from peer._open import open_joined_session
-from tests.gui.customer import asked, click, open_customer_window, open_joined
+from peer.gui._customer_window import PAUSE_AFTER_NO
+from tests.gui.customer import (
+    allow,
+    asked,
+    click,
+    click_in_window,
+    open_customer_window,
+    open_joined,
+)
 from tests.gui.helpers import until
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from PySide6.QtWidgets import QApplication
+
+    from peer.gui import CustomerWindow
+    from tests.gui.rep_side import RepSide
 
 
 pytestmark = pytest.mark.usefixtures("customer_display")
@@ -45,7 +60,7 @@ async def test_a_wrong_code_is_explained_and_the_customer_can_try_again(
         assert window.form.join_button.isEnabled()
 
 
-async def test_a_control_request_is_a_modal_question_that_enter_denies(
+async def test_a_control_request_is_a_question_in_the_window_that_enter_denies(
     qapp: QApplication, relay_process: str, xdisplay: str, tmp_path: Path
 ) -> None:
     from PySide6.QtCore import Qt
@@ -59,12 +74,13 @@ async def test_a_control_request_is_a_modal_question_that_enter_denies(
         assert dialog.hint.text() == (
             "Nothing happens unless you allow it, and you can stop it at any time."
         )
-        assert dialog.isModal()
+        assert dialog.window() is window
+        assert dialog.isVisible()
         assert dialog.deny.isDefault()
         assert not dialog.allow.isDefault()
         assert rep.sharing.view is None  # nothing captured while the question is open
         QTest.keyClick(dialog, Qt.Key.Key_Return)
-        await until(lambda: window.dialog is None, "the question to close")
+        await until(lambda: window.question is None, "the question to close")
         await until(lambda: "asked to" not in rep.sharing.status(), "the rep to get the no")
         assert any(line.startswith("You declined: Alice may not") for line in window.chat.lines())
         assert rep.sharing.view is None
@@ -78,7 +94,7 @@ async def test_allowing_shares_the_screen_and_the_bar_stops_it_on_both_sides(
     async with open_joined(qapp, relay_process, xdisplay, tmp_path) as (rep, window):
         dialog = await asked(rep, window, Activity.VIEW_DESKTOP)
         assert dialog.question.text() == "Alice wants to see your desktop"
-        click(dialog.allow)
+        await allow(dialog)
         await until(lambda: rep.sharing.view is not None, "the rep's view to start")
         await until(lambda: window.share_bar.texts() != [], "the bar to show the sharing")
         assert window.share_bar.texts() == ["Alice views your desktop (no control)"]
@@ -121,25 +137,25 @@ async def test_file_requests_are_asked_one_at_a_time_and_answered_each(
     second.write_text("two")
     async with open_joined(qapp, relay_process, xdisplay, tmp_path) as (rep, window):
         rep.files.ask_access()
-        await until(lambda: window.dialog is not None, "the file access question")
-        assert window.dialog is not None
-        assert window.dialog.question.text().startswith("Alice (rep) asks for file access")
-        click(window.dialog.allow)
+        await until(lambda: window.question is not None, "the file access question")
+        assert window.question is not None
+        assert window.question.question.text().startswith("Alice (rep) asks for file access")
+        await allow(window.question)
         await until(lambda: "files" in window.share_bar._rows, "the bar to show file access")
         rep.files.put([first, second])
-        await until(lambda: window.dialog is not None, "the first file's question")
-        assert window.dialog is not None
-        asked = window.dialog.question.text()
+        await until(lambda: window.question is not None, "the first file's question")
+        assert window.question is not None
+        asked = window.question.question.text()
         assert asked.startswith("Alice (rep) wants to send you ")
         assert asked.endswith("(download from Alice).")
         allowed = "first.txt" if "first.txt" in asked else "second.txt"
-        click(window.dialog.allow)
+        await allow(window.question)
         await until(
-            lambda: window.dialog is not None and allowed not in window.dialog.question.text(),
+            lambda: window.question is not None and allowed not in window.question.question.text(),
             "the other file's question, after the first",
         )
-        assert window.dialog is not None
-        click(window.dialog.deny)
+        assert window.question is not None
+        click(window.question.deny)
         await until(lambda: (tmp_path / "downloads" / allowed).exists(), "the allowed file")
         await until(lambda: len(window.transfers.numbers()) == 2, "both rows")
         await until(
@@ -160,8 +176,8 @@ async def test_system_information_is_shown_before_it_is_sent_and_deny_sends_noth
 ) -> None:
     async with open_joined(qapp, relay_process, xdisplay, tmp_path) as (rep, window):
         await rep.sysinfo.ask("")
-        await until(lambda: window.dialog is not None, "the system information question", 30)
-        dialog = window.dialog
+        await until(lambda: window.question is not None, "the system information question", 30)
+        dialog = window.question
         assert dialog is not None
         assert dialog.question.text() == "Alice wants to see your system information"
         # Sent once: there is nothing to stop later, so the dialog does not promise it.
@@ -185,9 +201,9 @@ async def test_a_system_information_question_closes_unanswered_when_control_move
         async with open_joined_session(target, "Dave", assist=True):
             await until(lambda: any("Dave" in line for line in window.chat.lines()), "Dave")
             await rep.sysinfo.ask("")
-            await until(lambda: window.dialog is not None, "the system information question")
+            await until(lambda: window.question is not None, "the system information question")
             await rep.session.transfer_control("Dave")
-            await until(lambda: window.dialog is None, "the question to close")
+            await until(lambda: window.question is None, "the question to close")
             assert any("request is withdrawn" in line for line in window.chat.lines())
 
 
@@ -208,7 +224,127 @@ async def test_a_request_for_one_application_lets_the_customer_pick_the_window(
             items = [dialog.choices.item(i) for i in range(dialog.choices.count())]
             titles = [item.text() for item in items if item is not None]
             dialog.choices.setCurrentRow(titles.index(probe.title))
-        click(dialog.allow)
+        await allow(dialog)
         await until(lambda: rep.sharing.view is not None, "the rep's view of the window")
         await until(lambda: window.share_bar.texts() != [], "the bar")
         assert window.share_bar.texts() == [f"Alice views “{probe.title}” (no control)"]
+
+
+def asking(window: CustomerWindow, words: str) -> bool:
+    """Whether the question open in *window* contains *words*."""
+    return window.question is not None and words in window.question.question.text()
+
+
+async def rep_hears(rep: RepSide, words: str) -> None:
+    """Wait for the rep's file notice that contains *words*."""
+    with trio.fail_after(10):
+        async for event in rep.files.events:
+            if isinstance(event, FileNotice) and words in event.text:
+                return
+
+
+async def test_stop_sharing_stays_clickable_while_a_question_is_open(
+    qapp: QApplication, relay_process: str, xdisplay: str, tmp_path: Path
+) -> None:
+    async with open_joined(qapp, relay_process, xdisplay, tmp_path) as (rep, window):
+        await allow(await asked(rep, window, Activity.CONTROL_DESKTOP))
+        await until(lambda: rep.sharing.control, "control to start")
+        rep.files.ask_access()  # a rep holding control keeps asking something
+        await until(lambda: window.question is not None, "the file access question")
+        await until(lambda: "screen" in window.share_bar._rows, "the bar's Stop")
+        click_in_window(window.share_bar.stop_button("screen"))
+        await until(lambda: not rep.sharing.control, "control to end on the rep's side")
+        assert rep.sharing.view is None
+        assert window.question is not None  # the question still waits for its own answer
+
+
+async def test_leave_stays_clickable_while_a_question_is_open(
+    qapp: QApplication, relay_process: str, xdisplay: str, tmp_path: Path
+) -> None:
+    async with open_joined(qapp, relay_process, xdisplay, tmp_path) as (rep, window):
+        await asked(rep, window, Activity.VIEW_DESKTOP)
+        click_in_window(window.leave_button)
+        await until(lambda: not window.in_session, "the customer to leave")
+        assert window.question is None  # the question went with the session
+        await until(lambda: rep.session.primary is None, "the rep to see the customer gone")
+
+
+async def test_a_click_in_the_first_moment_after_a_question_appears_does_not_answer_it(
+    qapp: QApplication, relay_process: str, xdisplay: str, tmp_path: Path
+) -> None:
+    async with open_joined(qapp, relay_process, xdisplay, tmp_path) as (rep, window):
+        await allow(await asked(rep, window, Activity.VIEW_DESKTOP))
+        await until(lambda: rep.sharing.view is not None, "the view to start")
+        # The rep asks for control the moment viewing is allowed: the second click of
+        # a double-click on Allow lands on the new question's Allow.
+        question = await asked(rep, window, Activity.CONTROL_DESKTOP)
+        click_in_window(question.allow)
+        await trio.sleep(0.3)
+        assert window.question is question
+        assert question.is_open
+        assert not rep.sharing.control
+        await allow(question)  # once it could be read, Allow works
+        await until(lambda: rep.sharing.control, "control, allowed on purpose")
+
+
+async def test_a_press_in_the_first_moment_released_later_does_not_answer(
+    qapp: QApplication, relay_process: str, xdisplay: str, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    async with open_joined(qapp, relay_process, xdisplay, tmp_path) as (rep, window):
+        question = await asked(rep, window, Activity.VIEW_DESKTOP)
+        handle = window.windowHandle()
+        where = question.allow.mapTo(window, question.allow.rect().center())
+        QTest.mousePress(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, where)
+        await until(question.allow.isEnabled, "Allow to become clickable")
+        QTest.mouseRelease(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, where)
+        await trio.sleep(0.3)
+        assert question.is_open
+        assert rep.sharing.view is None
+
+
+async def test_allow_is_held_again_when_the_window_comes_back_to_the_front(
+    qapp: QApplication, relay_process: str, xdisplay: str, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import QEvent
+
+    async with open_joined(qapp, relay_process, xdisplay, tmp_path) as (rep, window):
+        question = await asked(rep, window, Activity.VIEW_DESKTOP)
+        await until(question.allow.isEnabled, "Allow to become clickable")
+        qapp.sendEvent(window, QEvent(QEvent.Type.WindowDeactivate))
+        qapp.sendEvent(window, QEvent(QEvent.Type.WindowActivate))
+        click_in_window(question.allow)  # the click that brought the window to the front
+        await trio.sleep(0.3)
+        assert question.is_open
+        assert rep.sharing.view is None
+        await allow(question)
+        await until(lambda: rep.sharing.view is not None, "the view, allowed on purpose")
+
+
+async def test_after_a_no_the_next_question_waits_a_moment(
+    qapp: QApplication, relay_process: str, xdisplay: str, tmp_path: Path
+) -> None:
+    async with open_joined(qapp, relay_process, xdisplay, tmp_path) as (rep, window):
+        click_in_window((await asked(rep, window, Activity.VIEW_DESKTOP)).deny)
+        await until(lambda: window.question is None, "the question to close")
+        rep.files.ask_access()  # another question from the same rep, at once
+        await trio.sleep(1.0)
+        assert window.question is None  # the customer has a moment to reach the bar
+        await until(lambda: asking(window, "asks for file access"), "the file access question", 5)
+
+
+async def test_file_access_asked_again_at_once_after_a_no_is_refused(
+    qapp: QApplication, relay_process: str, xdisplay: str, tmp_path: Path
+) -> None:
+    async with open_joined(qapp, relay_process, xdisplay, tmp_path) as (rep, window):
+        rep.files.ask_access()
+        await until(lambda: window.question is not None, "the file access question")
+        assert window.question is not None
+        click_in_window(window.question.deny)
+        await rep_hears(rep, "File access refused: the customer said no (Bob)")
+        rep.files.ask_access()
+        await rep_hears(rep, "File access refused: the customer said no a moment ago")
+        await trio.sleep(PAUSE_AFTER_NO + 0.2)
+        assert window.question is None  # nothing is put to the customer again

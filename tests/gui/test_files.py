@@ -10,7 +10,7 @@ from peer._history import HistoryStore, history_path
 from peer.gui._activities import Action
 from peer.gui._activity_bar import FileAction
 from tests.gui.console import open_console_window, start_session
-from tests.gui.customer import click, open_customer_window
+from tests.gui.customer import allow, click, open_customer_window
 from tests.gui.helpers import until
 
 if TYPE_CHECKING:
@@ -48,10 +48,10 @@ async def browsing(
             await until(lambda: face.tab.activities.reason(Action.FILES) is None, "Files on")
             if grant:
                 from_files_menu(face, FileAction.ACCESS)
-                await until(lambda: bob.dialog is not None, "Bob's access question")
-                assert bob.dialog is not None
-                assert "asks for file access" in bob.dialog.question.text()
-                click(bob.dialog.allow)
+                await until(lambda: bob.question is not None, "Bob's access question")
+                assert bob.question is not None
+                assert "asks for file access" in bob.question.question.text()
+                await allow(bob.question)
                 await until(lambda: len(bob.share_bar.texts()) == 1, "Bob's bar to say so")
             from_files_menu(face, FileAction.BROWSE)
             await until(lambda: face.remote_files is not None, "the browse dialog")
@@ -80,13 +80,13 @@ async def test_the_rep_browses_the_granted_folder_and_fetches_a_picked_file_once
         assert dialog.path.text() == "logs"
         dialog.tree.setCurrentItem(dialog.item("today.txt"))
         assert dialog.path.text() == "logs/today.txt"
-        asked_before = bob.dialog is not None
+        asked_before = bob.question is not None
         click(dialog.fetch_button)
-        await until(lambda: bob.dialog is not None, "Bob's question for this file")
-        assert bob.dialog is not None
+        await until(lambda: bob.question is not None, "Bob's question for this file")
+        assert bob.question is not None
         assert not asked_before  # picking asks nothing; Fetch asks Bob for this one file
-        assert bob.dialog.question.text().startswith("Alice (rep) wants to fetch logs/today.txt")
-        click(bob.dialog.allow)
+        assert bob.question.question.text().startswith("Alice (rep) wants to fetch logs/today.txt")
+        await allow(bob.question)
         transfers = face.tab.transfers
         await until(lambda: transfers.numbers() != [], "the rep's transfer row")
         number = transfers.numbers()[0]
@@ -107,10 +107,10 @@ async def test_a_typed_path_the_customer_denies_is_not_fetched_and_the_rep_is_to
         dialog.path.clear()
         QTest.keyClicks(dialog.path, "report.txt")
         QTest.keyClick(dialog.path, Qt.Key.Key_Return)
-        await until(lambda: bob.dialog is not None, "Bob's question")
-        assert bob.dialog is not None
-        assert "report.txt" in bob.dialog.question.text()
-        click(bob.dialog.deny)
+        await until(lambda: bob.question is not None, "Bob's question")
+        assert bob.question is not None
+        assert "report.txt" in bob.question.question.text()
+        click(bob.question.deny)
         await until(
             lambda: any("Bob refused" in line for line in face.tab.chat.lines()),
             "the rep to learn Bob refused",
@@ -125,7 +125,7 @@ async def test_without_file_access_the_list_says_why_not(
         await until(lambda: dialog.status.text().startswith("Cannot list"), "the refusal")
         assert dialog.names() == []
         assert "access" in dialog.status.text()
-        assert bob.dialog is None
+        assert bob.question is None
 
 
 async def test_the_consoles_history_record_holds_the_file_access_and_the_fetch(
@@ -135,9 +135,9 @@ async def test_the_consoles_history_record_holds_the_file_access_and_the_fetch(
         await until(lambda: dialog.names() == ["logs/", "report.txt"], "the folder's list")
         dialog.tree.setCurrentItem(dialog.item("report.txt"))
         click(dialog.fetch_button)
-        await until(lambda: bob.dialog is not None, "Bob's question for this file")
-        assert bob.dialog is not None
-        click(bob.dialog.allow)
+        await until(lambda: bob.question is not None, "Bob's question for this file")
+        assert bob.question is not None
+        await allow(bob.question)
         transfers = face.tab.transfers
         await until(lambda: transfers.numbers() != [], "the rep's transfer row")
         number = transfers.numbers()[0]

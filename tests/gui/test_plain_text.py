@@ -77,9 +77,9 @@ def test_shared_file_names_and_transfers_show_markup_as_characters(qapp: QApplic
 
 
 def test_a_question_shows_its_window_titles_and_report_as_characters(qapp: QApplication) -> None:
-    from peer.gui._question import QuestionDialog
+    from peer.gui._question import QuestionPanel
 
-    dialog = QuestionDialog(
+    dialog = QuestionPanel(
         f"{HOSTILE} wants to see one of your windows",
         lambda _yes, _choice: None,
         details=[HOSTILE],

@@ -15,7 +15,7 @@ import pytest
 from codec import SessionTimings
 from peer.gui._activities import Action
 from tests.gui.console import open_console_window, pressed, rgb, start_session
-from tests.gui.customer import click, open_customer_window
+from tests.gui.customer import allow, click, open_customer_window
 from tests.gui.helpers import until
 from tests.peer.restartable import open_restartable_relay
 from tests.sharing.pair import display_pixels
@@ -43,7 +43,7 @@ async def test_a_relay_restart_shows_reconnecting_then_reconnected_and_the_view_
         code = tab.code_panel.code.text()
         async with open_customer_window(qapp, relay.url, tmp_path, code=code) as customer:
             click(customer.form.join_button)
-            click((await pressed(tab, customer, Action.VIEW_DESKTOP)).allow)
+            await allow(await pressed(tab, customer, Action.VIEW_DESKTOP))
             await until(lambda: tab.viewer.viewer is not None, "the rep's viewer")
             viewer = tab.viewer.viewer
             assert viewer is not None

@@ -16,7 +16,7 @@ import pytest
 
 from peer.gui._activities import Action
 from tests.gui.console import open_console_window, rgb, start_session
-from tests.gui.customer import click, open_customer_window
+from tests.gui.customer import allow, click, open_customer_window
 from tests.gui.helpers import until
 from tests.sharing.pair import display_pixels
 from tests.x11.probe import open_probe
@@ -81,10 +81,10 @@ async def test_a_whole_session_through_the_console_and_the_customers_window(
             # View: the customer allows, the rep's docked viewer shows the Xvfb screen.
             await until(lambda: tab.activities.reason(Action.VIEW_DESKTOP) is None, "View on")
             click(tab.activities.buttons[Action.VIEW_DESKTOP])
-            await until(lambda: window.dialog is not None, "the customer's question")
-            assert window.dialog is not None
-            assert window.dialog.question.text() == "Alice wants to see your desktop"
-            click(window.dialog.allow)
+            await until(lambda: window.question is not None, "the customer's question")
+            assert window.question is not None
+            assert window.question.question.text() == "Alice wants to see your desktop"
+            await allow(window.question)
             await until(lambda: tab.viewer.viewer is not None, "the rep's viewer")
             viewer = tab.viewer.viewer
             assert viewer is not None
@@ -125,9 +125,9 @@ async def test_a_whole_session_through_the_console_and_the_customers_window(
             # System information: asked, shown to the customer, denied.
             assert tab.activities.reason(Action.SYSINFO) is None
             click(tab.activities.buttons[Action.SYSINFO])
-            await until(lambda: window.dialog is not None, "the system information question", 30)
-            assert window.dialog is not None
-            click(window.dialog.deny)
+            await until(lambda: window.question is not None, "the system information question", 30)
+            assert window.question is not None
+            click(window.question.deny)
             await until(
                 lambda: any(
                     "Bob refused to send system information." in ln for ln in tab.chat.lines()
