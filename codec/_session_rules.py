@@ -244,13 +244,7 @@ class SessionRules:
         if host is not None:
             taken = host not in self._room_hosts()
             if taken and self._may_move():
-                # Leave the stranger its room: nothing more is sent here, and
-                # the channels resume in the standby room, which it does not know.
-                room, self.standby_room = self.standby_room, None
-                assert room is not None
-                out.event(RoomMoved(room, self._room_moved_text))
-                self._room_taken_by = None
-                self._moved(out, room, now)
+                self._move(out, now)
                 return out.step()
             if taken and host != self._room_taken_by:
                 out.event(RoomTaken(host, self._room_taken_text))
@@ -263,6 +257,35 @@ class SessionRules:
             # The others get the whole resume time from now: they may be on their way.
             link.channel.sync.away_since = now
         return out.step()
+
+    def place_lost(self, now: float) -> Step:
+        """The relay keeps our place in the room for someone else (it restarted, and a
+        stranger re-created the room first): move to the standby room if we may."""
+        out = Outbox()
+        if self._may_move():
+            self._move(out, now)
+        return out.step()
+
+    def standby_found(self, now: float) -> Step:
+        """The standby room a :class:`StandbyProbe` named is on the relay: the rep
+        moved the session there. We are in it now; resume the channels there."""
+        out = Outbox()
+        self._found()
+        if self._may_move():
+            self._move(out, now)
+        return out.step()
+
+    def _found(self) -> None:
+        """The standby room was found (members stop looking)."""
+
+    def _move(self, out: Outbox, now: float) -> None:
+        # Leave the stranger its room: nothing more is sent there, and the
+        # channels resume in the standby room, which it does not know.
+        room, self.standby_room = self.standby_room, None
+        assert room is not None
+        out.event(RoomMoved(room, self._room_moved_text))
+        self._room_taken_by = None
+        self._moved(out, room, now)
 
     def relay_refused(self, reason: str, message: str, *, fatal: bool) -> Step:
         """The relay refused something; *fatal* means it closes our connection."""

@@ -9,6 +9,7 @@ __all__ = [
     "InvalidMessageError",
     "NotAllowedError",
     "PeerError",
+    "PlaceLostError",
     "RelayRefusedError",
     "RelayUnreachableError",
     "SessionLostError",
@@ -42,6 +43,14 @@ class ConnectionLostError(PeerError):
 
 class SessionLostError(PeerError):
     """The session ended without anyone ending it (the rep's connection dropped)."""
+
+
+class PlaceLostError(SessionLostError):
+    """After a relay restart someone else re-created our room first and holds our place.
+
+    Only the host meets it: the session can go on only in another room, the
+    standby room its members know end to end.
+    """
 
 
 class NotAllowedError(PeerError):

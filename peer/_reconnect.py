@@ -27,6 +27,7 @@ import trio
 from peer._connection import open_relay_connection
 from peer._errors import (
     ConnectionLostError,
+    PlaceLostError,
     RelayRefusedError,
     RelayUnreachableError,
     SessionLostError,
@@ -100,6 +101,10 @@ async def reconnect(
             )
         except RelayRefusedError as e:
             last = str(e)
+            if e.reason == "place-taken" and floor is not None and room is None:
+                # The relay restarted and someone re-created our room before us: it
+                # keeps the host's place for good, so the session has to move.
+                raise PlaceLostError(f"{why}; {last}") from e
             if e.reason == "no-such-room":
                 # The relay is up and the host is on its way: ask again soon, and
                 # start backing off afresh should the relay go away again.
@@ -112,6 +117,20 @@ async def reconnect(
     raise SessionLostError(
         f"{why}; reconnecting did not work within {within:g} s (last try: {last})"
     )
+
+
+async def visit(
+    stack: AsyncExitStack, previous: RelayConnection, *, room: str, limits: Limits
+) -> RelayConnection | None:
+    """One try at *room* with *previous*'s endpoint id, creating nothing: the new
+    connection (owned by *stack*) if the room is there, else None."""
+    try:
+        return await _attempt(
+            stack, previous, room=room, floor=None, limits=limits, within=_connect_within(1)
+        )
+    except (RelayRefusedError, RelayUnreachableError, ConnectionLostError) as e:
+        log.info("the session is not in room %s: %s", room, e)
+        return None
 
 
 def _connect_within(attempt: int) -> float:

@@ -69,6 +69,7 @@ from codec import (
     RoomMoved,
     RoomTaken,
     SessionState,
+    StandbyProbe,
     Transmit,
     TurnedAway,
     name_key,
@@ -79,6 +80,7 @@ from peer._errors import (
     ConnectionLostError,
     InvalidMessageError,
     NotAllowedError,
+    PlaceLostError,
     SessionLostError,
     UnknownMemberError,
 )
@@ -105,6 +107,7 @@ from peer._events import PrimaryChanged as PrimaryChangedEvent
 from peer._events import RoomTaken as RoomTakenEvent
 from peer._nursery import open_task_nursery
 from peer._reconnect import reconnect
+from peer._reconnect import visit as visit_room
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -126,6 +129,11 @@ if TYPE_CHECKING:
 __all__ = ["MemberSession", "Session"]
 
 log = logging.getLogger("helpline.peer")
+#: Why a member leaves its room for a moment (codec.StandbyProbe).
+_LOOKING = (
+    "the rep's side does not answer in this room; looking for the session in the "
+    "room the rep keeps for a move"
+)
 
 #: Events a slow face may leave unread before the reader waits for it.
 EVENT_BUFFER = 256
@@ -157,6 +165,8 @@ class Session:
         self._refusal: str | None = None
         #: The room the rules said to move to, coming back (see _come_back).
         self._move_to: str | None = None
+        #: The standby room to look for the session in before coming back (StandbyProbe).
+        self._visit: str | None = None
         #: Called with a reason the moment control moves (SPEC M5): a sharing side
         #: ends its activities there, before any later message is looked at.
         self.control_hooks: list[Callable[[str], Awaitable[None]]] = []
@@ -415,10 +425,25 @@ class Session:
             return False
         self.connected = False
         await self._call(self.rules.connection_lost)
+        visit, self._visit = self._visit, None
+        if visit is not None:
+            why = _LOOKING
         await self._emit(Reconnecting(why))
         log.info("connection lost (%s); reconnecting", why)
         give_up_at = trio.current_time() + self.resume_timeout
         room = None
+        if visit is not None:
+            await stack.aclose()
+            found = await visit_room(stack, self._conn, room=visit, limits=self.limits)
+            if found is not None:
+                self._frames_before += self._conn.sent
+                self._conn = found
+                self.connected = True
+                await self._call(self.rules.standby_found)
+                self._move_to = None  # the move it announced: we are there already
+                await self._call(partial(self._reconnected, found.welcome.host))
+                await self._emit(Reconnected())
+                return True
         while True:
             await stack.aclose()  # the previous replacement connection, if any
             try:
@@ -436,6 +461,13 @@ class Session:
                     ),
                     why=why,
                 )
+            except PlaceLostError as e:
+                await self._call(self.rules.place_lost)
+                if self._move_to is None:
+                    await self._finish(SessionEnded(by=None, lost=str(e)))
+                    return False
+                room, self._move_to = self._move_to, None
+                continue
             except SessionLostError as e:
                 await self._finish(SessionEnded(by=None, lost=str(e)))
                 return False
@@ -588,6 +620,10 @@ class Session:
             case RoomTaken(host, text):
                 log.warning("the relay names endpoint %d as our room's host: %s", host, text)
                 await self._emit(RoomTakenEvent(text))
+            case StandbyProbe(room):
+                log.info("the rep does not answer in our room; looking in room %s", room)
+                self._visit = room
+                await self._conn.drop()
             case RoomMoved(room, text):
                 log.warning("a stranger holds our room on the relay; moving to room %s", room)
                 self._move_to = room

@@ -30,11 +30,15 @@ first to claim it, and the token it brings becomes the id's token: that is
 a relay that restarted, where a host re-creates the room and its members
 come back with the tokens the old relay gave them. Those claims are
 *unproven* (the relay cannot tell a member from a stranger who got there
-first), so in a re-created room a later claim may take an unproven id over
-for ``claim_window`` seconds, as any claim could before tokens; the
-end-to-end resume (``codec._resume``) tells the members apart, and the
-worst a stranger does is stand in a place for a while and be refused by
-everyone else. After the window whoever holds an id keeps it.
+first), so in a re-created room a later claim may take an unproven
+member's id over for ``claim_window`` seconds, as any claim could before
+tokens; the end-to-end resume (``codec._resume``) tells the members apart,
+and the worst a stranger does is stand in a place for a while and be
+refused by everyone else. After the window whoever holds an id keeps it.
+The host's id is never taken over: whoever re-created the room keeps it.
+A stranger who got there before the rep then has the room, and the rep,
+refused, moves its session to a room the stranger does not know (the
+standby room its members learnt end to end).
 
 An id is claimed only if this room gave it out, as far as the relay knows:
 a claim at or past the next fresh id is refused, since one such claim would
@@ -295,7 +299,9 @@ class Rooms(Generic[T]):
         held = room.tokens.get(wanted)
         if held is None or (token is not None and hmac.compare_digest(held, token)):
             return False
-        if wanted in room.unproven and now < room.contest_until:
+        # Never the host's place: a stranger taking it late in the window would keep
+        # the room, and the rep, refused, moves the session to its standby room.
+        if wanted in room.unproven and now < room.contest_until and wanted != room.host:
             return True
         raise PlaceTakenError(
             f"that place in session {room.id} belongs to another connection (the rejoin"
