@@ -34,6 +34,7 @@ Nothing here does IO: every entry point takes ``now`` and returns a
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -176,6 +177,8 @@ class SessionRules:
         self.state = SessionState.IN_SESSION
         #: False while our connection to the relay is down: frames are kept, not sent.
         self.online = True
+        #: When our own connection last dropped (see :meth:`reconnected`).
+        self._offline_since = -math.inf
         #: Members shown as away (their connection dropped), to be shown back.
         self._away: set[int] = set()
         #: Endpoints that controlled this session before the one that does now
@@ -224,6 +227,7 @@ class SessionRules:
         """Our connection to the relay is gone: keep every frame until we are back."""
         out = Outbox()
         self.online = False
+        self._offline_since = now
         for link in self.links.values():
             link.channel.sync.lost(now, online=False)
         return out.step()
@@ -254,8 +258,12 @@ class SessionRules:
             question = link.channel.sync.lost(now, online=True)
             if question is not None:
                 out.transmit(eid, question)
-            # The others get the whole resume time from now: they may be on their way.
-            link.channel.sync.away_since = now
+            # The time we were away does not count against the others: they may have
+            # been on their way meanwhile. The time they were silent before does, so a
+            # member visiting the standby room again and again still gives up at last.
+            sync = link.channel.sync
+            if sync.away_since is not None:
+                sync.away_since = min(now, sync.away_since + (now - self._offline_since))
         return out.step()
 
     def place_lost(self, now: float) -> Step:

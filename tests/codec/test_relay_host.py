@@ -282,3 +282,21 @@ def test_a_member_the_rep_removes_does_not_learn_the_next_standby_room() -> None
     assert after not in (None, before)
     assert room.members[CAROL].standby_room == after
     assert room.members[BOB].standby_room != after
+
+
+def test_a_member_that_never_finds_its_rep_gives_up_after_the_resume_time() -> None:
+    # The stranger holds the rep's place, and the rep is gone for good: each visit
+    # to the standby room finds nothing, and the visits do not restart the clock.
+    room = three()
+    restarted_with_the_reps_place_taken(room)
+    timings = room.members[BOB].timings
+    for _ in range(int(timings.resume_timeout / timings.standby_probe_after) + 2):
+        room.advance(timings.standby_probe_after + 1)
+        if room.of(BOB, Ended):
+            break
+        assert room.of(BOB, StandbyProbe)
+        room.drop(BOB)
+        room.reconnect(BOB, host=HOST)
+    [ended] = room.of(BOB, Ended)
+    assert ended.reason is not None
+    assert "did not come back" in ended.reason
