@@ -46,10 +46,10 @@ class SessionLostError(PeerError):
 
 
 class PlaceLostError(SessionLostError):
-    """After a relay restart someone else re-created our room first and holds our place.
+    """After a relay restart someone else holds our place in our room for good.
 
-    Only the host meets it: the session can go on only in another room, the
-    standby room its members know end to end.
+    The session can go on only in another room, the standby room its
+    members know end to end: the host moves there, a member looks there.
     """
 
 

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from codec import Limits
     from peer._connection import RelayConnection
 
-__all__ = ["backoff", "reconnect"]
+__all__ = ["PLACE_DELAY", "backoff", "reconnect", "visit"]
 
 log = logging.getLogger("helpline.peer")
 
@@ -53,6 +53,9 @@ FIRST_CONNECT = 1.0
 #: A member whose relay is up but has no room yet (the host has not re-created
 #: it) asks again within this long, whatever the back-off had reached.
 ROOM_DELAY = 0.5
+#: A member refused its place comes back (and looks in the standby room) about this
+#: often: each try is a refused join at the relay, of which an address has 20 a minute.
+PLACE_DELAY = 10.0
 
 
 def backoff(rng: random.Random | None = None) -> Iterator[float]:
@@ -101,9 +104,9 @@ async def reconnect(
             )
         except RelayRefusedError as e:
             last = str(e)
-            if e.reason == "place-taken" and floor is not None and room is None:
-                # The relay restarted and someone re-created our room before us: it
-                # keeps the host's place for good, so the session has to move.
+            if e.reason == "place-taken" and room is None:
+                # The relay restarted and someone re-created our room before us, or
+                # holds our id in it: the session has to move, or be looked for.
                 raise PlaceLostError(f"{why}; {last}") from e
             if e.reason == "no-such-room":
                 # The relay is up and the host is on its way: ask again soon, and

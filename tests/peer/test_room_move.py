@@ -13,6 +13,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
+import pytest
 import trio
 
 from codec import (
@@ -59,7 +60,7 @@ async def events_until_back(session: Session, *, moves: int) -> list[SessionEven
 
 @asynccontextmanager
 async def first_after_a_restart(
-    relay: RestartableRelay, rep: Session, bob: Session
+    relay: RestartableRelay, rep: Session, bob: Session, hello: CreateRoom
 ) -> AsyncIterator[Stranger]:
     """The relay restarts, and the stranger re-creates the room as endpoint 1 first.
 
@@ -68,7 +69,7 @@ async def first_after_a_restart(
     for _ in range(5):
         await relay.kill()
         await relay.start()
-        async with open_stranger(relay.url, rep.code.room, CreateRoom(1, 100)) as stranger:
+        async with open_stranger(relay.url, rep.code.room, hello) as stranger:
             data = await stranger.ws.get_message()
             assert isinstance(data, bytes)
             if isinstance(decode_relay_envelope(data), Welcome):
@@ -92,13 +93,24 @@ async def answer_everyone(stranger: Stranger) -> None:
             await stranger.send(Send(envelope.id, forged))
 
 
-async def test_a_stranger_who_re_creates_the_room_as_the_rep_is_left_alone_in_it() -> None:
+@pytest.mark.parametrize(
+    "hello",
+    [
+        pytest.param(CreateRoom(1, 100), id="as-a-rep-coming-back"),
+        # A plain CreateRoom is endpoint 1 too, in a room with no claim window:
+        # Bob is refused his place there and looks for the session.
+        pytest.param(CreateRoom(), id="as-a-new-room"),
+    ],
+)
+async def test_a_stranger_who_re_creates_the_room_as_the_rep_is_left_alone_in_it(
+    hello: CreateRoom,
+) -> None:
     async with open_restartable_relay() as relay:
         async with open_hosted_session(relay.url, "Alice", timings=TIMINGS) as rep:
             async with open_joined_session(invite(rep), "Bob", timings=TIMINGS) as bob:
                 await next_event(rep, MemberJoined)
                 old_room = rep.code.room
-                async with first_after_a_restart(relay, rep, bob) as stranger:
+                async with first_after_a_restart(relay, rep, bob, hello) as stranger:
                     async with trio.open_nursery() as nursery:
                         nursery.start_soon(answer_everyone, stranger)
                         rep_seen = await events_until_back(rep, moves=1)
