@@ -153,6 +153,8 @@ class RepDesk(Desk):
         self.sysinfo = SysinfoRequester(session, policy, say, lambda: self.recorder)
         self._notes: list[str] = []
         self._closed = False
+        #: The codes the last /invite list showed, in its numbering.
+        self._listed: list[SessionCode] | None = None
 
     @classmethod
     def open(
@@ -338,19 +340,29 @@ class RepDesk(Desk):
         if not listed:
             self._say("No invitation is open.")
             return
+        self._listed = [code for code, _, _ in listed]
         for n, (code, role, left) in enumerate(listed, 1):
             whom = "an assistant" if role is Role.ASSISTANT else "a customer"
             self._say(f"  {n}. {code} for {whom}, open {_time_left(left)} more")
 
     async def _withdraw(self, number: str) -> None:
-        listed = self.session.invitations()
+        open_now = [code for code, _, _ in self.session.invitations()]
+        # N is the number the rep read in the last list, even if an invitation before
+        # it was used or expired since: counting afresh would withdraw the next one.
+        listed = self._listed if self._listed is not None else open_now
         if not number.isdecimal() or not 1 <= int(number) <= len(listed):
             raise InviteError(
                 f"no open invitation is numbered {number!r}; /invite list shows them"
-                if listed
+                if open_now
                 else "no invitation is open"
             )
-        await self.session.withdraw_invitation(listed[int(number) - 1][0])
+        code = listed[int(number) - 1]
+        if code not in open_now:
+            raise InviteError(
+                f"invitation {number} ({code}) is no longer open: it was used or it expired;"
+                " /invite list shows the open ones"
+            )
+        await self.session.withdraw_invitation(code)
 
     async def _invitation_code(self, role: Role) -> tuple[SessionCode, str]:
         code = await self.session.invite(role)
