@@ -21,7 +21,12 @@ stacked above it. The rules:
   sleep, power, console switches).
 - A key another program holds for the whole desktop (a hotkey: a passive
   grab on the root window, with the modifiers held now) never goes in
-  either: the customer's peer asks the X server whether it is *claimed*.
+  either: the customer's peer asks the X server whether it is *claimed*,
+  for typed text each character's key.
+- Text never goes in while the rep holds Ctrl or Alt: it is typed with the
+  character's own key, the held modifier still down, so Ctrl held and "q"
+  typed is Ctrl+Q, a shortcut the key rules above would have judged. The
+  rep's viewer sends no text with those held; only a forged event does.
 - Alt+F4 goes in: it closes the focused window, which the focus rule makes
   the shared one, as its own Quit would. The window manager's frame (title
   bar, close button) stays out of reach: it is outside the window's box.
@@ -178,12 +183,16 @@ class ApplicationInput:
             if shortcut is not None:
                 why = f"{shortcut} acts on {self.customer}'s desktop, not on “{self.title}”"
                 return self._drop(self._keys_told, f"{why}; it is not sent")
+        if event.text and (ctrl or alt):
+            held = "Ctrl" if ctrl else "Alt"
+            why = f"text typed while {held} is held would go in as {held} shortcuts"
+            return self._drop(self._keys_told, f"{why}; it is not sent")
         if not focused:
             why = f"{self.customer}'s focus is on another window; keys are not sent"
             return self._drop(self._keys_told, why)
         if claimed:
             held = "".join(f"{name}+" for keys, name in _HELD if self._keys & keys)
-            why = f"{held}{_key_name(event.keysym)} is a shortcut of {self.customer}'s desktop"
+            why = f"{held}{_key_name(pressed[0])} is a shortcut of {self.customer}'s desktop"
             return self._drop(self._keys_told, f"{why}, not of “{self.title}”; it is not sent")
         self._keys_told.reason = ""
         if not event.text:

@@ -51,6 +51,7 @@ __all__ = [
     "RoomTaken",
     "RulesEvent",
     "SessionTimings",
+    "StandbyProbe",
     "Step",
     "Transmit",
     "TurnedAway",
@@ -76,6 +77,10 @@ class SessionTimings:
     resume_timeout: float = 120.0
     #: An invitation's own code admits nobody after this long (SPEC S4).
     invitation_lifetime: float = DEFAULT_INVITATION_LIFETIME
+    #: A member back in its room whose rep has not answered this long looks for the
+    #: session in its standby room (the rep may have moved there: a stranger re-created
+    #: the room first after a relay restart), and comes back here if it is not there.
+    standby_probe_after: float = 10.0
 
 
 # Actions -------------------------------------------------------------------
@@ -207,6 +212,15 @@ class RoomMoved:
 
 
 @dataclass(frozen=True, slots=True)
+class StandbyProbe:
+    """Our rep does not answer in our room: look for the session in the standby
+    *room* (join it with our endpoint id; create nothing). If it is there, tell
+    :meth:`~codec.MemberRules.standby_found`; if not, come back to our room."""
+
+    room: str
+
+
+@dataclass(frozen=True, slots=True)
 class RoomTaken:
     """The relay welcomed us back naming *host* as the room's host, not the one that
     should be: after a restart someone else re-created the room. *text* says so."""
@@ -298,6 +312,7 @@ RulesEvent = (
     | TurnedAway
     | RoomTaken
     | RoomMoved
+    | StandbyProbe
     | InSession
     | AttemptRefused
     | CodeIssued

@@ -406,6 +406,9 @@ class HostRules(SessionRules):
             self._seal(out, endpoint, self._roster(), now)
             self._disconnect_later(endpoint, now)
         del self.links[endpoint]
+        if self.standby_room is not None:
+            # It knew where the session would move; the others learn a new place.
+            self.standby_room = fresh_room()
         how = Departure.REMOVED if by else Departure.LEFT if said_goodbye else Departure.LOST
         self._broadcast_roster(out, now, gone=((endpoint, how),))
         out.event(MemberRemoved(member, said_goodbye, by))

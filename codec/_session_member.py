@@ -60,6 +60,7 @@ from codec._session_events import (
     PrimaryChanged,
     Refused,
     SessionTimings,
+    StandbyProbe,
     Step,
 )
 from codec._session_rules import Link, SessionRules, SessionState, Speaker
@@ -106,6 +107,8 @@ class MemberRules(SessionRules):
         self.session_id: bytes | None = None
         self._handshake: JoinerHandshake | None = JoinerHandshake(code)
         self._join_deadline: float | None = None
+        #: When to look for the session in the standby room, should the rep not answer.
+        self._probe_at: float | None = None
         #: Set by a hand-over: see the module's last paragraph.
         self._keeps_room = False
         #: The relay's welcome named us the room's host though we do not control it.
@@ -139,7 +142,10 @@ class MemberRules(SessionRules):
 
     def reconnected(self, now: float, *, host: int | None = None) -> Step:
         self._door_here = host == self.local_id and self.state is SessionState.IN_SESSION
-        return super().reconnected(now, host=host)
+        step = super().reconnected(now, host=host)
+        if self.standby_room is not None and self.state is SessionState.IN_SESSION:
+            self._probe_at = now + self.timings.standby_probe_after
+        return step
 
     def carry_on(self, host: HostRules, now: float) -> None:
         """Go on as a member of *host*'s session, after handing control to :attr:`controller`.
@@ -377,9 +383,17 @@ class MemberRules(SessionRules):
         # Another member: the rep's roster says whether it is still in.
 
     def _deadlines(self) -> list[float | None]:
-        return [*super()._deadlines(), self._join_deadline]
+        return [*super()._deadlines(), self._join_deadline, self._probe_at]
 
     def _tick(self, out: Outbox, now: float) -> None:
+        if self._probe_at is not None and now >= self._probe_at:
+            self._probe_at = None
+            rep = self.links.get(self.controller)
+            if self.online and rep is not None and not rep.in_step and self._may_move():
+                # Only a rep that moved away stays silent to a question it can answer
+                # in a round trip; a stranger holding its place cannot answer at all.
+                assert self.standby_room is not None
+                out.event(StandbyProbe(self.standby_room))
         if self._join_deadline is not None and now >= self._join_deadline:
             reason = (
                 "the rep's side did not answer; ask the rep to check the session"
@@ -387,3 +401,6 @@ class MemberRules(SessionRules):
                 else "the rep's side did not let us in; ask the rep to check"
             )
             self._end(out, Ended(by=None, reason=reason))
+
+    def _found(self) -> None:
+        self._probe_at = None

@@ -34,6 +34,7 @@ Nothing here does IO: every entry point takes ``now`` and returns a
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -176,6 +177,8 @@ class SessionRules:
         self.state = SessionState.IN_SESSION
         #: False while our connection to the relay is down: frames are kept, not sent.
         self.online = True
+        #: When our own connection last dropped (see :meth:`reconnected`).
+        self._offline_since = -math.inf
         #: Members shown as away (their connection dropped), to be shown back.
         self._away: set[int] = set()
         #: Endpoints that controlled this session before the one that does now
@@ -224,6 +227,7 @@ class SessionRules:
         """Our connection to the relay is gone: keep every frame until we are back."""
         out = Outbox()
         self.online = False
+        self._offline_since = now
         for link in self.links.values():
             link.channel.sync.lost(now, online=False)
         return out.step()
@@ -244,13 +248,7 @@ class SessionRules:
         if host is not None:
             taken = host not in self._room_hosts()
             if taken and self._may_move():
-                # Leave the stranger its room: nothing more is sent here, and
-                # the channels resume in the standby room, which it does not know.
-                room, self.standby_room = self.standby_room, None
-                assert room is not None
-                out.event(RoomMoved(room, self._room_moved_text))
-                self._room_taken_by = None
-                self._moved(out, room, now)
+                self._move(out, now)
                 return out.step()
             if taken and host != self._room_taken_by:
                 out.event(RoomTaken(host, self._room_taken_text))
@@ -260,9 +258,42 @@ class SessionRules:
             question = link.channel.sync.lost(now, online=True)
             if question is not None:
                 out.transmit(eid, question)
-            # The others get the whole resume time from now: they may be on their way.
-            link.channel.sync.away_since = now
+            # The time we were away does not count against the others: they may have
+            # been on their way meanwhile. The time they were silent before does, so a
+            # member visiting the standby room again and again still gives up at last.
+            sync = link.channel.sync
+            if sync.away_since is not None:
+                sync.away_since = min(now, sync.away_since + (now - self._offline_since))
         return out.step()
+
+    def place_lost(self, now: float) -> Step:
+        """The relay keeps our place in the room for someone else (it restarted, and a
+        stranger re-created the room first): move to the standby room if we may."""
+        out = Outbox()
+        if self._may_move():
+            self._move(out, now)
+        return out.step()
+
+    def standby_found(self, now: float) -> Step:
+        """The standby room a :class:`StandbyProbe` named is on the relay: the rep
+        moved the session there. We are in it now; resume the channels there."""
+        out = Outbox()
+        self._found()
+        if self._may_move():
+            self._move(out, now)
+        return out.step()
+
+    def _found(self) -> None:
+        """The standby room was found (members stop looking)."""
+
+    def _move(self, out: Outbox, now: float) -> None:
+        # Leave the stranger its room: nothing more is sent there, and the
+        # channels resume in the standby room, which it does not know.
+        room, self.standby_room = self.standby_room, None
+        assert room is not None
+        out.event(RoomMoved(room, self._room_moved_text))
+        self._room_taken_by = None
+        self._moved(out, room, now)
 
     def relay_refused(self, reason: str, message: str, *, fatal: bool) -> Step:
         """The relay refused something; *fatal* means it closes our connection."""

@@ -73,7 +73,11 @@ class ConfinedInput:
         """Play *event* if the rules allow it now; what to tell the rep ("" for nothing)."""
         if isinstance(event, KeyInput):
             focused = event.down and self._window.focused()
-            claimed = focused and not event.text and self._window.claimed(event.keysym)
+            claimed = focused and (
+                self._window.claimed_text(event.text)
+                if event.text
+                else self._window.claimed(event.keysym)
+            )
             decision = self._rules.key(event, focused=focused, claimed=claimed)
         else:
             found = self._window.geometry()

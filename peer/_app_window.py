@@ -16,6 +16,7 @@ import logging
 from typing import Any, Protocol
 
 from peer._capture import Box
+from peer._inject import char_keysym
 from peer._x11 import _open_display
 
 __all__ = ["AppWindow", "X11AppWindow"]
@@ -40,6 +41,9 @@ class AppWindow(Protocol):
 
     def claimed(self, keysym: int) -> bool:
         """True when a desktop hotkey holds *keysym* with the modifiers down now."""
+
+    def claimed_text(self, text: str) -> bool:
+        """True when a desktop hotkey holds the key of a character of *text*, as typed."""
 
     def close(self) -> None: ...
 
@@ -97,17 +101,31 @@ class X11AppWindow:
         return False
 
     def claimed(self, keysym: int) -> bool:
+        return self._grabbed(self._display.keysym_to_keycode(keysym), shift=False)
+
+    def claimed_text(self, text: str) -> bool:
+        # Each character goes in as XTestInput types it: its key code at level 1 or 2,
+        # Shift added for level 2, with whatever the rep holds still down.
+        for char in text:
+            codes = self._display.keysym_to_keycodes(char_keysym(char))
+            found = next(((code, level) for code, level in codes if level < 2), None)
+            if found is not None and self._grabbed(found[0], shift=found[1] == 1):
+                return True
+        return False
+
+    def _grabbed(self, keycode: int, *, shift: bool) -> bool:
         # A desktop hotkey is a passive grab on the root window. Asking for the same
         # grab fails (BadAccess) exactly when pressing the key would set it off.
         from Xlib import X
         from Xlib.error import BadAccess, CatchError, XError
 
-        keycode = self._display.keysym_to_keycode(keysym)
         if not keycode:
             return False  # typed through a spare key code nobody can have grabbed
         catch = CatchError(BadAccess)
         try:
             modifiers = self._root.query_pointer().mask & _MODIFIER_BITS
+            if shift:
+                modifiers |= X.ShiftMask
             mode = X.GrabModeAsync
             self._root.grab_key(keycode, modifiers, False, mode, mode, onerror=catch)
             self._display.sync()

@@ -148,6 +148,11 @@ class RelayConnection:
         self._moved_bytes += len(payload)
         self._sent_something.set()
 
+    async def drop(self) -> None:
+        """Close this connection on purpose; its reader then sees it lost."""
+        with trio.move_on_after(self.relay_timeout):
+            await self._ws.aclose()
+
     async def kick(self, endpoint: int) -> None:
         await self._send(Kick(endpoint))
 

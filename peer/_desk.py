@@ -163,6 +163,8 @@ class RepDesk(Desk):
         self.sysinfo = SysinfoRequester(session, policy, say, lambda: self.recorder)
         self._notes: list[str] = []
         self._closed = False
+        #: The codes the last /invite list showed, in its numbering.
+        self._listed: list[SessionCode] | None = None
 
     @classmethod
     def open(
@@ -359,18 +361,28 @@ class RepDesk(Desk):
         if not listed:
             self._say("No invitation is open.")
             return
+        self._listed = [open_one.code for open_one in listed]
         for n, open_one in enumerate(listed, 1):
             self._say(f"  {n}. {open_one.code} for {open_one.whom}, open {open_one.left} more")
 
     async def _withdraw(self, number: str) -> None:
-        listed = self.session.invitations()
+        open_now = [code for code, _, _ in self.session.invitations()]
+        # N is the number the rep read in the last list, even if an invitation before
+        # it was used or expired since: counting afresh would withdraw the next one.
+        listed = self._listed if self._listed is not None else open_now
         if not number.isdecimal() or not 1 <= int(number) <= len(listed):
             raise InviteError(
                 f"no open invitation is numbered {number!r}; /invite list shows them"
-                if listed
+                if open_now
                 else "no invitation is open"
             )
-        await self.session.withdraw_invitation(listed[int(number) - 1][0])
+        code = listed[int(number) - 1]
+        if code not in open_now:
+            raise InviteError(
+                f"invitation {number} ({code}) is no longer open: it was used or it expired;"
+                " /invite list shows the open ones"
+            )
+        await self.session.withdraw_invitation(code)
 
     async def new_invitation(self, role: Role) -> tuple[SessionCode, str]:
         """A code of its own for one *role*, and its join link."""

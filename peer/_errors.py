@@ -9,6 +9,7 @@ __all__ = [
     "InvalidMessageError",
     "NotAllowedError",
     "PeerError",
+    "PlaceLostError",
     "RelayRefusedError",
     "RelayUnreachableError",
     "SessionLostError",
@@ -42,6 +43,14 @@ class ConnectionLostError(PeerError):
 
 class SessionLostError(PeerError):
     """The session ended without anyone ending it (the rep's connection dropped)."""
+
+
+class PlaceLostError(SessionLostError):
+    """After a relay restart someone else holds our place in our room for good.
+
+    The session can go on only in another room, the standby room its
+    members know end to end: the host moves there, a member looks there.
+    """
 
 
 class NotAllowedError(PeerError):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from typing import TYPE_CHECKING
 
 import trio
@@ -26,6 +27,7 @@ from peer._screen import SCREEN
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
 
+    from prompt_toolkit.buffer import Buffer
     from prompt_toolkit.completion import CompleteEvent
     from prompt_toolkit.document import Document
 
@@ -79,6 +81,8 @@ class PromptInput:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._session: PromptSession[str] | None = None
         self._stopping = False
+        #: When the first character of the line being typed came (perf_counter), if any.
+        self._begun: float | None = None
         self._thread = threading.Thread(target=self._main, name="helpline-prompt", daemon=True)
 
     async def read_line(self) -> str | None:
@@ -118,6 +122,7 @@ class PromptInput:
             style=_STYLE,
         )
         loop = self._loop
+        session.default_buffer.on_text_changed += self._typed
 
         def draw_bars() -> None:
             # No toolbar at all without bars: an empty one would still take a line.
@@ -139,25 +144,35 @@ class PromptInput:
                         line = INTERRUPT
                     except EOFError:
                         return
-                    if self._stopping or not self._deliver(line):
+                    begun, self._begun = self._begun, None
+                    if self._stopping or not self._deliver(line, begun):
                         return
         finally:
             SCREEN.take_back()
 
-    def _deliver(self, line: str | None) -> bool:
+    def _typed(self, buffer: Buffer) -> None:
+        if not buffer.text:
+            self._begun = None
+        elif self._begun is None:
+            self._begun = time.perf_counter()
+
+    def _deliver(self, line: str | None, begun: float | None = None) -> bool:
         """Hand *line* to trio and wait until it is taken; False once trio has gone."""
         try:
-            trio.from_thread.run(self._put, line, trio_token=self._token)
+            trio.from_thread.run(self._put, line, begun, trio_token=self._token)
         except (trio.RunFinishedError, trio.Cancelled, trio.BrokenResourceError):
             return False
         return True
 
-    async def _put(self, line: str | None) -> None:
+    async def _put(self, line: str | None, begun: float | None) -> None:
         if line is None:
             await self._lines_in.aclose()
-        else:
-            # Stamped as Enter is pressed, not when trio gets round to the line.
-            await self._lines_in.send((line, trio.current_time()))
+            return
+        # Stamped when its first character was typed, on trio's clock: a "y" typed
+        # for one question and sent with Enter after another replaced it answers
+        # neither (peer._questions).
+        typing = 0.0 if begun is None else max(0.0, time.perf_counter() - begun)
+        await self._lines_in.send((line, trio.current_time() - typing))
 
 
 def _exit_app(session: PromptSession[str]) -> None:

@@ -29,6 +29,7 @@ import trio
 from peer._connection import open_relay_connection
 from peer._errors import (
     ConnectionLostError,
+    PlaceLostError,
     RelayRefusedError,
     RelayUnreachableError,
     SessionLostError,
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from codec import Limits
     from peer._connection import RelayConnection
 
-__all__ = ["backoff", "reconnect"]
+__all__ = ["PLACE_DELAY", "backoff", "reconnect", "visit"]
 
 log = logging.getLogger("helpline.peer")
 
@@ -54,6 +55,9 @@ FIRST_CONNECT = 1.0
 #: A member whose relay is up but has no room yet (the host has not re-created
 #: it) asks again within this long, whatever the back-off had reached.
 ROOM_DELAY = 0.5
+#: A member refused its place comes back (and looks in the standby room) about this
+#: often: each try is a refused join at the relay, of which an address has 20 a minute.
+PLACE_DELAY = 10.0
 
 
 def backoff(rng: random.Random | None = None) -> Iterator[float]:
@@ -102,6 +106,10 @@ async def reconnect(
             )
         except RelayRefusedError as e:
             last = str(e)
+            if e.reason == "place-taken" and room is None:
+                # The relay restarted and someone re-created our room before us, or
+                # holds our id in it: the session has to move, or be looked for.
+                raise PlaceLostError(f"{why}; {last}") from e
             if e.reason == "no-such-room":
                 # The relay is up and the host is on its way: ask again soon, and
                 # start backing off afresh should the relay go away again.
@@ -119,6 +127,20 @@ async def reconnect(
     raise SessionLostError(
         f"{why}; reconnecting did not work within {within:g} s (last try: {last})"
     )
+
+
+async def visit(
+    stack: AsyncExitStack, previous: RelayConnection, *, room: str, limits: Limits
+) -> RelayConnection | None:
+    """One try at *room* with *previous*'s endpoint id, creating nothing: the new
+    connection (owned by *stack*) if the room is there, else None."""
+    try:
+        return await _attempt(
+            stack, previous, room=room, floor=None, limits=limits, within=_connect_within(1)
+        )
+    except (RelayRefusedError, RelayUnreachableError, ConnectionLostError) as e:
+        log.info("the session is not in room %s: %s", room, e)
+        return None
 
 
 def _connect_within(attempt: int) -> float:

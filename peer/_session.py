@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import random
 from contextlib import AsyncExitStack
 from functools import partial
 from typing import TYPE_CHECKING
@@ -69,6 +70,7 @@ from codec import (
     RoomMoved,
     RoomTaken,
     SessionState,
+    StandbyProbe,
     Transmit,
     TurnedAway,
     name_key,
@@ -79,6 +81,7 @@ from peer._errors import (
     ConnectionLostError,
     InvalidMessageError,
     NotAllowedError,
+    PlaceLostError,
     SessionLostError,
     UnknownMemberError,
 )
@@ -104,7 +107,8 @@ from peer._events import MemberLeft as MemberLeftEvent
 from peer._events import PrimaryChanged as PrimaryChangedEvent
 from peer._events import RoomTaken as RoomTakenEvent
 from peer._nursery import open_task_nursery
-from peer._reconnect import reconnect
+from peer._reconnect import PLACE_DELAY, reconnect
+from peer._reconnect import visit as visit_room
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -126,6 +130,11 @@ if TYPE_CHECKING:
 __all__ = ["MemberSession", "Session"]
 
 log = logging.getLogger("helpline.peer")
+#: Why a member leaves its room for a moment (codec.StandbyProbe).
+_LOOKING = (
+    "the rep's side does not answer in this room; looking for the session in the "
+    "room the rep keeps for a move"
+)
 
 #: Events a slow face may leave unread before the reader waits for it.
 EVENT_BUFFER = 256
@@ -157,6 +166,8 @@ class Session:
         self._refusal: str | None = None
         #: The room the rules said to move to, coming back (see _come_back).
         self._move_to: str | None = None
+        #: The standby room to look for the session in before coming back (StandbyProbe).
+        self._visit: str | None = None
         #: Called with a reason the moment control moves (SPEC M5): a sharing side
         #: ends its activities there, before any later message is looked at.
         self.control_hooks: list[Callable[[str], Awaitable[None]]] = []
@@ -415,10 +426,16 @@ class Session:
             return False
         self.connected = False
         await self._call(self.rules.connection_lost)
+        visit, self._visit = self._visit, None
+        if visit is not None:
+            why = _LOOKING
         await self._emit(Reconnecting(why))
         log.info("connection lost (%s); reconnecting", why)
         give_up_at = trio.current_time() + self.resume_timeout
-        room = None
+        room, tried = None, False
+        if visit is not None and await self._visit_standby(stack, visit):
+            await self._emit(Reconnected())
+            return True
         while True:
             await stack.aclose()  # the previous replacement connection, if any
             try:
@@ -428,14 +445,31 @@ class Session:
                     room=room,
                     floor=self._floor(),
                     limits=self.limits,
-                    # A move gets what is left of the resume time, not a new one.
+                    # A move or a second try gets what is left of the resume time.
                     within=(
                         self.resume_timeout
-                        if room is None
+                        if room is None and not tried
                         else max(0.0, give_up_at - trio.current_time())
                     ),
                     why=why,
                 )
+            except PlaceLostError as e:
+                if self.rules.keeps_room:
+                    await self._call(self.rules.place_lost)
+                    if self._move_to is not None:
+                        room, self._move_to = self._move_to, None
+                        continue
+                else:
+                    # Someone holds our place here: the rep may have moved the session.
+                    standby = self.rules.standby_room
+                    if standby is not None and await self._visit_standby(stack, standby):
+                        break
+                    if trio.current_time() < give_up_at:
+                        await trio.sleep(random.uniform(PLACE_DELAY / 2, PLACE_DELAY))
+                        tried = True
+                        continue
+                await self._finish(SessionEnded(by=None, lost=str(e)))
+                return False
             except SessionLostError as e:
                 await self._finish(SessionEnded(by=None, lost=str(e)))
                 return False
@@ -450,6 +484,20 @@ class Session:
             room, self._move_to = self._move_to, None
             self.connected = False
         await self._emit(Reconnected())
+        return True
+
+    async def _visit_standby(self, stack: AsyncExitStack, room: str) -> bool:
+        """Look for the session in the standby *room*; True if we are in it now."""
+        await stack.aclose()
+        found = await visit_room(stack, self._conn, room=room, limits=self.limits)
+        if found is None:
+            return False
+        self._frames_before += self._conn.sent
+        self._conn = found
+        self.connected = True
+        await self._call(self.rules.standby_found)
+        self._move_to = None  # the move it announced: we are there already
+        await self._call(partial(self._reconnected, found.welcome.host))
         return True
 
     def _reconnected(self, host: int, now: float) -> Step:
@@ -588,6 +636,10 @@ class Session:
             case RoomTaken(host, text):
                 log.warning("the relay names endpoint %d as our room's host: %s", host, text)
                 await self._emit(RoomTakenEvent(text))
+            case StandbyProbe(room):
+                log.info("the rep does not answer in our room; looking in room %s", room)
+                self._visit = room
+                await self._conn.drop()
             case RoomMoved(room, text):
                 log.warning("a stranger holds our room on the relay; moving to room %s", room)
                 self._move_to = room

@@ -136,6 +136,8 @@ class SysinfoResponder:
         self._report: tuple[SysinfoSection, ...] | None = None
         #: A face that asks with a dialog: (rep, the report's lines); it calls :meth:`answer`.
         self.on_question: Callable[[str, list[str]], None] | None = None
+        #: The question on screen and its lines, while it stands (see :meth:`ask_with`).
+        self._standing: tuple[Question, tuple[str, ...]] | None = None
 
     async def received(
         self, sender: Member, message: SysinfoRequest | SysinfoReport | SysinfoRefused
@@ -182,14 +184,30 @@ class SysinfoResponder:
         """Each request becomes one of *questions*, open while the gate waits for it."""
 
         def put(rep: str, _lines: list[str]) -> None:
-            ask, report = self.gate.pending, self._report
+            report = self._report
             assert report is not None
+            lines = self._question_lines(rep, report)
+            standing = self._standing
+            if standing is not None and standing[1] == lines and standing[0].is_open():
+                # Asked again for the same details: the question on screen stands for
+                # the newer request (answers go to the gate's pending one), not shown
+                # again, so a rep re-asking in a loop cannot scroll everything away.
+                return
+
+            def stands() -> bool:
+                return (
+                    self.gate.pending is not None
+                    and self._standing is not None
+                    and (self._standing[0] is question)
+                )
+
             question = Question(
-                self._question_lines(rep, report),
+                lines,
                 f"{rep} (rep) asks for your system information. Allow? [y/N]",
-                lambda: ask is not None and self.gate.pending == ask,
+                stands,
                 self._answer_word,
             )
+            self._standing = (question, lines)
             questions.put(question, trio.current_time())
 
         self.on_question = put

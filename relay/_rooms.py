@@ -30,11 +30,21 @@ first to claim it, and the token it brings becomes the id's token: that is
 a relay that restarted, where a host re-creates the room and its members
 come back with the tokens the old relay gave them. Those claims are
 *unproven* (the relay cannot tell a member from a stranger who got there
-first), so in a re-created room a later claim may take an unproven id over
-for ``claim_window`` seconds, as any claim could before tokens; the
-end-to-end resume (``codec._resume``) tells the members apart, and the
-worst a stranger does is stand in a place for a while and be refused by
-everyone else. After the window whoever holds an id keeps it.
+first), so in a re-created room a later claim may take an unproven
+member's id over for ``claim_window`` seconds, as any claim could before
+tokens; the end-to-end resume (``codec._resume``) tells the members apart,
+and the worst a stranger does is stand in a place for a while and be
+refused by everyone else. After the window whoever holds an id keeps it.
+The host's id is never taken over: whoever re-created the room keeps it.
+A stranger who got there before the rep then has the room, and the rep,
+refused, moves its session to a room the stranger does not know (the
+standby room its members learnt end to end).
+
+An id is claimed only if this room gave it out, as far as the relay knows:
+a claim at or past the next fresh id is refused, since one such claim would
+otherwise use up the room's ids and shut it to every newcomer. The exception
+is a re-created room's claim window, for ids a little past its floor: a
+stranger who re-created the room first chose that floor, not the session.
 
 A token is forgotten when its joiner leaves without the host ever having
 answered it (it was never in the session), when the host kicks the id
@@ -79,7 +89,7 @@ from relay._errors import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["CLAIM_WINDOW", "MAX_AWAY", "Departure", "Joined", "Room", "Rooms"]
+__all__ = ["CLAIM_WINDOW", "MAX_AWAY", "MAX_CLAIM_AHEAD", "Departure", "Joined", "Room", "Rooms"]
 
 T = TypeVar("T")
 
@@ -90,6 +100,10 @@ CLAIM_WINDOW = 30.0
 #: Tokens kept per room for ids whose endpoint is away; a room rarely has more
 #: members than a few, and each departed stranger's id is kicked by the host.
 MAX_AWAY = 64
+#: How far past the ids a re-created room has given out a claim may reach, and
+#: only in its claim window: members coming back have ids below their host's
+#: floor, and a claim far ahead would use up the room's ids for its whole life.
+MAX_CLAIM_AHEAD = 64
 
 
 def _random_token() -> bytes:
@@ -225,6 +239,8 @@ class Rooms(Generic[T]):
                 f"there is no session {room_id} on this relay; check the session number"
             )
         claim = wanted if wanted is not None and wanted > 0 else None
+        if claim is not None and claim >= room.next_id:
+            self._check_ahead(room, claim, now)
         contested = claim is not None and self._contest(room, claim, token, now)
         replaced = room.members.get(claim) if claim is not None else None
         # The joiner waiting longest makes way (a member coming back on a new
@@ -267,12 +283,25 @@ class Rooms(Generic[T]):
             raise NoSuchMemberError(f"endpoint {endpoint_id} is not in this session")
         return room.tokens[endpoint_id]
 
+    @staticmethod
+    def _check_ahead(room: Room[T], claim: int, now: float) -> None:
+        """Refuse a claim on an id this room never gave out, but for a member of a
+        re-created room coming back just after someone else re-created it."""
+        if now < room.contest_until and claim < room.next_id + MAX_CLAIM_AHEAD:
+            return
+        raise PlaceTakenError(
+            f"there was never an endpoint {claim} in session {room.id}; join again with"
+            " the session code"
+        )
+
     def _contest(self, room: Room[T], wanted: int, token: bytes | None, now: float) -> bool:
         """May this claim have *wanted*? True if it takes the id over; raise if it may not."""
         held = room.tokens.get(wanted)
         if held is None or (token is not None and hmac.compare_digest(held, token)):
             return False
-        if wanted in room.unproven and now < room.contest_until:
+        # Never the host's place: a stranger taking it late in the window would keep
+        # the room, and the rep, refused, moves the session to its standby room.
+        if wanted in room.unproven and now < room.contest_until and wanted != room.host:
             return True
         raise PlaceTakenError(
             f"that place in session {room.id} belongs to another connection (the rejoin"

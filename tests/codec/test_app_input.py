@@ -185,3 +185,24 @@ def test_a_key_another_program_holds_for_the_desktop_is_dropped() -> None:
         "Ctrl+F12 is a shortcut of Bob's desktop, not of “Calculator”; it is not sent"
     )
     assert rules.key(KeyInput(0xFFC9, False), focused=True).verdict is DROP  # never went down
+
+
+@pytest.mark.parametrize(("modifier", "name"), [(CTRL, "Ctrl"), (ALT, "Alt")])
+def test_text_typed_while_ctrl_or_alt_is_held_is_dropped(modifier: int, name: str) -> None:
+    rules = calculator()
+    press(rules, modifier)
+    decision = rules.key(KeyInput(ord("q"), True, "q"), focused=True)
+    assert decision.verdict is DROP
+    assert decision.notice == (
+        f"text typed while {name} is held would go in as {name} shortcuts; it is not sent"
+    )
+    rules.key(KeyInput(modifier, False), focused=True)
+    assert rules.key(KeyInput(ord("q"), True, "q"), focused=True).verdict is INJECT
+
+
+def test_text_whose_key_another_program_holds_for_the_desktop_is_dropped() -> None:
+    decision = calculator().key(KeyInput(0, True, "Q"), focused=True, claimed=True)
+    assert decision.verdict is DROP
+    assert decision.notice == (
+        "Q is a shortcut of Bob's desktop, not of “Calculator”; it is not sent"
+    )

@@ -21,8 +21,9 @@ from codec import (
     Role,
     RoomMoved,
     RoomTaken,
+    StandbyProbe,
 )
-from tests.codec.session_room import HOST, Room, support_room
+from tests.codec.session_room import HOST, TIMINGS, Room, support_room
 
 BOB, CAROL, DAVE, STRANGER = 2, 3, 4, 77
 
@@ -213,3 +214,89 @@ def test_after_a_hand_over_a_relay_naming_either_rep_as_host_warns_nobody() -> N
     dave = room.machine(DAVE)
     assert dave is not None
     assert [m.room for m in room.of(BOB, RoomMoved)] == [dave.standby_room]
+
+
+def test_a_rep_the_relay_refuses_its_own_place_moves_the_session_to_its_standby_room() -> None:
+    room = three()
+    standby = room.host.standby_room
+    room.drop(*room.everyone())
+    room.apply(HOST, room.host.place_lost(room.now))
+    [moved] = room.of(HOST, RoomMoved)
+    assert moved.room == standby
+    assert room.host.code.room == standby
+
+
+def restarted_with_the_reps_place_taken(room: Room) -> None:
+    """A stranger re-created the room first and holds the rep's id: the members
+    come back to it and get no answer from "the rep"."""
+    room.drop(*room.everyone())
+    for eid in (BOB, CAROL):
+        room.reconnect(eid, host=HOST)  # offline: what they send the rep's id is lost
+
+
+def test_a_member_whose_rep_does_not_answer_after_a_restart_looks_in_the_standby_room() -> None:
+    room = three()
+    standby = room.host.standby_room
+    restarted_with_the_reps_place_taken(room)
+    room.advance(TIMINGS.standby_probe_after + 1)
+    for eid in (BOB, CAROL):
+        [probe] = room.of(eid, StandbyProbe)
+        assert probe.room == standby
+
+
+def test_a_member_whose_rep_answers_after_a_restart_stays_in_its_room() -> None:
+    room = three()
+    room.drop(*room.everyone())
+    for eid in room.everyone():
+        room.reconnect(eid, host=HOST)
+    room.advance(TIMINGS.standby_probe_after + 1)
+    assert all(room.of(eid, StandbyProbe) == [] for eid in (BOB, CAROL))
+
+
+def test_the_rep_and_its_members_meet_again_in_the_standby_room_and_chat_goes_on() -> None:
+    room = three()
+    restarted_with_the_reps_place_taken(room)
+    room.advance(TIMINGS.standby_probe_after + 1)
+    room.drop(BOB, CAROL)  # each leaves the stranger's room to look
+    room.apply(HOST, room.host.place_lost(room.now))
+    room.reconnect(HOST)
+    for eid in (BOB, CAROL):
+        member = room.members[eid]
+        room.offline.discard(eid)
+        step = room.apply(eid, member.standby_found(room.now))
+        assert [e for e in step.events if isinstance(e, RoomMoved)]
+        room.apply(eid, member.reconnected(room.now, host=HOST))
+        room.flush()
+    chat(room, BOB, "found you")
+    assert heard(room, HOST) == ["found you"]
+    assert heard(room, CAROL) == ["found you"]
+    assert all(room.of(eid, Ended) == [] for eid in room.everyone())
+
+
+def test_a_member_the_rep_removes_does_not_learn_the_next_standby_room() -> None:
+    room = three()
+    before = room.host.standby_room
+    room.apply(HOST, room.host.remove(BOB, room.now))
+    room.flush()
+    after = room.host.standby_room
+    assert after not in (None, before)
+    assert room.members[CAROL].standby_room == after
+    assert room.members[BOB].standby_room != after
+
+
+def test_a_member_that_never_finds_its_rep_gives_up_after_the_resume_time() -> None:
+    # The stranger holds the rep's place, and the rep is gone for good: each visit
+    # to the standby room finds nothing, and the visits do not restart the clock.
+    room = three()
+    restarted_with_the_reps_place_taken(room)
+    timings = room.members[BOB].timings
+    for _ in range(int(timings.resume_timeout / timings.standby_probe_after) + 2):
+        room.advance(timings.standby_probe_after + 1)
+        if room.of(BOB, Ended):
+            break
+        assert room.of(BOB, StandbyProbe)
+        room.drop(BOB)
+        room.reconnect(BOB, host=HOST)
+    [ended] = room.of(BOB, Ended)
+    assert ended.reason is not None
+    assert "did not come back" in ended.reason

@@ -153,3 +153,23 @@ async def test_a_customer_removed_by_the_rep_is_left_with_no_prompt_behind(
         rows = [row for row in bob.rows() if row]
         assert "".join(rows).endswith("ask the rep for a new code"), rows  # the last, wrapped
         assert not [row for row in rows if row.startswith(">")], rows
+
+
+async def test_a_y_typed_for_one_question_does_not_answer_the_one_that_replaced_it(
+    tmp_path: Path, relay_process: str
+) -> None:
+    async with rep_on_pipes_customer_on_a_terminal(tmp_path, relay_process) as (alice, bob):
+        await alice.send("/file-access")
+        await bob.wait_for(r"asks for file access")
+        await bob.type("y")  # meant for file access; Enter comes after the swap
+        await alice.send("/end-files")
+        await bob.wait_for(r"^\* Alice ended file transfer$")
+        await alice.send("/sysinfo")
+        await bob.wait_for(r"^\s+Helpline version: ")  # the details to be sent
+        await bob.wait_for(r"^Allow\? \[y/N\]$")
+        await bob.press(ENTER)
+        await bob.wait_for(r"came before this question was shown; nothing was sent")
+        await bob.type("n")
+        await bob.press(ENTER)
+        await alice.expect(r"^! Bob refused to send system information\.$")
+        assert not any("granted" in line for line in alice.lines if "system" in line)

@@ -253,3 +253,27 @@ async def test_the_config_file_sets_how_long_an_invitation_code_stays_open(
         await alice.expect(rf"^Session code: {CODE}$")
         await alice.send("/invite link")
         await alice.expect(r"^\* The link's code, \S+, is its own: it admits one person within 2 h")
+
+
+async def test_cancel_takes_the_number_the_list_showed_even_after_an_earlier_one_was_used(
+    tmp_path: Path, relay_process: str
+) -> None:
+    rep, cust = machine(tmp_path, "rep"), machine(tmp_path, "customer")
+    async with rep.run("alice", "start", "--relay", relay_process, "--name", "Alice") as alice:
+        await alice.expect(rf"^Session code: {CODE}$")
+        await alice.expect(r"^Join link: ")  # the read-out code's
+        await alice.send("/invite link")
+        link = (await alice.expect(r"^Join link: (\S+)$")).group(1)
+        used = (await alice.expect(r"^\* The link's code, (\S+), is its own")).group(1)
+        await alice.send("/invite link")
+        other = (await alice.expect(r"^\* The link's code, (\S+), is its own")).group(1)
+        await alice.send("/invite list")
+        await alice.expect(rf"^  2\. {other} for a customer")
+        async with cust.run("bob", "join", link, "--name", "Bob") as bob:
+            await bob.expect(r"^In this session: Alice \(rep\)$")
+            await alice.expect(r"^\* Bob joined")
+            # 1 was Bob's, used since the list: 1 is not the next one now.
+            await alice.send("/invite cancel 1")
+            await alice.expect(rf"^! invitation 1 \({used}\) is no longer open: it was used")
+            await alice.send("/invite cancel 2")
+            await alice.expect(rf"^\* The invitation with the code {other} is withdrawn")

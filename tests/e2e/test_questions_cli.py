@@ -279,3 +279,18 @@ async def test_an_offer_from_another_customer_is_refused_in_one_line_and_kept_no
                 == ["! Refused a file message from Mallory: only the rep sends files to a customer"]
                 * 3
             )
+
+
+async def test_a_rep_asking_again_and_again_for_the_same_details_shows_the_question_once(
+    relay_process: str, tmp_path: Path
+) -> None:
+    async with hostile_rep_and_bob(relay_process, tmp_path / "bob") as (alice, bob_id, bob):
+        for request in range(1, 11):
+            await alice.send_message(bob_id, SysinfoRequest(request))
+        await alice.send_chat("done asking")  # after every request, in order
+        await bob.expect(r"^\[rep\] Alice: done asking$")
+        asked = [line for line in bob.lines if line.endswith("asks for your system information.")]
+        assert asked == ["Alice (rep) asks for your system information."]
+        await bob.send("n")
+        # The answer is for the newest request, the one the question stands for now.
+        assert (await hears(alice, SysinfoRefused)).request == 10

@@ -58,7 +58,7 @@ def test_a_member_coming_back_gets_its_old_id_and_replaces_its_dead_connection()
 
 def test_an_id_asked_for_is_never_given_to_a_newcomer_later() -> None:
     rooms = make_rooms(per_room=5)
-    rooms.create("abc", "host", now=0.0)
+    rooms.create("abc", "host", now=0.0, wanted=1)  # re-created, with no floor
     rooms.join("abc", "carol back first", now=0.0, wanted=3)
     assert rooms.join("abc", "newcomer", now=0.0).id == 4
 

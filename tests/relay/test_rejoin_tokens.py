@@ -157,12 +157,29 @@ def test_after_a_restart_the_first_to_claim_an_id_sets_its_token() -> None:
     assert (again.replaced, again.contested) == ("bob back", False)
 
 
-def test_in_a_re_created_room_the_rep_takes_its_id_back_from_a_stranger_who_was_first() -> None:
+def test_in_a_re_created_room_a_member_takes_its_id_back_from_a_stranger_who_was_first() -> None:
     rooms = make_rooms()
-    rooms.create("abc", "stranger", now=0.0, wanted=1, floor=5)
-    rep = rooms.join("abc", "rep", now=CLAIM_WINDOW - 1, wanted=1, token=REPS_OLD)
-    assert (rep.id, rep.replaced, rep.contested) == (1, "stranger", True)
-    assert rooms.token("abc", 1) == REPS_OLD
+    rooms.create("abc", "rep", now=0.0, wanted=1, floor=5, token=REPS_OLD)
+    rooms.join("abc", "stranger", now=1.0, wanted=2, token=STRANGER)
+    bob = rooms.join("abc", "bob", now=CLAIM_WINDOW - 1, wanted=2, token=BOBS_OLD)
+    assert (bob.id, bob.replaced, bob.contested) == (2, "stranger", True)
+    assert rooms.token("abc", 2) == BOBS_OLD
+
+
+def test_nobody_takes_the_hosts_id_from_whoever_re_created_the_room() -> None:
+    # Not the rep from a stranger who was first (the rep moves its session
+    # elsewhere instead), nor a stranger from the rep late in the window.
+    rooms = make_rooms()
+    rooms.create("abc", "stranger", now=0.0, wanted=1, floor=5, token=STRANGER)
+    with pytest.raises(PlaceTakenError):
+        rooms.join("abc", "rep", now=1.0, wanted=1, token=REPS_OLD)
+    rooms = make_rooms()
+    rooms.create("abc", "rep", now=0.0, wanted=1, floor=5, token=REPS_OLD)
+    with pytest.raises(PlaceTakenError):
+        rooms.join("abc", "stranger", now=CLAIM_WINDOW - 0.1, wanted=1, token=STRANGER)
+    room = rooms.get("abc")
+    assert room is not None
+    assert room.members[1] == "rep"
 
 
 def test_after_the_claim_window_whoever_holds_an_unproven_id_keeps_it() -> None:
@@ -186,9 +203,52 @@ def test_a_fresh_id_given_out_in_a_re_created_room_cannot_be_contested() -> None
 def test_a_room_opened_afresh_has_no_claim_window() -> None:
     rooms = make_rooms()
     rooms.create("abc", "host", now=0.0)
-    rooms.join("abc", "someone", now=0.0, wanted=7, token=STRANGER)  # an id never given out
+    rooms.join("abc", "someone", now=0.0)  # id 2, never answered: no place kept
+    rooms.leave("abc", 2, now=0.0)
+    rooms.join("abc", "someone", now=0.0, wanted=2, token=STRANGER)
     with pytest.raises(PlaceTakenError):
-        rooms.join("abc", "another", now=1.0, wanted=7)
+        rooms.join("abc", "another", now=1.0, wanted=2)
+
+
+def test_an_id_the_room_never_gave_out_cannot_be_claimed() -> None:
+    rooms = make_rooms()
+    room_with_bob(rooms)
+    for wanted in (3, 2**31 - 1):
+        with pytest.raises(PlaceTakenError, match=f"never an endpoint {wanted} "):
+            rooms.join("abc", "stranger", now=1.0, wanted=wanted, token=STRANGER)
+    assert rooms.join("abc", "carol", now=2.0).id == 3
+
+
+async def test_a_claim_on_the_last_endpoint_id_does_not_shut_the_room(
+    nursery: trio.Nursery,
+) -> None:
+    relay = await start_relay(nursery)
+    with trio.fail_after(WAIT):
+        async with open_member(relay.url, "room1", hello=CreateRoom()) as host:
+            async with open_ws(relay.url, "room1") as ws:
+                rejection, _ = await refused(ws, JoinRoom(2**31 - 1, STRANGER))
+            assert rejection.reason == "place-taken"
+            async with open_member(relay.url, "room1", hello=JoinRoom()) as carol:
+                assert (carol.id, host.id) == (2, 1)
+
+
+def test_in_a_re_created_room_a_claim_far_past_the_floor_is_refused_and_newcomers_still_join() -> (
+    None
+):
+    rooms = make_rooms()
+    rooms.create("abc", "rep", now=0.0, wanted=1, floor=5, token=REPS_OLD)
+    with pytest.raises(PlaceTakenError):
+        rooms.join("abc", "stranger", now=1.0, wanted=2**31 - 1, token=STRANGER)
+    assert rooms.join("abc", "carol", now=2.0).id == 5
+
+
+def test_a_member_a_little_past_a_strangers_floor_comes_back_in_the_claim_window() -> None:
+    # A stranger re-created the room first, with a floor lower than the session's.
+    rooms = make_rooms()
+    rooms.create("abc", "stranger", now=0.0, wanted=1)
+    bob = rooms.join("abc", "bob back", now=1.0, wanted=9, token=BOBS_OLD)
+    assert bob.id == 9
+    assert rooms.join("abc", "carol", now=2.0).id == 10
 
 
 async def test_in_a_re_created_room_each_take_over_costs_a_refused_join(
@@ -196,11 +256,14 @@ async def test_in_a_re_created_room_each_take_over_costs_a_refused_join(
 ) -> None:
     relay = await start_relay(nursery, failed_joins_per_minute=1)
     with trio.fail_after(WAIT):
-        async with open_member(relay.url, "room1", hello=CreateRoom(1, 5)) as first:
-            async with open_member(relay.url, "room1", hello=JoinRoom(1, REPS_OLD)) as rep:
-                assert rep.id == 1
-                seen, _ = await first.closed()
-                assert [e.reason for e in seen if isinstance(e, RelayRejected)] == ["replaced"]
-                async with open_ws(relay.url, "room1") as ws:
-                    rejection, _ = await refused(ws, JoinRoom(1, STRANGER))
-                assert rejection.reason == "rate-limited"
+        async with (
+            open_member(relay.url, "room1", hello=CreateRoom(1, 5, REPS_OLD)),
+            open_member(relay.url, "room1", hello=JoinRoom(2, STRANGER)) as first,
+            open_member(relay.url, "room1", hello=JoinRoom(2, BOBS_OLD)) as bob,
+        ):
+            assert bob.id == 2
+            seen, _ = await first.closed()
+            assert [e.reason for e in seen if isinstance(e, RelayRejected)] == ["replaced"]
+            async with open_ws(relay.url, "room1") as ws:
+                rejection, _ = await refused(ws, JoinRoom(2, STRANGER))
+            assert rejection.reason == "rate-limited"

@@ -139,6 +139,33 @@ async def test_a_key_a_desktop_hotkey_holds_is_not_sent(relay_url: str, xdisplay
         hotkeys.close()
 
 
+async def test_text_whose_key_a_desktop_hotkey_holds_is_not_typed(
+    relay_url: str, xdisplay: str
+) -> None:
+    from Xlib import XK, X, display
+
+    hotkeys = display.Display(xdisplay)  # a daemon's Shift+Q for the desktop
+    root = hotkeys.screen().root
+    q = hotkeys.keysym_to_keycode(XK.XK_q)
+    root.grab_key(q, X.ShiftMask, False, X.GrabModeAsync, X.GrabModeAsync)
+    hotkeys.sync()
+    try:
+        async with controlling(relay_url, xdisplay) as (pair, calc, _):
+            await key(pair, 0, "Q")  # typed as Shift and the Q key
+            await told(
+                pair, "Q is a shortcut of Bob's desktop, not of “Calculator”; it is not sent"
+            )
+            await key(pair, 0, "q")
+            assert await calc.typed(1) == "q"
+            hotkeys.sync()
+            pressed = []
+            while hotkeys.pending_events():
+                pressed.append(hotkeys.next_event().type)
+            assert X.KeyPress not in pressed
+    finally:
+        hotkeys.close()
+
+
 async def test_under_a_window_manager_the_shared_window_is_activated_and_gets_the_keys(
     relay_url: str,
 ) -> None:
