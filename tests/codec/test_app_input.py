@@ -85,6 +85,22 @@ def test_a_release_of_a_key_never_pressed_here_is_dropped() -> None:
         ((CTRL,), ESCAPE, "Ctrl+Esc"),
         ((), 0xFF61, "Print Screen"),
         ((), 0x1008FF2C, "a desktop key (launcher, power or console)"),  # XF86Eject
+        # Keys the X server acts on itself: mouse keys, Terminate_Server, AccessX, locks.
+        ((), 0xFEE9, "key 0xfee9 (the X server's mouse keys: it moves and clicks the pointer)"),
+        ((), 0xFEF9, "key 0xfef9 (the X server's mouse keys: it moves and clicks the pointer)"),
+        (
+            (SHIFT,),
+            0xFF7F,
+            "Shift+Num Lock (the X server's mouse keys: it moves and clicks the pointer)",
+        ),
+        ((), 0xFED5, "Terminate_Server (it ends the whole X session)"),
+        ((), 0xFE75, "key 0xfe75 (an accessibility switch: it changes the keyboard until undone)"),
+        ((), 0xFE07, "key 0xfe07 (an X keyboard lock or server function)"),  # ISO_Group_Lock
+        (
+            (),
+            0x1008FE20,
+            "key 0x1008fe20 (an X server function: console, grab release, video mode)",
+        ),
     ],
 )
 def test_keys_that_act_on_the_desktop_are_dropped(
@@ -95,6 +111,7 @@ def test_keys_that_act_on_the_desktop_are_dropped(
     decision = rules.key(KeyInput(key, True), focused=True)
     assert decision.verdict is DROP
     assert decision.notice == (f"{name} acts on Bob's desktop, not on “Calculator”; it is not sent")
+    assert rules.key(KeyInput(key, False), focused=True).verdict is DROP  # never went down
 
 
 def test_a_typed_tab_under_a_held_alt_is_alt_tab() -> None:
@@ -206,37 +223,6 @@ def test_text_whose_key_another_program_holds_for_the_desktop_is_dropped() -> No
     assert decision.notice == (
         "Q is a shortcut of Bob's desktop, not of “Calculator”; it is not sent"
     )
-
-
-@pytest.mark.parametrize(
-    ("held", "key", "name"),
-    [
-        ((), 0xFEE9, "key 0xfee9 (the X server's mouse keys: it moves and clicks the pointer)"),
-        ((), 0xFEF9, "key 0xfef9 (the X server's mouse keys: it moves and clicks the pointer)"),
-        (
-            (SHIFT,),
-            0xFF7F,
-            "Shift+Num Lock (the X server's mouse keys: it moves and clicks the pointer)",
-        ),
-        ((), 0xFED5, "Terminate_Server (it ends the whole X session)"),
-        ((), 0xFE75, "key 0xfe75 (an accessibility switch: it changes the keyboard until undone)"),
-        ((), 0xFE07, "key 0xfe07 (an X keyboard lock or server function)"),  # ISO_Group_Lock
-        (
-            (),
-            0x1008FE20,
-            "key 0x1008fe20 (an X server function: console, grab release, video mode)",
-        ),
-    ],
-)
-def test_keys_the_x_server_acts_on_itself_are_dropped(
-    held: tuple[int, ...], key: int, name: str
-) -> None:
-    rules = calculator()
-    assert press(rules, *held) == [INJECT] * len(held)
-    decision = rules.key(KeyInput(key, True), focused=True)
-    assert decision.verdict is DROP
-    assert decision.notice == f"{name} acts on Bob's desktop, not on “Calculator”; it is not sent"
-    assert rules.key(KeyInput(key, False), focused=True).verdict is DROP  # never went down
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ showing that Terminal recorded nothing the rep sent.
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from codec import Activity, KeyInput, PointerButton, PointerMotion
 from peer._share_events import ShareNotice, ViewOpened
@@ -43,6 +43,15 @@ async def key(pair: Pair, keysym: int, text: str = "") -> None:
 async def click(pair: Pair, x: int, y: int) -> None:
     for event in (PointerMotion(x, y), PointerButton(1, True, x, y), PointerButton(1, False, x, y)):
         await pair.rep_sharing.send_input(event)
+
+
+def received(client: Any) -> list[int]:
+    """The types of the events an X client (a desktop daemon) got so far."""
+    client.sync()  # whatever reached it is queued here now
+    types = []
+    while client.pending_events():
+        types.append(client.next_event().type)
+    return types
 
 
 async def recorded_nothing(probe: Probe) -> None:
@@ -132,11 +141,7 @@ async def test_a_key_a_desktop_hotkey_holds_is_not_sent(relay_url: str, xdisplay
             )
             await key(pair, 0, "k")
             assert await calc.typed(1) == "k"
-            hotkeys.sync()  # whatever reached the daemon before "k" is queued here now
-            pressed = []
-            while hotkeys.pending_events():
-                pressed.append(hotkeys.next_event().type)
-            assert X.KeyPress not in pressed
+            assert X.KeyPress not in received(hotkeys)
     finally:
         hotkeys.close()
 
@@ -159,11 +164,7 @@ async def test_text_whose_key_a_desktop_hotkey_holds_is_not_typed(
             )
             await key(pair, 0, "q")
             assert await calc.typed(1) == "q"
-            hotkeys.sync()
-            pressed = []
-            while hotkeys.pending_events():
-                pressed.append(hotkeys.next_event().type)
-            assert X.KeyPress not in pressed
+            assert X.KeyPress not in received(hotkeys)
     finally:
         hotkeys.close()
 
@@ -255,10 +256,6 @@ async def test_alt_click_and_a_desktop_mouse_binding_are_not_sent(
             )
             await click(pair, 50, 60)  # Ctrl+click is the application's own: it goes in
             assert (await calc.next("click"))["click"] == [50, 60, 1]
-            daemon.sync()
-            pressed = []
-            while daemon.pending_events():
-                pressed.append(daemon.next_event().type)
-            assert X.ButtonPress not in pressed
+            assert X.ButtonPress not in received(daemon)
     finally:
         daemon.close()
