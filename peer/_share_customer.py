@@ -488,7 +488,12 @@ class CustomerSharing(SharingSide):
             if not machine.permits(Permission.CLIPBOARD):
                 continue
             if confined is not None and not confined.copied_here(owner):
-                log.info("a copy made outside the shared application is not sent")
+                # Said, since the application itself can still paste it where the rep sees it.
+                title = self._window_title(rep_id)
+                await self._notice(
+                    f"* Not sent to {self._reps[rep_id].name}: what you copied outside "
+                    f"“{title}” (pasted into “{title}”, it would show on their screen)."
+                )
                 continue
             await self._send(rep_id, ClipboardText(text))
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import trio
 
 from codec import Activity, ClipboardText
-from peer._share_events import ConsentAsked, ShareRejected, ViewOpened
+from peer._share_events import ConsentAsked, ShareNotice, ShareRejected, ViewOpened
 from tests.sharing.pair import next_share, open_pair, pending
 from tests.sharing.test_sharing import start
 from tests.x11.probe import open_probe
@@ -85,7 +85,14 @@ async def test_under_control_of_one_application_only_its_copies_reach_the_rep(
             await start(pair, Activity.CONTROL_APP, title="Calculator")
             await next_share(pair.rep_sharing, ViewOpened)
             await keepass.command("copy hunter2-bank-password")  # the customer, elsewhere
-            await trio.sleep(0.5)  # time for a copy to travel, were it sent
+            while not (
+                told := await next_share(pair.customer_sharing, ShareNotice)
+            ).text.startswith("* Not sent"):
+                pass  # the grant's own lines
+            assert told.text == (
+                "* Not sent to Alice: what you copied outside “Calculator” (pasted into"
+                " “Calculator”, it would show on their screen)."
+            )
             assert await pasted(rep_app, None, tries=1) is None
             await calc.command("copy 1234.5")
             assert await pasted(rep_app, "1234.5") == "1234.5"
