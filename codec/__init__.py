@@ -149,6 +149,7 @@ from codec._safe_names import (
     safe_relative_path,
     split_relative_path,
 )
+from codec._server_keys import DesktopInput, server_action
 from codec._session_events import (
     Action,
     AttemptRefused,
@@ -324,6 +325,7 @@ __all__ = [
     "Delivered",
     "DenyCause",
     "Departure",
+    "DesktopInput",
     "Disconnect",
     "DoorState",
     "Ended",
@@ -470,6 +472,7 @@ __all__ = [
     "relay_says",
     "render_report",
     "safe_relative_path",
+    "server_action",
     "split_relative_path",
     "split_send",
     "text_problem",

@@ -27,6 +27,13 @@ stacked above it. The rules:
   character's own key, the held modifier still down, so Ctrl held and "q"
   typed is Ctrl+Q, a shortcut the key rules above would have judged. The
   rep's viewer sends no text with those held; only a forged event does.
+- A key the X server acts on by itself (:func:`codec.server_action`: mouse
+  keys, accessibility switches, Terminate_Server) never goes in, and nor
+  does any key outside those an application gets from the rep's viewer:
+  characters, the function, cursor, editing and modifier keys, AltGr and
+  Enter on the keypad. The keypad's other keys, and F25-F35, are the X
+  server's mouse keys while the customer has those on; the viewer sends
+  the keypad's digits as text.
 - Alt+F4 goes in: it closes the focused window, which the focus rule makes
   the shared one, as its own Quit would. The window manager's frame (title
   bar, close button) stays out of reach: it is outside the window's box.
@@ -34,6 +41,11 @@ stacked above it. The rules:
   the shared window and under no window stacked above it: there the
   customer's screen shows another application, which the rep's picture
   blanks.
+- A click or a wheel step never goes in while the rep holds Alt (window
+  managers move and resize windows with Alt and the mouse), nor where
+  another program holds that button with the modifiers held now for the
+  whole desktop (a mouse binding: a passive grab on the root window, which
+  the customer's peer asks the X server about, as for keys).
 - What the rep holds down (a key, a button) is let up even where a new
   press would be dropped, so nothing stays stuck; a release of something
   never pressed here is dropped.
@@ -49,6 +61,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from codec._server_keys import server_action
 from codec._share_messages import KeyInput, PointerButton, PointerMotion, PointerWheel
 
 if TYPE_CHECKING:
@@ -68,7 +81,21 @@ _PRINT, _SYS_REQ = 0xFF61, 0xFF15
 _VENDOR = range(0x1008FE00, 0x1008FFFF + 1)
 #: The keysym a character of typed text stands for, where it differs from its code point.
 _CHAR_KEYSYMS = {"\t": _TAB, "\n": 0xFF0D, "\r": 0xFF0D, "\b": 0xFF08, "\x1b": _ESCAPE}
-_HELD = ((_CONTROL, "Ctrl"), (_ALT, "Alt"), (frozenset({0xFFE1, 0xFFE2}), "Shift"))
+_SHIFT = frozenset({0xFFE1, 0xFFE2})
+_HELD = ((_CONTROL, "Ctrl"), (_ALT, "Alt"), (_SHIFT, "Shift"))
+#: Keys without a character the rep's viewer sends (and an application may get):
+#: BackSpace, Tab, Linefeed, Clear, Return, Pause, Scroll Lock, Escape, Delete, the
+#: cursor and editing keys, Mode_switch, Num Lock, keypad Enter, F1-F24, the
+#: modifiers, AltGr and ISO_Left_Tab.
+_APPLICATION_KEYS = (
+    frozenset({0xFF08, 0xFF09, 0xFF0A, 0xFF0B, 0xFF0D, 0xFF13, 0xFF14, 0xFF1B, 0xFFFF})
+    | frozenset(range(0xFF50, 0xFF58 + 1))
+    | frozenset(range(0xFF60, 0xFF6B + 1))
+    | frozenset({0xFF7E, 0xFF7F, 0xFF8D, 0xFE03, _LEFT_TAB})
+    | frozenset(range(_F1, _F1 + 24))
+    | frozenset(range(0xFFE1, 0xFFEE + 1))
+)
+_BUTTONS = {1: "click", 2: "middle click", 3: "right click"}
 _NAMES = {
     _TAB: "Tab", _LEFT_TAB: "Tab", _ESCAPE: "Esc", _SPACE: "Space", _GRAVE: "`",
     0xFFFF: "Del", 0xFF08: "Backspace", 0xFF0D: "Enter",
@@ -114,6 +141,16 @@ def _key_name(keysym: int) -> str:
     if 0x21 <= keysym <= 0x7E:
         return chr(keysym).upper()
     return f"key {keysym:#x}"
+
+
+def _application_key(keysym: int) -> bool:
+    """True for a keysym an application gets from the rep's viewer (a character or a plain key)."""
+    return (
+        0x20 <= keysym <= 0x7E
+        or 0xA0 <= keysym <= 0xFF
+        or 0x01000000 <= keysym <= 0x0110FFFF  # Unicode characters
+        or keysym in _APPLICATION_KEYS
+    )
 
 
 def desktop_shortcut(keysym: int, *, ctrl: bool, alt: bool) -> str | None:
@@ -175,14 +212,20 @@ class ApplicationInput:
             self._keys.discard(event.keysym)
             return InputDecision(InputVerdict.RELEASE)
         ctrl, alt = bool(self._keys & _CONTROL), bool(self._keys & _ALT)
+        shift = bool(self._keys & _SHIFT)
         pressed = (
             [_CHAR_KEYSYMS.get(c, ord(c)) for c in event.text] if event.text else [event.keysym]
         )
         for keysym in pressed:
-            shortcut = desktop_shortcut(keysym, ctrl=ctrl, alt=alt)
+            shortcut = server_action(keysym, ctrl=ctrl, alt=alt, shift=shift)
+            if shortcut is None:
+                shortcut = desktop_shortcut(keysym, ctrl=ctrl, alt=alt)
             if shortcut is not None:
                 why = f"{shortcut} acts on {self.customer}'s desktop, not on “{self.title}”"
                 return self._drop(self._keys_told, f"{why}; it is not sent")
+        if not event.text and not _application_key(event.keysym):
+            why = f"{_key_name(event.keysym)} is not a key of an application"
+            return self._drop(self._keys_told, f"{why}; it is not sent to “{self.title}”")
         if event.text and (ctrl or alt):
             held = "Ctrl" if ctrl else "Alt"
             why = f"text typed while {held} is held would go in as {held} shortcuts"
@@ -206,11 +249,14 @@ class ApplicationInput:
         origin: tuple[int, int],
         window: Rect | None,
         covering: Sequence[Rect],
+        claimed: bool = False,
     ) -> InputDecision:
         """May *event* go in? *origin* is the screen point of the rep's picture's corner.
 
         *window* is where the shared window is now (None once it is gone) and
-        *covering* the boxes of the windows stacked above it.
+        *covering* the boxes of the windows stacked above it. *claimed*: another
+        program holds this button (a wheel step's), with the modifiers held now,
+        as a mouse binding for the whole desktop.
         """
         point = (origin[0] + event.x, origin[1] + event.y)
         why = ""
@@ -223,6 +269,20 @@ class ApplicationInput:
                 return InputDecision(InputVerdict.DROP)
             self._buttons.discard(event.button)
             return InputDecision(InputVerdict.RELEASE if why else InputVerdict.INJECT, point)
+        if not why and not isinstance(event, PointerMotion):
+            what = _BUTTONS.get(event.button, "button") if isinstance(event, PointerButton) else ""
+            what = what or "wheel"
+            held = "".join(f"{name}+" for keys, name in _HELD if self._keys & keys)
+            if self._keys & _ALT:
+                why = (
+                    f"Alt+{what} is the window manager's on {self.customer}'s desktop"
+                    f" (it moves and resizes windows); it is not sent"
+                )
+            elif claimed:
+                why = (
+                    f"{held}{what} is a mouse binding of {self.customer}'s desktop,"
+                    f" not of “{self.title}”; it is not sent"
+                )
         if why:
             if isinstance(event, PointerMotion):
                 return InputDecision(InputVerdict.DROP)

@@ -70,7 +70,7 @@ _DESCRIPTIONS = {
     Activity.VIEW_DESKTOP: "view your desktop",
     Activity.CONTROL_DESKTOP: "control your desktop (mouse, keyboard, clipboard)",
     Activity.VIEW_APP: "view one application",
-    Activity.CONTROL_APP: "control one application (mouse, keyboard, clipboard)",
+    Activity.CONTROL_APP: "control one application (mouse, keyboard, text copied in it)",
     Activity.SHOW_REP_DESKTOP: "show you their desktop",
 }
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import trio
 
 from codec import ApplicationInput, InputVerdict, KeyInput, PointerButton, PointerWheel, Rect
+from peer._inject import display_alive
 
 if TYPE_CHECKING:
     from codec import PointerMotion
@@ -47,6 +48,19 @@ def inject(sink: InputSink, event: InputEvent, point: tuple[int, int] | None) ->
         sink.wheel(event.dx, event.dy)
 
 
+def _pressed(event: InputEvent) -> list[int]:
+    """The X buttons *event* presses (a wheel step is a click of buttons 4-7)."""
+    if isinstance(event, PointerButton):
+        return [event.button] if event.down else []
+    if isinstance(event, PointerWheel):
+        return [
+            b
+            for steps, b in ((event.dy, 5), (-event.dy, 4), (event.dx, 7), (-event.dx, 6))
+            if steps > 0
+        ]
+    return []
+
+
 def _rect(box: Box) -> Rect:
     return Rect(box.x, box.y, box.width, box.height)
 
@@ -70,7 +84,14 @@ class ConfinedInput:
                 await trio.sleep(0.02)
 
     def inject(self, sink: InputSink, event: InputEvent, origin: Box) -> str:
-        """Play *event* if the rules allow it now; what to tell the rep ("" for nothing)."""
+        """Play *event* if the rules allow it now; what to tell the rep ("" for nothing).
+
+        Raises :class:`~peer._inject.DisplayGoneError` once the X server is gone.
+        """
+        with display_alive():
+            return self._inject(sink, event, origin)
+
+    def _inject(self, sink: InputSink, event: InputEvent, origin: Box) -> str:
         if isinstance(event, KeyInput):
             focused = event.down and self._window.focused()
             claimed = focused and (
@@ -87,12 +108,17 @@ class ConfinedInput:
                 origin=(origin.x, origin.y),
                 window=_rect(window) if window is not None else None,
                 covering=[_rect(box) for box in covering],
+                claimed=any(self._window.claimed_button(b) for b in _pressed(event)),
             )
         if decision.verdict is InputVerdict.INJECT:
             inject(sink, event, decision.point)
         elif decision.verdict is InputVerdict.RELEASE:
             inject(sink, event, None)
         return decision.notice
+
+    def copied_here(self, window_id: int) -> bool:
+        """True when a copy whose owner is *window_id* was made in the shared application."""
+        return self._window.same_program(window_id)
 
     def close(self) -> None:
         self._window.close()

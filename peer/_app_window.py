@@ -6,8 +6,8 @@ of :class:`codec.ApplicationInput`). It asks the X server afresh every time
 and only what the event needs: for a key, one focus query and the walk up
 from the focused window, and whether a desktop hotkey holds the key; for a
 pointer event, the window's box and the top-level windows stacked above its
-own. A window that went away reads as
-no window, so nothing goes in.
+own, and for a press whether a desktop mouse binding holds the button. A
+window that went away reads as no window, so nothing goes in.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import logging
 from typing import Any, Protocol
 
 from peer._capture import Box
-from peer._inject import char_keysym
+from peer._inject import char_keysym, close_display
 from peer._x11 import _open_display
 
 __all__ = ["AppWindow", "X11AppWindow"]
@@ -45,6 +45,12 @@ class AppWindow(Protocol):
     def claimed_text(self, text: str) -> bool:
         """True when a desktop hotkey holds the key of a character of *text*, as typed."""
 
+    def claimed_button(self, button: int) -> bool:
+        """True when a desktop mouse binding holds *button* with the modifiers down now."""
+
+    def same_program(self, window_id: int) -> bool:
+        """True when *window_id* belongs to the program whose window this is."""
+
     def close(self) -> None: ...
 
 
@@ -55,7 +61,7 @@ class X11AppWindow:
         self._window = self._display.create_resource_object("window", window_id)
 
     def close(self) -> None:
-        self._display.close()
+        close_display(self._display)
 
     def activate(self) -> None:
         from Xlib import X
@@ -112,6 +118,39 @@ class X11AppWindow:
             if found is not None and self._grabbed(found[0], shift=found[1] == 1):
                 return True
         return False
+
+    def claimed_button(self, button: int) -> bool:
+        # A press goes first to a passive grab on the root, then on the window
+        # manager's frame: a mouse binding of the desktop or of the manager.
+        from Xlib import X
+        from Xlib.error import BadAccess, CatchError, XError
+
+        try:
+            modifiers = self._root.query_pointer().mask & _MODIFIER_BITS
+            top = self._top()
+            holders = [self._root] + (
+                [top] if top is not None and top.id != self._window.id else []
+            )
+            for holder in holders:
+                catch = CatchError(BadAccess)
+                mode, mask = X.GrabModeAsync, X.ButtonPressMask
+                holder.grab_button(
+                    button, modifiers, False, mask, mode, mode, X.NONE, X.NONE, onerror=catch
+                )
+                self._display.sync()
+                if catch.get_error() is not None:
+                    return True
+                holder.ungrab_button(button, modifiers)
+                self._display.sync()  # before the press goes in through another connection
+        except XError:
+            return True  # in doubt, the press stays out
+        return False
+
+    def same_program(self, window_id: int) -> bool:
+        # The X server gives each client's resources ids that differ only in the
+        # bits of resource_id_mask: the bits above name the client (the program).
+        mask = self._display.display.info.resource_id_mask
+        return bool(window_id) and (window_id & ~mask) == (self._window.id & ~mask)
 
     def _grabbed(self, keycode: int, *, shift: bool) -> bool:
         # A desktop hotkey is a passive grab on the root window. Asking for the same

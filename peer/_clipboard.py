@@ -39,6 +39,9 @@ class ClipboardSink(Protocol):
     async def wait_copied(self) -> None:
         """Return when another program has put something on the clipboard."""
 
+    def copied_by(self) -> int:
+        """A window of the program that made the last copy (0: not known)."""
+
     async def read(self) -> str | None:
         """The clipboard's text, or None when it holds none."""
 
@@ -62,6 +65,7 @@ class X11Clipboard:
         root = self._display.screen().root
         self._window = root.create_window(0, 0, 1, 1, 0, X.CopyFromParent, X.InputOnly)
         self._owned: bytes | None = None
+        self._copied_by = 0
         self._copied = trio.Event()
         self._answer: trio.MemorySendChannel[bytes | None] | None = None
         self._display.xfixes_query_version()
@@ -79,6 +83,9 @@ class X11Clipboard:
         self._owned = text.encode("utf-8")
         self._window.set_selection_owner(self._clipboard, self._X.CurrentTime)
         self._display.flush()
+
+    def copied_by(self) -> int:
+        return self._copied_by
 
     async def wait_copied(self) -> None:
         # One waiter: a copy made while nobody waited is kept until the next wait.
@@ -110,8 +117,10 @@ class X11Clipboard:
     def _handle(self, event: Any) -> None:
         X = self._X
         if (event.type, getattr(event, "sub_code", None)) == self._owner_event:
-            if getattr(event.owner, "id", event.owner) != self._window.id:
+            owner = getattr(event.owner, "id", event.owner)
+            if owner != self._window.id:
                 self._owned = None  # someone else copied; what we held is gone
+                self._copied_by = owner or 0
                 self._copied.set()
         elif event.type == X.SelectionRequest:
             self._serve(event)
@@ -186,12 +195,19 @@ class ClipboardLink:
                 nursery.start_soon(self._clipboard.run)
                 while True:
                     await self._clipboard.wait_copied()
+                    owner = self._clipboard.copied_by()
                     text = await self._clipboard.read()
+                    if owner != self._clipboard.copied_by():
+                        continue  # copied again meanwhile: the text may be another's
                     if text and self._allowed() and clean_clipboard(text) != self._last:
                         self._last = clean_clipboard(text)
                         await self._send(self._last)
         finally:
             self._clipboard.close()
+
+    def copied_by(self) -> int:
+        """A window of the program that made the copy being sent (0: not known)."""
+        return self._clipboard.copied_by()
 
     def receive(self, text: str) -> None:
         self._last = text

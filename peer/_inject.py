@@ -3,16 +3,39 @@
 The rep's peer sends characters where it has them (not its key codes), so
 :meth:`XTestInput.type_text` finds the customer's own key for each one; a
 character the customer's keyboard layout lacks is typed through a spare key
-code, remapped for the moment, as ``xdotool`` does.
+code, remapped for the moment, as ``xdotool`` does. A keysym the X server
+would act on by itself (:func:`codec.server_action`: Terminate_Server, the
+mouse keys) is never pressed, nor bound to a spare key code: the server's
+rules would give that key the keysym's action.
+
+An X server that goes away (it ended, or was ended) raises
+:class:`DisplayGoneError` from every call, not Xlib's own error, so the
+session ends sharing with a line instead of failing.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+import logging
+from contextlib import contextmanager, suppress
+from typing import TYPE_CHECKING, Any, Protocol
 
+from codec import server_action
+from peer._capture import CaptureError
 from peer._x11 import _open_display
 
-__all__ = ["InputSink", "XTestInput", "char_keysym"]
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+log = logging.getLogger("helpline.peer")
+
+__all__ = [
+    "DisplayGoneError",
+    "InputSink",
+    "XTestInput",
+    "char_keysym",
+    "close_display",
+    "display_alive",
+]
 
 #: Keysyms for the control characters typed text may hold.
 _CONTROL_KEYSYMS = {"\n": 0xFF0D, "\r": 0xFF0D, "\t": 0xFF09, "\b": 0xFF08}
@@ -29,6 +52,28 @@ def char_keysym(char: str) -> int:
     if 0x20 <= code <= 0x7E or 0xA0 <= code <= 0xFF:
         return code
     return 0x01000000 | code
+
+
+class DisplayGoneError(CaptureError):
+    """The X server closed our connection: it ended, and the desktop with it."""
+
+
+@contextmanager
+def display_alive() -> Iterator[None]:
+    """Turn a closed X connection into :class:`DisplayGoneError` inside the block."""
+    from Xlib.error import ConnectionClosedError
+
+    try:
+        yield
+    except (ConnectionClosedError, OSError) as e:
+        log.info("the X connection closed: %s", e)
+        raise DisplayGoneError("the X display closed; the programs on it are gone") from None
+
+
+def close_display(display: Any) -> None:
+    """Close an X connection, which flushes first: a dead server's is closed quietly."""
+    with suppress(DisplayGoneError), display_alive():
+        display.close()
 
 
 class InputSink(Protocol):
@@ -59,13 +104,16 @@ class XTestInput:
 
     def close(self) -> None:
         try:
-            for button in self._buttons:
-                self._fake(self._X.ButtonRelease, button)
-            for keycode in self._keys:
-                self._fake(self._X.KeyRelease, keycode)
-            self._display.sync()
+            with display_alive():
+                for button in self._buttons:
+                    self._fake(self._X.ButtonRelease, button)
+                for keycode in self._keys:
+                    self._fake(self._X.KeyRelease, keycode)
+                self._display.sync()
+        except DisplayGoneError:
+            pass  # nothing is left to let up
         finally:
-            self._display.close()
+            close_display(self._display)
 
     def _fake(self, kind: int, detail: int = 0, **where: int) -> None:
         from Xlib.ext import xtest
@@ -73,36 +121,43 @@ class XTestInput:
         xtest.fake_input(self._display, kind, detail, **where)
 
     def move(self, x: int, y: int) -> None:
-        self._fake(self._X.MotionNotify, x=x, y=y)
-        self._display.sync()
+        with display_alive():
+            self._fake(self._X.MotionNotify, x=x, y=y)
+            self._display.sync()
 
     def button(self, button: int, down: bool) -> None:
         (self._buttons.add if down else self._buttons.discard)(button)
-        self._fake(self._X.ButtonPress if down else self._X.ButtonRelease, button)
-        self._display.sync()
-
-    def wheel(self, dx: int, dy: int) -> None:
-        for steps, negative, positive in (
-            (dy, _WHEEL_UP, _WHEEL_DOWN),
-            (dx, _WHEEL_LEFT, _WHEEL_RIGHT),
-        ):
-            for _ in range(abs(steps)):
-                button = positive if steps > 0 else negative
-                self._fake(self._X.ButtonPress, button)
-                self._fake(self._X.ButtonRelease, button)
-        self._display.sync()
-
-    def key(self, keysym: int, down: bool) -> None:
-        keycode = self._display.keysym_to_keycode(keysym) or self._remap(keysym)
-        if keycode:
-            (self._keys.add if down else self._keys.discard)(keycode)
-            self._fake(self._X.KeyPress if down else self._X.KeyRelease, keycode)
+        with display_alive():
+            self._fake(self._X.ButtonPress if down else self._X.ButtonRelease, button)
             self._display.sync()
 
+    def wheel(self, dx: int, dy: int) -> None:
+        with display_alive():
+            for steps, negative, positive in (
+                (dy, _WHEEL_UP, _WHEEL_DOWN),
+                (dx, _WHEEL_LEFT, _WHEEL_RIGHT),
+            ):
+                for _ in range(abs(steps)):
+                    button = positive if steps > 0 else negative
+                    self._fake(self._X.ButtonPress, button)
+                    self._fake(self._X.ButtonRelease, button)
+            self._display.sync()
+
+    def key(self, keysym: int, down: bool) -> None:
+        if server_action(keysym, ctrl=False, alt=False, shift=False) is not None:
+            return  # the rules refuse it first; this keeps it off every key code
+        with display_alive():
+            keycode = self._display.keysym_to_keycode(keysym) or self._remap(keysym)
+            if keycode:
+                (self._keys.add if down else self._keys.discard)(keycode)
+                self._fake(self._X.KeyPress if down else self._X.KeyRelease, keycode)
+                self._display.sync()
+
     def type_text(self, text: str) -> None:
-        for char in text:
-            self._type(char_keysym(char))
-        self._display.sync()
+        with display_alive():
+            for char in text:
+                self._type(char_keysym(char))
+            self._display.sync()
 
     def _type(self, keysym: int) -> None:
         X = self._X

@@ -32,6 +32,7 @@ from codec import (
     ConsentState,
     CreditGrant,
     DenyCause,
+    DesktopInput,
     InputRefused,
     KeyInput,
     MonitorList,
@@ -49,6 +50,7 @@ from peer._app_input import ConfinedInput, inject
 from peer._capture import CaptureError, NoScreenError
 from peer._clipboard import ClipboardLink
 from peer._errors import PeerError
+from peer._inject import DisplayGoneError
 from peer._nursery import open_task_nursery
 from peer._screen_share import Region, ScreenSharer, ScreenView, WindowGoneError
 from peer._share_backends import SharingSide
@@ -60,6 +62,7 @@ from peer._share_events import (
 
 if TYPE_CHECKING:
     from codec import Member, Message, Policy
+    from peer._capture import Box
     from peer._inject import InputSink
     from peer._share_backends import Backends, SharingSession
     from peer._x11 import WindowInfo
@@ -100,6 +103,8 @@ class CustomerSharing(SharingSide):
         self._input: InputSink | None = None
         #: Reps that control one application: their input goes into that window only.
         self._confined: dict[int, ConfinedInput] = {}
+        #: Reps that control the desktop: keys the X server acts on itself stay out.
+        self._desktop: dict[int, DesktopInput] = {}
         self._clipboard: ClipboardLink | None = None
         self._clipboard_scope: trio.CancelScope | None = None
         self._windows: dict[int, WindowInfo] = {}
@@ -490,9 +495,22 @@ class CustomerSharing(SharingSide):
         return any(m.permits(Permission.CLIPBOARD) for m in self._machines.values())
 
     async def _send_clipboard(self, text: str) -> None:
+        # The clipboard is the desktop's: a rep that controls one application gets
+        # only what was copied in that application, not a password copied elsewhere.
+        owner = self._clipboard.copied_by() if self._clipboard is not None else 0
         for rep_id, machine in self._machines.items():
-            if machine.permits(Permission.CLIPBOARD):
-                await self._send(rep_id, ClipboardText(text))
+            confined = self._confined.get(rep_id)
+            if not machine.permits(Permission.CLIPBOARD):
+                continue
+            if confined is not None and not confined.copied_here(owner):
+                # Said, since the application itself can still paste it where the rep sees it.
+                title = self._window_title(rep_id)
+                await self._notice(
+                    f"* Not sent to {self._reps[rep_id].name}: what you copied outside "
+                    f"“{title}” (pasted into “{title}”, it would show on their screen)."
+                )
+                continue
+            await self._send(rep_id, ClipboardText(text))
 
     async def _tell_status(self, rep_id: int) -> None:
         """What is on for *rep_id* now, as the customer's side sees it."""
@@ -512,21 +530,26 @@ class CustomerSharing(SharingSide):
             with scope:
                 await sharer.run()
         except (WindowGoneError, CaptureError) as e:
-            await self._notice(f"* Sharing stopped: {e}")
-            for rep_id in sharer.viewers:
-                activity = self._machines[rep_id].revoke()
-                if activity is not None:
-                    await self._send(rep_id, ConsentRevoke(activity, rep_id))
-                await self._end(rep_id)
-                await self._tell_status(rep_id)
+            await self._sharing_failed(list(sharer.viewers), e)
         finally:
             for resource in resources:
                 if resource is not None:
                     resource.close()  # type: ignore[attr-defined]
 
+    async def _sharing_failed(self, rep_ids: list[int], error: Exception) -> None:
+        """The screen or the input broke: what *rep_ids* had ends, with a line on each side."""
+        await self._notice(f"* Sharing stopped: {error}")
+        for rep_id in rep_ids:
+            activity = self._machines[rep_id].revoke()
+            if activity is not None:
+                await self._send(rep_id, ConsentRevoke(activity, rep_id))
+            await self._end(rep_id)
+            await self._tell_status(rep_id)
+
     async def _end(self, rep_id: int) -> None:
         """Whatever *rep_id* had stops now; the capture too once nobody views it."""
         self._windows.pop(rep_id, None)
+        self._desktop.pop(rep_id, None)
         confined = self._confined.pop(rep_id, None)
         if confined is not None:
             confined.close()
@@ -574,11 +597,37 @@ class CustomerSharing(SharingSide):
         confined = self._confined.get(rep_id)
         if confined is None and self._machines[rep_id].active is Activity.CONTROL_APP:
             raise ProtocolError("input for an application whose window is not known; not injected")
-        if confined is None:
-            point = None if isinstance(event, KeyInput) else (box.x + event.x, box.y + event.y)
-            inject(sink, event, point)
-        elif notice := confined.inject(sink, event, box):
+        try:
+            notice = (
+                confined.inject(sink, event, box)
+                if confined
+                else self._desktop_input(rep_id, sink, event, box)
+            )
+        except DisplayGoneError as e:
+            # The X server is gone with every program on it: nothing more is shared.
+            await self._send(rep_id, InputRefused(f"sharing stopped: {e}"[:200]))
+            viewers = list(sharer.viewers) if rep_id in sharer.viewers else [rep_id]
+            await self._sharing_failed(viewers, e)
+            return
+        if notice:
             await self._send(rep_id, InputRefused(notice[:200]))
+
+    def _desktop_input(
+        self,
+        rep_id: int,
+        sink: InputSink,
+        event: PointerMotion | PointerButton | PointerWheel | KeyInput,
+        box: Box,
+    ) -> str:
+        """Play *event* on the whole desktop; what to tell the rep ("" for nothing)."""
+        if isinstance(event, KeyInput):
+            rules = self._desktop.setdefault(rep_id, DesktopInput(self._session.name))
+            allowed, notice = rules.key(event)
+            if allowed:
+                inject(sink, event, None)
+            return notice
+        inject(sink, event, (box.x + event.x, box.y + event.y))
+        return ""
 
     def _describe(self, rep_id: int) -> str:
         machine = self._machines[rep_id]

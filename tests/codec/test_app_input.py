@@ -85,6 +85,22 @@ def test_a_release_of_a_key_never_pressed_here_is_dropped() -> None:
         ((CTRL,), ESCAPE, "Ctrl+Esc"),
         ((), 0xFF61, "Print Screen"),
         ((), 0x1008FF2C, "a desktop key (launcher, power or console)"),  # XF86Eject
+        # Keys the X server acts on itself: mouse keys, Terminate_Server, AccessX, locks.
+        ((), 0xFEE9, "key 0xfee9 (the X server's mouse keys: it moves and clicks the pointer)"),
+        ((), 0xFEF9, "key 0xfef9 (the X server's mouse keys: it moves and clicks the pointer)"),
+        (
+            (SHIFT,),
+            0xFF7F,
+            "Shift+Num Lock (the X server's mouse keys: it moves and clicks the pointer)",
+        ),
+        ((), 0xFED5, "Terminate_Server (it ends the whole X session)"),
+        ((), 0xFE75, "key 0xfe75 (an accessibility switch: it changes the keyboard until undone)"),
+        ((), 0xFE07, "key 0xfe07 (an X keyboard lock or server function)"),  # ISO_Group_Lock
+        (
+            (),
+            0x1008FE20,
+            "key 0x1008fe20 (an X server function: console, grab release, video mode)",
+        ),
     ],
 )
 def test_keys_that_act_on_the_desktop_are_dropped(
@@ -95,6 +111,7 @@ def test_keys_that_act_on_the_desktop_are_dropped(
     decision = rules.key(KeyInput(key, True), focused=True)
     assert decision.verdict is DROP
     assert decision.notice == (f"{name} acts on Bob's desktop, not on “Calculator”; it is not sent")
+    assert rules.key(KeyInput(key, False), focused=True).verdict is DROP  # never went down
 
 
 def test_a_typed_tab_under_a_held_alt_is_alt_tab() -> None:
@@ -206,3 +223,57 @@ def test_text_whose_key_another_program_holds_for_the_desktop_is_dropped() -> No
     assert decision.notice == (
         "Q is a shortcut of Bob's desktop, not of “Calculator”; it is not sent"
     )
+
+
+@pytest.mark.parametrize(
+    ("key", "name"),
+    [
+        (0xFF20, "key 0xff20"),  # Multi_key
+        (0xFFB1, "key 0xffb1"),  # KP_1 and KP_End: mouse keys once those are on
+        (0xFF9C, "key 0xff9c"),
+        (0xFFD6, "F25"),  # a mouse key too
+        (0x6C1, "key 0x6c1"),  # a legacy Cyrillic keysym: the viewer sends text
+        (0xFE51, "key 0xfe51"),  # a dead key: the viewer sends what it composes
+    ],
+)
+def test_keys_the_viewer_never_sends_to_an_application_are_dropped(key: int, name: str) -> None:
+    decision = calculator().key(KeyInput(key, True), focused=True)
+    assert decision.verdict is DROP
+    assert decision.notice == (
+        f"{name} is not a key of an application; it is not sent to “Calculator”"
+    )
+
+
+def test_altgr_keypad_enter_and_the_function_keys_go_in() -> None:
+    assert press(calculator(), 0xFE03, ord("q"), 0xFF8D, 0xFFD5, 0xFE20, 0x01000416) == [INJECT] * 6
+
+
+def test_a_click_or_wheel_while_the_rep_holds_alt_is_dropped_and_told_once() -> None:
+    rules = calculator()
+    press(rules, ALT)
+    first = rules.pointer(
+        PointerButton(1, True, 50, 50), origin=ORIGIN, window=WINDOW, covering=[TERMINAL]
+    )
+    assert first.verdict is DROP
+    assert first.notice == (
+        "Alt+click is the window manager's on Bob's desktop (it moves and resizes windows);"
+        " it is not sent"
+    )
+    assert at(rules, PointerButton(1, False, 50, 50)) is DROP  # never went down
+    assert at(rules, PointerWheel(0, 1, 50, 50)) is DROP
+    assert at(rules, PointerMotion(50, 50)) is INJECT  # moving is no binding
+    rules.key(KeyInput(ALT, False), focused=True)
+    assert at(rules, PointerButton(1, True, 50, 50)) is INJECT
+
+
+def test_a_click_a_desktop_mouse_binding_holds_is_dropped() -> None:
+    rules = calculator()
+    press(rules, CTRL)
+    decision = rules.pointer(
+        PointerButton(3, True, 50, 50), origin=ORIGIN, window=WINDOW, covering=[], claimed=True
+    )
+    assert decision.verdict is DROP
+    assert decision.notice == (
+        "Ctrl+right click is a mouse binding of Bob's desktop, not of “Calculator”; it is not sent"
+    )
+    assert at(rules, PointerButton(1, True, 50, 50)) is INJECT  # Ctrl+click: the app's own

@@ -8,7 +8,7 @@ showing that Terminal recorded nothing the rep sent.
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from codec import Activity, KeyInput, PointerButton, PointerMotion
 from peer._share_events import ShareNotice, ViewOpened
@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from tests.sharing.pair import Pair
     from tests.x11.probe import Probe
 
-ALT, TAB, F12 = 0xFFE9, 0xFF09, 0xFFC9
+ALT, CTRL, TAB, F12 = 0xFFE9, 0xFFE3, 0xFF09, 0xFFC9
+POINTER_ENABLE_KEYS, POINTER_BUTTON1, TERMINATE_SERVER = 0xFEF9, 0xFEE9, 0xFED5
+MOUSE_KEYS = "(the X server's mouse keys: it moves and clicks the pointer)"
 
 
 async def told(pair: Pair, text: str) -> None:
@@ -41,6 +43,15 @@ async def key(pair: Pair, keysym: int, text: str = "") -> None:
 async def click(pair: Pair, x: int, y: int) -> None:
     for event in (PointerMotion(x, y), PointerButton(1, True, x, y), PointerButton(1, False, x, y)):
         await pair.rep_sharing.send_input(event)
+
+
+def received(client: Any) -> list[int]:
+    """The types of the events an X client (a desktop daemon) got so far."""
+    client.sync()  # whatever reached it is queued here now
+    types = []
+    while client.pending_events():
+        types.append(client.next_event().type)
+    return types
 
 
 async def recorded_nothing(probe: Probe) -> None:
@@ -130,11 +141,7 @@ async def test_a_key_a_desktop_hotkey_holds_is_not_sent(relay_url: str, xdisplay
             )
             await key(pair, 0, "k")
             assert await calc.typed(1) == "k"
-            hotkeys.sync()  # whatever reached the daemon before "k" is queued here now
-            pressed = []
-            while hotkeys.pending_events():
-                pressed.append(hotkeys.next_event().type)
-            assert X.KeyPress not in pressed
+            assert X.KeyPress not in received(hotkeys)
     finally:
         hotkeys.close()
 
@@ -157,11 +164,7 @@ async def test_text_whose_key_a_desktop_hotkey_holds_is_not_typed(
             )
             await key(pair, 0, "q")
             assert await calc.typed(1) == "q"
-            hotkeys.sync()
-            pressed = []
-            while hotkeys.pending_events():
-                pressed.append(hotkeys.next_event().type)
-            assert X.KeyPress not in pressed
+            assert X.KeyPress not in received(hotkeys)
     finally:
         hotkeys.close()
 
@@ -177,3 +180,82 @@ async def test_under_a_window_manager_the_shared_window_is_activated_and_gets_th
             await key(pair, 0, "q")
             await told(pair, "Bob's focus is on another window; keys are not sent")
             await recorded_nothing(term)
+
+
+async def test_keys_the_x_server_acts_on_itself_click_nowhere(
+    relay_url: str, xdisplay: str
+) -> None:
+    from Xlib import X, display
+    from Xlib.ext import xtest
+
+    async with controlling(relay_url, xdisplay) as (pair, calc, term):
+        customer = display.Display(xdisplay)  # the customer's own mouse rests on Terminal
+        xtest.fake_input(customer, X.MotionNotify, x=650, y=480)
+        customer.sync()
+        customer.close()
+        await key(pair, POINTER_ENABLE_KEYS)  # the X server's mouse keys on, then a click
+        await told(
+            pair,
+            f"key 0xfef9 {MOUSE_KEYS} acts on Bob's desktop, not on “Calculator”; it is not sent",
+        )
+        await key(pair, POINTER_BUTTON1)
+        await told(
+            pair,
+            f"key 0xfee9 {MOUSE_KEYS} acts on Bob's desktop, not on “Calculator”; it is not sent",
+        )
+        await key(pair, 0, "k")
+        assert await calc.typed(1) == "k"
+        await recorded_nothing(term)
+
+
+async def test_terminate_server_does_not_end_the_customers_x_session(relay_url: str) -> None:
+    from Xlib import display
+
+    with open_xvfb() as screen:
+        async with controlling(relay_url, screen) as (pair, calc, _):
+            await key(pair, TERMINATE_SERVER)
+            await told(
+                pair,
+                "Terminate_Server (it ends the whole X session) acts on Bob's desktop,"
+                " not on “Calculator”; it is not sent",
+            )
+            await key(pair, 0, "k")
+            assert await calc.typed(1) == "k"
+            other = display.Display(screen)  # any program on the desktop: still connected
+            other.get_input_focus()
+            other.close()
+
+
+async def test_alt_click_and_a_desktop_mouse_binding_are_not_sent(
+    relay_url: str, xdisplay: str
+) -> None:
+    from Xlib import X, display
+
+    daemon = display.Display(xdisplay)  # a mouse-gesture daemon's Ctrl+right button on the root
+    root = daemon.screen().root
+    mode = X.GrabModeAsync
+    root.grab_button(3, X.ControlMask, False, X.ButtonPressMask, mode, mode, X.NONE, X.NONE)
+    daemon.sync()
+    try:
+        async with controlling(relay_url, xdisplay) as (pair, calc, _):
+            await pair.rep_sharing.send_input(KeyInput(ALT, True))
+            await click(pair, 40, 40)
+            await told(
+                pair,
+                "Alt+click is the window manager's on Bob's desktop (it moves and resizes"
+                " windows); it is not sent",
+            )
+            await pair.rep_sharing.send_input(KeyInput(ALT, False))
+            await pair.rep_sharing.send_input(KeyInput(CTRL, True))
+            for event in (PointerButton(3, True, 40, 40), PointerButton(3, False, 40, 40)):
+                await pair.rep_sharing.send_input(event)
+            await told(
+                pair,
+                "Ctrl+right click is a mouse binding of Bob's desktop, not of “Calculator”;"
+                " it is not sent",
+            )
+            await click(pair, 50, 60)  # Ctrl+click is the application's own: it goes in
+            assert (await calc.next("click"))["click"] == [50, 60, 1]
+            assert X.ButtonPress not in received(daemon)
+    finally:
+        daemon.close()
