@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RELAY_TIMEOUT",
     "RelayConnection",
+    "check_relay",
     "connect_failure",
     "open_relay_connection",
     "room_url",
@@ -84,13 +85,28 @@ BULK_BYTES = 64 * 1024
 CLOSE_TIMEOUT = 2.0
 
 
+def check_relay(relay: str) -> None:
+    """Refuse, before anything starts or connects, an address that cannot be a relay's.
+
+    The relay's web page is at ``http://HOST:PORT`` and its relay address is
+    the same with ``ws://`` (``wss://`` for ``https://``): a person who
+    copied the page's address is told the one to use.
+    """
+    parts = urlsplit(relay)
+    if parts.scheme in ("ws", "wss") and parts.netloc:
+        return
+    if parts.scheme in ("http", "https") and parts.netloc:
+        ws = urlunsplit(("ws" + parts.scheme[4:], parts.netloc, parts.path.rstrip("/"), "", ""))
+        raise RelayUnreachableError(f"{relay!r} is a web address, not a relay address; try {ws}")
+    raise RelayUnreachableError(
+        f"{relay!r} is not a relay address; it looks like ws://HOST:PORT or wss://HOST"
+    )
+
+
 def room_url(relay: str, room: str) -> str:
     """``ws://host:port[/prefix]`` + ``/s/<room>``: the relay's room address."""
+    check_relay(relay)
     parts = urlsplit(relay)
-    if parts.scheme not in ("ws", "wss") or not parts.netloc:
-        raise RelayUnreachableError(
-            f"{relay!r} is not a relay address; it looks like ws://HOST:PORT or wss://HOST"
-        )
     path = parts.path.rstrip("/") + f"/s/{room}"
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 

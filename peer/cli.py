@@ -48,7 +48,7 @@ from peer._cli_board import drive_one
 from peer._cli_face import HINT, fail, say
 from peer._cli_rep import run_rep
 from peer._config import PeerConfig, default_name, load_config
-from peer._connection import RELAY_TIMEOUT, room_url
+from peer._connection import RELAY_TIMEOUT, check_relay
 from peer._desk import CustomerDesk, Desk
 from peer._desktop_entry import install_desktop
 from peer._file_commands import open_file_desk
@@ -124,6 +124,8 @@ async def _run(args: argparse.Namespace, config: PeerConfig) -> int:
         for line in run_history(getattr(args, "number", None)):
             say(line)
         return 0
+    if (relay := args.relay or config.relay) is not None:
+        check_relay(relay)  # before any relay, window or "Connecting…" (a link's: in _join)
     policy = load_policy(args.policy)
     files = file_settings(args.download_dir, policy)
     relay_timeout = config.relay_timeout or RELAY_TIMEOUT
@@ -275,7 +277,7 @@ async def _join(
     timings: SessionTimings | None = None,
     smtp: SmtpConfig | None = None,
 ) -> int:
-    room_url(target.relay, target.code.number)  # an address that is no relay's, refused first
+    check_relay(target.relay)  # an address that is no relay's is refused before 'Connecting…'
     say(f"Connecting to the relay at {target.relay}…")
     async with open_joined_session(
         target,

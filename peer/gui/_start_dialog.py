@@ -3,7 +3,8 @@
 The choices come from the site policy (its session types, whether a
 tracking code is required) and the defaults from the config file, so a rep
 whose config holds them only presses Start. The policy's own check
-(:meth:`codec.Policy.start`) decides; its refusal is shown under the form.
+(:meth:`codec.Policy.start`) decides; its refusal is shown under the form,
+as is a relay address that cannot be a relay's.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from codec import PolicyRefusalError
+from peer._connection import check_relay
+from peer._errors import RelayUnreachableError
 from peer.gui._text import PlainLabel
 
 if TYPE_CHECKING:
@@ -115,8 +118,15 @@ class StartDialog(QDialog):
             self.show_error("type your name as customers will see it")
             self.name.setFocus()
             return
-        self.error.hide()
         relay = self.relay.text().strip() or None
+        try:
+            if relay is not None:
+                check_relay(relay)  # said here, not after the dialog has closed
+        except RelayUnreachableError as e:
+            self.show_error(str(e))
+            self.relay.setFocus()
+            return
+        self.error.hide()
         assist = self.assist.text().strip() or None
         self._on_start(StartChoice(kind, tracking, self.name.text().strip(), relay, assist))
         self.accept()

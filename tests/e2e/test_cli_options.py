@@ -7,6 +7,8 @@ import socket
 from importlib.metadata import version
 from typing import TYPE_CHECKING
 
+import pytest
+
 from peer._addresses import outward_addresses
 from tests.e2e.workplace import CODE, machine
 
@@ -91,11 +93,26 @@ async def test_a_join_usage_error_shows_the_join_commands_usage(tmp_path: Path) 
 async def test_a_relay_address_that_is_no_relays_is_refused_before_connecting(
     tmp_path: Path,
 ) -> None:
-    join = ["join", "4821-9376-309-3617", "--relay", "http://127.0.0.1:9", "--name", "Bob"]
+    join = ["join", "4821-9376-309-3617", "--relay", "ws:/127.0.0.1:9", "--name", "Bob"]
     async with machine(tmp_path, "customer").run("bob", *join) as out:
-        await out.expect(r"^helpline: 'http://127.0.0.1:9' is not a relay address")
+        await out.expect(r"^helpline: 'ws:/127.0.0.1:9' is not a relay address")
         assert await out.wait_exit() == 1
         assert not any(line.startswith("Connecting") for line in out.lines)
+
+
+@pytest.mark.parametrize("command", ["start", "join", "console"])
+async def test_the_relays_web_address_is_refused_naming_its_relay_address(
+    tmp_path: Path, command: str
+) -> None:
+    """The address of the relay's page, copied from a browser, is the usual slip."""
+    code = ["4821-9376-309-3617"] if command == "join" else []
+    args = [command, *code, "--relay", "https://help.example.org/", "--name", "Alice"]
+    async with machine(tmp_path, "rep").run("alice", *args) as out:
+        assert await out.wait_exit() == 1
+        assert [line for line in out.lines if line.strip()] == [
+            "helpline: 'https://help.example.org/' is a web address, not a relay address; "
+            "try wss://help.example.org"
+        ]
 
 
 async def test_an_unknown_key_in_the_config_file_stops_helpline_in_one_line(
