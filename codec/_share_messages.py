@@ -10,6 +10,7 @@ the customer's peer can check it against the screen it actually sends.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from codec._consent import Activity
@@ -32,6 +33,7 @@ __all__ = [
     "ConsentRequest",
     "ConsentRevoke",
     "CreditGrant",
+    "DenyCause",
     "InputRefused",
     "KeyInput",
     "Monitor",
@@ -80,18 +82,31 @@ class ConsentGrant:
     detail: str = ""
 
 
+class DenyCause(Enum):
+    """Why a request came to nothing, so the rep's program can say who decided."""
+
+    #: The customer answered no.
+    DECLINED = "declined"
+    #: The customer did not answer before the question expired.
+    NO_ANSWER = "no-answer"
+    #: The customer's own site policy turns the activity off; nobody was asked.
+    POLICY = "policy"
+    #: The customer's computer cannot do it (no screen to capture); nobody was asked.
+    UNABLE = "unable"
+    #: Not asked now: another question is open, a no is too fresh, no such window...
+    NOT_ASKED = "not-asked"
+    #: The customer allowed it, but it could not start (the capture failed).
+    FAILED = "failed"
+
+
 @dataclass(frozen=True, slots=True)
 class ConsentDeny:
-    """Customer → rep: not allowed, or (*unable*) not possible here, without asking.
-
-    *unable* says the customer was never asked: their computer cannot do it
-    (no screen to capture, say), and *reason* says why in a few words.
-    """
+    """Customer → rep: the activity is not on; *cause* says why, *reason* in a few words."""
 
     activity: Activity
     rep: int
     reason: str = ""
-    unable: bool = False
+    cause: DenyCause = DenyCause.DECLINED
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,17 +238,8 @@ def encode_share_message(msg: object) -> bytes:
             return _consent("consent-request", activity, rep, title=title)
         case ConsentGrant(activity, rep, detail):
             return _consent("consent-grant", activity, rep, detail=detail)
-        case ConsentDeny(activity, rep, reason, unable):
-            extra = {"unable": True} if unable else {}
-            return pack(
-                {
-                    "t": "consent-deny",
-                    "activity": activity.value,
-                    "rep": rep,
-                    "reason": reason,
-                    **extra,
-                }
-            )
+        case ConsentDeny(activity, rep, reason, cause):
+            return _consent("consent-deny", activity, rep, reason=reason, cause=cause.value)
         case ConsentRevoke(activity, rep):
             return _consent("consent-revoke", activity, rep)
         case ActivityStatus(activity, rep, detail):
@@ -312,10 +318,13 @@ def _consent_grant(f: _Fields) -> ConsentGrant:
 
 
 def _consent_deny(f: _Fields) -> ConsentDeny:
-    f.expect("activity", "rep", "reason", optional=("unable",))
-    unable = _bool(f, "unable") if "unable" in f.obj else False
+    f.expect("activity", "rep", "reason", "cause")
+    try:
+        cause = DenyCause(f.obj["cause"])
+    except ValueError:
+        raise ProtocolError(f"{f.type}: unknown cause", reason="malformed") from None
     return ConsentDeny(
-        _activity(f, f.obj["activity"]), f.id(f.obj["rep"]), _detail(f, "reason"), unable
+        _activity(f, f.obj["activity"]), f.id(f.obj["rep"]), _detail(f, "reason"), cause
     )
 
 

@@ -30,6 +30,7 @@ from codec import (
     ConsentRevoke,
     ConsentState,
     CreditGrant,
+    DenyCause,
     InputRefused,
     KeyInput,
     MonitorList,
@@ -154,7 +155,8 @@ class CustomerSharing(SharingSide):
         if not yes:
             machine.decline(question.activity, trio.current_time())
             await self._send(
-                question.rep.id, ConsentDeny(question.activity, question.rep.id, "declined")
+                question.rep.id,
+                ConsentDeny(question.activity, question.rep.id, "", DenyCause.DECLINED),
             )
             await self._notice(
                 f"You declined: {question.rep.name} may not {question.activity.description}."
@@ -165,7 +167,8 @@ class CustomerSharing(SharingSide):
         except (CaptureError, PeerError) as e:
             machine.deny(question.activity)
             await self._send(
-                question.rep.id, ConsentDeny(question.activity, question.rep.id, str(e)[:200])
+                question.rep.id,
+                ConsentDeny(question.activity, question.rep.id, str(e)[:200], DenyCause.FAILED),
             )
             await self._notice(f"! Cannot share: {e}")
             return
@@ -249,7 +252,7 @@ class CustomerSharing(SharingSide):
                 denied = machine.expire(trio.current_time())
                 if denied is not None:
                     self._question = None
-                    await self._send(rep_id, ConsentDeny(denied, rep_id, "no answer"))
+                    await self._send(rep_id, ConsentDeny(denied, rep_id, "", DenyCause.NO_ANSWER))
                     await self._notice(
                         f"No answer given: {self._reps[rep_id].name}'s request is refused."
                     )
@@ -325,24 +328,28 @@ class CustomerSharing(SharingSide):
         if controller is None or sender.id != controller.id:
             # An assistant (a former controlling rep, say) starts nothing (SPEC M4, M5).
             reason = "only the controlling rep can ask to share a screen"
-            await self._send(sender.id, ConsentDeny(request.activity, sender.id, reason))
+            deny = ConsentDeny(request.activity, sender.id, reason, DenyCause.NOT_ASKED)
+            await self._send(sender.id, deny)
             await self._notice(f"! Refused {sender.name}'s request: {reason}")
             return
         if (refusal := self.policy.activity_refusal(request.activity)) is not None:
             # This machine's own policy decides, whatever the rep's program let through.
-            await self._send(sender.id, ConsentDeny(request.activity, sender.id, refusal))
+            deny = ConsentDeny(request.activity, sender.id, refusal, DenyCause.POLICY)
+            await self._send(sender.id, deny)
             await self._notice(
                 f"! Refused {sender.name}'s request to {request.activity.description}: {refusal}"
             )
             return
         if self._question is not None:
-            await self._send(
-                sender.id, ConsentDeny(request.activity, sender.id, "another question is open")
-            )
+            reason = "another question is open"
+            deny = ConsentDeny(request.activity, sender.id, reason, DenyCause.NOT_ASKED)
+            await self._send(sender.id, deny)
             return
         problem = self._no_screen(request.activity)
         if problem is not None:  # answered at once: asking would only end in "cannot share"
-            await self._send(sender.id, ConsentDeny(request.activity, sender.id, problem, True))
+            await self._send(
+                sender.id, ConsentDeny(request.activity, sender.id, problem, DenyCause.UNABLE)
+            )
             await self._notice(
                 f"! {sender.name} asked to {request.activity.description}, but this computer "
                 f"has no screen to share ({problem})."
@@ -355,7 +362,8 @@ class CustomerSharing(SharingSide):
         try:
             machine.request(request.activity, trio.current_time())
         except ProtocolError as e:  # the customer said no a moment ago (codec's re-ask delay)
-            await self._send(sender.id, ConsentDeny(request.activity, sender.id, str(e)[:200]))
+            deny = ConsentDeny(request.activity, sender.id, str(e)[:200], DenyCause.NOT_ASKED)
+            await self._send(sender.id, deny)
             return
         self._deadline_changed.set()
         windows: list[WindowInfo] = []
@@ -376,7 +384,8 @@ class CustomerSharing(SharingSide):
             if not windows:
                 machine.deny(request.activity)
                 reason = "no such window" if request.title else "no window to share"
-                await self._send(sender.id, ConsentDeny(request.activity, sender.id, reason))
+                deny = ConsentDeny(request.activity, sender.id, reason, DenyCause.NOT_ASKED)
+                await self._send(sender.id, deny)
                 return
         self._question = _Question(sender, request.activity, windows)
         titles = tuple(w.title for w in windows)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from codec import Activity, ConsentDeny, DenyCause
+
 if TYPE_CHECKING:
-    from codec import Activity
     from peer._screen_share import ScreenView
 
 __all__ = [
@@ -16,7 +17,51 @@ __all__ = [
     "ShareRejected",
     "ViewClosed",
     "ViewOpened",
+    "denial",
+    "for_rep",
 ]
+
+#: How the session history records each kind of no (``helpline history`` says it in words).
+DENIED_HOW = {
+    DenyCause.DECLINED: "declined",
+    DenyCause.NO_ANSWER: "did not answer",
+    DenyCause.POLICY: "refused by policy",
+    DenyCause.UNABLE: "could not share",
+    DenyCause.NOT_ASKED: "not asked",
+    DenyCause.FAILED: "could not start",
+}
+
+
+def for_rep(activity: Activity) -> str:
+    """The activity in the rep's words: "view their desktop" (the customer reads "your")."""
+    if activity is Activity.SHOW_REP_DESKTOP:
+        return "show them your desktop"
+    return activity.description.replace("your", "their")
+
+
+def denial(customer: str, deny: ConsentDeny) -> str:
+    """The rep's line for a request that came to nothing, saying who or what decided.
+
+    Only a no the customer typed is theirs: their computer's own policy, or
+    a question already open, answers without asking them.
+    """
+    what, reason = for_rep(deny.activity), deny.reason.rstrip(".")
+    match deny.cause:
+        case DenyCause.DECLINED:
+            return f"{customer} declined: you may not {what}."
+        case DenyCause.NO_ANSWER:
+            return f"{customer} did not answer in time: you may not {what}."
+        case DenyCause.POLICY:
+            return (
+                f"{customer}'s computer's policy does not allow you to {what}; "
+                f"{customer} was not asked."
+            )
+        case DenyCause.UNABLE:
+            return f"{customer}'s computer has no screen to share ({reason})."
+        case DenyCause.NOT_ASKED:
+            return f"{customer} was not asked to let you {what}: {reason}."
+        case DenyCause.FAILED:
+            return f"{customer} allowed you to {what}, but it could not start: {reason}."
 
 
 @dataclass(frozen=True, slots=True)

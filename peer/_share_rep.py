@@ -46,7 +46,7 @@ from peer._errors import NotAllowedError, PeerError
 from peer._nursery import open_task_nursery
 from peer._screen_share import Region, ScreenSharer, ScreenView
 from peer._share_backends import SharingSide
-from peer._share_events import ViewClosed, ViewOpened
+from peer._share_events import DENIED_HOW, ViewClosed, ViewOpened, denial, for_rep
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -109,7 +109,7 @@ class RepSharing(SharingSide):
                 f"{customer.name} has not answered the last request yet; wait, or /stop it"
             ) from None
         await self._send(customer.id, ConsentRequest(activity, self._session.id, title[:200]))
-        await self._notice(f"Asked {customer.name} to allow: {_theirs(activity)}.")
+        await self._notice(f"Asked {customer.name} to allow: {for_rep(activity)}.")
 
     async def stop(self) -> None:
         stopped = False
@@ -206,11 +206,11 @@ class RepSharing(SharingSide):
             name = self._names[cid]
             if machine.active is not None:
                 control = "control on" if machine.permits(Permission.INJECT_INPUT) else "view only"
-                plain = _theirs(machine.active).split(" (")[0]  # "(control on)" says the rest
+                plain = for_rep(machine.active).split(" (")[0]  # "(control on)" says the rest
                 what = plain + (f" “{self._detail}”" if self._detail else "")
                 parts.append(f"{name}: you may {what} ({control})")
             if machine.asked is not None:
-                parts.append(f"{name}: asked to {_theirs(machine.asked)}, no answer yet")
+                parts.append(f"{name}: asked to {for_rep(machine.asked)}, no answer yet")
         return "; ".join(parts) or "Nothing is shared."
 
     # The task ----------------------------------------------------------------------
@@ -241,20 +241,8 @@ class RepSharing(SharingSide):
         elif isinstance(message, ConsentDeny):
             assert machine is not None
             machine.deny(message.activity)
-            if message.unable:  # never asked: nothing there to share
-                self._consent(sender, message.activity.value, "could not share")
-                await self._notice(
-                    f"{sender.name}'s computer has no screen to share ({message.reason})."
-                )
-                return
-            self._consent(sender, message.activity.value, "refused")
-            what = f"you may not {_theirs(message.activity)}"
-            if message.reason == "no answer":
-                await self._notice(f"{sender.name} did not answer in time: {what}.")
-            elif message.reason in ("", "declined"):
-                await self._notice(f"{sender.name} declined: {what}.")
-            else:
-                await self._notice(f"{sender.name} declined: {what} ({message.reason}).")
+            self._consent(sender, message.activity.value, DENIED_HOW[message.cause])
+            await self._notice(denial(sender.name, message))
         elif isinstance(message, ConsentRevoke):
             assert machine is not None
             self._consent(sender, message.activity.value, "revoked")
@@ -342,7 +330,7 @@ class RepSharing(SharingSide):
         )
         banner = f"{customer.name}'s {what} — {'control on' if control else 'view only'}"
         await self._emit(ViewOpened(self.view, banner, control))
-        await self._notice(f"* {customer.name} allowed you to {_theirs(grant.activity)}. {banner}")
+        await self._notice(f"* {customer.name} allowed you to {for_rep(grant.activity)}. {banner}")
 
     async def _start_clipboard(self, cid: int) -> None:
         """The rep's own clipboard joined to the customer's while control lasts."""
@@ -413,10 +401,3 @@ class RepSharing(SharingSide):
         if self._show_scope is not None:
             self._show_scope.cancel()
             self._sharer, self._show_scope = None, None
-
-
-def _theirs(activity: Activity) -> str:
-    """The activity in the rep's words: "view their desktop"."""
-    if activity is Activity.SHOW_REP_DESKTOP:
-        return "show them your desktop"
-    return activity.description.replace("your", "their")

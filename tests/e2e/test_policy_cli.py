@@ -141,7 +141,7 @@ async def test_an_activity_the_reps_policy_turns_off_is_refused_before_the_custo
         assert never_asked(bob)
 
 
-async def test_the_customers_own_policy_refuses_an_activity_whatever_the_rep_allows(
+async def test_the_customers_own_policy_refuses_an_activity_and_the_rep_reads_whose_no_it_is(
     tmp_path: Path, relay_process: str
 ) -> None:
     off = "[features]\ncontrol = false\n"
@@ -152,8 +152,12 @@ async def test_the_customers_own_policy_refuses_an_activity_whatever_the_rep_all
             r"clipboard\): control of the customer's screen is turned off by this site's "
             r"policy$"
         )
-        await alice.expect(r"control of the customer's screen is turned off by this site's")
+        await alice.expect(
+            r"^Bob's computer's policy does not allow you to control their desktop "
+            r"\(mouse, keyboard, clipboard\); Bob was not asked\.$"
+        )
         assert never_asked(bob)
+        assert not any("declined" in line for line in alice.lines)
 
 
 async def test_the_customers_own_policy_refuses_file_access_without_asking(

@@ -21,6 +21,7 @@ from codec import (
     ConsentGrant,
     ConsentRequest,
     ConsentRevoke,
+    DenyCause,
     FileAccessAsk,
     FileAccessState,
     FileFetch,
@@ -140,7 +141,7 @@ async def test_a_line_that_is_no_answer_is_chat_and_the_open_question_is_named_a
         )
         await bob.send("N")
         deny = await hears(alice, ConsentDeny)
-        assert (deny.activity, deny.reason) == (Activity.VIEW_DESKTOP, "declined")
+        assert (deny.activity, deny.cause) == (Activity.VIEW_DESKTOP, DenyCause.DECLINED)
 
 
 # After a no the rep waits (H2; the rule is codec's) ---------------------------------------
@@ -157,10 +158,11 @@ async def test_after_the_customer_declines_the_rep_is_told_to_wait_before_asking
     ):
         await ask_to_view(alice, bob_id, bob)
         await bob.send("")
-        assert (await hears(alice, ConsentDeny)).reason == "declined"
+        assert (await hears(alice, ConsentDeny)).cause is DenyCause.DECLINED
         await alice.send_message(bob_id, ConsentRequest(Activity.VIEW_DESKTOP, alice.id))
         again = await hears(alice, ConsentDeny)
         assert again.reason.startswith("the customer said no a moment ago; ask again in ")
+        assert again.cause is DenyCause.NOT_ASKED
         await alice.send_message(bob_id, SysinfoRequest(1))  # another kind: it is asked
         await bob.expect(r"^Alice \(rep\) asks for your system information\.$")
         await bob.send("n")

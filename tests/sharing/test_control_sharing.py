@@ -63,8 +63,11 @@ async def test_an_assistants_request_is_refused_by_the_customer_and_both_are_tol
             # Dave's peer skips the face's own check and asks Bob directly.
             bob = pair.customer_member()
             await dave_sharing.ask(bob, Activity.VIEW_DESKTOP)
-            text = await notice(dave_sharing, "declined")
-            assert "only the controlling rep can ask to share a screen" in text
+            text = await notice(dave_sharing, "was not asked")
+            assert text == (
+                "Bob was not asked to let you view their desktop: "
+                "only the controlling rep can ask to share a screen."
+            )
             refused = await next_share(pair.customer_sharing, ShareNotice)
             assert refused.text == (
                 "! Refused Dave's request: only the controlling rep can ask to share a screen"
