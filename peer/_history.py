@@ -155,8 +155,9 @@ class ConsentEntry:
     customer: str
     activity: str
     granted: bool
-    #: "allowed", "refused", "revoked" or "could not share" (never asked: no screen);
-    #: None in records from before schema 2.
+    #: "allowed", "revoked", or why it came to nothing: "declined", "did not answer",
+    #: "refused by policy", "could not share", "not asked", "could not start" ("refused"
+    #: in older records and for file access and system information); None before schema 2.
     how: str | None = None
 
 
@@ -467,7 +468,8 @@ class Recorder:
     ) -> None:
         """A customer allowed (``granted``) or refused/revoked *activity* (``"view"``...).
 
-        *how* says which: ``"allowed"``, ``"refused"``, ``"revoked"`` or ``"could not share"``.
+        *how* says which: ``"allowed"``, ``"revoked"``, ``"refused"`` or a screen
+        request's cause (:data:`peer._share_events.DENIED_HOW`).
         """
         how = how or ("allowed" if granted else "refused")
         self._insert(

@@ -5,13 +5,31 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from codec import Activity
 from peer._errors import PeerError
 from peer._history import HistoryStore, history_path
+from peer._share_events import for_rep
 
 if TYPE_CHECKING:
-    from peer._history import SessionRecord
+    from peer._history import ConsentEntry, SessionRecord
 
 __all__ = ["HistoryNotFoundError", "render_list", "render_record", "run_history"]
+
+
+#: How a consent line opens, by how the consent ended ({} is the customer).
+_HOW = {
+    "allowed": "{} allowed",
+    "revoked": "{} stopped",
+    "refused": "{} refused",
+    "declined": "{} declined",
+    "did not answer": "{} did not answer",
+    "refused by policy": "{}'s computer's policy refused",
+    "could not share": "{}'s computer could not share",
+    "not asked": "{} was not asked",
+    "could not start": "{} allowed, but it could not start",
+    # Records from before schema 2 told only whether consent was granted.
+    "refused or revoked": "{} refused or revoked",
+}
 
 
 class HistoryNotFoundError(PeerError):
@@ -81,9 +99,7 @@ def render_record(r: SessionRecord) -> list[str]:
         text = c.text.replace("\n", " / ")
         lines.append(f"  {_clock(c.at)} {c.sender}{to}: {text}")
     lines.append("Consent:" if r.consent else "Consent: none")
-    for g in r.consent:
-        verb = g.how or ("allowed" if g.granted else "refused or revoked")
-        lines.append(f"  {_clock(g.at)} {g.customer} {verb} {g.activity}")
+    lines += [f"  {_clock(g.at)} {_consent(g)}" for g in r.consent]
     if r.control:
         lines.append("Control:")
         lines += [
@@ -97,6 +113,20 @@ def render_record(r: SessionRecord) -> list[str]:
     lines.append("Notes:" if r.notes else "Notes: none")
     lines += [f"  - {n.text}" for n in r.notes]
     return lines
+
+
+def _consent(g: ConsentEntry) -> str:
+    """``Bob allowed: view their desktop``, in the words the rep read during the session."""
+    how = g.how or ("allowed" if g.granted else "refused or revoked")
+    if how == "revoked" and g.activity == "file access":
+        opening = f"{g.customer} withdrew"  # the word the session used
+    else:
+        opening = _HOW.get(how, "{} " + how).replace("{}", g.customer, 1)
+    try:
+        what = for_rep(Activity(g.activity))
+    except ValueError:  # file access, system information: already words
+        what = g.activity
+    return f"{opening}: {what}"
 
 
 def _ending(r: SessionRecord) -> str:

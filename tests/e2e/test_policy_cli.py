@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
+from codec import SessionCode
 from tests.e2e.workplace import CODE, machine
 
 if TYPE_CHECKING:
@@ -121,6 +122,12 @@ async def alice_and_bob(
             yield alice, bob
 
 
+def number(alice: Console) -> str:
+    """The session number of the code Alice's program printed first."""
+    code = next(line for line in alice.lines if line.startswith("Session code: "))
+    return SessionCode.parse(code.split()[-1]).number
+
+
 def never_asked(bob: Console) -> bool:
     return not [line for line in bob.lines if "Allow?" in line]
 
@@ -158,6 +165,15 @@ async def test_the_customers_own_policy_refuses_an_activity_and_the_rep_reads_wh
         )
         assert never_asked(bob)
         assert not any("declined" in line for line in alice.lines)
+        async with machine(tmp_path, "rep").run("history", "history", "show", number(alice)) as h:
+            assert await h.wait_exit() == 0
+            assert any(
+                line.endswith(
+                    " Bob's computer's policy refused: "
+                    "control their desktop (mouse, keyboard, clipboard)"
+                )
+                for line in h.lines
+            )
 
 
 async def test_the_customers_own_policy_refuses_file_access_without_asking(

@@ -54,7 +54,7 @@ def test_an_older_file_is_migrated_step_by_step_and_keeps_its_records(tmp_path: 
     assert [n.text for n in record.notes] == ["kept"]
     # Schema 1 told only whether a consent was granted; the record says no more.
     assert [(c.customer, c.granted, c.how) for c in record.consent] == [("Bob", False, None)]
-    assert "Bob refused or revoked view" in "\n".join(render_record(record))
+    assert "Bob refused or revoked: view" in "\n".join(render_record(record))
     assert record.control == ()
 
 
@@ -69,11 +69,36 @@ def test_schema_2_records_how_consent_ended_and_each_transfer_of_control(
     r.control(former="Alice", controller="Dave")
     r.control(former="Dave", controller="Alice")
     text = "\n".join(render_record(store.find("4821-9376")[0]))
-    assert "Bob allowed view-desktop" in text
-    assert "Bob revoked view-desktop" in text
-    assert "Bob refused file access" in text
+    assert "Bob allowed: view their desktop" in text
+    assert "Bob stopped: view their desktop" in text
+    assert "Bob refused: file access" in text
     assert "Alice handed control to Dave" in text
     assert "Dave handed control to Alice" in text
+
+
+def test_each_consent_is_shown_in_the_words_the_rep_read_during_the_session(
+    tmp_path: Path,
+) -> None:
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    r = begin(store)
+    r.consent(customer="Bob", activity="view-desktop", granted=True, how="allowed")
+    r.consent(customer="Bob", activity="view-desktop", granted=False, how="revoked")
+    r.consent(customer="Bob", activity="control-desktop", granted=False, how="declined")
+    r.consent(customer="Bob", activity="view-app", granted=False, how="refused by policy")
+    r.consent(customer="Bob", activity="show-rep-desktop", granted=False, how="did not answer")
+    r.consent(customer="Bob", activity="file access", granted=True, how="allowed")
+    r.consent(customer="Bob", activity="file access", granted=False, how="revoked")
+    lines = render_record(store.find("4821-9376")[0])
+    start = lines.index("Consent:") + 1
+    assert [line.split(" ", 3)[-1] for line in lines[start : start + 7]] == [
+        "Bob allowed: view their desktop",
+        "Bob stopped: view their desktop",
+        "Bob declined: control their desktop (mouse, keyboard, clipboard)",
+        "Bob's computer's policy refused: view one application",
+        "Bob did not answer: show them your desktop",
+        "Bob allowed: file access",
+        "Bob withdrew: file access",
+    ]
 
 
 def test_a_file_from_a_newer_helpline_is_refused_with_advice(tmp_path: Path) -> None:
@@ -147,8 +172,8 @@ def test_a_record_holds_participants_chat_consent_transfers_and_notes(tmp_path: 
     assert "(left)" in text
     assert "Bob: my printer is stuck" in text
     assert "Alice to Bob (private): try this" in text
-    assert "Bob allowed system information" in text
-    assert "Bob refused control" in text
+    assert "Bob allowed: system information" in text
+    assert "Bob refused: control" in text
     assert "to Bob fix.sh, 120 bytes, sha256:ab12 (done)" in text
     assert text.endswith("Notes:\n  - driver reinstalled\n  - follow up Monday")
 
