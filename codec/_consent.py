@@ -11,8 +11,9 @@ grants or denies it; either side ends it (the customer *revokes*, the rep
 control): the first stays on until the customer answers. A question nobody
 answers is a no once its deadline passes (:meth:`ConsentMachine.expire`);
 nothing is ever granted by waiting. Once the customer has said no
-(:meth:`ConsentMachine.decline`), the same rep may not ask again for
-``reask_delay`` seconds: a rep that re-asks the moment it hears no would
+(:meth:`ConsentMachine.decline`), or stopped what was on (``revoke(now)``),
+the same rep may not ask again for ``reask_delay`` seconds: a rep that
+re-asks the moment it hears no, or the moment sharing stops, would
 otherwise keep a question before the customer for ever.
 
 Which party may cause which event is part of the table: only a rep asks and
@@ -47,7 +48,7 @@ __all__ = [
 
 #: Seconds a question waits for the customer before it counts as a no.
 DEFAULT_ANSWER_TIMEOUT = 120.0
-#: Seconds after the customer declines before the same rep may ask again.
+#: Seconds after the customer declines (or stops sharing) before the same rep may ask again.
 DEFAULT_REASK_DELAY = 5.0
 
 
@@ -170,6 +171,7 @@ class ConsentMachine:
         self.answer_timeout = answer_timeout
         self.reask_delay = reask_delay
         self._quiet_until = -math.inf
+        self._quiet_why = "said no"
         self.state = ConsentState.NOTHING_SHARED
         #: The activity that is on, if any.
         self.active: Activity | None = None
@@ -196,7 +198,7 @@ class ConsentMachine:
         """The rep asks; refused while the customer's last no is fresh (:meth:`decline`)."""
         if (left := self.quiet_for(now)) > 0 and self.local is Party.CUSTOMER:
             raise ProtocolError(
-                f"the customer said no a moment ago; ask again in {math.ceil(left)} s",
+                f"the customer {self._quiet_why} a moment ago; ask again in {math.ceil(left)} s",
                 reason="too-soon",
             )
         self._move(ConsentEvent.REQUEST, activity)
@@ -214,11 +216,18 @@ class ConsentMachine:
     def decline(self, activity: Activity, now: float) -> None:
         """The customer said no: a denial, and the rep keeps quiet for ``reask_delay`` s."""
         self.deny(activity)
-        self._quiet_until = now + self.reask_delay
+        self._quiet(now, "said no")
 
-    def revoke(self) -> Activity | None:
-        """The customer ends everything; returns what was on (or asked)."""
-        return self._end(ConsentEvent.REVOKE)
+    def revoke(self, now: float | None = None) -> Activity | None:
+        """The customer ends everything; returns what was on (or asked).
+
+        With *now* the customer chose to (their stop, not a window that
+        closed): like a no, it keeps the rep quiet for ``reask_delay`` s.
+        """
+        ended = self._end(ConsentEvent.REVOKE)
+        if now is not None:
+            self._quiet(now, "stopped sharing")
+        return ended
 
     def stop(self) -> Activity | None:
         """The rep ends everything; returns what was on (or asked)."""
@@ -232,6 +241,9 @@ class ConsentMachine:
         self._question = None
         self.state = _TRANSITIONS[(self.state, ConsentEvent.DENY)]
         return activity
+
+    def _quiet(self, now: float, why: str) -> None:
+        self._quiet_until, self._quiet_why = now + self.reask_delay, why
 
     def _end(self, event: ConsentEvent) -> Activity | None:
         ended = self.active or self.asked

@@ -20,6 +20,7 @@ import trio
 
 from codec import (
     DEFAULT_POLICY,
+    DEFAULT_REASK_DELAY,
     Activity,
     ActivityStatus,
     ClipboardText,
@@ -86,9 +87,11 @@ class CustomerSharing(SharingSide):
         *,
         answer_timeout: float,
         policy: Policy = DEFAULT_POLICY,
+        reask_delay: float = DEFAULT_REASK_DELAY,
     ) -> None:
         super().__init__(session, backends, policy=policy)
         self._answer_timeout = answer_timeout
+        self._reask_delay = reask_delay
         self._machines: dict[int, ConsentMachine] = {}
         self._reps: dict[int, Member] = {}
         self._question: _Question | None = None
@@ -213,7 +216,7 @@ class CustomerSharing(SharingSide):
         ended = False
         for rep_id, machine in self._machines.items():
             if machine.state is not ConsentState.NOTHING_SHARED:
-                activity = machine.revoke()
+                activity = machine.revoke(trio.current_time())  # the rep waits, as after a no
                 await self._end(rep_id)
                 if activity is not None:
                     await self._send(rep_id, ConsentRevoke(activity, rep_id))
@@ -356,7 +359,10 @@ class CustomerSharing(SharingSide):
             )
             return
         machine = self._machines.setdefault(
-            sender.id, ConsentMachine(Party.CUSTOMER, answer_timeout=self._answer_timeout)
+            sender.id,
+            ConsentMachine(
+                Party.CUSTOMER, answer_timeout=self._answer_timeout, reask_delay=self._reask_delay
+            ),
         )
         self._reps[sender.id] = sender
         try:

@@ -159,6 +159,26 @@ def test_once_the_few_seconds_have_passed_the_rep_may_ask_again() -> None:
     assert machine.asked is VIEW
 
 
+def test_after_the_customer_stops_sharing_the_same_rep_cannot_ask_again_for_a_few_seconds() -> None:
+    machine = ConsentMachine(Party.CUSTOMER, answer_timeout=60.0, reask_delay=5.0)
+    machine.request(VIEW, now=0.0)
+    machine.grant(VIEW)
+    assert machine.revoke(now=2.0) is VIEW
+    with pytest.raises(ProtocolError, match=r"stopped sharing a moment ago; ask again in 4 s"):
+        machine.request(CONTROL, now=3.0)
+    machine.request(CONTROL, now=7.0)
+    assert machine.asked is CONTROL
+
+
+def test_an_end_by_circumstance_does_not_make_the_rep_wait() -> None:
+    machine = customer()
+    machine.request(VIEW, now=0.0)
+    machine.grant(VIEW)
+    machine.revoke()  # the shared window closed, control moved: not the customer's choice
+    machine.request(VIEW, now=0.1)
+    assert machine.asked is VIEW
+
+
 def test_a_denial_by_circumstance_does_not_make_the_rep_wait() -> None:
     machine = customer()
     machine.request(Activity.VIEW_APP, now=0.0)

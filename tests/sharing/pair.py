@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, TypeVar
 import numpy as np
 import trio
 
-from codec import JoinTarget
+from codec import DEFAULT_REASK_DELAY, JoinTarget
 from peer._capture import Box, MssSource
 from peer._events import MemberJoined, MessageReceived, SessionEvent
 from peer._open import open_hosted_session, open_joined_session
 from peer._share_backends import x11_backends
 from peer._share_customer import CustomerSharing
+from peer._share_events import ShareNotice
 from peer._share_rep import RepSharing
 from tests.peer.helpers import next_event
 
@@ -70,6 +71,7 @@ async def open_pair(
     display: str,
     *,
     answer_timeout: float = 60.0,
+    reask_delay: float = DEFAULT_REASK_DELAY,
     rep_display: str | None = None,
     customer_backends: Backends | None = None,
 ) -> AsyncIterator[Pair]:
@@ -83,7 +85,9 @@ async def open_pair(
                 rep,
                 customer,
                 RepSharing(rep, x11_backends(rep_display or display)),
-                CustomerSharing(customer, backends, answer_timeout=answer_timeout),
+                CustomerSharing(
+                    customer, backends, answer_timeout=answer_timeout, reask_delay=reask_delay
+                ),
                 display,
                 rep_events,
             )
@@ -104,6 +108,15 @@ async def next_share(sharing: RepSharing | CustomerSharing, kind: type[E]) -> E:
             if isinstance(event, kind):
                 return event
     raise AssertionError(f"sharing events ended before a {kind.__name__}")
+
+
+async def notice(sharing: RepSharing | CustomerSharing, words: str) -> str:
+    """The text of the next sharing notice holding *words* (others are passed over)."""
+    with trio.fail_after(WAIT):
+        while True:
+            event = await next_share(sharing, ShareNotice)
+            if words in event.text:
+                return event.text
 
 
 def pending(sharing: RepSharing | CustomerSharing) -> list[ShareEvent]:

@@ -14,23 +14,13 @@ from peer._open import open_joined_session
 from peer._share_backends import x11_backends
 from peer._share_events import ConsentAsked, ShareNotice, ViewOpened
 from peer._share_rep import RepSharing
-from tests.sharing.pair import Pair, next_share, open_pair
+from tests.sharing.pair import Pair, next_share, notice, open_pair, pending
 from tests.x11.probe import open_probe
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from peer._session import Session
-    from peer._share_customer import CustomerSharing
-
-
-async def notice(sharing: RepSharing | CustomerSharing, words: str) -> str:
-    """The text of the next sharing notice holding *words* (others are passed over)."""
-    with trio.fail_after(15):
-        while True:
-            event = await next_share(sharing, ShareNotice)
-            if words in event.text:
-                return event.text
 
 
 async def pump(session: Session, sharing: RepSharing) -> None:
@@ -72,16 +62,7 @@ async def test_an_assistants_request_is_refused_by_the_customer_and_both_are_tol
             assert refused.text == (
                 "! Refused Dave's request: only the controlling rep can ask to share a screen"
             )
-            assert not any(isinstance(e, ConsentAsked) for e in _drain(pair))
-
-
-def _drain(pair: Pair) -> list[object]:
-    out: list[object] = []
-    while True:
-        try:
-            out.append(pair.customer_sharing.events.receive_nowait())
-        except trio.WouldBlock:
-            return out
+            assert not any(isinstance(e, ConsentAsked) for e in pending(pair.customer_sharing))
 
 
 async def test_a_transfer_of_control_ends_the_view_on_both_sides(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -11,7 +12,15 @@ from PIL import Image
 from codec import Activity, ActivityStatus, KeyInput, PointerButton, PointerMotion
 from peer._capture import Box
 from peer._share_events import ConsentAsked, ShareNotice, ShareRejected, ViewClosed, ViewOpened
-from tests.sharing.pair import Pair, display_pixels, next_share, open_pair, settled_view
+from tests.sharing.pair import (
+    Pair,
+    display_pixels,
+    next_share,
+    notice,
+    open_pair,
+    pending,
+    settled_view,
+)
 from tests.x11.probe import open_probe
 from tests.x11.xvfb import open_xvfb, set_monitors
 
@@ -139,6 +148,25 @@ async def test_the_customers_stop_ends_the_view_on_both_sides(
         assert pair.rep_sharing.view is None
         assert pair.customer_sharing.status() == "Nothing is shared."
         assert pair.rep_sharing.status() == "Nothing is shared."
+
+
+async def test_after_the_customers_stop_the_same_rep_must_wait_before_asking_again(
+    relay_url: str, xdisplay: str
+) -> None:
+    """A question popping up the moment the customer stopped is the nagging a no prevents."""
+    async with open_pair(relay_url, xdisplay) as pair:
+        await start(pair, Activity.VIEW_DESKTOP)
+        await next_share(pair.rep_sharing, ViewOpened)
+        await pair.customer_sharing.stop()
+        await next_share(pair.rep_sharing, ViewClosed)
+        await pair.rep_sharing.ask(pair.customer_member(), Activity.CONTROL_DESKTOP)
+        assert re.fullmatch(
+            r"Bob was not asked to let you control their desktop \(mouse, keyboard, "
+            r"clipboard\): the customer stopped sharing a moment ago; ask again in [45] s\.",
+            await notice(pair.rep_sharing, "was not asked"),
+        )
+        assert pair.customer_sharing.status() == "Nothing is shared."
+        assert not any(isinstance(e, ConsentAsked) for e in pending(pair.customer_sharing))
 
 
 async def test_no_answer_is_a_no(relay_url: str, xdisplay: str) -> None:
