@@ -14,7 +14,8 @@ the desktop, answers the question, and saves PNGs along the way:
 - ``console.png``: the console with the customer's screen docked, chat, notes, transfers;
 - ``customer.png``: the customer's window while shared: the bar, chat, files;
 - ``console-files.png``: the rep browsing the folder the customer granted (Files, Browse);
-- ``customer-fetch.png``: the customer asked to allow that one file's fetch.
+- ``customer-fetch.png``: the customer asked to allow that one file's fetch;
+- ``console-invitations.png``: Invite…: two invitation links issued, listed, one chosen.
 
 Needs Xvfb (``./dev test`` installs it when run as root).
 """
@@ -181,6 +182,7 @@ async def script(out: Path, work: Path) -> None:
         await trio.sleep(0.3)
         save(customer, out / "customer.png")
         await browse_and_fetch(face, customer, console_window, out)
+        await invitations(face, console_window, out)
         await face.end_now()
         await until(lambda: not customer.in_session, "the end")
         customer.close()
@@ -216,6 +218,21 @@ async def browse_and_fetch(
     assert customer.dialog is not None
     customer.dialog.allow.click()
     await until(lambda: face.tab.transfers.numbers()[1:], "the fetch's row")
+    dialog.close()
+
+
+async def invitations(face: RepFace, console_window: QWidget, out: Path) -> None:
+    """Two links issued from the invitations dialog, both listed, the first chosen."""
+    face.tab.code_panel.invite.click()
+    dialog = face.invitations
+    assert dialog is not None
+    dialog.link_button.click()
+    await until(lambda: dialog.rows()[0][1] != "", "the first link")
+    dialog.link_button.click()
+    await until(lambda: len(dialog.rows()) == 2, "the second link")
+    dialog.choose(dialog.rows()[0][0])
+    await trio.sleep(0.3)
+    save(console_window, out / "console-invitations.png", over=dialog)
     dialog.close()
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from codec import (
     DEFAULT_POLICY,
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from peer._session import MemberSession, Session
     from peer._share_cli import Sharing
 
-__all__ = ["MAX_NOTE_CHARS", "CustomerDesk", "Desk", "RepDesk"]
+__all__ = ["MAX_NOTE_CHARS", "CustomerDesk", "Desk", "OpenInvitation", "RepDesk"]
 
 log = logging.getLogger("helpline.peer")
 
@@ -80,6 +80,16 @@ SYSINFO_MESSAGES = (SysinfoRequest, SysinfoReport, SysinfoRefused)
 INVITE_USAGE = "usage: /invite link, /invite email ADDRESS [--rep], /invite list, /invite cancel N"
 
 END_PROMPT = "Add a note (or =TEXT to replace them all); an empty line keeps them as they are:"
+
+
+class OpenInvitation(NamedTuple):
+    """An invitation whose code still admits someone, in words: whom, and for how long."""
+
+    code: SessionCode
+    #: "a customer" or "an assistant".
+    whom: str
+    #: "23 h 59 min", "less than a minute": rounded down.
+    left: str
 
 
 class Desk:
@@ -311,7 +321,7 @@ class RepDesk(Desk):
             await self._withdraw(args[1])
             return
         if args == ["link"]:
-            code, link = await self._invitation_code(Role.CUSTOMER)
+            code, link = await self.new_invitation(Role.CUSTOMER)
             self._say(f"Join link: {link}")
             self._say(f"* The link's code, {code}, {self._admits('one person')}")
             return
@@ -320,7 +330,7 @@ class RepDesk(Desk):
         assist = "--rep" in args[2:]
         # Checked before a code is minted: a typo must not hold one of the session's slots.
         invitation = Invitation.to(args[1], rep=self.session.name, code="", link="", assist=assist)
-        code, link = await self._invitation_code(Role.ASSISTANT if assist else Role.CUSTOMER)
+        code, link = await self.new_invitation(Role.ASSISTANT if assist else Role.CUSTOMER)
         invitation = dataclasses.replace(invitation, code=str(code), link=link)
         if self.smtp is not None:
             await send_smtp(invitation, self.smtp)
@@ -333,14 +343,24 @@ class RepDesk(Desk):
         whom = "one assistant" if assist else "one person"
         self._say(f"* The invitation's code, {code}, {self._admits(whom)}")
 
+    def open_invitations(self) -> list[OpenInvitation]:
+        """The invitations whose codes still admit someone, soonest to expire first."""
+        return [
+            OpenInvitation(
+                code,
+                "an assistant" if role is Role.ASSISTANT else "a customer",
+                _time_left(left),
+            )
+            for code, role, left in self.session.invitations()
+        ]
+
     def _list_invitations(self) -> None:
-        listed = self.session.invitations()
+        listed = self.open_invitations()
         if not listed:
             self._say("No invitation is open.")
             return
-        for n, (code, role, left) in enumerate(listed, 1):
-            whom = "an assistant" if role is Role.ASSISTANT else "a customer"
-            self._say(f"  {n}. {code} for {whom}, open {_time_left(left)} more")
+        for n, open_one in enumerate(listed, 1):
+            self._say(f"  {n}. {open_one.code} for {open_one.whom}, open {open_one.left} more")
 
     async def _withdraw(self, number: str) -> None:
         listed = self.session.invitations()
@@ -352,7 +372,8 @@ class RepDesk(Desk):
             )
         await self.session.withdraw_invitation(listed[int(number) - 1][0])
 
-    async def _invitation_code(self, role: Role) -> tuple[SessionCode, str]:
+    async def new_invitation(self, role: Role) -> tuple[SessionCode, str]:
+        """A code of its own for one *role*, and its join link."""
         code = await self.session.invite(role)
         return code, JoinTarget(self.session.relay, code).link
 

@@ -1,9 +1,10 @@
-"""The code to read out, large, with Copy code, Copy link and Invite by e-mail (S4).
+"""The code to read out, large, with Copy code, Copy link and Invite (S4).
 
 A code admits one person, so the panel changes whenever the session issues
 the next one and says why (used, retired after failed attempts, reopened,
-for an assistant). The copy buttons put text on the system clipboard; the
-e-mail button asks for an address and hands it to the controller.
+for an assistant). The copy buttons put text on the system clipboard;
+Invite opens the invitations (by e-mail, by link, the ones still open),
+which the controller runs (:mod:`peer.gui._invitations`).
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
-    QInputDialog,
-    QLineEdit,
     QPushButton,
     QWidget,
 )
@@ -32,8 +31,8 @@ __all__ = ["CodePanel"]
 class CodePanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        #: Called with the address to invite, and True to invite another rep as an assistant.
-        self.on_invite: Callable[[str, bool], None] | None = None
+        #: Called to show the invitations: send one, copy one's link, list and withdraw them.
+        self.on_invitations: Callable[[], None] | None = None
         #: Called to issue a code that admits an assistant.
         self.on_assistant_code: Callable[[], None] | None = None
         self.code = PlainLabel()
@@ -49,9 +48,13 @@ class CodePanel(QWidget):
         self.copy_link.setShortcut(QKeySequence("Ctrl+Shift+L"))
         self.copy_link.setToolTip("A helpline: link to paste into a chat or an e-mail")
         self.copy_link.clicked.connect(lambda: self._copy(self.link))
-        self.invite = QPushButton("Invite by &e-mail…")
+        self.invite = QPushButton("&Invite…")
         self.invite.setShortcut(QKeySequence("Ctrl+Shift+E"))
-        self.invite.clicked.connect(self.ask_address)
+        self.invite.setToolTip(
+            "Invite by e-mail or by a link, each with a code of its own; "
+            "see and withdraw the invitations still open (Ctrl+Shift+E)"
+        )
+        self.invite.clicked.connect(lambda: self.on_invitations() if self.on_invitations else None)
         self.assistant = QPushButton("Code for an a&ssistant")
         self.assistant.setToolTip("A code another rep joins with, to assist in this session")
         self.assistant.clicked.connect(
@@ -73,20 +76,6 @@ class CodePanel(QWidget):
         self.link = link
         if note is not None:
             self.note.setText(note)
-
-    def ask_address(self) -> None:
-        dialog = QInputDialog(self)
-        dialog.setWindowTitle("Invite by e-mail")
-        dialog.setLabelText("E-mail address (the link in the mail admits one person):")
-        dialog.setTextEchoMode(QLineEdit.EchoMode.Normal)
-        dialog.textValueSelected.connect(
-            lambda address: (
-                self.on_invite(address.strip(), False)
-                if self.on_invite and address.strip()
-                else None
-            )
-        )
-        dialog.open()  # not exec(): see peer.gui._question
 
     def _copy(self, text: str) -> None:
         clipboard = QGuiApplication.clipboard()

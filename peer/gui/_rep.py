@@ -15,7 +15,16 @@ from typing import TYPE_CHECKING
 
 import trio
 
-from codec import Activity, CodeCause, ConsentState, Feature, Role, ShareMessage
+from codec import (
+    Activity,
+    CodeCause,
+    ConsentState,
+    Feature,
+    HelplineError,
+    Role,
+    SessionCode,
+    ShareMessage,
+)
 from peer._assist_desk import AssistantDesk
 from peer._desk import Desk, RepDesk
 from peer._events import (
@@ -53,6 +62,7 @@ from peer.gui._conversation import (
     show_conversation,
 )
 from peer.gui._face import SessionFace
+from peer.gui._invitations import InvitationsDialog
 from peer.gui._notes import EndNotesDialog
 from peer.gui._remote_files import RemoteFilesDialog
 from peer.gui._roster import Person, RosterChoice
@@ -131,6 +141,8 @@ class RepFace(SessionFace[RepSharing]):
         self.end_dialog: EndNotesDialog | None = None
         #: The customer's files as the rep browses them (Files, Browse), once opened.
         self.remote_files: RemoteFilesDialog | None = None
+        #: Invitations by e-mail or link, and the ones still open (S4), once opened.
+        self.invitations: InvitationsDialog | None = None
         self._refusals = {f: None if policy.allows(f) else policy.refusal(f) for f in Feature}
         #: Cancelled when this rep ends or leaves: the session sends no event for that.
         self._events_scope = trio.CancelScope()
@@ -154,9 +166,7 @@ class RepFace(SessionFace[RepSharing]):
         tab.activities.on_action = lambda action: self.bridge.call(self._act, action)
         tab.activities.on_file_action = self._file_action
         tab.roster.on_choice = lambda what, name: self.bridge.call(self._roster_choice, what, name)
-        tab.code_panel.on_invite = lambda address, rep: self.bridge.call(
-            self.desk.invite, ["email", address, *(["--rep"] if rep else [])]
-        )
+        tab.code_panel.on_invitations = self.show_invitations
         tab.notes.on_save = self._save_notes
         tab.on_end = self.ask_end
         tab.viewer.on_release = tab.chat.entry.setFocus
@@ -195,6 +205,7 @@ class RepFace(SessionFace[RepSharing]):
             if isinstance(event, Reconnected | MemberBack):
                 await self.sharing.restart_view()  # a fresh full frame after a drop
             await self.records.observe(event)
+            self._list_invitations()  # one was used, expired or retired, or control moved
             if show_conversation(tab.chat, event) or show_connection(
                 tab.connection, tab.chat, event
             ):
@@ -314,6 +325,52 @@ class RepFace(SessionFace[RepSharing]):
             dialog.show()
             dialog.list_folder("")
         dialog.raise_()
+
+    def show_invitations(self) -> None:
+        """The invitations dialog: e-mail one, copy a new link, withdraw an open one (S4)."""
+        dialog = self.invitations
+        if dialog is None:
+            dialog = InvitationsDialog(self.tab)
+            dialog.on_email = lambda address: self.bridge.call(self._invite, address)
+            dialog.on_link = lambda: self.bridge.call(self._invite, None)
+            dialog.on_withdraw = lambda code: self.bridge.call(self._withdraw, code)
+            dialog.on_refresh = lambda: self.bridge.call(self._list_invitations)  # trio's clock
+            self.invitations = dialog
+        dialog.show()
+        dialog.raise_()
+
+    async def _invite(self, address: str | None) -> None:
+        """An invitation mailed to *address*, or (None) a new link on the clipboard."""
+        from PySide6.QtGui import QGuiApplication
+
+        assert self.invitations is not None
+        try:
+            if address is not None:
+                await self.desk.invite(["email", address])
+                self.invitations.say(f"Invited {address}; the invitation is listed below.")
+            else:
+                code, link = await self.desk.new_invitation(Role.CUSTOMER)
+                QGuiApplication.clipboard().setText(link)
+                self.invitations.say(
+                    f"Copied a join link with the code {code}: paste it into a message."
+                )
+        except HelplineError as e:
+            self.invitations.say(f"No invitation: {e}")
+        self._list_invitations()
+
+    async def _withdraw(self, code: str) -> None:
+        assert self.invitations is not None
+        await self.session.withdraw_invitation(SessionCode.parse(code))
+        self.invitations.say(f"Withdrawn: the code {code} admits nobody from now on.")
+        self._list_invitations()
+
+    def _list_invitations(self) -> None:
+        if self.invitations is None:
+            return
+        if self.session.role is not Role.REP or self.tab.over:
+            self.invitations.close()  # control moved (M5) or the session is over
+            return
+        self.invitations.set_invitations(self.desk.open_invitations())
 
     def _browsing(self) -> bool:
         return self.remote_files is not None and self.remote_files.isVisible()
