@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING
 
 import trio
 
-from codec import DEFAULT_POLICY, CodeCause, JoinTarget, Role, SessionCode, ShareMessage
+from codec import (
+    DEFAULT_POLICY,
+    AccessState,
+    CodeCause,
+    JoinTarget,
+    Role,
+    SessionCode,
+    ShareMessage,
+)
 from peer._errors import NotAllowedError, PeerError
 from peer._events import (
     ChatReceived,
@@ -297,12 +305,27 @@ async def command(face: Face, line: str, lines: LineInput) -> bool:
         elif (desk is not None and await desk.command(word, rest)) or (
             await share_command(sharing, session, word, rest, face.say)
         ):
-            pass
+            if word in ("/stop", "/status") and (note := _file_access_note(face)):
+                await sharing.tell(note)  # after /stop's own line, which sharing prints
         else:
             face.say(f"Unknown command {word}; /help lists the commands")
     except PeerError as e:
         face.say(f"! {e}")
     return True
+
+
+def _file_access_note(face: Face) -> str | None:
+    """The customer's reminder that /stop ends the screen, not the file access given."""
+    if face.file_desk is None or face.session.role is not Role.CUSTOMER:
+        return None
+    gate = face.file_desk.files.gate
+    names = [m.name for m in face.session.roster() if gate.access(m.id) is AccessState.GRANTED]
+    if not names:
+        return None
+    return (
+        f"{' and '.join(names)} still {'has' if len(names) == 1 else 'have'} file access "
+        "(each transfer is still asked); /revoke files takes it back."
+    )
 
 
 _REP_COMMANDS = {

@@ -127,3 +127,7 @@ class SharingSide:
 
     async def _notice(self, text: str) -> None:
         await self._emit(ShareNotice(text))
+
+    async def tell(self, text: str) -> None:
+        """A face's own line about sharing, shown in order after sharing's own lines."""
+        await self._notice(text)

@@ -46,3 +46,34 @@ async def test_share_get_access_put_and_revoke_from_the_command_line(
             await alice.expect(
                 r"^\* File access withdrawn: the customer revoked file access \(Bob\)$"
             )
+
+
+async def test_the_customers_stop_says_that_file_access_is_still_given_and_how_to_take_it_back(
+    relay_process: str, tmp_path: Path
+) -> None:
+    """/stop ends the screen; a customer who typed it must not believe file access ended too."""
+    tmp = os.fspath(tmp_path)
+    async with rep(relay_process, tmp) as (alice, code):
+        async with customer(code, relay_process, tmp, "Bob") as bob:
+            await alice.expect(r"^\* Bob joined")
+            await bob.send("/stop")
+            await bob.expect(r"^Nothing is shared\.$")
+            await alice.send("/file-access")
+            await bob.expect(r"^\? Alice \(rep\) asks for file access.* Allow\? \[y/N\]$")
+            await bob.send("y")
+            await alice.expect(r"^\* File access granted \(Bob\)$")
+            note = (
+                r"^Alice still has file access \(each transfer is still asked\); "
+                r"/revoke files takes it back\.$"
+            )
+            for command in ("/stop", "/status"):
+                await bob.send(command)
+                await bob.expect(r"^Nothing is shared\.$")
+                await bob.expect(note)
+            await bob.send("/revoke files")
+            await bob.expect(r"^File access revoked$")
+            await bob.send("/stop")
+            await bob.expect(r"^Nothing is shared\.$")
+            await bob.send("/who")
+            await bob.expect(r"^  Alice \(rep\)$")
+            assert sum(1 for line in bob.lines if "still has file access" in line) == 2
