@@ -50,7 +50,7 @@ async def test_an_assistant_given_control_keeps_its_own_record_and_ends_with_not
         "  Bob (customer) ",
         "Alice handed control to Dave",
         "Bob: the printer is still offline",
-        "Bob allowed system information",
+        "Bob allowed: system information",
         "  - cable replaced",
         "  - back online",
     )

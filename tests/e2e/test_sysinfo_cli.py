@@ -68,7 +68,7 @@ async def test_the_customer_sees_exactly_what_is_sent_and_the_rep_gets_it_on_yes
         assert await alice.wait_exit() == 0
     async with rep.run("history", "history", "show", _number(alice)) as h:
         assert await h.wait_exit() == 0
-        assert any(line.endswith("Bob allowed system information") for line in h.lines)
+        assert any(line.endswith("Bob allowed: system information") for line in h.lines)
 
 
 def _number(console: Console) -> str:
