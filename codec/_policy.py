@@ -12,6 +12,7 @@ How others use it::
     policy.check(Feature.CONTROL)           # raises FeatureDisabledError(message)
     policy.refusal(Feature.CONTROL)         # "control of the customer's screen is
                                             #  turned off by this site's policy"
+    policy.refusal_for_rep(Feature.CONTROL) # the same, sent to the rep who asked
     policy.start(type_name, tracking_code)  # the (type, tracking code) a session starts
                                             # with, or PolicyRefusalError naming the choices
     policy.max_customers                    # customers one session admits
@@ -135,6 +136,16 @@ class Policy:
     def refusal(self, feature: Feature) -> str:
         """The sentence a person sees when *feature* is refused."""
         return f"{feature.description} is turned off by this site's policy"
+
+    def refusal_for_rep(self, feature: Feature) -> str:
+        """The sentence the rep who asked reads when the customer's own policy refuses.
+
+        "This site's" would be the rep's own site, which may allow it.
+        """
+        return (
+            f"{feature.description} is turned off by the policy on the customer's computer; "
+            "the customer was not asked"
+        )
 
     def check(self, feature: Feature) -> None:
         if not self.allows(feature):

@@ -115,8 +115,8 @@ class SysinfoGate:
                 message.request, f"the customer said no a moment ago; ask again in {wait} s"
             )
         if not self.policy.allows(Feature.SYSTEM_INFORMATION):
-            refusal = self.policy.refusal(Feature.SYSTEM_INFORMATION)
-            return SysinfoRefused(message.request, f"on the customer's side, {refusal}")
+            refusal = self.policy.refusal_for_rep(Feature.SYSTEM_INFORMATION)
+            return SysinfoRefused(message.request, refusal)
         self._move(GateEvent.REQUEST)
         self._pending = SysinfoAsk(sender, message.request)
         return self._pending

@@ -47,6 +47,8 @@ class FileSettings:
     #: Why the site policy turned basic (F1) or advanced (F2) file transfer off, if it did.
     basic_off: str | None = None
     advanced_off: str | None = None
+    #: The same refusal of advanced file transfer as the rep who asked reads it.
+    advanced_off_for_rep: str | None = None
 
 
 def file_settings(download_dir: str | None = None, policy: Policy | None = None) -> FileSettings:
@@ -60,6 +62,11 @@ def file_settings(download_dir: str | None = None, policy: Policy | None = None)
         download_dir=folder,
         basic_off=off(Feature.FILE_TRANSFER_BASIC),
         advanced_off=off(Feature.FILE_TRANSFER_ADVANCED),
+        advanced_off_for_rep=(
+            policy.refusal_for_rep(Feature.FILE_TRANSFER_ADVANCED)
+            if policy is not None and not policy.allows(Feature.FILE_TRANSFER_ADVANCED)
+            else None
+        ),
     )
 
 

@@ -316,7 +316,8 @@ class FileTransfers(TransferEngine):
         if (refusal := self.settings.advanced_off) is not None:
             # This machine's own policy says no before the customer is asked anything.
             self.gate.refuse(rep.id)
-            self._queue(rep.id, FileAccessState(False, refusal))
+            told = self.settings.advanced_off_for_rep or refusal  # "this site" is not the rep's
+            self._queue(rep.id, FileAccessState(False, told))
             self._notice(f"! Refused {rep.name}'s request for file access: {refusal}")
             return
         root = self.settings.shared_root

@@ -19,6 +19,7 @@ import trio
 
 from codec import (
     REFUSED_BY_CUSTOMER,
+    Feature,
     ProtocolError,
     Role,
     SysinfoAsk,
@@ -148,9 +149,11 @@ class SysinfoResponder:
             sender.id, message, controlling_rep=self.session.host_id, now=trio.current_time()
         )
         if isinstance(decision, SysinfoRefused):
-            self._say(
-                f"! Refused a system information request from {sender.name}: {decision.reason}"
-            )
+            policy = self.gate.policy
+            reason = decision.reason  # in the rep's words; this machine's policy in its own:
+            if reason == policy.refusal_for_rep(Feature.SYSTEM_INFORMATION):
+                reason = policy.refusal(Feature.SYSTEM_INFORMATION)
+            self._say(f"! Refused a system information request from {sender.name}: {reason}")
             await self.session.send_message(sender.id, decision)
             return
         await self._put_question(sender, decision)

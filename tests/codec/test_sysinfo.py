@@ -129,7 +129,8 @@ def test_the_customers_own_policy_refuses_without_asking() -> None:
     answer = gate.receive(REP, SysinfoRequest(1), controlling_rep=REP, now=0.0)
     assert isinstance(answer, SysinfoRefused)
     assert answer.reason == (
-        "on the customer's side, system information is turned off by this site's policy"
+        "system information is turned off by the policy on the customer's computer; "
+        "the customer was not asked"
     )
     assert gate.state is GateState.NOTHING_ASKED
 

@@ -186,5 +186,9 @@ async def test_the_customers_own_policy_refuses_file_access_without_asking(
             r"^! Refused Alice's request for file access: transferring files to or from "
             r"the customer's computer is turned off by this site's policy$"
         )
-        await alice.expect(r"^\* File access refused: transferring files to or from the")
+        await alice.expect(
+            r"^\* File access refused: transferring files to or from the customer's computer is "
+            r"turned off by the policy on the customer's computer; the customer was not asked "
+            r"\(Bob\)$"
+        )
         assert never_asked(bob)
