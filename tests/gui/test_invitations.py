@@ -6,6 +6,7 @@ The CLI's ``/invite link``, ``/invite email``, ``/invite list`` and ``/invite ca
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 import pytest
@@ -18,6 +19,7 @@ from tests.gui.customer import click
 from tests.gui.helpers import until
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
     from pathlib import Path
 
     from PySide6.QtWidgets import QApplication
@@ -26,11 +28,26 @@ if TYPE_CHECKING:
     from peer.gui._rep import RepFace
 
 
-async def opened(face: RepFace) -> InvitationsDialog:
-    click(face.tab.code_panel.invite)
-    await until(lambda: face.invitations is not None and face.invitations.isVisible(), "dialog")
-    assert face.invitations is not None
-    return face.invitations
+@asynccontextmanager
+async def invitations_open(
+    app: QApplication, relay: str, tmp: Path
+) -> AsyncIterator[tuple[RepFace, InvitationsDialog]]:
+    """A console's session with its Invite… dialog open (Invite… clicked)."""
+    async with open_console_window(app, relay, tmp) as (window, console):
+        await start_session(window, console)
+        face = console.faces[0]
+        click(face.tab.code_panel.invite)
+        await until(lambda: face.invitations is not None and face.invitations.isVisible(), "it")
+        assert face.invitations is not None
+        yield face, face.invitations
+
+
+async def new_link(dialog: InvitationsDialog) -> str:
+    """Copy a new link clicked: the code it lists."""
+    before = {row[0] for row in dialog.rows()}
+    click(dialog.link_button)
+    await until(lambda: {row[0] for row in dialog.rows() if row[1]} - before, "a new code")
+    return next(row[0] for row in dialog.rows() if row[1] and row[0] not in before)
 
 
 async def test_invitations_are_listed_with_whom_they_admit_and_how_long_they_stay_open(
@@ -38,38 +55,25 @@ async def test_invitations_are_listed_with_whom_they_admit_and_how_long_they_sta
 ) -> None:
     from PySide6.QtGui import QGuiApplication
 
-    async with open_console_window(qapp, relay_process, tmp_path) as (window, console):
-        await start_session(window, console)
-        face = console.faces[0]
-        dialog = await opened(face)
+    async with invitations_open(qapp, relay_process, tmp_path) as (face, dialog):
         assert dialog.rows() == [["No invitation is open.", "", ""]]
         assert not dialog.withdraw_button.isEnabled()
-        click(dialog.link_button)
-        await until(lambda: len(dialog.rows()) == 1 and dialog.rows()[0][1], "the first")
-        code = dialog.rows()[0][0]
+        code = await new_link(dialog)
         link = QGuiApplication.clipboard().text()
         assert JoinTarget.from_link(link).code == SessionCode.parse(code)
         assert code != face.tab.code_panel.code.text()  # the code read out stays as it is
         assert dialog.status.text() == (
             f"Copied a join link with the code {code}: paste it into a message."
         )
-        click(dialog.link_button)
-        await until(lambda: len(dialog.rows()) == 2, "the second")
+        await new_link(dialog)
         assert [row[1:] for row in dialog.rows()] == [["a customer", "23 h 59 min"]] * 2
 
 
 async def test_a_withdrawn_invitation_leaves_the_list_and_its_code_admits_nobody(
     qapp: QApplication, relay_process: str, tmp_path: Path
 ) -> None:
-    async with open_console_window(qapp, relay_process, tmp_path) as (window, console):
-        await start_session(window, console)
-        face = console.faces[0]
-        dialog = await opened(face)
-        click(dialog.link_button)
-        await until(lambda: dialog.rows()[0][1] != "", "the first link")
-        click(dialog.link_button)
-        await until(lambda: len(dialog.rows()) == 2, "the second")
-        withdrawn, kept = (row[0] for row in dialog.rows())
+    async with invitations_open(qapp, relay_process, tmp_path) as (face, dialog):
+        withdrawn, kept = await new_link(dialog), await new_link(dialog)
         dialog.choose(withdrawn)
         click(dialog.withdraw_button)
         await until(lambda: [row[0] for row in dialog.rows()] == [kept], "the list without it")
@@ -85,9 +89,7 @@ async def test_a_withdrawn_invitation_leaves_the_list_and_its_code_admits_nobody
 async def test_a_mistyped_address_is_refused_in_the_dialog_and_spends_no_code(
     qapp: QApplication, relay_process: str, tmp_path: Path
 ) -> None:
-    async with open_console_window(qapp, relay_process, tmp_path) as (window, console):
-        await start_session(window, console)
-        dialog = await opened(console.faces[0])
+    async with invitations_open(qapp, relay_process, tmp_path) as (_face, dialog):
         dialog.address.setText("bob.example.org")
         click(dialog.email_button)
         await until(lambda: dialog.status.text() != "", "the refusal")
@@ -107,8 +109,7 @@ async def test_a_transfer_of_control_closes_the_former_reps_invitations(
         click(lead_tab.code_panel.invite)
         dialog = lead_tab.findChild(InvitationsDialog)
         assert dialog is not None
-        click(dialog.link_button)
-        await until(lambda: dialog.rows()[0][1] != "", "the link")
+        await new_link(dialog)
         choose(lead_tab.roster, "Alice (2)", "Transfer control to Alice (2)")
         await until(lambda: not dialog.isVisible(), "the dialog to close")
         assert not lead_tab.code_panel.isVisible()
