@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from importlib.metadata import PackageNotFoundError, version
 
 __all__ = ["parser"]
@@ -112,7 +113,15 @@ def parser() -> argparse.ArgumentParser:
 
 
 def parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
-    """*argv* parsed; a stray argument is refused with the command's own usage."""
+    """*argv* parsed; a stray argument is refused with the command's own usage.
+
+    No command at all (``helpline`` typed alone, as a first try) shows the
+    commands, each with a line saying what it is for, rather than only
+    "the following arguments are required".
+    """
+    if not (sys.argv[1:] if argv is None else argv):
+        parser.print_help(sys.stderr)
+        parser.exit(2)
     args, extra = parser.parse_known_args(argv)
     if extra:
         args.usage.error(f"unrecognized arguments: {' '.join(extra)}")

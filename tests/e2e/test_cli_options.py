@@ -123,3 +123,12 @@ async def test_an_unknown_key_in_the_config_file_stops_helpline_in_one_line(
     async with bob.run("bob", "join", "4821-9376-309-3617", "--name", "Bob") as out:
         await out.expect(r"config\.toml: line 1: reIay: unknown setting; known: ")
         assert await out.wait_exit() == 1
+
+
+async def test_helpline_alone_lists_the_commands_with_what_each_is_for(tmp_path: Path) -> None:
+    async with machine(tmp_path, "customer").run("bob") as out:
+        assert await out.wait_exit() == 2
+        shown = "\n".join(out.lines)
+        assert "start a support session (the rep)" in shown
+        assert "join a session with the code or link the rep gave you" in shown
+        assert "the following arguments are required" not in shown
