@@ -391,10 +391,13 @@ class CustomerSharing(SharingSide):
                 windows = []
             if request.title:
                 wanted = request.title.casefold()
-                windows = [w for w in windows if wanted in w.title.casefold()][:1]
+                # A title that matches nothing asks the customer to pick, as no title
+                # does: answered "no such window" at once, without a word to the
+                # customer, it would let a rep test titles (a bank's, a mail's) unseen.
+                windows = [w for w in windows if wanted in w.title.casefold()][:1] or windows
             if not windows:
                 machine.deny(request.activity)
-                reason = "no such window" if request.title else "no window to share"
+                reason = "no window to share"
                 deny = ConsentDeny(request.activity, sender.id, reason, DenyCause.NOT_ASKED)
                 await self._send(sender.id, deny)
                 return

@@ -135,6 +135,21 @@ async def test_without_a_title_the_customer_picks_the_window(relay_url: str, xdi
         assert "“Second”" in (await next_share(pair.rep_sharing, ViewOpened)).banner
 
 
+async def test_a_title_that_matches_no_window_asks_the_customer_to_pick_one(
+    relay_url: str, xdisplay: str
+) -> None:
+    # Not a silent "no such window": a rep could test titles without the customer knowing.
+    async with (
+        open_probe(xdisplay, title="First") as _first,
+        open_probe(xdisplay, x=600, title="Second") as _second,
+        open_pair(relay_url, xdisplay) as pair,
+    ):
+        await pair.rep_sharing.ask(pair.customer_member(), Activity.VIEW_APP, "Wells Fargo")
+        asked = await next_share(pair.customer_sharing, ConsentAsked)
+        assert asked.prompt.endswith("Share which? [1-2, Enter: none]")
+        assert "Wells Fargo" not in asked.prompt
+
+
 async def test_the_customers_stop_ends_the_view_on_both_sides(
     relay_url: str, xdisplay: str
 ) -> None:
