@@ -13,7 +13,9 @@ does the rest end to end.
 Attempts are spaced by exponential back-off with full jitter, so a relay
 restarting under a thousand sessions is not met by a thousand reconnects
 in the same millisecond; the first one comes quickly, because most drops
-are a blip. The whole search is bounded by the session's resume timeout.
+are a blip. The whole search is bounded by the session's resume timeout,
+and its last try is made at that time, however far apart the back-off has
+spaced the ones before.
 """
 
 from __future__ import annotations
@@ -84,7 +86,7 @@ async def reconnect(
     delays = backoff()
     last = why
     attempts = 0
-    while trio.current_time() < give_up_at:
+    while True:
         attempts += 1
         delay = None
         try:
@@ -107,8 +109,13 @@ async def reconnect(
         except (RelayUnreachableError, ConnectionLostError) as e:
             last = str(e)
         log.info("reconnecting to %s, attempt %d: %s", previous.relay, attempts, last)
+        left = give_up_at - trio.current_time()
+        if left <= 0:
+            break
+        # A wait the back-off grew past the give-up time ends at that time, and
+        # one more try is made there: a relay back a moment before it is found.
         wait = next(delays) if delay is None else delay
-        await trio.sleep(min(wait, max(0.0, give_up_at - trio.current_time())))
+        await trio.sleep(min(wait, left))
     raise SessionLostError(
         f"{why}; reconnecting did not work within {within:g} s (last try: {last})"
     )
