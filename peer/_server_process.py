@@ -19,7 +19,7 @@ from peer._errors import RelayUnreachableError
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Sequence
 
-__all__ = ["open_embedded_relay", "open_server_process"]
+__all__ = ["open_embedded_relay", "open_server_process", "read_line", "stop_process"]
 
 STARTUP_TIMEOUT = 15.0
 STOP_TIMEOUT = 5.0
@@ -48,7 +48,7 @@ async def open_server_process(
         assert process.stdout is not None
         line = ""
         with trio.move_on_after(STARTUP_TIMEOUT):
-            line = await _read_line(process.stdout)
+            line = await read_line(process.stdout)
         if "ws://" not in line:
             raise RelayUnreachableError(
                 f"{' '.join(argv[:3])} did not start (it printed {line[:200]!r}); "
@@ -56,18 +56,23 @@ async def open_server_process(
             )
         yield process, "ws://" + line.strip().rsplit("ws://", 1)[1]
     finally:
-        with trio.CancelScope(shield=True):
-            if process.returncode is None:
-                process.terminate()
-            with trio.move_on_after(STOP_TIMEOUT):
-                await process.wait()
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
-            if process.stdout is not None:
-                await process.stdout.aclose()
-            if process.stdin is not None:
-                await process.stdin.aclose()
+        await stop_process(process)
+
+
+async def stop_process(process: trio.Process) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within STOP_TIMEOUT; pipes closed."""
+    with trio.CancelScope(shield=True):
+        if process.returncode is None:
+            process.terminate()
+        with trio.move_on_after(STOP_TIMEOUT):
+            await process.wait()
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        if process.stdout is not None:
+            await process.stdout.aclose()
+        if process.stdin is not None:
+            await process.stdin.aclose()
 
 
 @asynccontextmanager
@@ -78,7 +83,8 @@ async def open_embedded_relay(host: str = "127.0.0.1", port: int = 0) -> AsyncIt
         yield url
 
 
-async def _read_line(stream: trio.abc.ReceiveStream) -> str:
+async def read_line(stream: trio.abc.ReceiveStream) -> str:
+    """One line of a child's stdout (at most _MAX_LINE bytes; less at end of output)."""
     data = b""
     while not data.endswith(b"\n") and len(data) < _MAX_LINE:
         chunk = await stream.receive_some(1)

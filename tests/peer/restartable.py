@@ -1,21 +1,45 @@
-"""A real relay process that a test kills and starts again on the same port."""
+"""A real relay process that a test kills and starts again on the same port.
+
+Starting ``python -m relay`` is mostly the interpreter and its imports:
+half a second on a quiet machine, up to eight on a loaded one, longer than
+the short resume times tests give their sessions. So the next relay is
+started ahead, and waits imported for a line on stdin before it listens:
+``kill`` waits for it to stand by first, and ``start`` is then the relay's
+own start (tens of milliseconds), not the machine's load.
+"""
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack, asynccontextmanager
+import subprocess
+import sys
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 import trio
 from trio_websocket import ConnectionClosed
 
 from codec import ClientEnvelope, RelayEnvelope, decode_relay_envelope, encode_envelope
-from tests.conftest import free_port, open_relay_process
+from peer._server_process import STARTUP_TIMEOUT, read_line, stop_process
+from tests.conftest import LISTENING_PREFIX, free_port
 from tests.relay.clients import open_ws
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from trio_websocket import WebSocketConnection
+
+#: A relay that has imported everything, says so, and starts (``relay.cli.main``)
+#: on a line from stdin; end of input first (the test is over) and it exits.
+STANDING_BY = """
+import sys
+from relay.cli import main
+print("standing by", flush=True)
+if sys.stdin.readline():
+    raise SystemExit(main(sys.argv[1:]))
+"""
+#: Importing the relay on a machine loaded many times over its cores can take
+#: this long; a spare that is slower than that is broken.
+READY_WITHIN = 60.0
 
 
 class RestartableRelay:
@@ -24,28 +48,57 @@ class RestartableRelay:
     def __init__(self) -> None:
         self.port = free_port()
         self.url = f"ws://127.0.0.1:{self.port}"
-        self._stack: AsyncExitStack | None = None
         self._process: trio.Process | None = None
+        #: The next relay, and whether it has said it stands by.
+        self._spare: trio.Process | None = None
+        self._spare_ready = False
 
     async def start(self) -> None:
-        stack = AsyncExitStack()
-        process, url = await stack.enter_async_context(open_relay_process("--port", str(self.port)))
-        assert url == self.url, url
-        self._stack, self._process = stack, process
+        process = await self._ready_spare()
+        self._spare, self._process = None, process
+        assert process.stdin is not None
+        assert process.stdout is not None
+        await process.stdin.send_all(b"start\n")
+        with trio.fail_after(STARTUP_TIMEOUT):
+            line = await read_line(process.stdout)
+        assert line.strip() == LISTENING_PREFIX + self.url, line
+        # It imports while the test goes on; kill() waits for it, not start().
+        self._spare, self._spare_ready = await self._spawn(), False
 
     async def kill(self) -> None:
         """SIGKILL: the relay forgets every room; every connection breaks at once."""
         assert self._process is not None
-        assert self._stack is not None
+        await self._ready_spare()  # so that start() is the relay's start alone
         self._process.kill()
         with trio.fail_after(10):
             await self._process.wait()
-        await self._stack.aclose()
-        self._stack = self._process = None
+        await stop_process(self._process)
+        self._process = None
 
     async def aclose(self) -> None:
-        if self._stack is not None:
-            await self._stack.aclose()
+        for process in (self._process, self._spare):
+            if process is not None:
+                await stop_process(process)
+        self._process = self._spare = None
+
+    async def _ready_spare(self) -> trio.Process:
+        if self._spare is None:
+            self._spare, self._spare_ready = await self._spawn(), False
+        if not self._spare_ready:
+            assert self._spare.stdout is not None
+            with trio.fail_after(READY_WITHIN):
+                line = await read_line(self._spare.stdout)
+            assert line == "standing by\n", line
+            self._spare_ready = True
+        return self._spare
+
+    async def _spawn(self) -> trio.Process:
+        argv = ["--host", "127.0.0.1", "--port", str(self.port)]
+        return await trio.lowlevel.open_process(
+            [sys.executable, "-c", STANDING_BY, *argv],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
 
 
 @asynccontextmanager
