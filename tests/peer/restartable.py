@@ -4,8 +4,9 @@ Starting ``python -m relay`` is mostly the interpreter and its imports:
 half a second on a quiet machine, up to eight on a loaded one, longer than
 the short resume times tests give their sessions. So the next relay is
 started ahead, and waits imported for a line on stdin before it listens:
-``kill`` waits for it to stand by first, and ``start`` is then the relay's
-own start (tens of milliseconds), not the machine's load.
+the first start waits for the next to stand by, a later ``kill`` does if
+it has not yet, and ``start`` is then the relay's own start (tens of
+milliseconds), not the machine's load.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class RestartableRelay:
         self._spare_ready = False
 
     async def start(self) -> None:
-        process = await self._ready_spare()
+        process = await self.standing_by()
         self._spare, self._process = None, process
         assert process.stdin is not None
         assert process.stdout is not None
@@ -68,7 +69,7 @@ class RestartableRelay:
     async def kill(self) -> None:
         """SIGKILL: the relay forgets every room; every connection breaks at once."""
         assert self._process is not None
-        await self._ready_spare()  # so that start() is the relay's start alone
+        await self.standing_by()  # so that start() is the relay's start alone
         self._process.kill()
         with trio.fail_after(10):
             await self._process.wait()
@@ -81,7 +82,8 @@ class RestartableRelay:
                 await stop_process(process)
         self._process = self._spare = None
 
-    async def _ready_spare(self) -> trio.Process:
+    async def standing_by(self) -> trio.Process:
+        """The next relay, once it has imported everything and waits to start."""
         if self._spare is None:
             self._spare, self._spare_ready = await self._spawn(), False
         if not self._spare_ready:
@@ -106,6 +108,8 @@ async def open_restartable_relay() -> AsyncIterator[RestartableRelay]:
     relay = RestartableRelay()
     await relay.start()
     try:
+        # Before the test's session starts, so that no kill() mid-activity waits.
+        await relay.standing_by()
         yield relay
     finally:
         await relay.aclose()
