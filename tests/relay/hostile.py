@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import trio
 
 from codec import CreateRoom, Delivered, JoinRoom, MemberJoined, Send, Welcome
+from peer._server_process import stop_process
 from tests.relay.clients import WAIT, RawClient, open_member
 
 if TYPE_CHECKING:
@@ -66,16 +67,7 @@ async def open_attacked_relay(tmp_path: Path, *flags: str) -> AsyncIterator[Targ
                 line += chunk
         yield Target(process, "ws://" + line.decode().strip().rsplit("ws://", 1)[1], log_path)
     finally:
-        with trio.CancelScope(shield=True):
-            if process.returncode is None:
-                process.terminate()
-            with trio.move_on_after(5):
-                await process.wait()
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
-            if process.stdout is not None:
-                await process.stdout.aclose()
+        await stop_process(process)
 
 
 async def as_address(url: str, room: str, address: str) -> RawClient:
