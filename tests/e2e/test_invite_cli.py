@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from aiosmtpd.smtp import SMTP, Envelope, Session
 
+    from peer._console import Console
     from tests.e2e.workplace import Machine
 
 
@@ -105,19 +106,26 @@ async def test_a_used_invitation_code_is_refused_on_both_sides_saying_so(
             )
 
 
+async def two_link_invitations(alice: Console) -> tuple[str, str, str]:
+    """A new session's rep makes two link invitations and lists them; the first's link
+    and both codes."""
+    await alice.expect(rf"^Session code: {CODE}$")
+    await alice.expect(r"^Join link: ")  # the read-out code's
+    await alice.send("/invite link")
+    link = (await alice.expect(r"^Join link: (\S+)$")).group(1)
+    first = (await alice.expect(r"^\* The link's code, (\S+), is its own")).group(1)
+    await alice.send("/invite link")
+    second = (await alice.expect(r"^\* The link's code, (\S+), is its own")).group(1)
+    await alice.send("/invite list")
+    return link, first, second
+
+
 async def test_a_withdrawn_invitation_is_listed_no_more_and_refuses_its_joiner(
     tmp_path: Path, relay_process: str
 ) -> None:
     rep, cust = machine(tmp_path, "rep"), machine(tmp_path, "customer")
     async with rep.run("alice", "start", "--relay", relay_process, "--name", "Alice") as alice:
-        await alice.expect(rf"^Session code: {CODE}$")
-        await alice.expect(r"^Join link: ")  # the read-out code's
-        await alice.send("/invite link")
-        link = (await alice.expect(r"^Join link: (\S+)$")).group(1)
-        invited = (await alice.expect(r"^\* The link's code, (\S+), is its own")).group(1)
-        await alice.send("/invite link")
-        other = (await alice.expect(r"^\* The link's code, (\S+), is its own")).group(1)
-        await alice.send("/invite list")
+        link, invited, other = await two_link_invitations(alice)
         await alice.expect(rf"^  1\. {invited} for a customer, open 23 h 59 min more$")
         await alice.expect(rf"^  2\. {other} for a customer, open 23 h 59 min more$")
         await alice.send("/invite cancel 3")
@@ -260,14 +268,7 @@ async def test_cancel_takes_the_number_the_list_showed_even_after_an_earlier_one
 ) -> None:
     rep, cust = machine(tmp_path, "rep"), machine(tmp_path, "customer")
     async with rep.run("alice", "start", "--relay", relay_process, "--name", "Alice") as alice:
-        await alice.expect(rf"^Session code: {CODE}$")
-        await alice.expect(r"^Join link: ")  # the read-out code's
-        await alice.send("/invite link")
-        link = (await alice.expect(r"^Join link: (\S+)$")).group(1)
-        used = (await alice.expect(r"^\* The link's code, (\S+), is its own")).group(1)
-        await alice.send("/invite link")
-        other = (await alice.expect(r"^\* The link's code, (\S+), is its own")).group(1)
-        await alice.send("/invite list")
+        link, used, other = await two_link_invitations(alice)
         await alice.expect(rf"^  2\. {other} for a customer")
         async with cust.run("bob", "join", link, "--name", "Bob") as bob:
             await bob.expect(r"^In this session: Alice \(rep\)$")

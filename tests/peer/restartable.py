@@ -19,15 +19,25 @@ from typing import TYPE_CHECKING
 import trio
 from trio_websocket import ConnectionClosed
 
-from codec import ClientEnvelope, RelayEnvelope, decode_relay_envelope, encode_envelope
+from codec import (
+    ClientEnvelope,
+    RelayEnvelope,
+    Welcome,
+    decode_relay_envelope,
+    encode_envelope,
+)
+from peer._events import Reconnected
 from peer._server_process import STARTUP_TIMEOUT, read_line, stop_process
 from tests.conftest import LISTENING_PREFIX, free_port
+from tests.peer.helpers import next_event
 from tests.relay.clients import open_ws
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Sequence
 
     from trio_websocket import WebSocketConnection
+
+    from peer._session import Session
 
 #: A relay that has imported everything, says so, and starts (``relay.cli.main``)
 #: on a line from stdin; end of input first (the test is over) and it exits.
@@ -41,6 +51,10 @@ if sys.stdin.readline():
 #: Importing the relay on a machine loaded many times over its cores can take
 #: this long; a spare that is slower than that is broken.
 READY_WITHIN = 60.0
+
+
+#: Seconds a session may take to come back after a restart, on a loaded machine.
+RESTART_WITHIN = 40.0
 
 
 class RestartableRelay:
@@ -144,3 +158,26 @@ async def open_stranger(url: str, room: str, hello: ClientEnvelope) -> AsyncIter
         stranger = Stranger(ws)
         await stranger.send(hello)
         yield stranger
+
+
+@asynccontextmanager
+async def open_stranger_first(
+    relay: RestartableRelay, room: str, hello: ClientEnvelope, sessions: Sequence[Session]
+) -> AsyncIterator[Stranger]:
+    """A stranger re-creating *room* on a relay that just restarted, before its rep.
+
+    When the rep wins that race (a loaded machine), *sessions* come back and
+    the relay restarts again, up to five times.
+    """
+    for _ in range(5):
+        async with open_stranger(relay.url, room, hello) as stranger:
+            data = await stranger.ws.get_message()
+            assert isinstance(data, bytes)
+            if isinstance(decode_relay_envelope(data), Welcome):
+                yield stranger
+                return
+        for session in sessions:
+            await next_event(session, Reconnected, within=RESTART_WITHIN)
+        await relay.kill()
+        await relay.start()
+    raise AssertionError("the rep re-created its room before the stranger every time")

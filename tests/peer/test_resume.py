@@ -21,8 +21,6 @@ from codec import (
     RelayRejected,
     Send,
     SessionTimings,
-    Welcome,
-    decode_relay_envelope,
 )
 from peer._events import (
     ChatReceived,
@@ -37,7 +35,7 @@ from peer._events import (
 )
 from peer._open import open_hosted_session, open_joined_session
 from tests.peer.helpers import invite, next_event, pending_events
-from tests.peer.restartable import open_restartable_relay, open_stranger
+from tests.peer.restartable import open_restartable_relay, open_stranger, open_stranger_first
 from tests.peer.wiretap import open_wiretap, sealed_sent_to
 
 if TYPE_CHECKING:
@@ -45,7 +43,7 @@ if TYPE_CHECKING:
 
     from peer._events import SessionEvent
     from peer._session import Session
-    from tests.peer.restartable import RestartableRelay, Stranger
+    from tests.peer.restartable import RestartableRelay
 
 #: Reconnecting and resuming take seconds on a loaded machine; the default is 2 minutes.
 TIMINGS = SessionTimings(resume_timeout=30.0)
@@ -154,35 +152,14 @@ async def back_after(session: Session) -> list[SessionEvent]:
     raise AssertionError("session events ended before it reconnected")
 
 
-@asynccontextmanager
-async def open_squatter(
-    relay: RestartableRelay, rep: Session, bob: Session
-) -> AsyncIterator[Stranger]:
-    """A stranger hosting the restarted relay's room under an id nobody uses.
-
-    It must re-create the room before the rep does; when the rep wins that
-    race (a loaded machine), both come back and the relay restarts again.
-    """
-    for _ in range(5):
-        async with open_stranger(relay.url, rep.code.room, CreateRoom(77, 100)) as stranger:
-            data = await stranger.ws.get_message()
-            assert isinstance(data, bytes)
-            if isinstance(decode_relay_envelope(data), Welcome):
-                yield stranger
-                return
-        for session in (rep, bob):
-            await next_event(session, Reconnected, within=BACK)
-        await relay.kill()
-        await relay.start()
-    raise AssertionError("the rep re-created its room before the stranger every time")
-
-
 async def test_a_stranger_hosting_a_restarted_room_is_left_alone_in_it_as_the_session_moves() -> (
     None
 ):
     async with restarted_with_bob() as (relay, rep, bob):
         old_room = rep.code.room
-        async with open_squatter(relay, rep, bob) as stranger:
+        # A stranger hosting the room under an id nobody uses.
+        squatting = CreateRoom(77, 100)
+        async with open_stranger_first(relay, rep.code.room, squatting, (rep, bob)) as stranger:
             rep_events, bob_events = await back_after(rep), await back_after(bob)
             for events in (rep_events, bob_events):
                 [told] = [e for e in events if isinstance(e, RoomTaken)]

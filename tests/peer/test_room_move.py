@@ -10,7 +10,6 @@ killed and started again; the stranger speaks raw relay envelopes.
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 import pytest
@@ -23,7 +22,6 @@ from codec import (
     RelayRejected,
     Send,
     SessionTimings,
-    Welcome,
     decode_relay_envelope,
 )
 from codec import (
@@ -32,14 +30,12 @@ from codec import (
 from peer._events import ChatReceived, MemberJoined, Reconnected, RoomTaken, SessionEnded
 from peer._open import open_hosted_session, open_joined_session
 from tests.peer.helpers import invite, next_event
-from tests.peer.restartable import open_restartable_relay, open_stranger
+from tests.peer.restartable import open_restartable_relay, open_stranger_first
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-
     from peer._events import SessionEvent
     from peer._session import Session
-    from tests.peer.restartable import RestartableRelay, Stranger
+    from tests.peer.restartable import Stranger
 
 TIMINGS = SessionTimings(resume_timeout=45.0, standby_probe_after=2.0)
 BACK = 40.0
@@ -56,28 +52,6 @@ async def events_until_back(session: Session, *, moves: int) -> list[SessionEven
             if isinstance(event, Reconnected) and moved >= moves:
                 return seen
     raise AssertionError("session events ended before it came back")
-
-
-@asynccontextmanager
-async def first_after_a_restart(
-    relay: RestartableRelay, rep: Session, bob: Session, hello: CreateRoom
-) -> AsyncIterator[Stranger]:
-    """The relay restarts, and the stranger re-creates the room as endpoint 1 first.
-
-    On a loaded machine the rep may win that race: then the relay restarts again.
-    """
-    for _ in range(5):
-        await relay.kill()
-        await relay.start()
-        async with open_stranger(relay.url, rep.code.room, hello) as stranger:
-            data = await stranger.ws.get_message()
-            assert isinstance(data, bytes)
-            if isinstance(decode_relay_envelope(data), Welcome):
-                yield stranger
-                return
-        for session in (rep, bob):
-            await next_event(session, Reconnected, within=BACK)
-    raise AssertionError("the rep re-created its room before the stranger every time")
 
 
 async def answer_everyone(stranger: Stranger) -> None:
@@ -110,7 +84,9 @@ async def test_a_stranger_who_re_creates_the_room_as_the_rep_is_left_alone_in_it
             async with open_joined_session(invite(rep), "Bob", timings=TIMINGS) as bob:
                 await next_event(rep, MemberJoined)
                 old_room = rep.code.room
-                async with first_after_a_restart(relay, rep, bob, hello) as stranger:
+                await relay.kill()
+                await relay.start()
+                async with open_stranger_first(relay, old_room, hello, (rep, bob)) as stranger:
                     async with trio.open_nursery() as nursery:
                         nursery.start_soon(answer_everyone, stranger)
                         rep_seen = await events_until_back(rep, moves=1)
