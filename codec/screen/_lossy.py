@@ -333,19 +333,17 @@ class LossyTracker:
         return self.holding
 
     def _drop_moved(self) -> None:
-        """What changed is never held; it lies in the box of the last capture's changes."""
-        rows, cols = self._box
-        if rows.stop <= rows.start or cols.stop <= cols.start:
-            return
-        # The box widened to whole strips (nothing moved outside it), so that what is
-        # dropped folds into row strips eight flags a word.
-        s0, s1 = cols.start // STRIP, -(-cols.stop // STRIP)
-        box = np.s_[rows, s0 * STRIP : s1 * STRIP]
-        drop = self.mask[box] & self._moving[box]
-        strips = _strip_any(drop)
-        if strips.any():
-            self.mask[box] ^= drop
-            self.dropped[rows, s0:s1] |= strips
+        """What changed is never held; it lies in the box of the last capture's changes.
+
+        These need no mark in :attr:`dropped`: a pixel whose capture changed since the
+        last capture lies in what the encoder compares anyway. One whose keys are
+        merely older than that (a copy moved its approximation there, and its keys
+        stayed) was left out of the comparison only because the copy made it equal to
+        the capture.
+        """
+        held = self.mask[self._box]
+        # held & ~moved in one pass, with no array in between.
+        np.greater(held, self._moving[self._box], out=held)
 
     def _drop(self, y0: int, y1: int, x0: int, x1: int) -> None:
         self.mask[y0:y1, x0:x1] = False
@@ -514,15 +512,6 @@ def _count(flags: NDArray[np.bool_], axis: int) -> NDArray[np.int32]:
     """True values along ``axis`` (``mean`` and ``count_nonzero`` cost far more)."""
     counts: NDArray[np.int32] = np.add.reduce(flags.view(np.uint8), axis=axis, dtype=np.int32)
     return counts
-
-
-def _strip_any(flags: NDArray[np.bool_]) -> NDArray[np.bool_]:
-    """Per row strip of a contiguous ``(h, n * STRIP)`` mask: any True? (Eight flags a word.)"""
-    words = flags.view(np.uint64).reshape(flags.shape[0], -1, STRIP // 8)
-    folded = words[..., 0] | words[..., 1]
-    for word in range(2, STRIP // 8):
-        folded |= words[..., word]
-    return np.asarray(folded != 0)
 
 
 def _block_any(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
