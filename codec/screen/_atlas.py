@@ -65,7 +65,10 @@ class Atlas:
             h, w = -(-r.h // _GRID) * _GRID, -(-r.w // _GRID) * _GRID
             area = out[piece.y : piece.y + h, piece.x : piece.x + w]
             area[: r.h, : r.w] = frame[r.y : r.y + r.h, r.x : r.x + r.w]
-            area[: r.h, r.w :] = area[: r.h, r.w - 1 : r.w]
+            # A pixel as one 3-byte item: numpy broadcasts a column of those two to
+            # three times faster than a column of three channels.
+            cells = area.view("V3")[..., 0]
+            cells[: r.h, r.w :] = cells[: r.h, r.w - 1 : r.w]
             area[r.h :] = area[r.h - 1 : r.h]
         return out
 

@@ -31,6 +31,7 @@ __all__ = [
     "changed_rects",
     "changed_strips",
     "changed_strips_where",
+    "copy_strips",
     "copy_where",
     "pixel_keys",
     "pixels_differ",
@@ -108,6 +109,19 @@ def changed_strips_where(
     return out
 
 
+def copy_strips(dst: NDArray[np.uint8], src: NDArray[np.uint8], flags: NDArray[np.bool_]) -> None:
+    """``dst = src`` in every row strip ``flags`` sets (and a few around them: each band's runs)."""
+    for b0 in range(0, flags.shape[0], BAND):
+        band = flags[b0 : b0 + BAND]
+        hit = true_at(band.any(axis=1))
+        if hit.size == 0:
+            continue
+        rows = slice(b0 + int(hit[0]), b0 + int(hit[-1]) + 1)
+        for s0, s1 in runs(band.any(axis=0)):
+            cols = slice(s0 * STRIP, s1 * STRIP)
+            dst[rows, cols] = src[rows, cols]
+
+
 def pixels_differ(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> NDArray[np.bool_]:
     """Per pixel: does any channel differ? (``.any(axis=2)`` is 15x slower in numpy.)"""
     ne = a != b
@@ -116,25 +130,48 @@ def pixels_differ(a: NDArray[np.uint8], b: NDArray[np.uint8]) -> NDArray[np.bool
     return out
 
 
-def pixel_keys(pixels: NDArray[np.uint8]) -> NDArray[np.uint32]:
-    """Each pixel of a contiguous BGR frame as one number, equal exactly where colours are.
+def pixel_keys(
+    pixels: NDArray[np.uint8], rows: slice = slice(None), cols: slice = slice(None)
+) -> NDArray[np.uint32]:
+    """Each pixel of ``pixels[rows, cols]`` (BGR) as one number, equal exactly where colours are.
 
     Comparing keys is one contiguous pass where comparing BGR pixels takes three
     strided ones, and the lossy tracker compares neighbours and frames a dozen times
     a frame. The keys are read as overlapping 4-byte words 3 bytes apart (a pixel
-    and the next one's first byte, masked off), which is one pass too.
+    and the next one's first byte, masked off), which is one pass too, and straight
+    from ``pixels`` when it is contiguous: copying a box of three-byte pixels out of
+    a frame first cost three times the reading.
     """
-    height, width = pixels.shape[:2]
-    flat = np.ascontiguousarray(pixels).reshape(-1)
-    count = height * width
-    keys = np.empty(count, dtype="<u4")
-    # Little-endian whatever the machine, so the mask keeps this pixel's B, G and R.
-    words = np.ndarray((count - 1,), dtype="<u4", buffer=flat, strides=(3,))
-    np.bitwise_and(words, 0xFFFFFF, out=keys[:-1])
-    # The last pixel has no next byte to read past; it is put together by hand.
-    b, g, r = (int(v) for v in flat[-3:])
-    keys[-1] = b | g << 8 | r << 16
-    return keys.reshape(height, width)
+    frame = np.ascontiguousarray(pixels)
+    height, width = frame.shape[:2]
+    y0, y1, _ = rows.indices(height)
+    x0, x1, _ = cols.indices(width)
+    h, w = max(0, y1 - y0), max(0, x1 - x0)
+    keys = np.empty((h, w), dtype="<u4")
+    if h == 0 or w == 0:
+        return keys
+
+    def words(y: int, count: int, length: int) -> NDArray[np.uint32]:
+        # Little-endian whatever the machine, so the mask keeps this pixel's B, G and R.
+        return np.ndarray(
+            (count, length),
+            dtype="<u4",
+            buffer=frame,
+            offset=(y * width + x0) * 3,
+            strides=(width * 3, 3),
+        )
+
+    # The frame's last pixel has no next byte to read past; it is put together by hand.
+    last = y1 == height and x1 == width
+    whole = h - 1 if last else h
+    if whole:
+        np.bitwise_and(words(y0, whole, w), 0xFFFFFF, out=keys[:whole])
+    if last:
+        if w > 1:
+            np.bitwise_and(words(y1 - 1, 1, w - 1), 0xFFFFFF, out=keys[-1:, :-1])
+        b, g, r = (int(v) for v in frame[-1, -1])
+        keys[-1, -1] = b | g << 8 | r << 16
+    return keys
 
 
 def copy_where(dst: NDArray[np.uint8], src: NDArray[np.uint8], where: NDArray[np.bool_]) -> None:

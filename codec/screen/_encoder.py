@@ -34,6 +34,7 @@ from codec.screen._diff import (
     changed_rects,
     changed_strips,
     changed_strips_where,
+    copy_strips,
     pixel_keys,
     pixels_differ,
     runs,
@@ -141,6 +142,9 @@ class ScreenEncoder:
         self._keys: NDArray[np.uint32] = np.zeros((0, 0), dtype=np.uint32)
         #: Whether ``_keys`` were computed for a whole frame since lossy mode came on.
         self._keyed = False
+        #: The previous capture (lossy mode only), which the model equals except where
+        #: the viewer holds approximations.
+        self._seen: NDArray[np.uint8] = np.zeros((0, 0, 3), dtype=np.uint8)
         self._resize(width, height)
 
     @property
@@ -224,28 +228,37 @@ class ScreenEncoder:
         cur = self._to_bgr(frame)
         if self._lossy and not self._keyed:
             # The first frame watched: every key is computed once, nothing has moved yet.
-            self._keys, self._keyed = pixel_keys(cur), True
+            # Lossless updates left the model equal to the previous capture.
+            self._keys, self._seen, self._keyed = pixel_keys(cur), self._ref.copy(), True
         if self._want_keyframe:
             return self._encode_keyframe(cur, now)
         if self._lossy and self._tracker is None:
             self._tracker = LossyTracker(self._height, self._padded)
         if damage is not None and self._tracker is None:
             return self._encode_damaged(cur, damage)
-        changed = changed_strips(cur, self._ref)
+        if self._tracker is not None:
+            # What the screen changed. The model also differs from the capture where
+            # the viewer holds approximations (the wallpaper a long drag uncovered),
+            # which are compared again only once the tracker drops them.
+            changed = changed_strips(cur, self._seen)
+            copy_strips(self._seen, cur, changed)
+        else:
+            changed = changed_strips(cur, self._ref)
         rows = np.flatnonzero(changed.any(axis=1))
-        if rows.size == 0:
+        if rows.size == 0 and (self._tracker is None or not self._tracker.holding):
             if self._tracker is not None:
-                # The viewer holds the capture exactly, approximations included.
                 self._tracker.observe(None, now)
-                self._tracker.mask.fill(False)
             return []
         ops: list[Op] = []
         images: list[bytes] = []
-        top, bottom = int(rows[0]), int(rows[-1]) + 1
-        strips = true_at(changed[top:bottom].any(axis=0))
         # Every difference left after this update's operations lies in this box of
-        # strips: copies stay inside it, lossy pictures widen it (see _encode_lossy).
-        s0, s1 = int(strips[0]), int(strips[-1]) + 1
+        # strips: copies stay inside it, lossy pictures and refreshes widen it (see
+        # _encode_lossy). Nothing changed: the box is empty, refreshes may fill it.
+        top, bottom, s0, s1 = self._height, 0, changed.shape[1], 0
+        if rows.size:
+            top, bottom = int(rows[0]), int(rows[-1]) + 1
+            strips = true_at(changed[top:bottom].any(axis=0))
+            s0, s1 = int(strips[0]), int(strips[-1]) + 1
         if self._worth_a_motion_search(changed):
             x0, x1 = s0 * STRIP, s1 * STRIP
             box = Rect(x0, top, x1 - x0, bottom - top)
@@ -272,7 +285,7 @@ class ScreenEncoder:
             # The model changed since ``changed`` was exact only where pictures were
             # drawn; elsewhere what may differ is what differed. Where the viewer may
             # keep an approximation, the target is the model, not the capture.
-            maybe = changed[top:bottom].copy()
+            maybe = changed[top:bottom] | self._tracker.dropped[top:bottom]
             for r in drawn:
                 maybe[r.y - top : r.y + r.h - top, r.x // STRIP : -(-(r.x + r.w) // STRIP)] = True
             if kept:
@@ -381,19 +394,14 @@ class ScreenEncoder:
         return out
 
     def _new_area(self, changed: NDArray[np.bool_], box: Rect) -> int:
-        """About how many pixels of ``box`` changed, not counting approximations.
+        """About how many pixels of ``box`` changed.
 
-        A long drag leaves a trail of approximate wallpaper (refreshed only once the
-        motion stops); it differs from the capture, but no copy is to be found there.
+        With lossy mode on, ``changed`` is what the screen changed, not where the model
+        differs: a long drag's trail of approximate wallpaper (refreshed only once the
+        motion stops) is not counted, and no copy is to be found there.
         """
         s0, s1 = box.x // STRIP, (box.x + box.w) // STRIP
-        cells = changed[box.y : box.y + box.h, s0:s1]
-        if self._tracker is not None and self._padded % STRIP == 0:
-            rows = self._tracker.mask[box.y : box.y + box.h, box.x : box.x + box.w]
-            words = rows.view(np.uint64).reshape(box.h, s1 - s0, STRIP // 8)
-            approximate = np.bitwise_or.reduce(words, axis=2) != 0
-            cells = cells & ~approximate
-        return int(np.count_nonzero(cells)) * STRIP
+        return int(np.count_nonzero(changed[box.y : box.y + box.h, s0:s1])) * STRIP
 
     def next_deadline(self) -> float | None:
         """When to call :meth:`encode` again even if the screen has not changed.
@@ -439,7 +447,7 @@ class ScreenEncoder:
             for f, last in runs(band.any(axis=0)):
                 c0, c1 = max(x0, f * STRIP - BLOCK), min(x1, last * STRIP + BLOCK)
                 box = np.s_[r0:r1, c0:c1]
-                keys = pixel_keys(cur[box])
+                keys = pixel_keys(cur, box[0], box[1])
                 # Boxes of neighbouring bands overlap by a block: what one found stays found.
                 changed[r0 - y0 : r1 - y0, c0 - x0 : c1 - x0] |= keys != self._keys[box]
                 self._keys[box] = keys
@@ -473,7 +481,7 @@ class ScreenEncoder:
             # Watching starts with the keyframe, so the next frame can already go lossy.
             self._tracker = LossyTracker(self._height, self._padded)
             self._tracker.observe(None, now)
-            self._keys = pixel_keys(cur)
+            self._keys, self._seen = pixel_keys(cur), cur.copy()
         whole = Rect(0, 0, self._width, self._height)
         ops: list[Op] = [self._pixels(cur, rect) for rect in split_rect(whole)]
         return self._pack(ops, [], keyframe=True)
@@ -542,9 +550,14 @@ class ScreenEncoder:
         # Every approximation not held now is exact after this update: the lossless
         # pass repairs those that differ, and the rest already equal the capture.
         holds = tracker.hold(stills=any(stream is None for _, stream in placed))
-        if not regions and not holds:
-            return area, [], False
         top, bottom, s0, s1 = area
+        rows = true_at(tracker.dropped.any(axis=1))
+        if rows.size:  # refreshed where the screen may not have changed
+            strips = true_at(tracker.dropped[rows[0] : rows[-1] + 1].any(axis=0))
+            top, bottom = min(top, int(rows[0])), max(bottom, int(rows[-1]) + 1)
+            s0, s1 = min(s0, int(strips[0])), max(s1, int(strips[-1]) + 1)
+        if not regions and not holds:
+            return (top, bottom, s0, s1), [], False
         for rect, stream in placed:
             outer = rect if stream is None else stream
             top, bottom = min(top, outer.y), max(bottom, outer.y + outer.h)

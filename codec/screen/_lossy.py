@@ -228,6 +228,12 @@ class LossyTracker:
         #: Where :attr:`moving` may hold True: the box the last capture changed in.
         self._box: tuple[slice, slice] = np.s_[0:0, 0:0]
         self._moving_blocks = np.zeros(self._changed_at.shape, dtype=bool)
+        #: Whether the mask may hold any approximation (False: it holds none).
+        self.holding = False
+        #: Row strips (rows x 64-pixel strips) where :meth:`hold` last dropped
+        #: approximations from the mask: the lossless pass must repair them, though
+        #: the screen may not have changed there.
+        self.dropped = np.zeros((height, width // STRIP), dtype=bool)
 
     def observe(self, changed: tuple[int, int, NDArray[np.bool_]] | None, now: float) -> None:
         """Note which pixels changed since the last capture, at ``now``.
@@ -267,6 +273,7 @@ class LossyTracker:
         """
         h, w = approximate.shape
         self.mask[y : y + h, x : x + w] = approximate
+        self.holding = True
         # Every block the picture touches (only those holding approximations matter).
         blocks = np.s_[y // BLOCK : -(-(y + h) // BLOCK), x // BLOCK : -(-(x + w) // BLOCK)]
         self._changed_at[blocks] = self._now
@@ -278,6 +285,8 @@ class LossyTracker:
 
     def next_deadline(self) -> float | None:
         """When the earliest approximation the viewer holds may be due for a refresh."""
+        if not self.holding:
+            return None
         blocks = _block_any(self.mask)
         if not blocks.any():
             return None
@@ -299,14 +308,13 @@ class LossyTracker:
         if stills:
             self._motion_at = self._now
         in_motion = self._now < self._motion_at + STILL_SECONDS
-        # What changed is never held; it lies in the box of the last capture's changes.
-        held, moved = self.mask[self._box], self._moving[self._box]
-        if held.shape[1] % 8 == 0 and held.size:
-            # The box's columns lie on the block grid: eight flags are one word.
-            held, moved = held.view(np.uint64), moved.view(np.uint64)
-        held &= ~moved
+        self.dropped = np.zeros_like(self.dropped)
+        if not self.holding:
+            return False
+        self._drop_moved()
         blocks = _block_any(self.mask)
-        if not blocks.any():
+        self.holding = bool(blocks.any())
+        if not self.holding:
             return False
         if in_motion:
             stale = self._now >= self._changed_at + REFINE_SECONDS
@@ -315,13 +323,31 @@ class LossyTracker:
             per_row = blocks.shape[1]
             for i in stillest[: REFINE_PIXELS // (BLOCK * BLOCK)].tolist():
                 by, bx = divmod(i, per_row)
-                self.mask[by * BLOCK : (by + 1) * BLOCK, bx * BLOCK : (bx + 1) * BLOCK] = False
+                self._drop(by * BLOCK, (by + 1) * BLOCK, bx * BLOCK, (bx + 1) * BLOCK)
             return True
         # Compared as in next_deadline(), so a capture at the deadline is never early.
         ripe = blocks & (self._now >= self._changed_at + STILL_SECONDS)
         for by0, by1, bx0, bx1 in _block_rects(ripe):
-            self.mask[by0 * BLOCK : by1 * BLOCK, bx0 * BLOCK : bx1 * BLOCK] = False
-        return bool((blocks & ~ripe).any())
+            self._drop(by0 * BLOCK, by1 * BLOCK, bx0 * BLOCK, bx1 * BLOCK)
+        self.holding = bool((blocks & ~ripe).any())
+        return self.holding
+
+    def _drop_moved(self) -> None:
+        """What changed is never held; it lies in the box of the last capture's changes.
+
+        These need no mark in :attr:`dropped`: a pixel whose capture changed since the
+        last capture lies in what the encoder compares anyway. One whose keys are
+        merely older than that (a copy moved its approximation there, and its keys
+        stayed) was left out of the comparison only because the copy made it equal to
+        the capture.
+        """
+        held = self.mask[self._box]
+        # held & ~moved in one pass, with no array in between.
+        np.greater(held, self._moving[self._box], out=held)
+
+    def _drop(self, y0: int, y1: int, x0: int, x1: int) -> None:
+        self.mask[y0:y1, x0:x1] = False
+        self.dropped[y0:y1, x0 // STRIP : -(-x1 // STRIP)] = True
 
     def regions(self, cur: Keys, differs: NDArray[np.bool_]) -> list[LossyRegion]:
         """Rectangles of changing photographic pixels, and nothing else.

@@ -89,6 +89,18 @@ def test_pixel_keys_are_equal_exactly_where_pixels_are() -> None:
     assert np.array_equal(keys[:, None] == keys[None, :], same_pixels)  # last pixel included
 
 
+def test_pixel_keys_of_a_box_are_read_in_place_as_the_box_alone_gives_them() -> None:
+    from codec.screen._diff import pixel_keys
+
+    rng = np.random.default_rng(5)
+    frame = rng.integers(0, 256, (6, 8, 3), dtype=np.uint8)
+    # Every corner, the frame's last pixel (nothing to read past it) and single pixels.
+    for rows in (slice(0, 3), slice(2, 6), slice(5, 6), slice(None)):
+        for cols in (slice(0, 1), slice(3, 8), slice(7, 8), slice(1, 5)):
+            expected = pixel_keys(np.ascontiguousarray(frame[rows, cols]))
+            assert np.array_equal(pixel_keys(frame, rows, cols), expected)
+
+
 def test_a_higher_lossy_quality_sends_a_closer_picture_for_more_bytes() -> None:
     sizes, errors = [], []
     for quality in (20, 80):

@@ -133,6 +133,39 @@ def test_a_window_dragged_over_a_photo_keeps_its_contents_exact() -> None:
         assert inexact(fb, frame, contents) == 0, step
 
 
+def photo_viewer_at(x: int, y: int) -> tuple[np.ndarray, np.ndarray]:
+    """A window showing a photograph, over the photographic wallpaper; its pixels.
+
+    The photograph sits 70 pixels in from the window's left edge: beyond the column
+    strip of the wallpaper that edge uncovers.
+    """
+    frame = photo(99, H, W)
+    frame[y : y + 100, x : x + 150] = (232, 225, 222, 255)
+    frame[y : y + 100, x : x + 150][[0, -1]] = (130, 120, 120, 255)  # its border
+    frame[y : y + 100, x : x + 150][:, [0, -1]] = (130, 120, 120, 255)
+    frame[y + 10 : y + 94, x + 70 : x + 146] = photo(7, 84, 76)
+    contents = np.zeros((H, W), dtype=bool)
+    contents[y : y + 100, x : x + 150] = True
+    return frame, contents
+
+
+def test_a_photo_in_a_dragged_window_is_moved_by_the_copy_and_never_sent_lossy() -> None:
+    """Lossy pictures go only in the row strips the copies left differing from the screen.
+
+    The photograph in the window changes place every frame, and the copy that moves
+    the window repairs it exactly. The wallpaper the window uncovers goes lossy, and
+    pixel keys are brought up to date in a box around it that takes in the top of
+    the photograph: judged again there, it would be sent as a picture too, over
+    pixels that no longer differ, and the window's contents would turn inexact.
+    """
+    encoder, decoder = ScreenEncoder(W, H, lossy=True), ScreenDecoder()
+    for step in range(8):
+        frame, contents = photo_viewer_at(20 + 9 * step, 30 + 4 * step)
+        fb = play(encoder, decoder, frame, step / 10)
+        assert inexact(fb, frame, contents) == 0, step
+    assert inexact(fb, frame, ~contents) > 0  # the uncovered wallpaper did go lossy
+
+
 def test_uncovered_wallpaper_is_exact_once_the_drag_stops() -> None:
     encoder, decoder = ScreenEncoder(W, H, lossy=True), ScreenDecoder()
     for step in range(12):
