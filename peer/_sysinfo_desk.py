@@ -136,8 +136,10 @@ class SysinfoResponder:
         self._report: tuple[SysinfoSection, ...] | None = None
         #: A face that asks with a dialog: (rep, the report's lines); it calls :meth:`answer`.
         self.on_question: Callable[[str, list[str]], None] | None = None
-        #: The question on screen and its lines, while it stands (see :meth:`ask_with`).
-        self._standing: tuple[Question, tuple[str, ...]] | None = None
+        #: The question on screen, its lines and the request it stands for (see :meth:`ask_with`).
+        self._standing: tuple[Question, tuple[str, ...], SysinfoAsk | None] | None = None
+        #: The unanswered request the one being put replaces (None: a fresh request).
+        self._replaced: SysinfoAsk | None = None
 
     async def received(
         self, sender: Member, message: SysinfoRequest | SysinfoReport | SysinfoRefused
@@ -147,9 +149,12 @@ class SysinfoResponder:
                 f"! Rejected a message from {sender.name}: system information sent to a customer"
             )
             return
+        pending = self.gate.pending
         decision = self.gate.receive(
             sender.id, message, controlling_rep=self.session.host_id, now=trio.current_time()
         )
+        if isinstance(decision, SysinfoAsk):
+            self._replaced = pending
         if isinstance(decision, SysinfoRefused):
             policy = self.gate.policy
             reason = decision.reason  # in the rep's words; this machine's policy in its own:
@@ -186,19 +191,30 @@ class SysinfoResponder:
         def put(rep: str, _lines: list[str]) -> None:
             report = self._report
             assert report is not None
-            lines = self._question_lines(rep, report)
-            standing = self._standing
-            if standing is not None and standing[1] == lines and standing[0].is_open():
-                # Asked again for the same details: the question on screen stands for
-                # the newer request (answers go to the gate's pending one), not shown
-                # again, so a rep re-asking in a loop cannot scroll everything away.
+            lines, ask, standing = (
+                self._question_lines(rep, report),
+                self.gate.pending,
+                self._standing,
+            )
+            if (
+                standing is not None
+                and standing[1] == lines
+                and self._replaced is not None
+                and standing[2] is self._replaced
+            ):
+                # Asked again, unanswered, for the same details: the question on screen
+                # stands for the newer request (answers go to the gate's pending one) and
+                # is not shown again, so a rep re-asking in a loop scrolls nothing away.
+                self._standing = (standing[0], lines, ask)
                 return
 
             def stands() -> bool:
+                pending = self.gate.pending
                 return (
-                    self.gate.pending is not None
+                    pending is not None
                     and self._standing is not None
-                    and (self._standing[0] is question)
+                    and self._standing[0] is question
+                    and self._standing[2] is pending
                 )
 
             question = Question(
@@ -207,7 +223,7 @@ class SysinfoResponder:
                 stands,
                 self._answer_word,
             )
-            self._standing = (question, lines)
+            self._standing = (question, lines, ask)
             questions.put(question, trio.current_time())
 
         self.on_question = put
