@@ -7,7 +7,7 @@ showing that Terminal recorded nothing the rep sent.
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from codec import Activity, KeyInput, PointerButton, PointerMotion
@@ -19,7 +19,7 @@ from tests.x11.wm import open_window_manager
 from tests.x11.xvfb import open_xvfb
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Iterator
 
     from tests.sharing.pair import Pair
     from tests.x11.probe import Probe
@@ -125,15 +125,26 @@ async def test_desktop_shortcuts_are_not_sent_to_an_application(
         assert [(await calc.next("key"))["key"] for _ in range(2)] == ["Alt_L", "Tab"]
 
 
-async def test_a_key_a_desktop_hotkey_holds_is_not_sent(relay_url: str, xdisplay: str) -> None:
+@contextmanager
+def desktop_hotkey(xdisplay: str, keysym: int, modifiers: int) -> Iterator[Any]:
+    """A daemon's passive grab of *keysym* with *modifiers* on the root; its connection."""
     from Xlib import X, display
 
-    hotkeys = display.Display(xdisplay)  # a drop-down terminal's daemon: F12 for the desktop
-    root = hotkeys.screen().root
-    f12 = hotkeys.keysym_to_keycode(F12)
-    root.grab_key(f12, X.AnyModifier, False, X.GrabModeAsync, X.GrabModeAsync)
+    hotkeys = display.Display(xdisplay)
+    code = hotkeys.keysym_to_keycode(keysym)
+    hotkeys.screen().root.grab_key(code, modifiers, False, X.GrabModeAsync, X.GrabModeAsync)
     hotkeys.sync()
     try:
+        yield hotkeys
+    finally:
+        hotkeys.close()
+
+
+async def test_a_key_a_desktop_hotkey_holds_is_not_sent(relay_url: str, xdisplay: str) -> None:
+    from Xlib import X
+
+    # A drop-down terminal's daemon: F12 for the desktop.
+    with desktop_hotkey(xdisplay, F12, X.AnyModifier) as hotkeys:
         async with controlling(relay_url, xdisplay) as (pair, calc, _):
             await key(pair, F12)
             await told(
@@ -142,21 +153,14 @@ async def test_a_key_a_desktop_hotkey_holds_is_not_sent(relay_url: str, xdisplay
             await key(pair, 0, "k")
             assert await calc.typed(1) == "k"
             assert X.KeyPress not in received(hotkeys)
-    finally:
-        hotkeys.close()
 
 
 async def test_text_whose_key_a_desktop_hotkey_holds_is_not_typed(
     relay_url: str, xdisplay: str
 ) -> None:
-    from Xlib import XK, X, display
+    from Xlib import XK, X
 
-    hotkeys = display.Display(xdisplay)  # a daemon's Shift+Q for the desktop
-    root = hotkeys.screen().root
-    q = hotkeys.keysym_to_keycode(XK.XK_q)
-    root.grab_key(q, X.ShiftMask, False, X.GrabModeAsync, X.GrabModeAsync)
-    hotkeys.sync()
-    try:
+    with desktop_hotkey(xdisplay, XK.XK_q, X.ShiftMask) as hotkeys:  # a daemon's Shift+Q
         async with controlling(relay_url, xdisplay) as (pair, calc, _):
             await key(pair, 0, "Q")  # typed as Shift and the Q key
             await told(
@@ -165,8 +169,6 @@ async def test_text_whose_key_a_desktop_hotkey_holds_is_not_typed(
             await key(pair, 0, "q")
             assert await calc.typed(1) == "q"
             assert X.KeyPress not in received(hotkeys)
-    finally:
-        hotkeys.close()
 
 
 async def test_under_a_window_manager_the_shared_window_is_activated_and_gets_the_keys(
